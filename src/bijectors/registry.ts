@@ -1,0 +1,58 @@
+/**
+ * className → builder, for rebuilding bijectors from `{ className, config }` (save/load).
+ * Adding a bijector: one line in `builtins` below.
+ */
+import { FileFormatError, ValidationError, describe } from '../errors.js';
+import type { JsonObject, Serialized } from '../module.js';
+import { Affine } from './affine.js';
+import type { Bijector } from './bijector.js';
+import { Chain } from './chain.js';
+import { Exp } from './exp.js';
+import { Invert } from './invert.js';
+import { Logit } from './logit.js';
+import { Permute } from './permute.js';
+import { Reverse } from './reverse.js';
+import { Scale } from './scale.js';
+import { Shift } from './shift.js';
+import { Sigmoid } from './sigmoid.js';
+import { Softplus } from './softplus.js';
+import { Tanh } from './tanh.js';
+
+/** Rebuilds a bijector from its config; `build` rebuilds nested members. */
+export type BijectorBuilder = (config: JsonObject, build: (s: Serialized) => Bijector) => Bijector;
+
+const builtins: Record<string, BijectorBuilder> = {
+  Affine: (c) => new Affine(c.dim as number, { trainable: c.trainable as boolean }),
+  Chain: (c, build) => Chain.fromConfig(c, build),
+  Exp: () => new Exp(),
+  Invert: (c, build) => Invert.fromConfig(c, build),
+  Logit: () => new Logit(),
+  Permute: (c) => new Permute(c.permutation as number[]),
+  Reverse: () => new Reverse(),
+  Scale: (c) => new Scale(c.scale as number | number[]),
+  Shift: (c) => new Shift(c.shift as number | number[]),
+  Sigmoid: () => new Sigmoid(),
+  Softplus: () => new Softplus(),
+  Tanh: () => new Tanh(),
+};
+
+const registry = new Map<string, BijectorBuilder>(Object.entries(builtins));
+
+/**
+ * Make a custom bijector class loadable: `registerBijector('MyBijector', (c) => new MyBijector(c.dim))`.
+ * Registering a name twice is an error (two copies of a class would silently shadow each other).
+ */
+export function registerBijector(className: string, builder: BijectorBuilder): void {
+  if (typeof className !== 'string' || className.length === 0) throw new ValidationError('registerBijector', 'className', 'a non-empty string', describe(className));
+  if (registry.has(className)) throw new ValidationError('registerBijector', 'className', 'a name not registered yet', JSON.stringify(className));
+  registry.set(className, builder);
+}
+
+/** Rebuild a bijector (weights freshly initialised) from `{ className, config }`. */
+export function bijectorFromConfig(serialized: Serialized, source = 'config'): Bijector {
+  const builder = registry.get(serialized?.className);
+  if (!builder) {
+    throw new FileFormatError(source, `unknown bijector class ${JSON.stringify(serialized?.className)} (known: ${[...registry.keys()].join(', ')}; custom classes need registerBijector)`);
+  }
+  return builder(serialized.config ?? {}, (s) => bijectorFromConfig(s, source));
+}

@@ -1,0 +1,20 @@
+/** className → builder for base distributions (save/load). Adding one: one line in `builtins`. */
+import { FileFormatError } from '../errors.js';
+import type { JsonObject, Serialized } from '../module.js';
+import { DiagNormal } from './diag-normal.js';
+import type { Distribution } from './distribution.js';
+import { StandardNormal } from './standard-normal.js';
+import { StudentT } from './student-t.js';
+
+const builtins: Record<string, (c: JsonObject) => Distribution> = {
+  StandardNormal: (c) => new StandardNormal(c.dim as number),
+  DiagNormal: (c) => new DiagNormal(c.dim as number, { trainable: c.trainable as boolean }),
+  StudentT: (c) => new StudentT(c.dim as number, { trainable: c.trainable as boolean }),
+};
+
+/** Rebuild a base distribution (weights freshly initialised) from `{ className, config }`. */
+export function distributionFromConfig(serialized: Serialized, source = 'config'): Distribution {
+  const builder = builtins[serialized?.className];
+  if (!builder) throw new FileFormatError(source, `unknown distribution class ${JSON.stringify(serialized?.className)} (known: ${Object.keys(builtins).join(', ')})`);
+  return builder(serialized.config ?? {});
+}

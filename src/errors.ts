@@ -1,0 +1,82 @@
+/**
+ * The library's error classes. Every error a user can trigger is one of these, so
+ * `catch (e) { if (e instanceof FlowError) … }` catches all of them.
+ *
+ * ```
+ * FlowError
+ * ├── ValidationError      bad argument: names the function, the argument, what was expected and what arrived
+ * ├── BackendError         backend could not be selected or loaded
+ * │   └── NotReadyError    a computing entry point was called before `await ready()`
+ * ├── NotInvertibleError   a direction the bijector does not implement
+ * ├── TrainingError        training stopped on a non-finite loss (names the step)
+ * └── FileFormatError      a missing, truncated, corrupt or newer-format file (names the file)
+ * ```
+ */
+export class FlowError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** A bad argument. The message reads `fn: argument 'arg' must be <expected>; got <got>`. */
+export class ValidationError extends FlowError {
+  readonly fn: string;
+  readonly argument: string;
+  readonly expected: string;
+  readonly got: string;
+  constructor(fn: string, argument: string, expected: string, got: string) {
+    super(`${fn}: argument '${argument}' must be ${expected}; got ${got}`);
+    this.fn = fn;
+    this.argument = argument;
+    this.expected = expected;
+    this.got = got;
+  }
+}
+
+/** The requested backend could not be selected or initialised. */
+export class BackendError extends FlowError {}
+
+/** A computing entry point was used before `await ready()` selected a backend. */
+export class NotReadyError extends BackendError {
+  constructor(fn: string) {
+    super(`${fn}: no backend selected yet; call \`await ready()\` (from 'tfjs-flows') once before computing`);
+  }
+}
+
+/** The bijector has no implementation for the requested direction (e.g. a forward-only planar flow). */
+export class NotInvertibleError extends FlowError {}
+
+/** Training could not continue (for example a non-finite loss); `step` is the step at which it stopped. */
+export class TrainingError extends FlowError {
+  readonly step: number;
+  constructor(message: string, step: number) {
+    super(message);
+    this.step = step;
+  }
+}
+
+/** A model or data file that is missing, truncated, corrupt or of a newer format. */
+export class FileFormatError extends FlowError {
+  readonly path: string;
+  constructor(path: string, problem: string) {
+    super(`${path}: ${problem}`);
+    this.path = path;
+  }
+}
+
+/** Short description of any value for error messages ("got …"). */
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
+  if (typeof value === 'number') return Number.isNaN(value) ? 'NaN' : String(value);
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  if (typeof value === 'function') return 'a function';
+  if (Array.isArray(value)) return `an array of length ${value.length}`;
+  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name} of length ${(value as Float32Array).length}`;
+  const shape = (value as { shape?: unknown }).shape;
+  const rank = (value as { rank?: unknown }).rank;
+  if (Array.isArray(shape) && typeof rank === 'number') return `a tensor of shape [${shape.join(', ')}]`;
+  return `an object (${Object.prototype.toString.call(value).slice(8, -1)})`;
+}

@@ -1,0 +1,182 @@
+/**
+ * A normalizing flow: a base distribution on the latent side and a bijector whose `forward` maps
+ * latent → data. The density path, on one screen:
+ *
+ *     z, ldj  = bijector.inverse(x)          data → latent, ldj = log |det ∂z/∂x|
+ *     logProb = base.logProb(z) + ldj
+ *
+ * and sampling is `x = bijector.forward(z)` with `z ~ base`.
+ */
+import { assertReady, tf } from './backend.js';
+import type { Bijector } from './bijectors/bijector.js';
+import { Chain } from './bijectors/chain.js';
+import type { Distribution } from './distributions/distribution.js';
+import { ValidationError, describe } from './errors.js';
+import type { NamedWeight, Serialized } from './module.js';
+import { type Seed, toRng } from './random.js';
+import { checkInt, checkOptions, type MatrixLike, matrix } from './validate.js';
+
+export interface SampleOptions {
+  /** Seed for reproducible draws (number, string or an `Rng`). */
+  seed?: Seed;
+  /** Context for a conditional flow: `[n, contextDim]`, or `[1, contextDim]` to use one context for all n. */
+  context?: MatrixLike;
+}
+
+/** Architecture of a flow as plain JSON (save/load adds weights and a format version). */
+export interface SerializedFlow {
+  base: Serialized;
+  bijector: Serialized;
+}
+
+/**
+ * `Flow(base, bijector)`: exact log-density, sampling and both at once.
+ *
+ * @example
+ * ```ts
+ * import { ready, tf, Flow, StandardNormal, Chain, Shift, Scale } from 'tfjs-flows';
+ * await ready();
+ * const flow = new Flow(new StandardNormal(2), new Chain([new Shift([1, 2]), new Scale([3, 0.5])]));
+ * const lp = flow.logProb([[1, 2], [0, 0]]);      // Tensor1D [2]: log N(x; (1,2), diag(9, 0.25))
+ * const x = flow.sample(1000, { seed: 7 });        // Tensor2D [1000, 2]
+ * tf.dispose([lp, x]);
+ * ```
+ */
+export class Flow {
+  readonly base: Distribution;
+  readonly bijector: Bijector;
+  readonly dim: number;
+  readonly contextDim: number;
+
+  constructor(base: Distribution, bijector: Bijector) {
+    if (typeof (base as Distribution)?.logProb !== 'function' || typeof (base as Distribution)?.dim !== 'number') {
+      throw new ValidationError('Flow', 'base', 'a Distribution (e.g. new StandardNormal(dim))', describe(base));
+    }
+    if (typeof (bijector as Bijector)?.inverse !== 'function') {
+      throw new ValidationError('Flow', 'bijector', 'a Bijector', describe(bijector));
+    }
+    if (bijector.dim !== null && bijector.dim !== base.dim) {
+      throw new ValidationError('Flow', 'bijector', `a bijector of dimension ${base.dim} (the base's)`, `dimension ${bijector.dim}`);
+    }
+    this.base = base;
+    this.bijector = bijector;
+    this.dim = base.dim;
+    this.contextDim = bijector.contextDim;
+  }
+
+  /**
+   * Log-density of each row of `x` (`[batch, dim]`, data units) → `[batch]`. Conditional flows need
+   * `context` `[batch, contextDim]`. The caller owns (and disposes) the result.
+   */
+  logProb(x: MatrixLike, context?: MatrixLike): tf.Tensor1D {
+    const fn = 'Flow.logProb';
+    assertReady(fn);
+    return tf.tidy(() => {
+      const xt = matrix(x, { fn, arg: 'x', cols: this.dim });
+      const ctx = this.contextTensor(fn, context, xt.shape[0], false);
+      return this.logProbUnchecked(xt, ctx);
+    });
+  }
+
+  /**
+   * `logProb` on tensors already known to be valid (no value checks, no read-back): for training loops
+   * and gradients. Shapes are still checked by the bijectors.
+   */
+  logProbUnchecked(x: tf.Tensor2D, context: tf.Tensor2D | null = null): tf.Tensor1D {
+    return tf.tidy(() => {
+      const { output: z, logDet } = this.bijector.inverse(x, context);
+      return tf.add(this.base.logProb(z), logDet) as tf.Tensor1D;
+    });
+  }
+
+  /** `n` samples `[n, dim]` in data units; the same seed gives the same samples. */
+  sample(n: number, options: SampleOptions = {}): tf.Tensor2D {
+    const fn = 'Flow.sample';
+    assertReady(fn);
+    checkInt(fn, 'n', n);
+    checkOptions(fn, options, ['seed', 'context']);
+    return tf.tidy(() => {
+      const ctx = this.contextTensor(fn, options.context, n, true);
+      return this.bijector.forward(this.base.sample(n, toRng(options.seed)), ctx).output;
+    });
+  }
+
+  /**
+   * Samples and their log-density in one forward pass (no inverse needed):
+   * `logProb = base.logProb(z) − forward(z).logDet`. Differentiable in the flow's weights, which
+   * reverse-KL training uses.
+   */
+  sampleAndLogProb(n: number, options: SampleOptions = {}): { samples: tf.Tensor2D; logProb: tf.Tensor1D } {
+    const fn = 'Flow.sampleAndLogProb';
+    assertReady(fn);
+    checkInt(fn, 'n', n);
+    checkOptions(fn, options, ['seed', 'context']);
+    return tf.tidy(() => {
+      const ctx = this.contextTensor(fn, options.context, n, true);
+      const z = this.base.sample(n, toRng(options.seed));
+      const { output, logDet } = this.bijector.forward(z, ctx);
+      return { samples: output, logProb: tf.sub(this.base.logProb(z), logDet) as tf.Tensor1D };
+    });
+  }
+
+  /**
+   * Push latent points through the layers, keeping every intermediate state (for plots of how the
+   * flow warps space): `states[0]` is `z`, the last is the data-side output. `names[k]` is the class of
+   * the bijector that produced `states[k]` (`names[0]` is `'base'`).
+   */
+  forwardStates(z: MatrixLike, context?: MatrixLike): { states: tf.Tensor2D[]; names: string[] } {
+    const fn = 'Flow.forwardStates';
+    assertReady(fn);
+    return tf.tidy(() => {
+      const zt = matrix(z, { fn, arg: 'z', cols: this.dim });
+      const ctx = this.contextTensor(fn, context, zt.shape[0], true);
+      if (this.bijector instanceof Chain) {
+        const names = ['base', ...[...this.bijector.bijectors].reverse().map((b) => b.className)];
+        return { states: this.bijector.forwardStates(zt, ctx).states, names };
+      }
+      return { states: [zt, this.bijector.forward(zt, ctx).output], names: ['base', this.bijector.className] };
+    });
+  }
+
+  /** All weights (base first, then bijector), with stable names `base/…` and `bijector/…`. */
+  get weights(): NamedWeight[] {
+    return [
+      ...this.base.weights.map((w) => ({ ...w, name: `base/${w.name}` })),
+      ...this.bijector.weights.map((w) => ({ ...w, name: `bijector/${w.name}` })),
+    ];
+  }
+
+  /** The variables an optimiser should update. */
+  get trainableVariables(): tf.Variable[] {
+    return this.weights.filter((w) => w.trainable).map((w) => w.variable);
+  }
+
+  /** Architecture without weights. */
+  serialize(): SerializedFlow {
+    return { base: this.base.serialize(), bijector: this.bijector.serialize() };
+  }
+
+  /** Free all weights. */
+  dispose(): void {
+    this.base.dispose();
+    this.bijector.dispose();
+  }
+
+  /** Check and convert a context argument; `[1, c]` is tiled to `rows` when `broadcast` is allowed. */
+  private contextTensor(fn: string, context: MatrixLike | undefined, rows: number, broadcast: boolean): tf.Tensor2D | null {
+    if (this.contextDim === 0) {
+      if (context !== undefined && context !== null) {
+        throw new ValidationError(fn, 'context', 'absent (this flow is unconditional)', describe(context));
+      }
+      return null;
+    }
+    if (context === undefined || context === null) {
+      throw new ValidationError(fn, 'context', `a matrix [${rows}, ${this.contextDim}] (this flow is conditional)`, 'none');
+    }
+    const c = matrix(context, { fn, arg: 'context', cols: this.contextDim });
+    if (c.shape[0] === rows) return c;
+    if (broadcast && c.shape[0] === 1) return tf.tile(c, [rows, 1]);
+    const allowed = broadcast ? `${rows} or 1 rows` : `${rows} rows (one per row of x)`;
+    throw new ValidationError(fn, 'context', `a matrix [${rows}, ${this.contextDim}] with ${allowed}`, `shape [${c.shape.join(', ')}]`);
+  }
+}

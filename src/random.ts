@@ -1,0 +1,110 @@
+/**
+ * Seeded randomness. Everything random in the library (data, initial weights, batch order, samples)
+ * draws from an `Rng`; nothing calls `Math.random`. Numbers are generated in JavaScript and copied
+ * into tensors, so the same seed gives the same values on every backend.
+ */
+import seedrandom from 'seedrandom';
+
+/** A seed: a number or string, or an existing `Rng` to draw from. */
+export type Seed = number | string | Rng;
+
+/** A seeded pseudo-random generator (seedrandom's Alea) with the distributions the library needs. */
+export class Rng {
+  private readonly prng: seedrandom.PRNG;
+  private spare: number | null = null;
+
+  /** @param seed number or string; omitted → seeded from the platform's entropy (not reproducible). */
+  constructor(seed?: number | string) {
+    this.prng = seed === undefined ? (seedrandom.alea as unknown as (s: undefined, o: { entropy: boolean }) => seedrandom.PRNG)(undefined, { entropy: true }) : seedrandom.alea(String(seed));
+  }
+
+  /** Uniform on [0, 1), with 53 random bits. */
+  uniform(): number {
+    return this.prng.double();
+  }
+
+  /** A standard normal draw (Box–Muller in float64; the second value is kept for the next call). */
+  normal(): number {
+    if (this.spare !== null) {
+      const s = this.spare;
+      this.spare = null;
+      return s;
+    }
+    let u = 0;
+    while (u === 0) u = this.uniform();
+    const r = Math.sqrt(-2 * Math.log(u));
+    const theta = 2 * Math.PI * this.uniform();
+    this.spare = r * Math.sin(theta);
+    return r * Math.cos(theta);
+  }
+
+  /** `n` standard normal draws. */
+  normals(n: number): Float32Array {
+    const out = new Float32Array(n);
+    for (let i = 0; i < n; i++) out[i] = this.normal();
+    return out;
+  }
+
+  /** `n` uniform draws on [lo, hi). */
+  uniforms(n: number, lo = 0, hi = 1): Float32Array {
+    const out = new Float32Array(n);
+    for (let i = 0; i < n; i++) out[i] = lo + (hi - lo) * this.uniform();
+    return out;
+  }
+
+  /** An integer uniform on {0, …, n − 1}. */
+  int(n: number): number {
+    return Math.floor(this.uniform() * n);
+  }
+
+  /** A Gamma(shape, 1) draw (Marsaglia & Tsang 2000; boosted for shape < 1). */
+  gamma(shape: number): number {
+    if (shape < 1) return this.gamma(shape + 1) * Math.pow(this.uniformPositive(), 1 / shape);
+    const d = shape - 1 / 3;
+    const c = 1 / Math.sqrt(9 * d);
+    for (;;) {
+      let x: number;
+      let v: number;
+      do {
+        x = this.normal();
+        v = 1 + c * x;
+      } while (v <= 0);
+      v = v * v * v;
+      const u = this.uniformPositive();
+      if (u < 1 - 0.0331 * x * x * x * x || Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v))) return d * v;
+    }
+  }
+
+  /** A random permutation of {0, …, n − 1} (Fisher–Yates). */
+  permutation(n: number): number[] {
+    const p = Array.from({ length: n }, (_, i) => i);
+    this.shuffle(p);
+    return p;
+  }
+
+  /** Shuffle an array in place (Fisher–Yates). */
+  shuffle<T>(a: T[] | Int32Array | Uint32Array): void {
+    for (let i = a.length - 1; i > 0; i--) {
+      const j = this.int(i + 1);
+      const t = a[i];
+      a[i] = a[j];
+      a[j] = t;
+    }
+  }
+
+  /** A new generator seeded from this one: independent streams for independent purposes. */
+  fork(): Rng {
+    return new Rng(`${this.prng.int32()}:${this.prng.int32()}`);
+  }
+
+  private uniformPositive(): number {
+    let u = 0;
+    while (u === 0) u = this.uniform();
+    return u;
+  }
+}
+
+/** An `Rng` from a seed: an `Rng` is used as is, a number or string seeds a new one, nothing → entropy. */
+export function toRng(seed?: Seed): Rng {
+  return seed instanceof Rng ? seed : new Rng(seed);
+}
