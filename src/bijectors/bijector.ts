@@ -16,10 +16,10 @@ import { NotInvertibleError, ValidationError, describe } from '../errors.js';
 import { Module } from '../module.js';
 
 /** The output of one direction and the per-example log |det J| of that direction (`[batch]`). */
-export interface BijectorResult {
+export type BijectorResult = {
   output: tf.Tensor2D;
   logDet: tf.Tensor1D;
-}
+};
 
 /**
  * How the inverse is computed: `'analytic'` (closed form), `'numerical'` (root finding, accurate to a

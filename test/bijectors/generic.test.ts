@@ -51,7 +51,7 @@ describe.each(bijectorCases)('$name', (c) => {
         return tf.add(tf.sum(r.output), tf.sum(r.logDet));
       })(xt),
     );
-    tf.dispose([xt, ct]);
+    tf.dispose([xt, ...(ct ? [ct] : [])]);
     b.dispose();
   });
 
@@ -66,7 +66,7 @@ describe.each(bijectorCases)('$name', (c) => {
     const a2 = copy.forward(xt, ct);
     expect(Array.from(a2.output.dataSync())).toEqual(Array.from(a.output.dataSync()));
     expect(Array.from(a2.logDet.dataSync())).toEqual(Array.from(a.logDet.dataSync()));
-    tf.dispose([xt, ct, a, a2]);
+    tf.dispose([xt, ...(ct ? [ct] : []), a, a2]);
     b.dispose();
     copy.dispose();
   });
