@@ -10,11 +10,13 @@
 import { assertReady, tf } from './backend.js';
 import type { Bijector } from './bijectors/bijector.js';
 import { Chain } from './bijectors/chain.js';
+import { Scale } from './bijectors/scale.js';
+import { Shift } from './bijectors/shift.js';
 import type { Distribution } from './distributions/distribution.js';
 import { ValidationError, describe } from './errors.js';
 import type { NamedWeight, Serialized } from './module.js';
 import { type Seed, toRng } from './random.js';
-import { checkInt, checkOptions, type MatrixLike, matrix } from './validate.js';
+import { checkInt, checkOptions, checkVector, type MatrixLike, matrix } from './validate.js';
 
 export interface SampleOptions {
   /** Seed for reproducible draws (number, string or an `Rng`). */
@@ -27,6 +29,13 @@ export interface SampleOptions {
 export interface SerializedFlow {
   base: Serialized;
   bijector: Serialized;
+  standardization: Standardization | null;
+}
+
+/** Frozen per-dimension data statistics: the flow models `(x − mean) / std`. */
+export interface Standardization {
+  mean: number[];
+  std: number[];
 }
 
 /**
@@ -47,6 +56,10 @@ export class Flow {
   readonly bijector: Bijector;
   readonly dim: number;
   readonly contextDim: number;
+  private standardization_: Standardization | null = null;
+  /** The bijector applied from the data side: `bijector`, preceded by the frozen standardisation if any. */
+  private pipeline: Bijector;
+  private standardizer: Bijector[] = [];
 
   constructor(base: Distribution, bijector: Bijector) {
     if (typeof (base as Distribution)?.logProb !== 'function' || typeof (base as Distribution)?.dim !== 'number') {
@@ -62,6 +75,38 @@ export class Flow {
     this.bijector = bijector;
     this.dim = base.dim;
     this.contextDim = bijector.contextDim;
+    this.pipeline = bijector;
+  }
+
+  /** The frozen data standardisation, or `null` (see {@link Flow.standardize}). */
+  get standardization(): Standardization | null {
+    return this.standardization_ && { mean: [...this.standardization_.mean], std: [...this.standardization_.std] };
+  }
+
+  /**
+   * Make the flow model standardised data `(x − mean) / std` while every method keeps answering in
+   * data units: a frozen affine map `x = mean + std · u` is applied on the data side, and its
+   * log-det (−Σ log std in the density direction) is included in `logProb`. `fit` calls this with the
+   * training data's statistics; `null` removes it.
+   *
+   * @example
+   * ```ts
+   * flow.standardize({ mean: [0.5, 0.25], std: [0.87, 0.5] });
+   * ```
+   */
+  standardize(stats: Standardization | null): void {
+    const fn = 'Flow.standardize';
+    for (const b of this.standardizer) b.dispose();
+    this.standardizer = [];
+    this.standardization_ = null;
+    this.pipeline = this.bijector;
+    if (stats === null) return;
+    const mean = checkVector(fn, 'stats.mean', stats?.mean, this.dim);
+    const std = checkVector(fn, 'stats.std', stats?.std, this.dim, { min: 0, open: true });
+    this.standardizer = [new Shift(mean), new Scale(std)];
+    this.standardization_ = { mean, std };
+    const inner = this.bijector instanceof Chain ? [...this.bijector.bijectors] : [this.bijector];
+    this.pipeline = new Chain([...this.standardizer, ...inner]);
   }
 
   /**
@@ -84,7 +129,7 @@ export class Flow {
    */
   logProbUnchecked(x: tf.Tensor2D, context: tf.Tensor2D | null = null): tf.Tensor1D {
     return tf.tidy(() => {
-      const { output: z, logDet } = this.bijector.inverse(x, context);
+      const { output: z, logDet } = this.pipeline.inverse(x, context);
       return tf.add(this.base.logProb(z), logDet) as tf.Tensor1D;
     });
   }
@@ -97,7 +142,7 @@ export class Flow {
     checkOptions(fn, options, ['seed', 'context']);
     return tf.tidy(() => {
       const ctx = this.contextTensor(fn, options.context, n, true);
-      return this.bijector.forward(this.base.sample(n, toRng(options.seed)), ctx).output;
+      return this.pipeline.forward(this.base.sample(n, toRng(options.seed)), ctx).output;
     });
   }
 
@@ -114,7 +159,7 @@ export class Flow {
     return tf.tidy(() => {
       const ctx = this.contextTensor(fn, options.context, n, true);
       const z = this.base.sample(n, toRng(options.seed));
-      const { output, logDet } = this.bijector.forward(z, ctx);
+      const { output, logDet } = this.pipeline.forward(z, ctx);
       return { samples: output, logProb: tf.sub(this.base.logProb(z), logDet) as tf.Tensor1D };
     });
   }
@@ -130,15 +175,18 @@ export class Flow {
     return tf.tidy(() => {
       const zt = matrix(z, { fn, arg: 'z', cols: this.dim });
       const ctx = this.contextTensor(fn, context, zt.shape[0], true);
-      if (this.bijector instanceof Chain) {
-        const names = ['base', ...[...this.bijector.bijectors].reverse().map((b) => b.className)];
-        return { states: this.bijector.forwardStates(zt, ctx).states, names };
+      if (this.pipeline instanceof Chain) {
+        const names = ['base', ...[...this.pipeline.bijectors].reverse().map((b) => b.className)];
+        return { states: this.pipeline.forwardStates(zt, ctx).states, names };
       }
-      return { states: [zt, this.bijector.forward(zt, ctx).output], names: ['base', this.bijector.className] };
+      return { states: [zt, this.pipeline.forward(zt, ctx).output], names: ['base', this.pipeline.className] };
     });
   }
 
-  /** All weights (base first, then bijector), with stable names `base/…` and `bijector/…`. */
+  /**
+   * All weights (base first, then bijector), with stable names `base/…` and `bijector/…`. The
+   * standardisation is not a weight: it is part of the architecture (`serialize`).
+   */
   get weights(): NamedWeight[] {
     return [
       ...this.base.weights.map((w) => ({ ...w, name: `base/${w.name}` })),
@@ -153,13 +201,14 @@ export class Flow {
 
   /** Architecture without weights. */
   serialize(): SerializedFlow {
-    return { base: this.base.serialize(), bijector: this.bijector.serialize() };
+    return { base: this.base.serialize(), bijector: this.bijector.serialize(), standardization: this.standardization };
   }
 
   /** Free all weights. */
   dispose(): void {
     this.base.dispose();
     this.bijector.dispose();
+    for (const b of this.standardizer) b.dispose();
   }
 
   /** Check and convert a context argument; `[1, c]` is tiled to `rows` when `broadcast` is allowed. */

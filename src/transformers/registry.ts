@@ -1,0 +1,13 @@
+/** className → builder for transformers (save/load). Adding one: one line in `builtins`. */
+import { FileFormatError } from '../errors.js';
+import type { JsonObject, Serialized } from '../module.js';
+import type { Transformer } from './transformer.js';
+
+const builtins: Record<string, (c: JsonObject) => Transformer> = {};
+
+/** Rebuild a transformer from `{ className, config }`. */
+export function transformerFromConfig(serialized: Serialized, source = 'config'): Transformer {
+  const builder = builtins[serialized?.className];
+  if (!builder) throw new FileFormatError(source, `unknown transformer class ${JSON.stringify(serialized?.className)} (known: ${Object.keys(builtins).join(', ') || 'none'})`);
+  return builder(serialized.config ?? {});
+}
