@@ -41,4 +41,16 @@ export { StudentT, type StudentTOptions } from './distributions/student-t.js';
 export { distributionFromConfig } from './distributions/registry.js';
 
 export { Flow, type SampleOptions, type SerializedFlow } from './flow.js';
+export { VERSION } from './version.js';
+export { FLOW_FORMAT, FLOW_FORMAT_VERSION, flowToJSON, flowFromJSON, parseFlowDocument, type FlowDocument } from './io/format.js';
+export { loadFlowFromUrl } from './io/fetch-flow.js';
+export { snapshotWeights, restoreWeights, type WeightSnapshot, type HasWeights } from './io/snapshot.js';
+export {
+  encodeWeight,
+  decodeWeight,
+  type WeightArray,
+  type WeightRecord,
+  type WeightDType,
+  type WeightValues,
+} from './io/weight-codec.js';
 export { checkBijector, type BijectorCheck, type CheckBijectorOptions } from './diagnostics/check-bijector.js';
