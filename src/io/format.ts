@@ -119,15 +119,29 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
+/** Whether JSON text ends inside a string or with brackets still open (so it was cut short). */
+function endsOpen(text: string): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '{' || c === '[') depth++;
+    else if (c === '}' || c === ']') depth--;
+  }
+  return inString || depth > 0;
+}
+
 function parseText(text: string, source: string): unknown {
   const t = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   if (t.trim().length === 0) throw new FileFormatError(source, 'is empty (no JSON document)');
   try {
     return JSON.parse(t);
   } catch (e) {
-    // Every document we write is one JSON object; one that starts but never closes was cut short.
-    const trimmed = t.trim();
-    if (trimmed.startsWith('{') && !trimmed.endsWith('}')) {
+    if (t.trimStart().startsWith('{') && endsOpen(t)) {
       throw new FileFormatError(source, `is truncated: the JSON stops after ${t.length} characters, before the document ends (an interrupted write or download?)`);
     }
     throw new FileFormatError(source, `is not valid JSON (corrupt): ${(e as Error).message}`);
