@@ -9,7 +9,7 @@ import { FileFormatError, ValidationError, describe } from '../errors.js';
 import type { Flow } from '../flow.js';
 import type { JsonObject } from '../module.js';
 import { checkOptions } from '../validate.js';
-import { type FlowDocument, flowFromJSON, flowToJSON, parseFlowDocument } from './format.js';
+import { type FlowDocument, flowDocument, flowFromJSON, parseFlowDocument } from './format.js';
 
 export interface SaveFlowOptions {
   /** Plain JSON object stored with the model (training metrics, data description…). */
@@ -54,7 +54,7 @@ export async function saveFlow(flow: Flow, path: string, options: SaveFlowOption
   checkPath(fn, path);
   checkOptions(fn, options, ['metadata']);
   // Serialise first: a bad flow or metadata throws before anything on disk is touched.
-  const text = `${JSON.stringify(flowToJSON(flow, options.metadata), null, 2)}\n`;
+  const text = `${JSON.stringify(flowDocument(fn, flow, options.metadata), null, 2)}\n`;
   const target = resolve(path);
   const dir = dirname(target);
   const temp = join(dir, `.${basename(target)}.${process.pid}.${++tempCounter}.tmp`);

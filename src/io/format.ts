@@ -63,7 +63,11 @@ export interface FlowDocument {
  * ```
  */
 export function flowToJSON(flow: Flow, metadata?: JsonObject): FlowDocument {
-  const fn = 'flowToJSON';
+  return flowDocument('flowToJSON', flow, metadata);
+}
+
+/** {@link flowToJSON}, with errors naming `fn` (the public function the user called). */
+export function flowDocument(fn: string, flow: Flow, metadata?: JsonObject): FlowDocument {
   if (!(flow instanceof Flow)) throw new ValidationError(fn, 'flow', 'a Flow', describe(flow));
   const weights = flow.weights;
   const disposed = weights.find((w) => w.variable.isDisposed);
