@@ -50,7 +50,8 @@ async function activate(name: BackendName): Promise<boolean> {
 async function select(): Promise<BackendName> {
   // Keep the cpu backend's "install tfjs-node" banner out of users' logs: we already fall back on purpose.
   tf.env().set('IS_TEST', true);
-  const requested = process?.env?.TFJS_FLOWS_BACKEND?.trim();
+  // `process?.` alone still throws a ReferenceError in a browser, where `process` is not declared at all.
+  const requested = typeof process === 'undefined' ? undefined : process.env?.TFJS_FLOWS_BACKEND?.trim();
   if (requested) {
     if (!(BACKENDS as readonly string[]).includes(requested)) {
       throw new BackendError(
