@@ -72,3 +72,16 @@ describe('flowToJSON', () => {
     flow.dispose();
   });
 });
+
+describe('docs/format.md', () => {
+  it('its example document loads, and its weights decode to the values it shows', async () => {
+    const { flowFromJSON, snapshotWeights } = await import('../../src/index.js');
+    const md = readFileSync(new URL('../../docs/format.md', import.meta.url), 'utf8');
+    const example = md.split('## Layout')[1].split('```json')[1].split('```')[0];
+    const flow = flowFromJSON(example, 'docs/format.md');
+    expect(flow.standardization).toEqual({ mean: [0.5, 0.25], std: [0.87, 0.5] });
+    expect(Array.from(snapshotWeights(flow)['bijector/0/shift'])).toEqual([1, 2]);
+    expect(flow.serialize()).toEqual(JSON.parse(example).architecture);
+    flow.dispose();
+  });
+});
