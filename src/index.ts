@@ -42,3 +42,6 @@ export { distributionFromConfig } from './distributions/registry.js';
 
 export { Flow, type SampleOptions, type SerializedFlow } from './flow.js';
 export { checkBijector, type BijectorCheck, type CheckBijectorOptions } from './diagnostics/check-bijector.js';
+
+export { datasets, type DatasetName } from './data/datasets.js';
+export type { ToyDataset, ToyDatasetWithDensity, ToyOptions } from './data/toy.js';
