@@ -55,7 +55,7 @@ export async function createProgress(enabled: boolean | undefined, totalSteps: n
     return silent;
   }
   const known = totalSteps !== null;
-  const format = `${known ? '{bar} {value}/{total}' : 'step {value}'} | loss {loss} | val {val} | {speed} steps/s${known ? ' | ETA {eta}' : ''}`;
+  const format = `${known ? '{bar} {value}/{total}' : 'step {value}'} | loss {loss} | val {val} | {speed} steps/s${known ? ' | ETA {remaining}' : ''}`;
   const bar = new cliProgress.SingleBar(
     { format, stream: out as NodeJS.WritableStream, hideCursor: true, barsize: 24, fps: 10, noTTYOutput: false },
     cliProgress.Presets.shades_classic,
@@ -64,12 +64,12 @@ export async function createProgress(enabled: boolean | undefined, totalSteps: n
   let smoothed: number | undefined;
   let lastDraw = 0;
   let last: ProgressState | null = null;
-  bar.start(totalSteps ?? 0, 0, { loss: '–', val: '–', speed: '–', eta: '–' });
+  bar.start(totalSteps ?? 0, 0, { loss: '–', val: '–', speed: '–', remaining: '–' });
   const draw = (s: ProgressState) => {
     const elapsed = (Date.now() - start) / 1000;
     const speed = elapsed > 0 ? s.step / elapsed : 0;
     const eta = known && speed > 0 ? (totalSteps - s.step) / speed : NaN;
-    bar.update(s.step, { loss: fmt(smoothed), val: fmt(s.validationLoss), speed: speed.toFixed(1), eta: formatEta(eta) });
+    bar.update(s.step, { loss: fmt(smoothed), val: fmt(s.validationLoss), speed: speed.toFixed(1), remaining: formatEta(eta) });
   };
   return {
     active: true,

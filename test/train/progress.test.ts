@@ -29,6 +29,6 @@ describe('createProgress', () => {
     expect(text).toMatch(/loss 1\.2500/);
     expect(text).toMatch(/val 1\.5000/);
     expect(text).toMatch(/steps\/s/);
-    expect(text).toMatch(/ETA/);
+    expect(text).toMatch(/ETA (\d+s|\d+m\d+s|–)/);
   });
 });
