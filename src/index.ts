@@ -40,7 +40,7 @@ export { DiagNormal, type DiagNormalOptions } from './distributions/diag-normal.
 export { StudentT, type StudentTOptions } from './distributions/student-t.js';
 export { distributionFromConfig } from './distributions/registry.js';
 
-export { Flow, type SampleOptions, type SerializedFlow } from './flow.js';
+export { Flow, type SampleOptions, type SerializedFlow, type Standardization } from './flow.js';
 export { VERSION } from './version.js';
 export { FLOW_FORMAT, FLOW_FORMAT_VERSION, flowToJSON, flowFromJSON, parseFlowDocument, type FlowDocument } from './io/format.js';
 export { loadFlowFromUrl } from './io/fetch-flow.js';
@@ -54,3 +54,12 @@ export {
   type WeightValues,
 } from './io/weight-codec.js';
 export { checkBijector, type BijectorCheck, type CheckBijectorOptions } from './diagnostics/check-bijector.js';
+
+export { datasets, type DatasetName } from './data/datasets.js';
+export type { ToyDataset, ToyDatasetWithDensity, ToyOptions } from './data/toy.js';
+
+export { fit, type FitOptions } from './train/fit.js';
+export type { FitData, StreamBatch, BatchWithContext } from './train/fit-data.js';
+export type { FitHistory, StopReason } from './train/history.js';
+export type { StepInfo, EpochInfo, TrainingCallbacks } from './train/callbacks.js';
+export { cosineDecay, type LearningRate, type ScheduleSpec, type ScheduleFunction } from './train/schedule.js';

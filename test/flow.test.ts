@@ -77,7 +77,7 @@ describe('Flow', () => {
   });
 
   it('conditional flows need their context, accept a broadcast context for sampling, and refuse it when unconditional', () => {
-    const f = new Flow(new StandardNormal(2), new ContextShift(2, 1));
+    const f = new Flow(new StandardNormal(2), new ContextShift(2, 1, { start: 'ramp' }));
     expect(() => f.logProb(xs)).toThrow(/Flow.logProb: argument 'context' must be a matrix \[4, 1\] \(this flow is conditional\); got none/);
     expect(() => f.logProb(xs, [[1], [2]])).toThrow(/context' must be a matrix \[4, 1\] with 4 rows/);
     expect(() => f.logProb(xs, [[1, 2], [1, 2], [1, 2], [1, 2]])).toThrow(/with 1 columns; got 2 columns/);
