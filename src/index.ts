@@ -42,3 +42,5 @@ export { distributionFromConfig } from './distributions/registry.js';
 
 export { Flow, type SampleOptions, type SerializedFlow } from './flow.js';
 export { checkBijector, type BijectorCheck, type CheckBijectorOptions } from './diagnostics/check-bijector.js';
+
+export { rqSpline, type RQSplineOptions, type RQSplineResult } from './transformers/rq-spline.js';

@@ -1,0 +1,17 @@
+import { afterAll, beforeAll } from 'vitest';
+import { tf } from '../../src/index.js';
+
+/** Backends with the library's fused JavaScript kernels; tests of fast paths run on each. */
+export const KERNEL_BACKENDS = ['wasm', 'cpu'] as const;
+
+/** Inside a `describe`: switch to `name` for its tests and restore the previous backend afterwards. */
+export function useBackend(name: string): void {
+  let previous = '';
+  beforeAll(async () => {
+    previous = tf.getBackend();
+    await tf.setBackend(name);
+  });
+  afterAll(async () => {
+    await tf.setBackend(previous);
+  });
+}
