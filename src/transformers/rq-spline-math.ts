@@ -185,7 +185,7 @@ function binAdjoint(x: number, xk: number, wk: number, hk: number, dk: number, d
   gdelta += gA * t * t;
   gt += gA * 2 * delta * t;
   gdk += gA * s;
-  gs += gA * delta;
+  gs += gA * dk;
   gdk += gc;
   gdk1 += gc;
   gdelta -= 2 * gc;
