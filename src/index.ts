@@ -44,3 +44,4 @@ export { Flow, type SampleOptions, type SerializedFlow } from './flow.js';
 export { checkBijector, type BijectorCheck, type CheckBijectorOptions } from './diagnostics/check-bijector.js';
 
 export { rqSpline, type RQSplineOptions, type RQSplineResult } from './transformers/rq-spline.js';
+export { SplineTransformer, type SplineTransformerOptions } from './transformers/rq-spline-transformer.js';

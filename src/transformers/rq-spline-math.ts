@@ -287,12 +287,12 @@ export function splineEval(cfg: SplineConfig, inverse: boolean, x: Float32Array,
       const root = (2 * delta * dv) / (b + sq);
       if (root >= 0 && root <= 1) {
         out[i] = v + (xk - yk) + (dv * (2 * hk - b - sq)) / (b + sq);
-        logDet[i] = -binLogDet(root, delta, dk, dk1);
+        logDet[i] = 0 - binLogDet(root, delta, dk, dk1); // 0 − (not −) keeps an identity bin at +0
       } else {
         // Rounding put v a hair outside the bin: clamp to the bin's edge.
         const t = root < 0 ? 0 : 1;
         out[i] = xk + wk * t;
-        logDet[i] = -binLogDet(t, delta, dk, dk1);
+        logDet[i] = 0 - binLogDet(t, delta, dk, dk1); // 0 − (not −) keeps an identity bin at +0
       }
     }
   }

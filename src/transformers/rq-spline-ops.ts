@@ -86,7 +86,7 @@ export function splineOps(cfg: SplineConfig, inverse: boolean, x: tf.Tensor, uw:
       const bs = tf.add(b, sq);
       const root = tf.clipByValue(tf.div(tf.mul(2, tf.mul(delta, dv)), bs), 0, 1);
       out = tf.add(tf.add(xc, tf.sub(xk, yk)), tf.div(tf.mul(dv, tf.sub(tf.sub(tf.mul(2, hk), b), sq)), bs));
-      ld = tf.neg(logDetAt(root));
+      ld = tf.sub(0, logDetAt(root)); // +0, not −0, for an identity bin
     }
 
     // Masks only from GreaterEqual: LessEqual, Less and Greater have no registered gradient, and the

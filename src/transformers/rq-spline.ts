@@ -41,11 +41,11 @@ export interface RQSplineOptions {
 }
 
 /** Result of {@link rqSpline}: both of the input's shape. */
-export interface RQSplineResult<R extends tf.Rank = tf.Rank> {
+export type RQSplineResult<R extends tf.Rank = tf.Rank> = {
   outputs: tf.Tensor<R>;
   /** Elementwise log |d outputs / d inputs| of the direction applied. */
   logDet: tf.Tensor<R>;
-}
+};
 
 /** Which implementation runs: `'auto'` picks fused where its kernels exist (cpu, wasm), else ops. */
 export type SplinePath = 'auto' | 'fused' | 'ops';
