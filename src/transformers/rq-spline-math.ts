@@ -91,16 +91,17 @@ function knots(u: Float32Array, off: number, K: number, minBin: number, lo: numb
     sm[j] = e;
     sum += e;
   }
+  const inv = 1 / sum;
   const scale = 1 - minBin * K;
   const range = hi - lo;
   let acc = 0;
   out[0] = lo;
   for (let j = 0; j < K - 1; j++) {
-    sm[j] /= sum;
+    sm[j] *= inv;
     acc += minBin + scale * sm[j];
     out[j + 1] = lo + range * acc;
   }
-  sm[K - 1] /= sum;
+  sm[K - 1] *= inv;
   out[K] = hi;
 }
 
@@ -145,12 +146,12 @@ class Derivatives {
   }
 }
 
-/** The forward log |dy/dx| at position t of a bin (δ, d_k, d_{k+1}). */
+/** The forward log |dy/dx| = log(δ² P / den²) at position t of a bin (δ, d_k, d_{k+1}); one log. */
 function binLogDet(t: number, delta: number, dk: number, dk1: number): number {
   const s = t * (1 - t);
   const den = delta + (dk + dk1 - 2 * delta) * s;
   const p = delta + (dk1 - delta) * t * t + (dk - delta) * (1 - t) * (1 - t);
-  return 2 * Math.log(delta) + Math.log(p) - 2 * Math.log(den);
+  return Math.log((delta * delta * p) / (den * den));
 }
 
 /**
