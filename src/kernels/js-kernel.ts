@@ -36,6 +36,7 @@ interface CpuBackendLike {
 
 /** The parts of the wasm backend a kernel uses. */
 interface WasmBackendLike {
+  dataIdMap: { get(dataId: object): unknown };
   makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
   typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
 }
@@ -57,7 +58,9 @@ function wasmKernel(spec: JsKernelSpec): tf.KernelFunc {
     const wasm = backend as unknown as WasmBackendLike;
     const infos = spec.inputNames.map((n) => inputs[n] as tf.TensorInfo);
     const shapes = spec.outputShapes(infos.map((i) => i.shape), attrs ?? {});
-    // Allocate every output before taking any view: an allocation may grow (and detach) the heap.
+    // Every allocation may grow (and detach) the heap: first bring inputs living on another backend
+    // over (the lookup moves them), then allocate the outputs, and only then take views.
+    for (const i of infos) wasm.dataIdMap.get(i.dataId);
     const outInfos = shapes.map((s) => wasm.makeOutput(s, 'float32'));
     const ins = infos.map((i) => wasm.typedArrayFromHeap(i));
     const outs = outInfos.map((i) => wasm.typedArrayFromHeap(i));
