@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ValidationError, rqSpline, tf } from '../../src/index.js';
+import { Rng, ValidationError, rqSpline, tf } from '../../src/index.js';
 import { type SplinePath, rqSplineWithPath } from '../../src/transformers/rq-spline.js';
 import { KERNEL_BACKENDS, useBackend } from '../helpers/backends.js';
 import { expectNoLeak } from '../helpers/leaks.js';
@@ -72,6 +72,27 @@ describe.each(KERNEL_BACKENDS)('rqSpline on %s', (backend) => {
         x.forEach((xi, i) => {
           const want = refSpline(xi, w[i], h[i], d[i], { tails: o.tails, bound: o.tailBound }, inverse);
           expect(Math.abs(got.out[i] - want.y)).toBeLessThanOrEqual(1e-7 * Math.max(1, Math.abs(want.y)));
+          expect(Math.abs(got.logDet[i] - want.ld)).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(want.ld)));
+        });
+      }
+    }
+  });
+
+  it('fused kernel equals the float64 reference at parameters of magnitude 50 and inputs at and around ±B', () => {
+    const rng = new Rng('extreme');
+    const K = 8;
+    const B = 3;
+    const xs = [-B, B, -B - 2 ** -22, B + 2 ** -22, -B + 2 ** -22, B - 2 ** -22, 0, ...Array.from({ length: 40 }, () => (2 * rng.uniform() - 1) * B)].map(Math.fround);
+    const n = xs.length;
+    for (const tails of ['linear', 'none'] as const) {
+      const kd = tails === 'linear' ? K - 1 : K + 1;
+      const draw = (cols: number) => Array.from({ length: n }, () => Array.from({ length: cols }, () => Math.fround(50 * rng.normal())));
+      const [w, h, d] = [draw(K), draw(K), draw(kd)];
+      for (const inverse of [false, true]) {
+        const got = run('fused', xs, w, h, d, { tails, inverse, tailBound: B });
+        xs.forEach((xi, i) => {
+          const want = refSpline(xi, w[i], h[i], d[i], { tails, bound: B }, inverse);
+          expect(Math.abs(got.out[i] - want.y)).toBeLessThanOrEqual(2e-7 * Math.max(1, Math.abs(want.y)));
           expect(Math.abs(got.logDet[i] - want.ld)).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(want.ld)));
         });
       }
