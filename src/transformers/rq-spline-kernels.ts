@@ -12,7 +12,8 @@
  */
 import { tf } from '../backend.js';
 import { registerJsGradient, registerJsKernel } from '../kernels/js-kernel.js';
-import { type Rows, type SplineConfig, derivativeCount, splineEval, splineGrad } from './rq-spline-math.js';
+import { splineGrad } from './rq-spline-backward.js';
+import { type Rows, type SplineConfig, derivativeCount, splineEval } from './rq-spline-math.js';
 
 export const RQ_SPLINE = 'TfjsFlowsRQSpline';
 export const RQ_SPLINE_GRAD = 'TfjsFlowsRQSplineGrad';
