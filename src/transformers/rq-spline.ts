@@ -3,7 +3,7 @@
  * nflows' conventions, as a differentiable TF.js primitive.
  */
 import { assertReady, tf } from '../backend.js';
-import { ValidationError, describe } from '../errors.js';
+import { BackendError, ValidationError, describe } from '../errors.js';
 import { hasKernelForActiveBackend } from '../kernels/js-kernel.js';
 import { checkNumber, checkOptions } from '../validate.js';
 import { RQ_SPLINE, ensureSplineKernels, splineFused, splineFusedPacked } from './rq-spline-kernels.js';
@@ -96,7 +96,7 @@ function usesFused(path: SplinePath): boolean {
   if (path === 'ops') return false;
   ensureSplineKernels();
   if (path === 'fused') {
-    if (!hasKernelForActiveBackend(RQ_SPLINE)) throw new ValidationError('rqSpline', 'path', 'a backend with the fused kernels (cpu or wasm)', `backend ${tf.getBackend()}`);
+    if (!hasKernelForActiveBackend(RQ_SPLINE)) throw new BackendError(`rqSpline: the fused spline kernels exist for cpu and wasm only; the active backend is ${tf.getBackend()}`);
     return true;
   }
   return hasKernelForActiveBackend(RQ_SPLINE);
@@ -114,8 +114,10 @@ function usesFused(path: SplinePath): boolean {
  * Where it runs: on the `cpu` and `wasm` backends a fused JavaScript kernel (one pass per direction
  * and per backward pass, float64 arithmetic over float32 storage, gradients w.r.t. the inputs and all
  * three parameter tensors); on any other backend (`tensorflow` from tfjs-node, `webgl`, `webgpu`) the
- * same maths composed from stock ops in float32 (log-dets then accurate to ~1e-4 rather than ~1e-6).
- * No second derivatives on the fused path.
+ * same maths composed from stock ops in float32. Against nflows' float64 values (inputs stored in
+ * float32) the fused path was measured within 5e-6 (outputs) and 8e-6 (log-dets), the op-composed
+ * one within 6e-6 and 4e-5. No second derivatives on the fused path. Non-finite inputs are not
+ * checked here (this is a hot path): NaN propagates.
  *
  * @param inputs any shape `S` (e.g. `[batch, dim]`), float32.
  * @param unnormalizedWidths `[...S, K]`.

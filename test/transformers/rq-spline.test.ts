@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Rng, ValidationError, rqSpline, tf } from '../../src/index.js';
+import { BackendError, Rng, ValidationError, rqSpline, tf } from '../../src/index.js';
+import { RQ_SPLINE, RQ_SPLINE_GRAD, RQ_SPLINE_PACKED, RQ_SPLINE_PACKED_GRAD } from '../../src/transformers/rq-spline-kernels.js';
 import { type SplinePath, rqSplineWithPath } from '../../src/transformers/rq-spline.js';
 import { KERNEL_BACKENDS, useBackend } from '../helpers/backends.js';
 import { expectNoLeak } from '../helpers/leaks.js';
@@ -221,6 +222,28 @@ describe('rqSpline', () => {
       const fused = rqSplineWithPath('fused', ...args);
       expect(Array.from(auto.logDet.dataSync())).toEqual(Array.from(fused.logDet.dataSync()));
     });
+  });
+
+  it('on a backend without the fused kernels, picks the op-composed path automatically', async () => {
+    // A copy of the cpu backend under another name, with every kernel except the spline's.
+    const previous = tf.getBackend();
+    const Cpu = tf.findBackend('cpu')!.constructor as new () => tf.KernelBackend;
+    tf.registerBackend('nofused', () => new Cpu());
+    rqSpline(tf.zeros([1]), tf.zeros([1, 2]), tf.zeros([1, 2]), tf.zeros([1, 1])); // registers the kernels
+    tf.copyRegisteredKernels('cpu', 'nofused');
+    for (const k of [RQ_SPLINE, RQ_SPLINE_GRAD, RQ_SPLINE_PACKED, RQ_SPLINE_PACKED_GRAD]) tf.unregisterKernel(k, 'nofused');
+    try {
+      await tf.setBackend('nofused');
+      const c = usable[1];
+      const args = [c.inputs, c.unnormalized_widths, c.unnormalized_heights, c.unnormalized_derivatives] as const;
+      const auto = tf.tidy(() => rqSpline(tf.tensor1d(args[0]), tf.tensor2d(args[1]), tf.tensor2d(args[2]), tf.tensor2d(args[3])).logDet.dataSync());
+      const ops = run('ops', ...args, {}).logDet;
+      expect(Array.from(auto)).toEqual(Array.from(ops));
+      expect(() => run('fused', ...args, {})).toThrow(BackendError);
+    } finally {
+      await tf.setBackend(previous);
+      tf.removeBackend('nofused');
+    }
   });
 
   it('rejects bad arguments with ValidationError naming the argument', () => {
