@@ -2,8 +2,11 @@
  * Micro-benchmark of the rational-quadratic spline: fused kernel vs op-composed path, forward and
  * forward+backward (gradients w.r.t. inputs and all parameters), 8 bins, batch 256 × dim 1 and 2.
  * Run: `npx tsx bench/rq-spline.ts` (backend from TFJS_FLOWS_BACKEND, default wasm here). Prints JSON.
- * Times are medians over timed blocks after warm-up, in microseconds per call.
+ * Times are medians over timed blocks after warm-up, in microseconds per call: `wall` (elapsed) and
+ * `cpu` (this process's user+system CPU time, which contention from other processes inflates far
+ * less than elapsed time on a shared machine).
  */
+import os from 'node:os';
 import { Rng, ready, tf } from '../src/index.js';
 import { type SplinePath, rqSplineWithPath } from '../src/transformers/rq-spline.js';
 import { SplineTransformer } from '../src/transformers/rq-spline-transformer.js';
@@ -17,8 +20,13 @@ function median(v: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-/** Median µs per call of `f` (which returns tensors to dispose). */
-function time(f: () => tf.TensorContainer): number {
+interface Timing {
+  wall: number;
+  cpu: number;
+}
+
+/** Median µs per call of `f` (which returns tensors to dispose), elapsed and CPU. */
+function time(f: () => tf.TensorContainer): Timing {
   const run = () => tf.dispose(f());
   for (let i = 0; i < 20; i++) run(); // warm-up (JIT, kernel caches)
   let reps = 1;
@@ -28,14 +36,25 @@ function time(f: () => tf.TensorContainer): number {
     if (performance.now() - t0 > BLOCK_MS / 4) break;
     reps *= 2;
   }
-  const perCall: number[] = [];
+  const wall: number[] = [];
+  const cpu: number[] = [];
   for (let b = 0; b < BLOCKS; b++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     for (let i = 0; i < reps; i++) run();
-    perCall.push(((performance.now() - t0) * 1000) / reps);
+    const c = process.cpuUsage(c0);
+    wall.push(((performance.now() - t0) * 1000) / reps);
+    cpu.push((c.user + c.system) / reps);
   }
-  return median(perCall);
+  return { wall: round(median(wall)), cpu: round(median(cpu)) };
 }
+
+const compare = (fused: Timing, ops: Timing) => ({
+  fused,
+  ops,
+  speedupWall: round(ops.wall / fused.wall),
+  speedupCpu: round(ops.cpu / fused.cpu),
+});
 
 async function main() {
   await ready();
@@ -63,20 +82,24 @@ async function main() {
         const r = transformer.forward(a as tf.Tensor2D, p as tf.Tensor3D);
         return tf.add(tf.sum(r.output), tf.sum(r.logDet));
       })([x, packed]);
-    const fusedF = time(forward('fused'));
-    const opsF = time(forward('ops'));
-    const fusedFB = time(backward('fused'));
-    const opsFB = time(backward('ops'));
     rows.push({
       shape: [batch, dim],
       bins: BINS,
-      forwardUs: { fused: round(fusedF), ops: round(opsF), speedup: round(opsF / fusedF) },
-      forwardBackwardUs: { fused: round(fusedFB), ops: round(opsFB), speedup: round(opsFB / fusedFB) },
-      transformerPackedForwardBackwardUs: round(time(packedBackward)),
+      forwardUs: compare(time(forward('fused')), time(forward('ops'))),
+      forwardBackwardUs: compare(time(backward('fused')), time(backward('ops'))),
+      transformerPackedForwardBackwardUs: time(packedBackward),
     });
     tf.dispose([x, w, h, d, packed]);
   }
-  const result = { backend: tf.getBackend(), tfjs: tf.version.tfjs, unit: 'microseconds per call (median)', results: rows, tensorsLeft: tf.memory().numTensors };
+  const result = {
+    backend: tf.getBackend(),
+    tfjs: tf.version.tfjs,
+    unit: 'microseconds per call (median of blocks)',
+    loadAverage1m: os.loadavg()[0],
+    cpus: os.cpus().length,
+    results: rows,
+    tensorsLeft: tf.memory().numTensors,
+  };
   console.log(JSON.stringify(result, null, 2));
 }
 
