@@ -8,6 +8,8 @@ export const KERNEL_BACKENDS = ['wasm', 'cpu'] as const;
 export function useBackend(name: string): void {
   let previous = '';
   beforeAll(async () => {
+    // Registers the wasm backend even when TFJS_FLOWS_BACKEND made ready() skip it.
+    if (name === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
     previous = tf.getBackend();
     await tf.setBackend(name);
   });

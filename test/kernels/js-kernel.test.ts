@@ -1,3 +1,4 @@
+import '@tensorflow/tfjs-backend-wasm'; // registered even when TFJS_FLOWS_BACKEND=cpu
 import { describe, expect, it } from 'vitest';
 import { tf } from '../../src/index.js';
 import { registerJsKernel } from '../../src/kernels/js-kernel.js';
@@ -19,6 +20,7 @@ const run = (a: tf.Tensor, b: tf.Tensor, extra: number) => tf.engine().runKernel
 describe('the TF.js internals the JavaScript kernels rely on (pinned: tfjs 4.22.0)', () => {
   it('exist, so a TF.js upgrade that removes them fails here first', async () => {
     expect(tf.version.tfjs).toBe('4.22.0');
+    const previous = tf.getBackend();
     for (const f of [tf.registerKernel, tf.registerGradient, tf.getKernel, tf.getGradient, tf.engine().runKernel]) expect(typeof f).toBe('function');
     await tf.setBackend('wasm');
     const wasm = tf.backend() as unknown as Record<string, unknown>;
@@ -29,7 +31,7 @@ describe('the TF.js internals the JavaScript kernels rely on (pinned: tfjs 4.22.
     const cpu = tf.backend() as unknown as Record<string, unknown>;
     expect(typeof cpu.makeTensorInfo).toBe('function');
     expect(typeof (cpu.data as { get?: unknown }).get).toBe('function');
-    await tf.setBackend('wasm');
+    await tf.setBackend(previous);
   });
 
   it('registering a kernel name twice is a no-op (no warning, the first kernel stays)', () => {
