@@ -63,3 +63,6 @@ export type { FitData, StreamBatch, BatchWithContext } from './train/fit-data.js
 export type { FitHistory, StopReason } from './train/history.js';
 export type { StepInfo, EpochInfo, TrainingCallbacks } from './train/callbacks.js';
 export { cosineDecay, type LearningRate, type ScheduleSpec, type ScheduleFunction } from './train/schedule.js';
+
+export { rqSpline, type RQSplineOptions, type RQSplineResult } from './transformers/rq-spline.js';
+export { SplineTransformer, type SplineTransformerOptions } from './transformers/rq-spline-transformer.js';

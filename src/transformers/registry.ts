@@ -1,9 +1,12 @@
 /** className → builder for transformers (save/load). Adding one: one line in `builtins`. */
 import { FileFormatError } from '../errors.js';
 import type { JsonObject, Serialized } from '../module.js';
+import { SplineTransformer, type SplineTransformerOptions } from './rq-spline-transformer.js';
 import type { Transformer } from './transformer.js';
 
-const builtins: Record<string, (c: JsonObject) => Transformer> = {};
+const builtins: Record<string, (c: JsonObject) => Transformer> = {
+  SplineTransformer: (c) => new SplineTransformer(c as SplineTransformerOptions),
+};
 
 /** Rebuild a transformer from `{ className, config }`. */
 export function transformerFromConfig(serialized: Serialized, source = 'config'): Transformer {
