@@ -14,6 +14,8 @@ export {
   NotInvertibleError,
   TrainingError,
   FileFormatError,
+  RenderError,
+  BrowserNotFoundError,
 } from './errors.js';
 export { Rng, type Seed } from './random.js';
 export type { MatrixLike } from './validate.js';
@@ -42,3 +44,14 @@ export { distributionFromConfig } from './distributions/registry.js';
 
 export { Flow, type SampleOptions, type SerializedFlow } from './flow.js';
 export { checkBijector, type BijectorCheck, type CheckBijectorOptions } from './diagnostics/check-bijector.js';
+
+export type { PlotFigure, PlotTrace, PlotLayout, PlotFrame } from './plot/figure.js';
+export type { LogDensity, EvaluationOptions } from './plot/source.js';
+export type { Range } from './plot/bounds.js';
+export { logDensityGrid, type DensityGrid, type DensityGridOptions, type BoundsOptions } from './plot/grid.js';
+export { densityFigure, type DensityFigureOptions } from './plot/density.js';
+export { samplesFigure, type SamplesFigureOptions } from './plot/samples.js';
+export { trainingCurvesFigure, type TrainingHistory, type TrainingCurvesOptions } from './plot/training.js';
+export { layersFigure, layerStates, type LayersFigureOptions, type LayerStates, type ColorBy } from './plot/layers.js';
+export { densityComparisonFigure, type DensityComparisonOptions } from './plot/compare.js';
+export { density1dFigure, type Density1dOptions } from './plot/density-1d.js';

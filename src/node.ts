@@ -2,4 +2,14 @@
  * Node-only parts of tfjs-flows (file I/O, PNG rendering, CSV): `import … from 'tfjs-flows/node'`.
  * Kept out of the main entry so a browser bundle never pulls in `fs` or a browser driver.
  */
-export {};
+export { writeHtml, figuresToHtml, plotlySource, type HtmlOptions } from './plot/node/html.js';
+export {
+  FigureRenderer,
+  renderPng,
+  renderSvg,
+  figureToPng,
+  figureToSvg,
+  type ImageOptions,
+  type RenderOptions,
+} from './plot/node/render.js';
+export { findBrowser, launchBrowser, CHROMIUM_FLAGS } from './plot/node/browser.js';

@@ -1,0 +1,267 @@
+/**
+ * Layer by layer: how a 2D flow carries points from the base distribution to the data, one panel (or
+ * animation frame) per intermediate state of `Flow.forwardStates`.
+ */
+import { tf } from '../backend.js';
+import { ValidationError, describe } from '../errors.js';
+import type { Flow } from '../flow.js';
+import { type Seed, toRng } from '../random.js';
+import { checkInt, checkOptions } from '../validate.js';
+import { checkBounds, linspace, type Range, rangeFromPoints, unionRange } from './bounds.js';
+import { baseLayout, column, dataAxis, dimLabel, type PlotFigure, type PlotFrame, type PlotLayout, type PlotTrace } from './figure.js';
+import { checkContext, checkFlow } from './source.js';
+
+/** What colours a point: its latent polar angle, its latent radius, or a latent coordinate. */
+export type ColorBy = 'angle' | 'radius' | 'z1' | 'z2';
+
+export interface LayersFigureOptions {
+  /** Base samples pushed through the flow (default 500). */
+  n?: number;
+  /** Seed of the base samples (default 0). */
+  seed?: Seed;
+  /** Grid lines per axis in the latent space (default 11; 0 for none). */
+  gridLines?: number;
+  /** Points along each grid line (default 60): more follow sharp bends better. */
+  gridPoints?: number;
+  /** Latent region the grid covers, `[[lo, hi], [lo, hi]]` (default: from the base samples). */
+  latentBounds?: [Range, Range];
+  /** Colour of a point, fixed by where it started (default `'angle'`). */
+  colorBy?: ColorBy;
+  /** One subplot per state (`'panels'`, default) or one plot with a frame per state and a slider (`'animation'`). */
+  mode?: 'panels' | 'animation';
+  /** Panels per row (default: up to 4). */
+  columns?: number;
+  /** One context vector for a conditional flow. */
+  context?: number[];
+  title?: string;
+}
+
+/** The states behind the figure: `samples[k]` and `grid[k]` are row-major `[rows, 2]` after `names[k]`. */
+export interface LayerStates {
+  names: string[];
+  samples: Float32Array[];
+  grid: Float32Array[];
+  /** Latent sample coordinates, which fix the colours. */
+  latent: Float32Array;
+  gridLines: number;
+  gridPoints: number;
+}
+
+/** A cyclic colour scale (hue around the circle) for angles. */
+const CYCLIC: [number, string][] = Array.from({ length: 13 }, (_, k) => [k / 12, `hsl(${30 * k}, 75%, 48%)`]);
+
+const BATCH = 4096;
+
+/** Latent grid lines as row-major points: `gridLines` vertical lines, then as many horizontal, each `gridPoints` long. */
+function latentGrid(bounds: [Range, Range], lines: number, points: number): Float32Array {
+  const out = new Float32Array(2 * lines * points * 2);
+  const xs = linspace(bounds[0][0], bounds[0][1], lines);
+  const ys = linspace(bounds[1][0], bounds[1][1], lines);
+  const tx = linspace(bounds[0][0], bounds[0][1], points);
+  const ty = linspace(bounds[1][0], bounds[1][1], points);
+  let r = 0;
+  for (const c of xs) for (const t of ty) (out[2 * r] = c), (out[2 * r++ + 1] = t);
+  for (const c of ys) for (const t of tx) (out[2 * r] = t), (out[2 * r++ + 1] = c);
+  return out;
+}
+
+/**
+ * Push `n` base samples and a latent grid through the flow, keeping every intermediate state
+ * (`Flow.forwardStates`), in batches. The samples are `flow.base.sample(n, seed)`.
+ */
+export function layerStates(flow: Flow, options: LayersFigureOptions = {}, fn = 'layerStates'): LayerStates {
+  checkFlow(fn, 'flow', flow, 2);
+  const n = checkInt(fn, 'options.n', options.n ?? 500);
+  const gridLines = checkInt(fn, 'options.gridLines', options.gridLines ?? 11, 0);
+  const gridPoints = checkInt(fn, 'options.gridPoints', options.gridPoints ?? 60, 2);
+  if (gridLines === 1) throw new ValidationError(fn, 'options.gridLines', '0 or an integer ≥ 2', '1');
+  const context = checkContext(fn, flow, options.context);
+  const z = flow.base.sample(n, toRng(options.seed ?? 0));
+  const latent = Float32Array.from(z.dataSync());
+  z.dispose();
+  const bounds = options.latentBounds
+    ? (checkBounds(fn, 'options.latentBounds', options.latentBounds, 2) as [Range, Range])
+    : ([rangeFromPoints(latent, 2, 0, 0), rangeFromPoints(latent, 2, 1, 0)] as [Range, Range]);
+  const grid = gridLines > 0 ? latentGrid(bounds, gridLines, gridPoints) : new Float32Array(0);
+  const all = new Float32Array(latent.length + grid.length);
+  all.set(latent);
+  all.set(grid, latent.length);
+  const rows = all.length / 2;
+
+  let names: string[] = [];
+  let states: Float32Array[] = [];
+  for (let start = 0; start < rows; start += BATCH) {
+    const count = Math.min(BATCH, rows - start);
+    const x = tf.tensor2d(all.subarray(2 * start, 2 * (start + count)), [count, 2]);
+    const ctx = context && tf.tidy(() => tf.tile(tf.tensor2d([context]), [count, 1]) as tf.Tensor2D);
+    try {
+      const r = flow.forwardStates(x, ctx);
+      if (start === 0) {
+        names = r.names;
+        states = r.states.map(() => new Float32Array(2 * rows));
+      }
+      r.states.forEach((s, k) => states[k].set(s.dataSync(), 2 * start));
+      tf.dispose(r.states);
+    } finally {
+      x.dispose();
+      ctx?.dispose();
+    }
+  }
+  return {
+    names,
+    samples: states.map((s) => s.subarray(0, 2 * n)),
+    grid: states.map((s) => s.subarray(2 * n)),
+    latent,
+    gridLines,
+    gridPoints,
+  };
+}
+
+/** Grid points as one line trace, `null` between lines so plotly does not join them. */
+function gridTrace(grid: Float32Array, points: number, axes: Record<string, string>): PlotTrace {
+  const x: (number | null)[] = [];
+  const y: (number | null)[] = [];
+  const rows = grid.length / 2;
+  for (let r = 0; r < rows; r++) {
+    const gx = grid[2 * r];
+    const gy = grid[2 * r + 1];
+    x.push(Number.isFinite(gx) && Number.isFinite(gy) ? gx : null);
+    y.push(Number.isFinite(gx) && Number.isFinite(gy) ? gy : null);
+    if ((r + 1) % points === 0 && r + 1 < rows) (x.push(null), y.push(null));
+  }
+  return { type: 'scatter', mode: 'lines', name: 'grid', x, y, line: { color: 'rgba(60,60,60,0.45)', width: 0.8 }, hoverinfo: 'skip', showlegend: false, ...axes };
+}
+
+/** Colour values of the latent samples and the scale they use. */
+function colours(latent: Float32Array, by: ColorBy): { color: number[]; colorscale: string | [number, string][]; cmin?: number; cmax?: number } {
+  const n = latent.length / 2;
+  const value = (i: number) => {
+    const a = latent[2 * i];
+    const b = latent[2 * i + 1];
+    return by === 'angle' ? Math.atan2(b, a) : by === 'radius' ? Math.hypot(a, b) : by === 'z1' ? a : b;
+  };
+  const color = Array.from({ length: n }, (_, i) => value(i));
+  return by === 'angle' ? { color, colorscale: CYCLIC, cmin: -Math.PI, cmax: Math.PI } : { color, colorscale: 'Viridis' };
+}
+
+function samplesTrace(samples: Float32Array, c: ReturnType<typeof colours>, axes: Record<string, string>): PlotTrace {
+  return {
+    type: 'scatter',
+    mode: 'markers',
+    name: 'samples',
+    x: column(samples, 2, 0),
+    y: column(samples, 2, 1),
+    marker: { size: 4, opacity: 0.85, ...c, showscale: false },
+    hoverinfo: 'skip',
+    showlegend: false,
+    ...axes,
+  };
+}
+
+function stateTitle(names: string[], k: number): string {
+  if (k === 0) return 'base z';
+  return `${k}. after ${names[k]}${k === names.length - 1 ? ' = x' : ''}`;
+}
+
+/**
+ * How the flow moves points from the base to the data: `n` base samples `z ~ base`, coloured by
+ * where they started (their latent angle by default), and a grid of latent lines, drawn after each
+ * bijector (`Flow.forwardStates`): state 0 is the latent space, the last is the data space. Each panel
+ * has equal axis scales. In `'animation'` mode one plot steps (and morphs) through the states.
+ *
+ * @param flow a `Flow` of dimension 2.
+ * @returns panels mode: two traces per state `[grid, samples]` on axes `x{k+1}`/`y{k+1}`; animation
+ *   mode: the same two traces for state 0 plus one frame per state.
+ * @example
+ * ```ts
+ * const fig = layersFigure(flow, { n: 1000, mode: 'animation' });
+ * ```
+ */
+export function layersFigure(flow: Flow, options: LayersFigureOptions = {}): PlotFigure {
+  const fn = 'layersFigure';
+  checkOptions(fn, options, ['n', 'seed', 'gridLines', 'gridPoints', 'latentBounds', 'colorBy', 'mode', 'columns', 'context', 'title']);
+  const colorBy = options.colorBy ?? 'angle';
+  if (!['angle', 'radius', 'z1', 'z2'].includes(colorBy)) throw new ValidationError(fn, 'options.colorBy', "'angle', 'radius', 'z1' or 'z2'", describe(colorBy));
+  const mode = options.mode ?? 'panels';
+  if (mode !== 'panels' && mode !== 'animation') throw new ValidationError(fn, 'options.mode', "'panels' or 'animation'", describe(mode));
+  const st = layerStates(flow, options, fn);
+  const c = colours(st.latent, colorBy);
+  const count = st.names.length;
+  const title = options.title ?? 'Layer by layer';
+  const withGrid = st.gridLines > 0;
+  const traces = (k: number, axes: Record<string, string>) => [
+    ...(withGrid ? [gridTrace(st.grid[k], st.gridPoints, axes)] : []),
+    samplesTrace(st.samples[k], c, axes),
+  ];
+
+  if (mode === 'animation') {
+    const range = (j: number) => unionRange(st.samples.flatMap((s, k) => [rangeFromPoints(s, 2, j), withGrid ? rangeFromPoints(st.grid[k], 2, j, 0.02) : null]));
+    const frames: PlotFrame[] = st.names.map((_, k) => ({ name: String(k), data: traces(k, {}), traces: withGrid ? [0, 1] : [0] }));
+    const step = { frame: { duration: 900, redraw: false }, transition: { duration: 600, easing: 'cubic-in-out' }, mode: 'immediate' };
+    return {
+      data: traces(0, {}),
+      frames,
+      layout: baseLayout(title, {
+        xaxis: dataAxis(dimLabel('x', 0), range(0) ?? undefined),
+        yaxis: dataAxis(dimLabel('x', 1), range(1) ?? undefined, 'x'),
+        margin: { l: 60, r: 30, t: 60, b: 110 },
+        updatemenus: [
+          {
+            type: 'buttons',
+            showactive: false,
+            x: 0,
+            y: -0.18,
+            xanchor: 'left',
+            yanchor: 'top',
+            direction: 'left',
+            buttons: [
+              { label: '▶ play', method: 'animate', args: [null, { ...step, fromcurrent: true }] },
+              { label: '❚❚ pause', method: 'animate', args: [[null], { ...step, frame: { duration: 0, redraw: false }, transition: { duration: 0 } }] },
+            ],
+          },
+        ],
+        sliders: [
+          {
+            active: 0,
+            x: 0.2,
+            len: 0.8,
+            y: -0.12,
+            yanchor: 'top',
+            currentvalue: { prefix: 'state: ', xanchor: 'left' },
+            steps: st.names.map((_, k) => ({ label: stateTitle(st.names, k), method: 'animate', args: [[String(k)], step] })),
+          },
+        ],
+      }),
+    };
+  }
+
+  const columns = checkInt(fn, 'options.columns', options.columns ?? Math.min(count, 4));
+  const rows = Math.ceil(count / columns);
+  const gapX = 0.06;
+  const gapY = rows > 1 ? 0.12 : 0;
+  const layout: PlotLayout = baseLayout(title, { height: Math.max(360, 330 * rows), showlegend: false, annotations: [] as unknown[] });
+  const data: PlotTrace[] = [];
+  for (let k = 0; k < count; k++) {
+    const row = Math.floor(k / columns);
+    const col = k % columns;
+    const xDomain = [col / columns + gapX / 2, (col + 1) / columns - gapX / 2];
+    const yDomain = [1 - (row + 1) / rows + gapY / 2, 1 - row / rows - gapY / 2];
+    const suffix = k === 0 ? '' : String(k + 1);
+    data.push(...traces(k, { xaxis: `x${suffix}`, yaxis: `y${suffix}` }));
+    const label = k === count - 1 ? 'x' : k === 0 ? 'z' : 'h';
+    layout[`xaxis${suffix}`] = { ...dataAxis(dimLabel(label, 0)), domain: xDomain, anchor: `y${suffix}`, title: { text: dimLabel(label, 0), standoff: 4 } };
+    layout[`yaxis${suffix}`] = { ...dataAxis(dimLabel(label, 1), undefined, `x${suffix}`), domain: yDomain, anchor: `x${suffix}`, title: { text: dimLabel(label, 1), standoff: 4 } };
+    (layout.annotations as unknown[]).push({
+      text: stateTitle(st.names, k),
+      x: (xDomain[0] + xDomain[1]) / 2,
+      y: yDomain[1],
+      xref: 'paper',
+      yref: 'paper',
+      xanchor: 'center',
+      yanchor: 'bottom',
+      showarrow: false,
+      font: { size: 13 },
+    });
+  }
+  return { data, layout };
+}
