@@ -6,7 +6,7 @@ import { Flow } from '../flow.js';
 import { checkOptions } from '../validate.js';
 import { type Range } from './bounds.js';
 import { checkDensityStyle, colourRange, densityTraces, densityValues, type DensityFigureOptions } from './density.js';
-import { baseLayout, dataAxis, dimLabel, type PlotFigure } from './figure.js';
+import { baseLayout, dataAxis, dimLabel, equalAspectSize, type PlotFigure } from './figure.js';
 import { checkResolution, gridLogDensity, resolveBounds } from './grid.js';
 import { checkContext, checkLogDensity, type LogDensity } from './source.js';
 
@@ -83,8 +83,8 @@ export function densityComparisonFigure(truth: LogDensity, learned: LogDensity, 
       },
       annotations: [title(labels[0], left), title(labels[1], right)],
       showlegend: false,
-      width: 1000,
-      height: 500,
+      // Each panel is 44% of the 910-pixel paper (1000 minus margins).
+      ...equalAspectSize(bounds, 400, 600, 110),
     }),
   };
 }

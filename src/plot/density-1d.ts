@@ -85,6 +85,7 @@ export function density1dFigure(source: LogDensity, options: Density1dOptions = 
       yaxis: { title: { text: 'p(x)' }, type: logScale ? 'log' : 'linear', rangemode: logScale ? undefined : 'tozero', showline: true, linecolor: '#888', ticks: 'outside', gridcolor: '#eee' },
       bargap: 0,
       legend: { x: 1, xanchor: 'right', y: 1, yanchor: 'top', bgcolor: 'rgba(255,255,255,0.8)' },
+      width: 700,
       height: 420,
     }),
   };

@@ -3,7 +3,7 @@
  */
 import { ValidationError, describe } from '../errors.js';
 import { checkInt, checkNumber, checkOptions } from '../validate.js';
-import { baseLayout, column, dataAxis, dimLabel, type PlotFigure, type PlotTrace } from './figure.js';
+import { baseLayout, column, dataAxis, dimLabel, equalAspectSize, type PlotFigure, type PlotTrace } from './figure.js';
 import { checkResolution, type DensityGrid, type DensityGridOptions, gridLogDensity, resolveBounds } from './grid.js';
 import { type Range } from './bounds.js';
 import { checkContext, checkLogDensity, type LogDensity, readPoints } from './source.js';
@@ -152,6 +152,8 @@ export function densityFigure(source: LogDensity, options: DensityFigureOptions 
       xaxis: dataAxis(dimLabel('x', 0), bounds[0]),
       yaxis: dataAxis(dimLabel('x', 1), bounds[1], 'x'),
       showlegend: false,
+      // 60 + 30 margins and about 90 pixels of colour bar beside a 460-pixel plot.
+      ...equalAspectSize(bounds, 460, 180, 110),
     }),
   };
 }
@@ -164,7 +166,7 @@ function dataScatter(points: Float32Array): PlotTrace {
     name: 'data',
     x: column(points, 2, 0),
     y: column(points, 2, 1),
-    marker: { size: 3, color: 'white', opacity: 0.7, line: { width: 0.5, color: 'black' } },
+    marker: { size: 4, color: 'white', opacity: 0.8, line: { width: 0.5, color: 'black' } },
     hoverinfo: 'skip',
   };
 }

@@ -88,3 +88,13 @@ export function dimLabel(prefix: string, j: number): string {
   const sub = '₀₁₂₃₄₅₆₇₈₉';
   return prefix + String(j + 1).split('').map((c) => sub[Number(c)]).join('');
 }
+
+/**
+ * Figure size whose plot area of `plotWidth` pixels shows `bounds` at equal scale: the height
+ * follows the aspect ratio (kept within 1:3 and 3:1 so extreme ranges stay readable).
+ */
+export function equalAspectSize(bounds: [[number, number], [number, number]] | [null | [number, number], null | [number, number]], plotWidth: number, extraWidth: number, extraHeight: number): { width: number; height: number } {
+  const [bx, by] = bounds;
+  const aspect = bx && by ? Math.min(3, Math.max(1 / 3, (by[1] - by[0]) / (bx[1] - bx[0]))) : 1;
+  return { width: Math.round(plotWidth + extraWidth), height: Math.round(plotWidth * aspect + extraHeight) };
+}

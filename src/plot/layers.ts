@@ -8,7 +8,7 @@ import type { Flow } from '../flow.js';
 import { type Seed, toRng } from '../random.js';
 import { checkInt, checkOptions } from '../validate.js';
 import { checkBounds, linspace, type Range, rangeFromPoints, unionRange } from './bounds.js';
-import { baseLayout, column, dataAxis, dimLabel, type PlotFigure, type PlotFrame, type PlotLayout, type PlotTrace } from './figure.js';
+import { baseLayout, column, dataAxis, dimLabel, equalAspectSize, type PlotFigure, type PlotFrame, type PlotLayout, type PlotTrace } from './figure.js';
 import { checkContext, checkFlow } from './source.js';
 
 /** What colours a point: its latent polar angle, its latent radius, or a latent coordinate. */
@@ -129,7 +129,7 @@ function gridTrace(grid: Float32Array, points: number, axes: Record<string, stri
     y.push(Number.isFinite(gx) && Number.isFinite(gy) ? gy : null);
     if ((r + 1) % points === 0 && r + 1 < rows) (x.push(null), y.push(null));
   }
-  return { type: 'scatter', mode: 'lines', name: 'grid', x, y, line: { color: 'rgba(60,60,60,0.45)', width: 0.8 }, hoverinfo: 'skip', showlegend: false, ...axes };
+  return { type: 'scatter', mode: 'lines', name: 'grid', x, y, line: { color: 'rgba(40,40,40,0.5)', width: 0.8 }, hoverinfo: 'skip', showlegend: false, ...axes };
 }
 
 /** Colour values of the latent samples and the scale they use. */
@@ -151,7 +151,7 @@ function samplesTrace(samples: Float32Array, c: ReturnType<typeof colours>, axes
     name: 'samples',
     x: column(samples, 2, 0),
     y: column(samples, 2, 1),
-    marker: { size: 4, opacity: 0.85, ...c, showscale: false },
+    marker: { size: 3.5, opacity: 0.85, ...c, showscale: false },
     hoverinfo: 'skip',
     showlegend: false,
     ...axes,
@@ -196,21 +196,24 @@ export function layersFigure(flow: Flow, options: LayersFigureOptions = {}): Plo
 
   if (mode === 'animation') {
     const range = (j: number) => unionRange(st.samples.flatMap((s, k) => [rangeFromPoints(s, 2, j), withGrid ? rangeFromPoints(st.grid[k], 2, j, 0.02) : null]));
+    const rx = range(0);
+    const ry = range(1);
     const frames: PlotFrame[] = st.names.map((_, k) => ({ name: String(k), data: traces(k, {}), traces: withGrid ? [0, 1] : [0] }));
     const step = { frame: { duration: 900, redraw: false }, transition: { duration: 600, easing: 'cubic-in-out' }, mode: 'immediate' };
     return {
       data: traces(0, {}),
       frames,
       layout: baseLayout(title, {
-        xaxis: dataAxis(dimLabel('x', 0), range(0) ?? undefined),
-        yaxis: dataAxis(dimLabel('x', 1), range(1) ?? undefined, 'x'),
-        margin: { l: 60, r: 30, t: 60, b: 110 },
+        xaxis: dataAxis(dimLabel('x', 0), rx ?? undefined),
+        yaxis: dataAxis(dimLabel('x', 1), ry ?? undefined, 'x'),
+        margin: { l: 60, r: 30, t: 60, b: 130 },
+        ...equalAspectSize([rx, ry], 500, 90, 190),
         updatemenus: [
           {
             type: 'buttons',
             showactive: false,
             x: 0,
-            y: -0.18,
+            y: -0.12,
             xanchor: 'left',
             yanchor: 'top',
             direction: 'left',
@@ -223,23 +226,24 @@ export function layersFigure(flow: Flow, options: LayersFigureOptions = {}): Plo
         sliders: [
           {
             active: 0,
-            x: 0.2,
-            len: 0.8,
-            y: -0.12,
+            x: 0.25,
+            len: 0.75,
+            y: -0.1,
             yanchor: 'top',
-            currentvalue: { prefix: 'state: ', xanchor: 'left' },
-            steps: st.names.map((_, k) => ({ label: stateTitle(st.names, k), method: 'animate', args: [[String(k)], step] })),
+            currentvalue: { prefix: 'state ', xanchor: 'right' },
+            steps: st.names.map((name, k) => ({ label: k === 0 ? 'base' : name, method: 'animate', args: [[String(k)], step] })),
           },
         ],
       }),
     };
   }
 
-  const columns = checkInt(fn, 'options.columns', options.columns ?? Math.min(count, 4));
+  const columns = checkInt(fn, 'options.columns', options.columns ?? Math.min(count, 3));
   const rows = Math.ceil(count / columns);
-  const gapX = 0.06;
-  const gapY = rows > 1 ? 0.12 : 0;
-  const layout: PlotLayout = baseLayout(title, { height: Math.max(360, 330 * rows), showlegend: false, annotations: [] as unknown[] });
+  const gapX = 0.08;
+  const gapY = rows > 1 ? 0.16 / rows : 0;
+  // About 250 × 250 pixels of plot per panel, plus room for its axis titles and label.
+  const layout: PlotLayout = baseLayout(title, { width: 90 + 300 * columns, height: 110 + 330 * rows, showlegend: false, annotations: [] as unknown[] });
   const data: PlotTrace[] = [];
   for (let k = 0; k < count; k++) {
     const row = Math.floor(k / columns);

@@ -6,7 +6,7 @@ import { Flow } from '../flow.js';
 import type { Seed } from '../random.js';
 import { checkInt, checkOptions, type MatrixLike } from '../validate.js';
 import { checkBounds, type Range, rangeFromPoints, unionRange } from './bounds.js';
-import { baseLayout, COLORS, column, dataAxis, dimLabel, type PlotFigure, type PlotTrace } from './figure.js';
+import { baseLayout, COLORS, column, dataAxis, dimLabel, equalAspectSize, type PlotFigure, type PlotTrace } from './figure.js';
 import { checkContext, drawSamples, readPoints } from './source.js';
 
 export interface SamplesFigureOptions {
@@ -115,6 +115,11 @@ export function samplesFigure(source: Flow | MatrixLike, options: SamplesFigureO
       legend: { x: 1, xanchor: 'right', y: 1, yanchor: 'top' },
     });
   }
+  // The main panel is 80% of the paper with marginals (the paper is the figure minus 90 × 110 of margins).
+  const share = marginals ? 0.8 : 1;
+  const size = equalAspectSize(bounds, 440, 90 + (marginals ? 110 : 0), 0);
+  layout.width = size.width;
+  layout.height = Math.round(size.height / share + 110);
   return { data: traces, layout };
 }
 

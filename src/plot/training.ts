@@ -139,6 +139,8 @@ export function trainingCurvesFigure(history: TrainingHistory, options: Training
       annotations,
       legend: { x: 1, xanchor: 'right', y: 1, yanchor: 'top', bgcolor: 'rgba(255,255,255,0.8)' },
       hovermode: 'x unified',
+      width: 700,
+      height: 450,
     }),
   };
 }
