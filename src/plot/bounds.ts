@@ -26,12 +26,10 @@ export function checkBounds(fn: string, arg: string, value: unknown, dims: numbe
   return value.map((r, j) => checkRange(fn, `${arg}[${j}]`, r));
 }
 
-/** Quantile `q` of sorted finite values (linear interpolation). */
+/** Order statistic at `q` (rounded outwards), so below 1000 points the 0.1/99.9% quantiles are the extremes. */
 function quantile(sorted: Float64Array, q: number): number {
   const pos = q * (sorted.length - 1);
-  const i = Math.floor(pos);
-  const f = pos - i;
-  return i + 1 < sorted.length ? sorted[i] * (1 - f) + sorted[i + 1] * f : sorted[i];
+  return sorted[q < 0.5 ? Math.floor(pos) : Math.ceil(pos)];
 }
 
 /** Bounds of column `j` of row-major `[n, dim]` values by the rule above; `null` if no value is finite. */
