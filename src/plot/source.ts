@@ -4,6 +4,7 @@
  */
 import { assertReady, tf } from '../backend.js';
 import { ValidationError, describe } from '../errors.js';
+import { withoutDomainChecks } from '../bijectors/domain.js';
 import { Flow } from '../flow.js';
 import type { Seed } from '../random.js';
 import { checkInt, checkVector, type MatrixLike, toMatrix } from '../validate.js';
@@ -54,7 +55,7 @@ export function checkContext(fn: string, source: LogDensity | Flow, context: unk
 /**
  * Log-density at each row of the row-major `points` (`[n, dim]`), computed `batchSize` rows at a
  * time. A flow's points outside its support (where a bijector rejects its input, e.g. Tanh's inverse
- * outside (−1, 1)) get −∞, found by splitting the failing batch; other non-finite results are kept.
+ * outside (−1, 1)) get −∞; for a function, non-finite results are kept as they are.
  */
 export function evaluateLogDensity(
   fn: string,
@@ -69,41 +70,72 @@ export function evaluateLogDensity(
   const out = new Float64Array(n);
   for (let start = 0; start < n; start += batchSize) {
     const rows = Math.min(batchSize, n - start);
-    if (source instanceof Flow) flowRows(source, points, dim, start, rows, options.context, out);
+    if (source instanceof Flow) flowRows(source, points, dim, Array.from({ length: rows }, (_, i) => start + i), options.context, out);
     else functionRows(fn, source, points, dim, start, rows, out);
   }
   return out;
 }
 
-/** Rows at which a failing batch is re-evaluated before halving: few calls when the support edge is rare. */
+/** Rows at which a failing batch is re-evaluated before halving. */
 const RETRY_ROWS = 64;
 
-/** `flow.logProb` of rows `[start, start + rows)` into `out`; rows a bijector rejects get −∞. */
-function flowRows(flow: Flow, points: Float32Array, dim: number, start: number, rows: number, context: number[] | undefined, out: Float64Array): void {
-  const x = tf.tensor2d(points.subarray(start * dim, (start + rows) * dim), [rows, dim]);
-  const ctx = context && tf.tidy(() => tf.tile(tf.tensor2d([context]), [rows, 1]) as tf.Tensor2D);
+/** `flow.logProb` at rows `[start, start + rows)` of `points`, or `null` when a bijector rejects one of them. */
+function tryLogProb(flow: Flow, points: Float32Array, dim: number, rows: number[], context: number[] | undefined): Float32Array | null {
+  const data = new Float32Array(rows.length * dim);
+  rows.forEach((r, k) => data.set(points.subarray(r * dim, (r + 1) * dim), k * dim));
+  const x = tf.tensor2d(data, [rows.length, dim]);
+  const ctx = context && tf.tidy(() => tf.tile(tf.tensor2d([context]), [rows.length, 1]) as tf.Tensor2D);
   let lp: tf.Tensor1D | undefined;
   try {
     lp = flow.logProb(x, ctx);
+    return lp.dataSync() as Float32Array;
   } catch (e) {
     // The grid itself is finite and checked, so a ValidationError from inside the flow (a bijector's
     // domain check) means some of these rows lie outside the support.
     if (!(e instanceof ValidationError) || e.fn === 'Flow.logProb') throw e;
+    return null;
   } finally {
     x.dispose();
     ctx?.dispose();
+    lp?.dispose();
   }
+}
+
+/**
+ * `flow.logProb` of the given rows into `out`, −∞ where a row lies outside the support. Fast path: all
+ * rows at once. Otherwise one pass with the domain checks off marks the rows whose log-density is not
+ * finite (outside the support, or −∞ anyway: with the checks passing, the computation is the same);
+ * the remaining rows are recomputed with the checks on, and only if that still fails (a bijector
+ * that gives finite garbage outside its domain) are they split until the failing rows are isolated.
+ */
+function flowRows(flow: Flow, points: Float32Array, dim: number, rows: number[], context: number[] | undefined, out: Float64Array, hint = true): void {
+  const lp = tryLogProb(flow, points, dim, rows, context);
   if (lp) {
-    out.set(lp.dataSync(), start);
-    lp.dispose();
+    rows.forEach((r, k) => (out[r] = lp[k]));
     return;
   }
-  if (rows === 1) {
-    out[start] = -Infinity;
+  if (rows.length === 1) {
+    out[rows[0]] = -Infinity;
     return;
   }
-  const step = rows > RETRY_ROWS ? RETRY_ROWS : Math.ceil(rows / 2);
-  for (let s = start; s < start + rows; s += step) flowRows(flow, points, dim, s, Math.min(step, start + rows - s), context, out);
+  if (hint) {
+    let unchecked: Float32Array | null = null;
+    try {
+      unchecked = withoutDomainChecks(() => tryLogProb(flow, points, dim, rows, context));
+    } catch {
+      // A bijector that cannot run at all outside its domain: fall back to splitting.
+    }
+    if (unchecked) {
+      const finite = rows.filter((_, k) => Number.isFinite(unchecked![k]));
+      rows.forEach((r, k) => {
+        if (!Number.isFinite(unchecked![k])) out[r] = -Infinity;
+      });
+      if (finite.length > 0) flowRows(flow, points, dim, finite, context, out, false);
+      return;
+    }
+  }
+  const step = rows.length > RETRY_ROWS ? RETRY_ROWS : Math.ceil(rows.length / 2);
+  for (let s = 0; s < rows.length; s += step) flowRows(flow, points, dim, rows.slice(s, s + step), context, out, false);
 }
 
 /** A log-density function of rows `[start, start + rows)` into `out`. */

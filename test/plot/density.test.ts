@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
-  Affine, Chain, DiagNormal, Flow, Permute, Shift, Scale, StandardNormal, Tanh, ValidationError, tf,
+  Affine, Bijector, Chain, DiagNormal, Flow, Permute, Shift, Scale, StandardNormal, Tanh, ValidationError, tf,
   density1dFigure, densityComparisonFigure, densityFigure, logDensityGrid, type PlotTrace,
 } from '../../src/index.js';
+import { checkOpenInterval } from '../../src/bijectors/domain.js';
 import { expectNoLeak } from '../helpers/leaks.js';
 import { gaussianLogPdf } from '../helpers/math.js';
 
@@ -110,6 +111,41 @@ describe('logDensityGrid and densityFigure', () => {
     expect(inside).toBeGreaterThan(200);
     expect(inside).toBeLessThan(31 * 23 - 200);
     flow.dispose();
+  });
+
+  it('finds the support by splitting batches when a bijector gives finite values outside its domain unchecked, or throws its own error', () => {
+    // Identity maps restricted to (−1, 1): one through the shared domain check (so the unchecked pass
+    // sees finite values everywhere), one that throws by itself (so the unchecked pass fails too).
+    class BoxViaCheck extends Bijector {
+      readonly className: string = 'BoxViaCheck';
+      getConfig() { return {}; }
+      protected _forward(x: tf.Tensor2D) { return { output: tf.clone(x), logDet: tf.zeros([x.shape[0]]) as tf.Tensor1D }; }
+      protected _inverse(y: tf.Tensor2D) {
+        checkOpenInterval('BoxViaCheck.inverse', 'y', y, -1, 1);
+        return { output: tf.clone(y), logDet: tf.zeros([y.shape[0]]) as tf.Tensor1D };
+      }
+    }
+    class BoxOwnError extends BoxViaCheck {
+      override readonly className = 'BoxOwnError';
+      protected override _inverse(y: tf.Tensor2D) {
+        if (y.arraySync().some((r) => r.some((v) => Math.abs(v) >= 1))) throw new ValidationError('BoxOwnError.inverse', 'y', 'inside (−1, 1)', 'outside');
+        return { output: tf.clone(y), logDet: tf.zeros([y.shape[0]]) as tf.Tensor1D };
+      }
+    }
+    for (const box of [new BoxViaCheck(), new BoxOwnError()]) {
+      const flow = new Flow(new StandardNormal(2), box);
+      let g: ReturnType<typeof logDensityGrid> | undefined;
+      expectNoLeak(() => void (g = logDensityGrid(flow, { bounds: [[-1.9, 1.9], [-1.45, 1.55]], resolution: [20, 13], batchSize: 100 })));
+      for (let j = 0; j < 13; j++) {
+        for (let i = 0; i < 20; i++) {
+          const p = [Math.fround(g!.x[i]), Math.fround(g!.y[j])];
+          const inside = p.every((v) => Math.abs(v) < 1);
+          if (inside) expect(g!.logDensity[j][i]).toBeCloseTo(gaussianLogPdf(p, [0, 0], [1, 1]), 5);
+          else expect(g!.logDensity[j][i]).toBe(-Infinity);
+        }
+      }
+      flow.dispose();
+    }
   });
 
   it('gives the same values whatever the batch size', () => {

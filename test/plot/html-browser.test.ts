@@ -14,6 +14,16 @@ import {
 } from '../../src/index.js';
 import { findBrowser, launchBrowser, writeHtml } from '../../src/node.js';
 
+// Code passed to page.evaluate runs in the browser; these are the few DOM names it uses (the project
+// compiles without lib.dom).
+interface DomNode {
+  textContent: string | null;
+  querySelector(selector: string): DomNode | null;
+  querySelectorAll(selector: string): DomNode[] & { length: number };
+  getAttribute(name: string): string | null;
+}
+declare const document: { querySelectorAll(selector: string): Iterable<DomNode> & { length: number }; getElementById(id: string): DomNode | null };
+
 const browserPath = findBrowser();
 const required = Boolean(process.env.CI);
 if (!browserPath && !required) {
@@ -113,8 +123,8 @@ describe.skipIf(!browserPath && !required)('writeHtml output in Chromium', () =>
     expect(await count(3, 'path.point')).toBe(states * N_LAYER);
     expect(await count(3, '.subplot').then((n) => n >= states)).toBe(true);
     const result = await page.evaluate(async () => {
-      type Gd = HTMLElement & { data: { x: number[] }[]; _transitionData: { _frames: { data: { x: number[] }[] }[] } };
-      const gd = document.getElementById('figure-4') as Gd;
+      type Gd = DomNode & { data: { x: number[] }[]; _transitionData: { _frames: { data: { x: number[] }[] }[] } };
+      const gd = document.getElementById('figure-4') as unknown as Gd;
       const frames = gd._transitionData._frames;
       const last = frames.length - 1;
       const P = (globalThis as unknown as { Plotly: { animate(g: unknown, f: string[], o: unknown): Promise<void> } }).Plotly;
