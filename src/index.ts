@@ -47,7 +47,7 @@ export { checkBijector, type BijectorCheck, type CheckBijectorOptions } from './
 
 export type { PlotFigure, PlotTrace, PlotLayout, PlotFrame } from './plot/figure.js';
 export type { LogDensity, EvaluationOptions } from './plot/source.js';
-export type { Range } from './plot/bounds.js';
+export type { Range as PlotRange } from './plot/bounds.js';
 export { logDensityGrid, type DensityGrid, type DensityGridOptions, type BoundsOptions } from './plot/grid.js';
 export { densityFigure, type DensityFigureOptions } from './plot/density.js';
 export { samplesFigure, type SamplesFigureOptions } from './plot/samples.js';

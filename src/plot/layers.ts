@@ -66,10 +66,22 @@ function latentGrid(bounds: [Range, Range], lines: number, points: number): Floa
 }
 
 /**
- * Push `n` base samples and a latent grid through the flow, keeping every intermediate state
- * (`Flow.forwardStates`), in batches. The samples are `flow.base.sample(n, seed)`.
+ * The numbers behind {@link layersFigure}: `n` base samples `z = flow.base.sample(n, seed)` and a
+ * latent grid of lines pushed through the flow, keeping every intermediate state
+ * (`Flow.forwardStates`, in batches).
+ *
+ * @example
+ * ```ts
+ * const { names, samples } = layerStates(flow, { n: 100 });
+ * samples[names.length - 1]; // Float32Array [100 × 2]: the samples in data space
+ * ```
  */
-export function layerStates(flow: Flow, options: LayersFigureOptions = {}, fn = 'layerStates'): LayerStates {
+export function layerStates(flow: Flow, options: Omit<LayersFigureOptions, 'colorBy' | 'mode' | 'columns' | 'title'> = {}): LayerStates {
+  checkOptions('layerStates', options, ['n', 'seed', 'gridLines', 'gridPoints', 'latentBounds', 'context']);
+  return computeLayerStates('layerStates', flow, options);
+}
+
+function computeLayerStates(fn: string, flow: Flow, options: LayersFigureOptions): LayerStates {
   checkFlow(fn, 'flow', flow, 2);
   const n = checkInt(fn, 'options.n', options.n ?? 500);
   const gridLines = checkInt(fn, 'options.gridLines', options.gridLines ?? 11, 0);
@@ -184,7 +196,7 @@ export function layersFigure(flow: Flow, options: LayersFigureOptions = {}): Plo
   if (!['angle', 'radius', 'z1', 'z2'].includes(colorBy)) throw new ValidationError(fn, 'options.colorBy', "'angle', 'radius', 'z1' or 'z2'", describe(colorBy));
   const mode = options.mode ?? 'panels';
   if (mode !== 'panels' && mode !== 'animation') throw new ValidationError(fn, 'options.mode', "'panels' or 'animation'", describe(mode));
-  const st = layerStates(flow, options, fn);
+  const st = computeLayerStates(fn, flow, options);
   const c = colours(st.latent, colorBy);
   const count = st.names.length;
   const title = options.title ?? 'Layer by layer';

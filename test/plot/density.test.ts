@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   Affine, Bijector, Chain, DiagNormal, Flow, Permute, Shift, Scale, StandardNormal, Tanh, ValidationError, tf,
-  density1dFigure, densityComparisonFigure, densityFigure, logDensityGrid, type PlotTrace,
+  density1dFigure, densityComparisonFigure, densityFigure, layerStates, logDensityGrid, samplesFigure, type PlotTrace,
 } from '../../src/index.js';
 import { checkOpenInterval } from '../../src/bijectors/domain.js';
 import { expectNoLeak } from '../helpers/leaks.js';
@@ -230,6 +230,35 @@ describe('logDensityGrid and densityFigure', () => {
     expect(() => densityFigure(flow, { context: [1] })).toThrow(/only a conditional flow takes a context/);
     flow.dispose();
     flow3.dispose();
+  });
+});
+
+describe('conditional flows', () => {
+  /** x = z + c·(1, 2): the context shifts the density, so p(x | c) = N(x; c·(1, 2), I). */
+  class ShiftByContext extends Bijector {
+    readonly className = 'ShiftByContext';
+    constructor() {
+      super({ dim: 2, contextDim: 1 });
+    }
+    getConfig() { return {}; }
+    private offset(c: tf.Tensor2D) { return tf.mul(c, tf.tensor2d([[1, 2]])); }
+    protected _forward(x: tf.Tensor2D, c: tf.Tensor2D | null) { return { output: tf.add(x, this.offset(c!)) as tf.Tensor2D, logDet: tf.zeros([x.shape[0]]) as tf.Tensor1D }; }
+    protected _inverse(y: tf.Tensor2D, c: tf.Tensor2D | null) { return { output: tf.sub(y, this.offset(c!)) as tf.Tensor2D, logDet: tf.zeros([y.shape[0]]) as tf.Tensor1D }; }
+  }
+
+  it('evaluate, sample and push points through the flow at the one context given', () => {
+    const flow = new Flow(new StandardNormal(2), new ShiftByContext());
+    const g = logDensityGrid(flow, { bounds: [[-1, 3], [0, 5]], resolution: 5, context: [1.5] });
+    g.y.forEach((y, j) => g.x.forEach((x, i) => expect(g.logDensity[j][i]).toBeCloseTo(gaussianLogPdf([x, y], [1.5, 3], [1, 1]), 5)));
+    const s = samplesFigure(flow, { n: 50, seed: 2, context: [2], marginals: false });
+    const z = flow.base.sample(50, 2);
+    expect(s.data[0].x).toEqual(Array.from(z.dataSync()).filter((_, k) => k % 2 === 0).map((v) => Math.fround(v + 2)));
+    z.dispose();
+    const st = layerStates(flow, { n: 10, context: [-1], gridLines: 0 });
+    st.samples[1].forEach((v, k) => expect(v).toBe(Math.fround(st.latent[k] - (k % 2 === 0 ? 1 : 2))));
+    expect(() => densityFigure(flow, { bounds: [[0, 1], [0, 1]] })).toThrow(/options.context' must be a vector of 1 numbers \(this flow is conditional\)/);
+    expectNoLeak(() => void densityFigure(flow, { resolution: 10, context: [0.5] }));
+    flow.dispose();
   });
 });
 
