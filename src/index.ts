@@ -52,6 +52,7 @@ export { logDensityGrid, type DensityGrid, type DensityGridOptions, type BoundsO
 export { densityFigure, type DensityFigureOptions } from './plot/density.js';
 export { samplesFigure, type SamplesFigureOptions } from './plot/samples.js';
 export { trainingCurvesFigure, type TrainingHistory, type TrainingCurvesOptions } from './plot/training.js';
-export { layersFigure, layerStates, type LayersFigureOptions, type LayerStates, type ColorBy } from './plot/layers.js';
+export { layersFigure } from './plot/layers.js';
+export { layerStates, type LayersFigureOptions, type LayerStates, type ColorBy } from './plot/layer-states.js';
 export { densityComparisonFigure, type DensityComparisonOptions } from './plot/compare.js';
 export { density1dFigure, type Density1dOptions } from './plot/density-1d.js';
