@@ -14,6 +14,8 @@ export {
   NotInvertibleError,
   TrainingError,
   FileFormatError,
+  RenderError,
+  BrowserNotFoundError,
 } from './errors.js';
 export { Rng, type Seed } from './random.js';
 export type { MatrixLike } from './validate.js';
@@ -66,3 +68,14 @@ export { cosineDecay, type LearningRate, type ScheduleSpec, type ScheduleFunctio
 
 export { rqSpline, type RQSplineOptions, type RQSplineResult } from './transformers/rq-spline.js';
 export { SplineTransformer, type SplineTransformerOptions } from './transformers/rq-spline-transformer.js';
+export type { PlotFigure, PlotTrace, PlotLayout, PlotFrame } from './plot/figure.js';
+export type { LogDensity, EvaluationOptions } from './plot/source.js';
+export type { Range as PlotRange } from './plot/bounds.js';
+export { logDensityGrid, type DensityGrid, type DensityGridOptions, type BoundsOptions } from './plot/grid.js';
+export { densityFigure, type DensityFigureOptions } from './plot/density.js';
+export { samplesFigure, type SamplesFigureOptions } from './plot/samples.js';
+export { trainingCurvesFigure, type TrainingHistory, type TrainingCurvesOptions } from './plot/training.js';
+export { layersFigure } from './plot/layers.js';
+export { layerStates, type LayersFigureOptions, type LayerStates, type ColorBy } from './plot/layer-states.js';
+export { densityComparisonFigure, type DensityComparisonOptions } from './plot/compare.js';
+export { density1dFigure, type Density1dOptions } from './plot/density-1d.js';
