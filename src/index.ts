@@ -63,3 +63,7 @@ export type { FitData, StreamBatch, BatchWithContext } from './train/fit-data.js
 export type { FitHistory, StopReason } from './train/history.js';
 export type { StepInfo, EpochInfo, TrainingCallbacks } from './train/callbacks.js';
 export { cosineDecay, type LearningRate, type ScheduleSpec, type ScheduleFunction } from './train/schedule.js';
+export { fitToTarget, type FitToTargetOptions, type FitToTargetHistory } from './train/fit-to-target.js';
+export type { LogTarget } from './train/log-target.js';
+export { linearAnneal, type BetaFunction } from './train/anneal.js';
+export { stopGradient, scaleGradient } from './ops/gradient.js';
