@@ -129,6 +129,7 @@ export async function fitToTarget(flow: Flow, logTarget: LogTarget, options: Fit
   const betas: number[] = [];
   // The latest step's samples and target values, kept to explain a non-finite loss.
   let kept: tf.Tensor[] = [];
+  let rejected: ValidationError | null = null;
   let step = 0;
   const optimizer = adam();
   try {
@@ -147,7 +148,8 @@ export async function fitToTarget(flow: Flow, logTarget: LogTarget, options: Fit
             tf.dispose(kept);
             kept = [];
             const t = reverseKlTerms(flow, logTarget, { n, rng: stepRng, beta: b, pathGradient, fn, step: s });
-            kept = [tf.keep(t.samples), tf.keep(t.logTarget)];
+            if (t.error) rejected = t.error;
+            else kept = [tf.keep(t.samples), tf.keep(t.logTarget!)];
             return t.loss;
           },
           epoch: 1,
@@ -168,6 +170,7 @@ export async function fitToTarget(flow: Flow, logTarget: LogTarget, options: Fit
     if (beta) history.beta = betas.slice(0, history.steps.length);
     return history;
   } catch (e) {
+    if (e instanceof TrainingError && rejected) throw rejected;
     if (e instanceof TrainingError && kept.length === 2) {
       const note = "; training stopped there and that step's update was not applied";
       const bad = nonFiniteTarget(fn, kept[0] as tf.Tensor2D, kept[1] as tf.Tensor1D, e.step, note);

@@ -61,12 +61,12 @@ export function checkTargetAtStart(fn: string, logTarget: LogTarget, x: tf.Tenso
   } finally {
     out.dispose();
   }
-  let grad: tf.Tensor;
-  try {
-    grad = tf.grad((input: tf.Tensor) => tf.sum(logTarget(input as tf.Tensor2D)))(x);
-  } catch (e) {
+  // `allowNoGradients`: a disconnected target yields no gradient instead of a throw, which would leave
+  // the tensors TF.js saved for the backward pass alive (only a completed backward pass frees them).
+  const grad = tf.tidy(() => tf.engine().gradients(() => tf.sum(logTarget(x)) as tf.Scalar, [x], undefined, true).grads[0] ?? null);
+  if (grad === null) {
     const expected = 'a function differentiable in its input (built from TF.js ops on the tensor it is given)';
-    throw new ValidationError(fn, 'logTarget', expected, `one whose gradient TF.js cannot compute (${(e as Error).message})`);
+    throw new ValidationError(fn, 'logTarget', expected, 'one whose value does not depend on its input through TF.js ops (no gradient)');
   }
   const finite = tf.tidy(() => tf.all(tf.isFinite(grad)));
   const ok = finite.dataSync()[0] === 1;

@@ -9,6 +9,7 @@
  * it has expectation zero, so the estimator stays unbiased, and near q = p it is most of the noise.
  */
 import { tf } from '../backend.js';
+import type { ValidationError } from '../errors.js';
 import type { Flow } from '../flow.js';
 import { scaleGradient, stopGradient } from '../ops/gradient.js';
 import type { Rng } from '../random.js';
@@ -32,12 +33,16 @@ export interface ReverseKlStep {
 export interface ReverseKlTerms {
   loss: tf.Scalar;
   samples: tf.Tensor2D;
-  logTarget: tf.Tensor1D;
+  /** The target's values, or `null` when it returned something other than a float32 `[n]` tensor. */
+  logTarget: tf.Tensor1D | null;
+  /** Why the target's output was rejected (the loss is then NaN). */
+  error?: ValidationError;
 }
 
 /**
  * Build one step's loss (to be called inside `tf.variableGrads`). The samples and target values are
- * returned as well, so that a caller may keep them to explain a non-finite loss.
+ * returned as well, so that a caller may keep them to explain a non-finite loss; a target output of
+ * the wrong kind is returned as `error` with a NaN loss rather than thrown.
  *
  * Why the path gradient is written as total − score rather than by freezing weights: the bijectors
  * read their variables directly, so "log q with the weights held constant" is obtained by subtracting
@@ -46,8 +51,14 @@ export interface ReverseKlTerms {
  */
 export function reverseKlTerms(flow: Flow, logTarget: LogTarget, s: ReverseKlStep): ReverseKlTerms {
   const { samples, logProb } = flow.sampleAndLogProb(s.n, { seed: s.rng });
-  const logP = logTarget(samples);
-  checkTargetOutput(s.fn, logP, s.n, s.step);
+  const logP: unknown = logTarget(samples);
+  try {
+    checkTargetOutput(s.fn, logP, s.n, s.step);
+  } catch (e) {
+    // Throwing inside the gradient tape would leak the tensors TF.js saved for the backward pass (only
+    // the backward pass frees them), so hand back a NaN loss, which the loop rejects before any update.
+    return { loss: tf.mul(tf.mean(logProb), NaN) as tf.Scalar, samples, logTarget: null, error: e as ValidationError };
+  }
   let logQ: tf.Tensor1D = logProb;
   if (s.pathGradient) {
     const score = flow.logProbUnchecked(stopGradient(samples));
@@ -56,5 +67,5 @@ export function reverseKlTerms(flow: Flow, logTarget: LogTarget, s: ReverseKlSte
   }
   const target = s.beta === 1 ? logP : scaleGradient(logP, s.beta);
   const loss = tf.mean(tf.sub(logQ, target)) as tf.Scalar;
-  return { loss, samples, logTarget: logP };
+  return { loss, samples, logTarget: logP as tf.Tensor1D };
 }
