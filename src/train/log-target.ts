@@ -38,7 +38,7 @@ export function nonFiniteTarget(fn: string, x: tf.Tensor2D, logP: tf.Tensor1D, s
     const row = Array.from(samples.subarray(i * dim, (i + 1) * dim));
     if (!row.every(Number.isFinite)) continue;
     const shown = row.length > 8 ? `[${row.slice(0, 8).join(', ')}, …]` : `[${row.join(', ')}]`;
-    return new ValidationError(fn, 'logTarget', 'a function returning finite log-densities for finite samples', `${describe(values[i])} ${where(step)} for the sample ${shown} (row ${i} of ${values.length})${note}`);
+    return new ValidationError(fn, 'logTarget', 'a function returning finite log-densities for finite samples', `${describe(values[i])} for the sample ${shown} (row ${i} of ${values.length}) ${where(step)}${note}`);
   }
   return null;
 }

@@ -102,7 +102,7 @@ describe('fitToTarget: bad targets are named before training', () => {
     const target = (x: tf.Tensor2D) => tf.log(tf.squeeze(tf.slice(x, [0, 0], [-1, 1]), [1])) as tf.Tensor1D;
     const e = (await rejection(fitToTarget(flow, target, { ...quiet, samplesPerStep: 64 }))) as ValidationError;
     expect(e).toBeInstanceOf(ValidationError);
-    const m = /got NaN on the first samples, before training for the sample \[([^\]]+)\] \(row (\d+) of 64\)/.exec(e.message);
+    const m = /got NaN for the sample \[([^\]]+)\] \(row (\d+) of 64\) on the first samples, before training$/.exec(e.message);
     expect(m).not.toBeNull();
     const sample = m![1].split(', ').map(Number);
     const row = Number(m![2]);
@@ -153,7 +153,7 @@ describe('fitToTarget: bad targets during training', () => {
       const e = (await rejection(fitToTarget(flow, turning(6, row3(value)), { ...quiet, steps: 20, samplesPerStep: 32, learningRate: 0.1, onStep: rec.onStep }))) as ValidationError;
       expect(e).toBeInstanceOf(ValidationError);
       expect(e.argument).toBe('logTarget');
-      expect(e.message).toMatch(new RegExp(`got ${shown} at step 4 for the sample \\[[-0-9.e, ]+\\] \\(row 3 of 32\\); training stopped there and that step's update was not applied`));
+      expect(e.message).toMatch(new RegExp(`got ${shown} for the sample \\[[-0-9.e, ]+\\] \\(row 3 of 32\\) at step 4; training stopped there and that step's update was not applied`));
       expect(rec.after.length).toBe(3);
       expect(flow.weights.map((w) => Array.from(w.variable.dataSync()))).toEqual(rec.after[2]);
       expect(tf.memory().numTensors).toBe(before);
