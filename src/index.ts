@@ -79,3 +79,7 @@ export { layersFigure } from './plot/layers.js';
 export { layerStates, type LayersFigureOptions, type LayerStates, type ColorBy } from './plot/layer-states.js';
 export { densityComparisonFigure, type DensityComparisonOptions } from './plot/compare.js';
 export { density1dFigure, type Density1dOptions } from './plot/density-1d.js';
+export { fitToTarget, type FitToTargetOptions, type FitToTargetHistory } from './train/fit-to-target.js';
+export type { LogTarget } from './train/log-target.js';
+export { linearAnneal, type BetaFunction } from './train/anneal.js';
+export { stopGradient, scaleGradient } from './ops/gradient.js';
