@@ -30,6 +30,8 @@ export { Logit } from './bijectors/logit.js';
 export { Tanh } from './bijectors/tanh.js';
 export { Permute } from './bijectors/permute.js';
 export { Reverse } from './bijectors/reverse.js';
+export { Planar, type PlanarActivation, type PlanarOptions } from './bijectors/planar.js';
+export { Radial, type RadialOptions } from './bijectors/radial.js';
 export { Chain } from './bijectors/chain.js';
 export { Invert } from './bijectors/invert.js';
 export { registerBijector, bijectorFromConfig, type BijectorBuilder } from './bijectors/registry.js';
