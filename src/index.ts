@@ -44,3 +44,10 @@ export { distributionFromConfig } from './distributions/registry.js';
 
 export { Flow, type SampleOptions, type SerializedFlow } from './flow.js';
 export { checkBijector, type BijectorCheck, type CheckBijectorOptions } from './diagnostics/check-bijector.js';
+
+export { planarFlow, type PlanarFlowOptions } from './flows/planar-flow.js';
+export { radialFlow, type RadialFlowOptions } from './flows/radial-flow.js';
+export type { LogTarget } from './inference/log-target.js';
+export { importanceSample, type ImportanceSampleOptions, type ImportanceSampleResult } from './inference/importance-sample.js';
+export { energies } from './energies/index.js';
+export type { Energy, Box as EnergyBox } from './energies/energy.js';
