@@ -45,18 +45,21 @@ function softplus64(x: number): number {
  * - leaky ReLU: closed form (`inverseKind = 'analytic'`), `t = (wᵀx + b) / (1 + a wᵀû)` with
  *   `a = slope` if `wᵀx + b < 0` else 1 (the sign of t is that of wᵀx + b).
  * - tanh: root finding (`inverseKind = 'numerical'`): safeguarded Newton/bisection in float64 on the
- *   bracket `[c − |wᵀû|, c + |wᵀû|]` (c = wᵀx + b, |tanh| < 1), to 1e-15 relative, cap 200 iterations
- *   (measured: 4–8 evaluations on average, at most 14, for wᵀû from −0.9999 to 30); the round trip then agrees to float32 rounding, about 1e-6 for well-conditioned
- *   layers. The found t enters the graph through an implicit-function gradient
- *   (dt/dc = 1/(1 + wᵀû h'(t)), dt/d(wᵀû) = −h(t)/(1 + wᵀû h'(t))), so the inverse and `logProb` are
- *   differentiable in x and in the weights. Each inverse call reads x back from the backend once.
+ *   bracket `[c − |wᵀû|, c + |wᵀû|]` (c = wᵀx + b, |tanh| < 1), to 1e-15 relative, capped at 200
+ *   iterations (measured: 4–8 on average, at most 14, for wᵀû from −0.9999 to 30).
+ * Accuracy (both kinds): the float32 rounding of x, amplified by ‖û‖‖w‖ / (1 + wᵀû h'(t)); measured
+ * ≤ 5e-7 against the normflows vectors, and within 1e-5 whenever 1 + wᵀû h' ≳ 0.1. The found t enters
+ * the graph through an implicit-function gradient (dt/dc = 1/(1 + wᵀû h'(t)),
+ * dt/d(wᵀû) = −h(t)/(1 + wᵀû h'(t))), so the inverse and `logProb` are differentiable in x and in the
+ * weights. Each tanh inverse reads x and the weights back from the backend once.
  *
  * Default initialisation: w a random unit vector (so wᵀz ~ N(0, 1) under a standard normal base: tanh
  * neither saturated nor linear, and no tiny ‖w‖, which would blow up û's gradient ∝ 1/‖w‖²), b = 0, and
  * `u = κ w/‖w‖² + ε` with κ = log(e − 1) and ε ~ N(0, initScale²/dim): then û = O(initScale), a small
  * perturbation of the identity. Note that u = 0 is *not* the identity under the correction
- * (it gives wᵀû = log 2 − 1); normflows instead draws u ~ U(−√2, √2), far from the identity, which
- * makes deep stacks start badly distorted. û = 0 exactly would give zero gradient in w and b.
+ * (it gives wᵀû = log 2 − 1). normflows draws u ~ U(−√2, √2) and w ~ U(±√(2/d)), b = 0: each layer
+ * then moves points by up to ‖û‖ ≈ 1, far from the identity in a deep stack. û = 0 exactly would give
+ * zero gradient in w and b.
  *
  * @param dim event dimension; weights `u`, `w` are `[dim]`, `b` is `[1]`.
  * @example
