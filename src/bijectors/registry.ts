@@ -11,6 +11,8 @@ import { Exp } from './exp.js';
 import { Invert } from './invert.js';
 import { Logit } from './logit.js';
 import { Permute } from './permute.js';
+import { Planar, type PlanarActivation } from './planar.js';
+import { Radial } from './radial.js';
 import { Reverse } from './reverse.js';
 import { Scale } from './scale.js';
 import { Shift } from './shift.js';
@@ -28,6 +30,8 @@ const builtins: Record<string, BijectorBuilder> = {
   Invert: (c, build) => Invert.fromConfig(c, build),
   Logit: () => new Logit(),
   Permute: (c) => new Permute(c.permutation as number[]),
+  Planar: (c) => new Planar(c.dim as number, { activation: c.activation as PlanarActivation, ...(c.slope === undefined ? {} : { slope: c.slope as number }) }),
+  Radial: (c) => new Radial(c.dim as number),
   Reverse: () => new Reverse(),
   Scale: (c) => new Scale(c.scale as number | number[]),
   Shift: (c) => new Shift(c.shift as number | number[]),

@@ -12,7 +12,7 @@ import { checkInt, checkNumber, checkOptions } from '../validate.js';
 import { type BetaFunction, resolveBeta } from './anneal.js';
 import type { StepInfo } from './callbacks.js';
 import type { FitHistory } from './history.js';
-import { checkTargetAtStart, type LogTarget, nonFiniteTarget } from './log-target.js';
+import { checkTargetAtStart, type LogTarget, nonFiniteTarget } from '../inference/log-target.js';
 import { runTraining } from './loop.js';
 import { adam } from './optimizer.js';
 import { createProgress } from './progress.js';

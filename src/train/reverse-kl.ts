@@ -13,7 +13,7 @@ import type { ValidationError } from '../errors.js';
 import type { Flow } from '../flow.js';
 import { scaleGradient, stopGradient } from '../ops/gradient.js';
 import type { Rng } from '../random.js';
-import { checkTargetOutput, type LogTarget } from './log-target.js';
+import { checkTargetOutput, type LogTarget } from '../inference/log-target.js';
 
 export interface ReverseKlStep {
   /** Samples per step. */
