@@ -32,7 +32,27 @@ export { Permute } from './bijectors/permute.js';
 export { Reverse } from './bijectors/reverse.js';
 export { Chain } from './bijectors/chain.js';
 export { Invert } from './bijectors/invert.js';
+export { Coupling, AffineCoupling, halfMask, type CouplingOptions, type AffineCouplingOptions } from './bijectors/coupling.js';
+export {
+  MaskedAutoregressive,
+  MaskedAutoregressiveAffine,
+  type MaskedAutoregressiveOptions,
+  type MaskedAutoregressiveAffineOptions,
+} from './bijectors/masked-autoregressive.js';
+export { LULinear, type LULinearOptions } from './bijectors/lu-linear.js';
+export { ActNorm, type ActNormOptions } from './bijectors/act-norm.js';
+export { BatchNorm, setTraining, type BatchNormOptions } from './bijectors/batch-norm.js';
 export { registerBijector, bijectorFromConfig, type BijectorBuilder } from './bijectors/registry.js';
+
+export type { Transformer, TransformerResult } from './transformers/transformer.js';
+export { AffineTransformer, type AffineTransformerOptions } from './transformers/affine.js';
+export { transformerFromConfig } from './transformers/registry.js';
+export { POSITIVE_MAPS, type PositiveMap } from './ops/positive.js';
+
+export { Dense, denseOp, type DenseOptions, type DenseInit } from './nn/dense.js';
+export { MLP, type MLPOptions } from './nn/mlp.js';
+export { MADE, type MADEOptions } from './nn/made.js';
+export { ACTIVATIONS, type Activation } from './nn/activation.js';
 
 export { Distribution } from './distributions/distribution.js';
 export { StandardNormal } from './distributions/standard-normal.js';
@@ -41,4 +61,7 @@ export { StudentT, type StudentTOptions } from './distributions/student-t.js';
 export { distributionFromConfig } from './distributions/registry.js';
 
 export { Flow, type SampleOptions, type SerializedFlow } from './flow.js';
+export { realNVP, type RealNVPOptions } from './flows/real-nvp.js';
+export { maskedAutoregressiveFlow, type MaskedAutoregressiveFlowOptions } from './flows/masked-autoregressive-flow.js';
+export type { Normalization } from './flows/options.js';
 export { checkBijector, type BijectorCheck, type CheckBijectorOptions } from './diagnostics/check-bijector.js';

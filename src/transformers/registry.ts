@@ -1,9 +1,12 @@
 /** className → builder for transformers (save/load). Adding one: one line in `builtins`. */
 import { FileFormatError } from '../errors.js';
 import type { JsonObject, Serialized } from '../module.js';
+import { AffineTransformer } from './affine.js';
 import type { Transformer } from './transformer.js';
 
-const builtins: Record<string, (c: JsonObject) => Transformer> = {};
+const builtins: Record<string, (c: JsonObject) => Transformer> = {
+  AffineTransformer: (c) => new AffineTransformer({ scale: c.scale as 'exp' | 'softplus', clamp: c.clamp as number | null }),
+};
 
 /** Rebuild a transformer from `{ className, config }`. */
 export function transformerFromConfig(serialized: Serialized, source = 'config'): Transformer {
