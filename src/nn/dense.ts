@@ -24,13 +24,15 @@ export interface DenseOptions {
 
 /** `x · W + b` whose gradient uses explicit transposes (see the file comment). `mask` (optional) is constant. */
 export function denseOp(x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor1D, mask: tf.Tensor2D | null): tf.Tensor2D {
-  const f = tf.customGrad(((xi: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => {
-    const weff = (mask ? tf.mul(w, mask) : w) as tf.Tensor2D;
+  const f = tf.customGrad(((xi: tf.Tensor, w: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+    // x and W must be saved: inputs made inside a caller's tf.tidy are freed before backprop runs.
+    save([xi, w]);
+    const masked = (k: tf.Tensor) => (mask ? tf.mul(k, mask) : k) as tf.Tensor2D;
     return {
-      value: tf.add(tf.matMul(xi as tf.Tensor2D, weff), b),
-      gradFunc: (dy: tf.Tensor) => {
-        const dx = tf.matMul(dy as tf.Tensor2D, tf.transpose(weff) as tf.Tensor2D);
-        const dwFull = tf.matMul(tf.transpose(xi) as tf.Tensor2D, dy as tf.Tensor2D);
+      value: tf.add(tf.matMul(xi as tf.Tensor2D, masked(w)), b),
+      gradFunc: (dy: tf.Tensor, [xs, ws]: tf.Tensor[]) => {
+        const dx = tf.matMul(dy as tf.Tensor2D, tf.transpose(masked(ws)) as tf.Tensor2D);
+        const dwFull = tf.matMul(tf.transpose(xs) as tf.Tensor2D, dy as tf.Tensor2D);
         return [dx, mask ? tf.mul(dwFull, mask) : dwFull, tf.sum(dy, 0)];
       },
     };
