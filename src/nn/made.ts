@@ -8,7 +8,7 @@ import { Dense } from './dense.js';
 import { checkHidden } from './mlp.js';
 
 export interface MADEOptions {
-  /** Hidden layer sizes (default `[64, 64]`); each should be at least `dim − 1` for full connectivity. */
+  /** Hidden layer sizes (default `[64, 64]`); each should be at least `dim − 1` (`dim` with a context) for full connectivity. */
   hidden?: number[];
   /** Hidden activation (default `relu`). */
   activation?: Activation;
@@ -33,8 +33,8 @@ function maskFrom(inDeg: number[], outDeg: number[], connect: (a: number, b: num
  * `params[:, i, :] = f_i(x_{<i}, context)`. Input `[batch, dim]`, output `[batch, dim, paramsPerDim]`.
  *
  * Degrees: input `ordering[k]` has degree k + 1, context features degree 0, hidden units cycle through
- * 1 … dim − 1; a hidden unit sees inputs of degree ≤ its own, an output of degree k sees hidden units of
- * degree < k. The last layer starts at zero, so a fresh MADE outputs all-zero parameters.
+ * 1 … dim − 1 (0 … dim − 1 with a context, so that every output, the first included, can depend on
+ * it); a hidden unit sees inputs of degree ≤ its own, an output of degree k sees hidden units of degree < k. The last layer starts at zero, so a fresh MADE outputs all-zero parameters.
  *
  * @example
  * ```ts
@@ -66,8 +66,10 @@ export class MADE extends Module {
 
     const inDeg = new Array<number>(dim);
     this.ordering.forEach((d, k) => (inDeg[d] = k + 1));
-    const span = Math.max(1, dim - 1);
-    const base = dim > 1 ? 1 : 0; // with one dimension, hidden units may only see the context
+    // Hidden degrees cycle through 1 … dim − 1, and also 0 when there is a context: degree-0 units see
+    // only the context, and they are what lets the first output in the ordering depend on it.
+    const base = this.contextDim > 0 || dim === 1 ? 0 : 1;
+    const span = Math.max(1, dim - base);
     let prev = [...inDeg, ...new Array<number>(this.contextDim).fill(0)];
     this.layers = [];
     for (const size of this.hidden) {
