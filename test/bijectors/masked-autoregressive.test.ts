@@ -4,7 +4,7 @@ import { perturbed } from '../helpers/bijector-cases.js';
 
 const rows = (rng: Rng, n: number, d: number) => tf.tensor2d(rng.normals(n * d), [n, d]);
 const maxDiff = (a: tf.Tensor, b: tf.Tensor) => {
-  const av = a.dataSync();
+  const av = Array.from(a.dataSync());
   const bv = b.dataSync();
   return av.reduce((m, v, i) => Math.max(m, Math.abs(v - bv[i])), 0);
 };
