@@ -61,7 +61,11 @@ export { StudentT, type StudentTOptions } from './distributions/student-t.js';
 export { distributionFromConfig } from './distributions/registry.js';
 
 export { Flow, type SampleOptions, type SerializedFlow } from './flow.js';
-export { realNVP, type RealNVPOptions } from './flows/real-nvp.js';
-export { maskedAutoregressiveFlow, type MaskedAutoregressiveFlowOptions } from './flows/masked-autoregressive-flow.js';
+export { realNVP, type RealNVPOptions, type CouplingFlowOptions } from './flows/real-nvp.js';
+export {
+  maskedAutoregressiveFlow,
+  type MaskedAutoregressiveFlowOptions,
+  type AutoregressiveFlowOptions,
+} from './flows/masked-autoregressive-flow.js';
 export type { Normalization } from './flows/options.js';
 export { checkBijector, type BijectorCheck, type CheckBijectorOptions } from './diagnostics/check-bijector.js';

@@ -24,7 +24,8 @@ export interface CouplingOptions {
   seed?: Seed;
 }
 
-const COUPLING_KEYS = ['mask', 'hidden', 'activation', 'contextDim', 'seed'] as const;
+/** Option keys of every coupling class (subclasses add their transformer's). */
+export const COUPLING_KEYS = ['mask', 'hidden', 'activation', 'contextDim', 'seed'] as const;
 
 /**
  * The usual coupling mask for `dim` dimensions: the first ⌈dim/2⌉ pass through (`true`), the rest

@@ -23,7 +23,8 @@ export interface MaskedAutoregressiveOptions {
   seed?: Seed;
 }
 
-const MA_KEYS = ['hidden', 'activation', 'contextDim', 'ordering', 'seed'] as const;
+/** Option keys of every masked autoregressive class (subclasses add their transformer's). */
+export const MA_KEYS = ['hidden', 'activation', 'contextDim', 'ordering', 'seed'] as const;
 
 /**
  * Masked autoregressive layer (MAF, Papamakarios et al. 2017), generic over the transformer: on the

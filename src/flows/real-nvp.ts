@@ -1,4 +1,4 @@
-import { type AffineCouplingOptions, AffineCoupling, halfMask } from '../bijectors/coupling.js';
+import { AffineCoupling, type CouplingOptions, halfMask } from '../bijectors/coupling.js';
 import type { Bijector } from '../bijectors/bijector.js';
 import { Chain } from '../bijectors/chain.js';
 import { Permute } from '../bijectors/permute.js';
@@ -10,7 +10,8 @@ import { type Seed, toRng } from '../random.js';
 import { checkInt, checkOptions } from '../validate.js';
 import { checkChoice, checkOptionsObject, type Normalization, normalizationLayer } from './options.js';
 
-export interface RealNVPOptions {
+/** Options every coupling-flow builder shares (RealNVP, and the spline coupling flow). */
+export interface CouplingFlowOptions {
   /** Data dimension (≥ 2). */
   dim: number;
   /** Coupling layers (default 6; at least 2 for every dimension to be transformed). */
@@ -23,17 +24,43 @@ export interface RealNVPOptions {
   contextDim?: number;
   /** Seed of the initial weights and permutations. */
   seed?: Seed;
-  /** Scale map of the affine couplings (default `exp`, soft-clamped). */
-  scale?: PositiveMap;
-  /** Soft clamp of the log-scale (default 3; `null` for none). */
-  clamp?: number | null;
   /** Normalisation layer on the data side of every coupling (default `none`). */
   normalization?: Normalization;
   /** `random` (default): a seeded permutation before every second coupling; `none`: alternating masks only. */
   permutation?: 'random' | 'none';
 }
 
-const KEYS = ['dim', 'layers', 'hidden', 'activation', 'contextDim', 'seed', 'scale', 'clamp', 'normalization', 'permutation'];
+export const COUPLING_FLOW_KEYS = ['dim', 'layers', 'hidden', 'activation', 'contextDim', 'seed', 'normalization', 'permutation'] as const;
+
+export interface RealNVPOptions extends CouplingFlowOptions {
+  /** Scale map of the affine couplings (default `exp`, soft-clamped). */
+  scale?: PositiveMap;
+  /** Soft clamp of the log-scale (default 3; `null` for none). */
+  clamp?: number | null;
+}
+
+/**
+ * The coupling-flow skeleton shared by the builders: validates the shared options (the caller has
+ * checked the option keys) and stacks `layer(options)` couplings with complementary masks in pairs
+ * and seeded random permutations between pairs, over `StandardNormal(dim)`.
+ */
+export function couplingFlow(fn: string, options: CouplingFlowOptions, layer: (o: CouplingOptions) => Bijector): Flow {
+  const dim = checkInt(fn, 'options.dim', options.dim, 2);
+  const layers = checkInt(fn, 'options.layers', options.layers ?? 6);
+  const contextDim = checkInt(fn, 'options.contextDim', options.contextDim ?? 0, 0);
+  const normalization = checkChoice(fn, 'options.normalization', options.normalization, ['none', 'actnorm', 'batchnorm'] as const, 'none');
+  const permutation = checkChoice(fn, 'options.permutation', options.permutation, ['random', 'none'] as const, 'random');
+  const rng = toRng(options.seed);
+  // Listed from the data side (Chain order: the last member is applied first by forward).
+  const chain: Bijector[] = [];
+  for (let k = 0; k < layers; k++) {
+    if (k > 0 && k % 2 === 0 && permutation === 'random') chain.push(Permute.random(dim, rng.fork()));
+    const norm = normalizationLayer(normalization, dim);
+    if (norm) chain.push(norm);
+    chain.push(layer({ mask: halfMask(dim, k % 2 === 1), hidden: options.hidden, activation: options.activation, contextDim, seed: rng.fork() }));
+  }
+  return new Flow(new StandardNormal(dim), chain.length === 1 ? chain[0] : new Chain(chain));
+}
 
 /**
  * RealNVP (Dinh et al. 2017): `Flow(StandardNormal(dim), Chain([...]))` of affine couplings
@@ -54,27 +81,6 @@ const KEYS = ['dim', 'layers', 'hidden', 'activation', 'contextDim', 'seed', 'sc
 export function realNVP(options: RealNVPOptions): Flow {
   const fn = 'realNVP';
   checkOptionsObject(fn, options);
-  checkOptions(fn, options, KEYS);
-  const dim = checkInt(fn, 'options.dim', options.dim, 2);
-  const layers = checkInt(fn, 'options.layers', options.layers ?? 6);
-  const contextDim = checkInt(fn, 'options.contextDim', options.contextDim ?? 0, 0);
-  const normalization = checkChoice(fn, 'options.normalization', options.normalization, ['none', 'actnorm', 'batchnorm'] as const, 'none');
-  const permutation = checkChoice(fn, 'options.permutation', options.permutation, ['random', 'none'] as const, 'random');
-  const rng = toRng(options.seed);
-  const shared: Omit<AffineCouplingOptions, 'mask'> = {
-    hidden: options.hidden,
-    activation: options.activation,
-    contextDim,
-    scale: options.scale,
-    clamp: options.clamp,
-  };
-  // Listed from the data side (Chain order: the last member is applied first by forward).
-  const chain: Bijector[] = [];
-  for (let k = 0; k < layers; k++) {
-    if (k > 0 && k % 2 === 0 && permutation === 'random') chain.push(Permute.random(dim, rng.fork()));
-    const norm = normalizationLayer(normalization, dim);
-    if (norm) chain.push(norm);
-    chain.push(new AffineCoupling({ ...shared, mask: halfMask(dim, k % 2 === 1), seed: rng.fork() }));
-  }
-  return new Flow(new StandardNormal(dim), chain.length === 1 ? chain[0] : new Chain(chain));
+  checkOptions(fn, options, [...COUPLING_FLOW_KEYS, 'scale', 'clamp']);
+  return couplingFlow(fn, options, (o) => new AffineCoupling({ ...o, scale: options.scale, clamp: options.clamp }));
 }

@@ -4,6 +4,7 @@ import {
   setTraining, tf,
 } from '../../src/index.js';
 import { perturbed } from '../helpers/bijector-cases.js';
+import { expectNoLeak } from '../helpers/leaks.js';
 import { gaussianLogPdf } from '../helpers/math.js';
 
 type Builder = (o: { dim: number; contextDim?: number; seed?: number; layers?: number; normalization?: 'none' | 'actnorm' | 'batchnorm' }) => Flow;
@@ -124,6 +125,20 @@ describe.each(builders)('%s', (name, build) => {
     // Samples reach |x| ~ 1e3 after perturbation, where float32 spacing is ~1e-4: compare relatively.
     logProb.dataSync().forEach((v, i) => expect(Math.abs(v - again.dataSync()[i])).toBeLessThan(2e-4 * (1 + Math.abs(v))));
     tf.dispose([samples, logProb, again]);
+    flow.dispose();
+  });
+
+  it('leaks no tensors in logProb, sampling and gradients', () => {
+    const flow = perturbFlow(build({ dim: 3, contextDim: 1, normalization: 'actnorm', seed: 9 }), `leak${name}`);
+    const x = tf.tensor2d(matrix(new Rng('leak'), 8, 3));
+    const c = tf.tensor2d(matrix(new Rng('leakc'), 8, 1));
+    expectNoLeak(() => flow.logProb(x, c));
+    expectNoLeak(() => flow.sample(8, { seed: 1, context: [[0.5]] }));
+    expectNoLeak(() => {
+      const { value, grads } = tf.variableGrads(() => tf.tidy(() => tf.neg(tf.mean(flow.logProbUnchecked(x, c))) as tf.Scalar), flow.trainableVariables);
+      return [value, ...Object.values(grads)];
+    });
+    tf.dispose([x, c]);
     flow.dispose();
   });
 
