@@ -66,7 +66,9 @@ export class Coupling extends Bijector {
   readonly transformer: Transformer;
   readonly conditioner: MLP;
   private readonly nPass: number;
-  /** Column order `[pass-through…, transformed…]` and its inverse; `null` when the mask is already in that order. */
+  /** Whether the transformed block comes first; used when both blocks are contiguous (slices, no gather). */
+  private readonly movedFirst: boolean;
+  /** Column order `[pass-through…, transformed…]` and its inverse; `null` when both blocks are contiguous. */
   private readonly order: { index: tf.Tensor1D; inverse: tf.Tensor1D } | null;
 
   constructor(transformer: Transformer, options: CouplingOptions) {
@@ -92,7 +94,9 @@ export class Coupling extends Bijector {
       seed: o.seed,
     });
     const index = [...pass, ...moved];
-    if (index.every((v, i) => v === i)) this.order = null;
+    const contiguous = (a: number[]) => a.every((v, i) => v === a[0] + i);
+    this.movedFirst = moved[0] === 0;
+    if (contiguous(pass) && contiguous(moved)) this.order = null;
     else {
       const inverse = new Array<number>(index.length);
       index.forEach((v, i) => (inverse[v] = i));
@@ -139,15 +143,19 @@ export class Coupling extends Bijector {
 
   private apply(x: tf.Tensor2D, context: tf.Tensor2D | null, direction: 'forward' | 'inverse'): BijectorResult {
     const [batch, dim] = x.shape;
+    const nMoved = dim - this.nPass;
+    // Gather only for scattered masks: slices and concat are cheaper, and so are their gradients.
     const xp = this.order ? permuteColumns(x, this.order.index, this.order.inverse) : x;
-    const xa = tf.slice(xp, [0, 0], [batch, this.nPass]);
-    const xb = tf.slice(xp, [0, this.nPass], [batch, dim - this.nPass]);
+    const passStart = this.order || !this.movedFirst ? 0 : nMoved;
+    const movedStart = passStart === 0 ? this.nPass : 0;
+    const xa = tf.slice(xp, [0, passStart], [batch, this.nPass]);
+    const xb = tf.slice(xp, [0, movedStart], [batch, nMoved]);
     const raw = this.conditioner.apply(xa, context);
-    const params = tf.reshape(raw, [batch, dim - this.nPass, this.transformer.paramsPerDim]) as tf.Tensor3D;
+    const params = tf.reshape(raw, [batch, nMoved, this.transformer.paramsPerDim]) as tf.Tensor3D;
     const r = this.transformer[direction](xb, params);
-    const joined = tf.concat([xa, r.output], 1);
-    const output = this.order ? permuteColumns(joined, this.order.inverse, this.order.index) : joined;
-    return { output, logDet: sumLogDet(r.logDet) };
+    const logDet = sumLogDet(r.logDet);
+    if (this.order) return { output: permuteColumns(tf.concat([xa, r.output], 1), this.order.inverse, this.order.index), logDet };
+    return { output: tf.concat(this.movedFirst ? [r.output, xa] : [xa, r.output], 1), logDet };
   }
 }
 

@@ -88,6 +88,13 @@ export const bijectorCases: BijectorCase[] = [
     domain: normal(5),
   },
   {
+    name: 'AffineCoupling 5D (transformed block first, context 1)',
+    dim: 5,
+    contextDim: 1,
+    make: () => perturbed(new AffineCoupling({ ...small, mask: halfMask(5, true), contextDim: 1, seed: 6 }), 'acflip'),
+    domain: normal(5),
+  },
+  {
     name: 'Coupling(AffineTransformer, no clamp) 3D',
     dim: 3,
     make: () => perturbed(new Coupling(new AffineTransformer({ clamp: null }), { ...small, mask: [0, 1, 0], seed: 2 }), 'cpl'),
