@@ -52,7 +52,8 @@ async function select(): Promise<BackendName> {
   // PROD only silences warnings; IS_TEST would also turn on the engine's per-kernel leak check, which
   // rejects tf.customGrad's saved tensors on wasm (they are copies) and costs time on every op.
   tf.env().set('PROD', true);
-  const requested = process?.env?.TFJS_FLOWS_BACKEND?.trim();
+  // `process?.` alone still throws a ReferenceError in a browser, where `process` is not declared at all.
+  const requested = typeof process === 'undefined' ? undefined : process.env?.TFJS_FLOWS_BACKEND?.trim();
   if (requested) {
     if (!(BACKENDS as readonly string[]).includes(requested)) {
       throw new BackendError(

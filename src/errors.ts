@@ -9,7 +9,7 @@
  * │   └── NotReadyError    a computing entry point was called before `await ready()`
  * ├── NotInvertibleError   a direction the bijector does not implement
  * ├── TrainingError        training stopped on a non-finite loss (names the step)
- * └── FileFormatError      a missing, truncated, corrupt or newer-format file (names the file)
+ * └── FileFormatError      a missing, truncated, corrupt or newer-format file, or one that cannot be written (names the file)
  * ```
  */
 export class FlowError extends Error {
@@ -56,7 +56,7 @@ export class TrainingError extends FlowError {
   }
 }
 
-/** A model or data file that is missing, truncated, corrupt or of a newer format. */
+/** A model or data file that is missing, truncated, corrupt or of a newer format, or cannot be written. */
 export class FileFormatError extends FlowError {
   readonly path: string;
   constructor(path: string, problem: string) {

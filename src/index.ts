@@ -60,7 +60,19 @@ export { DiagNormal, type DiagNormalOptions } from './distributions/diag-normal.
 export { StudentT, type StudentTOptions } from './distributions/student-t.js';
 export { distributionFromConfig } from './distributions/registry.js';
 
-export { Flow, type SampleOptions, type SerializedFlow } from './flow.js';
+export { Flow, type SampleOptions, type SerializedFlow, type Standardization } from './flow.js';
+export { VERSION } from './version.js';
+export { FLOW_FORMAT, FLOW_FORMAT_VERSION, flowToJSON, flowFromJSON, parseFlowDocument, type FlowDocument } from './io/format.js';
+export { loadFlowFromUrl } from './io/fetch-flow.js';
+export { snapshotWeights, restoreWeights, type WeightSnapshot, type HasWeights } from './io/snapshot.js';
+export {
+  encodeWeight,
+  decodeWeight,
+  type WeightArray,
+  type WeightRecord,
+  type WeightDType,
+  type WeightValues,
+} from './io/weight-codec.js';
 export { realNVP, type RealNVPOptions, type CouplingFlowOptions } from './flows/real-nvp.js';
 export {
   maskedAutoregressiveFlow,
@@ -69,3 +81,12 @@ export {
 } from './flows/masked-autoregressive-flow.js';
 export type { Normalization } from './flows/options.js';
 export { checkBijector, type BijectorCheck, type CheckBijectorOptions } from './diagnostics/check-bijector.js';
+
+export { datasets, type DatasetName } from './data/datasets.js';
+export type { ToyDataset, ToyDatasetWithDensity, ToyOptions } from './data/toy.js';
+
+export { fit, type FitOptions } from './train/fit.js';
+export type { FitData, StreamBatch, BatchWithContext } from './train/fit-data.js';
+export type { FitHistory, StopReason } from './train/history.js';
+export type { StepInfo, EpochInfo, TrainingCallbacks } from './train/callbacks.js';
+export { cosineDecay, type LearningRate, type ScheduleSpec, type ScheduleFunction } from './train/schedule.js';

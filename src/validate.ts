@@ -4,6 +4,7 @@
  */
 import { tf } from './backend.js';
 import { ValidationError, describe } from './errors.js';
+import type { JsonObject } from './module.js';
 
 /** A matrix of numbers `[rows, cols]`: nested arrays, a flat typed array with its shape, or a 2D tensor. */
 export type MatrixLike =
@@ -172,4 +173,31 @@ export function checkOptions(fn: string, options: unknown, known: readonly strin
   for (const key of Object.keys(options)) {
     if (!known.includes(key)) throw new ValidationError(fn, 'options', `an object with keys among ${known.join(', ')}`, `unknown option ${JSON.stringify(key)}`);
   }
+}
+
+/**
+ * A plain JSON object (null, booleans, finite numbers, strings, arrays and plain objects, no cycles),
+ * such as user metadata written into a file: rejected here rather than silently turned into `null`
+ * (NaN) or dropped (undefined, functions) by `JSON.stringify`.
+ */
+export function checkJsonObject(fn: string, arg: string, value: unknown): JsonObject {
+  const isPlain = (v: unknown): v is Record<string, unknown> =>
+    v !== null && typeof v === 'object' && [Object.prototype, null].includes(Object.getPrototypeOf(v));
+  if (!isPlain(value)) throw new ValidationError(fn, arg, 'a plain JSON object', describe(value));
+  const open = new Set<unknown>();
+  const walk = (v: unknown, at: string): void => {
+    if (v === null || typeof v === 'string' || typeof v === 'boolean') return;
+    if (typeof v === 'number') {
+      if (!Number.isFinite(v)) throw new ValidationError(fn, at, 'a finite number (JSON has no NaN or Infinity)', describe(v));
+      return;
+    }
+    if (!Array.isArray(v) && !isPlain(v)) throw new ValidationError(fn, at, 'a JSON value (null, boolean, finite number, string, array or plain object)', describe(v));
+    if (open.has(v)) throw new ValidationError(fn, at, 'a JSON value without cycles', 'a circular reference');
+    open.add(v);
+    if (Array.isArray(v)) v.forEach((item, i) => walk(item, `${at}[${i}]`));
+    else for (const [k, item] of Object.entries(v)) walk(item, `${at}.${k}`);
+    open.delete(v);
+  };
+  walk(value, arg);
+  return value as JsonObject;
 }

@@ -60,11 +60,25 @@ export function registerBijector(className: string, builder: BijectorBuilder): v
   registry.set(className, builder);
 }
 
-/** Rebuild a bijector (weights freshly initialised) from `{ className, config }`. */
+/**
+ * Rebuild a bijector (weights freshly initialised) from `{ className, config }`. If it fails, the
+ * members already rebuilt are disposed before the error propagates.
+ */
 export function bijectorFromConfig(serialized: Serialized, source = 'config'): Bijector {
   const builder = registry.get(serialized?.className);
   if (!builder) {
     throw new FileFormatError(source, `unknown bijector class ${JSON.stringify(serialized?.className)} (known: ${[...registry.keys()].join(', ')}; custom classes need registerBijector)`);
   }
-  return builder(serialized.config ?? {}, (s) => bijectorFromConfig(s, source));
+  // Members built before a later one fails belong to nobody yet: dispose them, or their weights leak.
+  const built: Bijector[] = [];
+  try {
+    return builder(serialized.config ?? {}, (s) => {
+      const b = bijectorFromConfig(s, source);
+      built.push(b);
+      return b;
+    });
+  } catch (e) {
+    for (const b of built) b.dispose();
+    throw e;
+  }
 }

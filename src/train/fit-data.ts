@@ -1,0 +1,206 @@
+/**
+ * Where `fit` gets its batches: rows held in memory (shuffled by a seeded `Rng` every epoch), or a
+ * stream of batches (an async or sync iterable) read lazily, for data that does not fit in memory.
+ * Rows are kept as JavaScript arrays and copied into a fresh tensor per batch.
+ */
+import { tf } from '../backend.js';
+import { ValidationError, describe } from '../errors.js';
+import type { Standardization } from '../flow.js';
+import type { Rng } from '../random.js';
+import { type MatrixLike, toMatrix } from '../validate.js';
+
+/** A batch with its context rows, for conditional flows. */
+export interface BatchWithContext {
+  x: MatrixLike;
+  context?: MatrixLike;
+}
+
+/** One item of a stream of batches. */
+export type StreamBatch = MatrixLike | BatchWithContext;
+
+/** What `fit` accepts as training data. */
+export type FitData = MatrixLike | AsyncIterable<StreamBatch> | Iterable<StreamBatch>;
+
+/** A batch ready for the loss. */
+export interface Batch {
+  x: tf.Tensor2D;
+  context: tf.Tensor2D | null;
+  epoch: number;
+  endOfEpoch: boolean;
+  dispose(): void;
+}
+
+/** Rows in memory as flat float32 arrays. */
+export interface Rows {
+  x: Float32Array;
+  context: Float32Array | null;
+  n: number;
+}
+
+/** A batch of a stream, or a matrix: tells `{ x, context }` apart from `{ data, shape }`. */
+function hasContextShape(v: unknown): v is BatchWithContext {
+  return v !== null && typeof v === 'object' && !(v instanceof tf.Tensor) && !Array.isArray(v) && 'x' in v;
+}
+
+/** Whether `data` is a stream of batches rather than one matrix. */
+export function isStream(data: unknown): data is AsyncIterable<StreamBatch> | Iterable<StreamBatch> {
+  if (data === null || typeof data !== 'object' || Array.isArray(data) || data instanceof tf.Tensor || ArrayBuffer.isView(data)) return false;
+  return Symbol.asyncIterator in data || Symbol.iterator in data;
+}
+
+/** Read a matrix argument into a float32 array (the caller's tensors are left alone). */
+export function readRows(fn: string, arg: string, input: unknown, cols: number, rows?: number): { values: Float32Array; n: number } {
+  const { tensor, owned } = toMatrix(input, { fn, arg, cols, rows });
+  const values = tensor.dataSync() as Float32Array;
+  const n = tensor.shape[0];
+  if (owned) tensor.dispose();
+  return { values: owned ? values : Float32Array.from(values), n };
+}
+
+/** Per-column mean and standard deviation (float64, population sd; a constant column gets sd 1). */
+export function columnStats(values: Float32Array, n: number, dim: number): Standardization {
+  const mean = new Array<number>(dim).fill(0);
+  const sq = new Array<number>(dim).fill(0);
+  for (let i = 0; i < n; i++) for (let j = 0; j < dim; j++) mean[j] += values[i * dim + j];
+  for (let j = 0; j < dim; j++) mean[j] /= n;
+  for (let i = 0; i < n; i++) for (let j = 0; j < dim; j++) sq[j] += (values[i * dim + j] - mean[j]) ** 2;
+  const std = sq.map((s) => Math.sqrt(s / n)).map((s) => (s > 0 && Number.isFinite(s) ? s : 1));
+  return { mean, std };
+}
+
+/** The rows of `values` (`[*, cols]`) listed in `index`, as a new array. */
+export function pickRows(values: Float32Array, cols: number, index: ArrayLike<number>, from = 0, count = index.length): Float32Array {
+  const out = new Float32Array(count * cols);
+  for (let r = 0; r < count; r++) out.set(values.subarray(index[from + r] * cols, index[from + r] * cols + cols), r * cols);
+  return out;
+}
+
+/** Batches from rows in memory: a new seeded permutation per epoch; the last partial batch is dropped. */
+export class MemoryBatches {
+  readonly stepsPerEpoch: number;
+  private order: number[] = [];
+  private position = 0;
+  private epoch = 0;
+
+  constructor(
+    private readonly rows: Rows,
+    private readonly dim: number,
+    private readonly contextDim: number,
+    private readonly batchSize: number,
+    private readonly rng: Rng,
+    /** Stop after this many epochs, or `null` to cycle for ever. */
+    private readonly maxEpochs: number | null,
+  ) {
+    this.stepsPerEpoch = Math.floor(rows.n / batchSize);
+  }
+
+  next(): Batch | null {
+    if (this.position === 0) {
+      if (this.maxEpochs !== null && this.epoch >= this.maxEpochs) return null;
+      this.epoch++;
+      this.order = this.rng.permutation(this.rows.n);
+    }
+    const { batchSize, dim, contextDim } = this;
+    const from = this.position * batchSize;
+    const x = tf.tensor2d(pickRows(this.rows.x, dim, this.order, from, batchSize), [batchSize, dim]);
+    const context = this.rows.context ? tf.tensor2d(pickRows(this.rows.context, contextDim, this.order, from, batchSize), [batchSize, contextDim]) : null;
+    this.position = (this.position + 1) % this.stepsPerEpoch;
+    return {
+      x,
+      context,
+      epoch: this.epoch,
+      endOfEpoch: this.position === 0,
+      dispose: () => tf.dispose(context ? [x, context] : [x]),
+    };
+  }
+}
+
+const DONE = Symbol('done');
+
+/**
+ * Batches from a stream. Each epoch calls the iterable's iterator method again; one batch is read
+ * ahead so that the last batch of an epoch is known as such. An epoch that yields nothing ends the data.
+ */
+export class StreamBatches {
+  private iterator: AsyncIterator<StreamBatch> | Iterator<StreamBatch> | null = null;
+  private epoch = 1;
+  private index = 0;
+  private peeked: StreamBatch | typeof DONE | undefined;
+  private finished = false;
+
+  constructor(
+    private readonly fn: string,
+    private readonly source: AsyncIterable<StreamBatch> | Iterable<StreamBatch>,
+    private readonly dim: number,
+    private readonly contextDim: number,
+    /** Stop after this many passes, or `null` to restart the stream until the caller stops. */
+    private readonly maxEpochs: number | null,
+  ) {}
+
+  /** The first batch's rows, read without consuming it (for standardisation statistics). */
+  async first(): Promise<{ values: Float32Array; n: number } | null> {
+    if (this.peeked === undefined) this.peeked = await this.pull();
+    if (this.peeked === DONE) return null;
+    const { x } = this.split(this.peeked, 0);
+    return readRows(this.fn, 'data (batch 0)', x, this.dim);
+  }
+
+  /** The next batch; `null` after the planned epochs; `'exhausted'` when an epoch yielded no batch. */
+  async next(): Promise<Batch | null | 'exhausted'> {
+    if (this.finished) return null;
+    const current = this.peeked !== undefined ? this.peeked : await this.pull();
+    this.peeked = undefined;
+    if (current === DONE) {
+      this.finished = true;
+      return 'exhausted';
+    }
+    const epoch = this.epoch;
+    const index = this.index++;
+    const ahead = await this.pull();
+    const endOfEpoch = ahead === DONE;
+    if (endOfEpoch) {
+      if (this.maxEpochs !== null && this.epoch >= this.maxEpochs) this.finished = true;
+      this.epoch++;
+      this.index = 0;
+      this.iterator = null;
+    } else {
+      this.peeked = ahead;
+    }
+    return { ...this.convert(current, epoch, index), epoch, endOfEpoch };
+  }
+
+  private async pull(): Promise<StreamBatch | typeof DONE> {
+    if (!this.iterator) {
+      const s = this.source as { [Symbol.asyncIterator]?: () => AsyncIterator<StreamBatch>; [Symbol.iterator]?: () => Iterator<StreamBatch> };
+      this.iterator = s[Symbol.asyncIterator] ? s[Symbol.asyncIterator]!() : s[Symbol.iterator]!();
+    }
+    const r = await this.iterator.next();
+    return r.done ? DONE : r.value;
+  }
+
+  private split(item: StreamBatch, index: number): { x: unknown; context: unknown } {
+    if (hasContextShape(item)) return { x: item.x, context: item.context };
+    if (item === null || item === undefined) throw new ValidationError(this.fn, `data (batch ${index})`, 'a matrix or { x, context }', describe(item));
+    return { x: item, context: undefined };
+  }
+
+  private convert(item: StreamBatch, epoch: number, index: number): { x: tf.Tensor2D; context: tf.Tensor2D | null; dispose(): void } {
+    const where = `data (epoch ${epoch}, batch ${index})`;
+    const { x, context } = this.split(item, index);
+    const xs = toMatrix(x, { fn: this.fn, arg: where, cols: this.dim });
+    let cs: { tensor: tf.Tensor2D; owned: boolean } | null = null;
+    try {
+      if (this.contextDim > 0) {
+        if (context === undefined || context === null) throw new ValidationError(this.fn, `${where}.context`, `a matrix [${xs.tensor.shape[0]}, ${this.contextDim}] (the flow is conditional)`, 'none');
+        cs = toMatrix(context, { fn: this.fn, arg: `${where}.context`, cols: this.contextDim, rows: xs.tensor.shape[0] });
+      } else if (context !== undefined && context !== null) {
+        throw new ValidationError(this.fn, `${where}.context`, 'absent (the flow is unconditional)', describe(context));
+      }
+    } catch (e) {
+      if (xs.owned) xs.tensor.dispose();
+      throw e;
+    }
+    const owned = [...(xs.owned ? [xs.tensor] : []), ...(cs?.owned ? [cs.tensor] : [])];
+    return { x: xs.tensor, context: cs?.tensor ?? null, dispose: () => tf.dispose(owned) };
+  }
+}

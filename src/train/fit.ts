@@ -1,0 +1,241 @@
+/**
+ * Maximum-likelihood training: minimise the mean negative log-likelihood `−(1/B) Σᵢ log p(xᵢ)` of
+ * batches of the data with Adam. The loop itself (clipping, schedules, validation, early stopping,
+ * callbacks, progress) lives in `loop.ts`; this file turns the data into batches and the batches into
+ * losses.
+ */
+import { assertReady, tf } from '../backend.js';
+import { ValidationError, describe } from '../errors.js';
+import { Flow, type Standardization } from '../flow.js';
+import { type Seed, toRng } from '../random.js';
+import { checkInt, checkNumber, checkOptions, type MatrixLike } from '../validate.js';
+import type { TrainingCallbacks } from './callbacks.js';
+import { type BatchWithContext, columnStats, type FitData, isStream, MemoryBatches, pickRows, readRows, type Rows, StreamBatches } from './fit-data.js';
+import type { FitHistory } from './history.js';
+import { runTraining } from './loop.js';
+import { adam } from './optimizer.js';
+import { createProgress } from './progress.js';
+import { type LearningRate, resolveSchedule } from './schedule.js';
+
+export interface FitOptions extends TrainingCallbacks {
+  /** Number of optimisation steps (default 1000 for data in memory). Give `steps` or `epochs`, not both. */
+  steps?: number;
+  /** Number of passes over the data (default for a stream: 1). */
+  epochs?: number;
+  /** Rows per batch (default 256; at most the number of training rows). */
+  batchSize?: number;
+  /** A rate (default 1e-3), a schedule (`cosineDecay(…)`, `{ type: 'constant', warmupSteps }`) or a function of the step. */
+  learningRate?: LearningRate;
+  /** Clip gradients to this global norm (default: no clipping). */
+  clipNorm?: number;
+  /** Fraction of the rows (chosen with the seed) held out for validation, in (0, 1). Data in memory only. */
+  validationSplit?: number;
+  /** Validation rows, or `{ x, context }` for a conditional flow. */
+  validationData?: MatrixLike | BatchWithContext;
+  /** Evaluate the validation loss every this many steps (default: once per epoch for data in memory, every 100 steps for a stream). */
+  validateEvery?: number;
+  /** Early stopping: stop after this many validations without a new best validation loss. */
+  patience?: number;
+  /** Restore the weights of the best validation step at the end (default: true when `patience` is set). */
+  restoreBest?: boolean;
+  /** Seed for the batch order and the validation split (number, string or `Rng`). */
+  seed?: Seed;
+  /** Context rows `[n, contextDim]` alongside the data rows, for a conditional flow (data in memory). */
+  context?: MatrixLike;
+  /**
+   * `true` (default): if the flow is not standardised yet, standardise it with the per-column mean and
+   * standard deviation of the training rows (of the first batch for a stream); an existing
+   * standardisation is kept, since the trained weights depend on it. `false`: leave the flow as it is.
+   * `{ mean, std }`: use these statistics.
+   */
+  standardize?: boolean | Standardization;
+  /** Stops training when aborted (resolves with `stopReason: 'aborted'`). */
+  signal?: AbortSignal;
+  /** Draw a progress bar on an interactive terminal (default true; never drawn when not a TTY). */
+  progress?: boolean;
+}
+
+const KNOWN = [
+  'steps', 'epochs', 'batchSize', 'learningRate', 'clipNorm', 'validationSplit', 'validationData', 'validateEvery', 'patience',
+  'restoreBest', 'seed', 'context', 'standardize', 'signal', 'progress', 'onStep', 'onEpoch',
+] as const;
+
+/** Rows evaluated per chunk when computing the validation loss. */
+const VALIDATION_CHUNK = 8192;
+
+/**
+ * Fit `flow` to `data` by maximum likelihood: Adam on the mean negative log-likelihood of each batch.
+ * Resolves to the {@link FitHistory} (losses are mean NLL in nats, in data units). By default the flow
+ * learns in standardised coordinates while `logProb` keeps answering in data units (see `standardize`).
+ *
+ * - `data`: `number[][]`, `{ data: Float32Array, shape: [n, dim] }`, a `tf.Tensor2D` (left undisposed),
+ *   or an (async) iterable of batches, each a matrix or `{ x, context }`, for data that does not fit in
+ *   memory.
+ * - A non-finite loss or gradient stops training with a `TrainingError` naming the step; that step's
+ *   update is not applied (or the best weights are restored when `restoreBest` applies).
+ *
+ * @example
+ * ```ts
+ * import { ready, fit, datasets, Flow, DiagNormal, Affine } from 'tfjs-flows';
+ * await ready();
+ * const x = datasets.moons(20000, { seed: 1 });
+ * const flow = new Flow(new DiagNormal(2), new Affine(2));
+ * const history = await fit(flow, x, { steps: 3000, batchSize: 256, validationSplit: 0.1, patience: 10, seed: 1 });
+ * console.log(history.loss.at(-1), history.bestStep);
+ * x.dispose();
+ * ```
+ */
+export async function fit(flow: Flow, data: FitData, options: FitOptions = {}): Promise<FitHistory> {
+  const fn = 'fit';
+  assertReady(fn);
+  if (!(flow instanceof Flow)) throw new ValidationError(fn, 'flow', 'a Flow', describe(flow));
+  checkOptions(fn, options, KNOWN);
+  const o = options;
+  if (o.steps !== undefined && o.epochs !== undefined) throw new ValidationError(fn, 'options', 'either steps or epochs, not both', `steps ${o.steps} and epochs ${o.epochs}`);
+  const steps = o.steps === undefined ? undefined : checkInt(fn, 'options.steps', o.steps);
+  const epochs = o.epochs === undefined ? undefined : checkInt(fn, 'options.epochs', o.epochs);
+  const batchSize = checkInt(fn, 'options.batchSize', o.batchSize ?? 256);
+  const clipNorm = o.clipNorm === undefined ? null : checkNumber(fn, 'options.clipNorm', o.clipNorm, { min: 0, open: true });
+  const split = o.validationSplit === undefined ? null : checkNumber(fn, 'options.validationSplit', o.validationSplit, { min: 0, max: 1, open: true });
+  if (split !== null && o.validationData !== undefined) throw new ValidationError(fn, 'options', 'either validationSplit or validationData, not both', 'both');
+  const validateEvery = o.validateEvery === undefined ? undefined : checkInt(fn, 'options.validateEvery', o.validateEvery);
+  const patience = o.patience === undefined ? null : checkInt(fn, 'options.patience', o.patience);
+  if (o.restoreBest !== undefined && typeof o.restoreBest !== 'boolean') throw new ValidationError(fn, 'options.restoreBest', 'a boolean', describe(o.restoreBest));
+  if (o.progress !== undefined && typeof o.progress !== 'boolean') throw new ValidationError(fn, 'options.progress', 'a boolean', describe(o.progress));
+  for (const cb of ['onStep', 'onEpoch'] as const) {
+    if (o[cb] !== undefined && typeof o[cb] !== 'function') throw new ValidationError(fn, `options.${cb}`, 'a function', describe(o[cb]));
+  }
+  if (o.signal !== undefined && typeof (o.signal as AbortSignal)?.aborted !== 'boolean') throw new ValidationError(fn, 'options.signal', 'an AbortSignal', describe(o.signal));
+  const standardize = o.standardize ?? true;
+  if (typeof standardize !== 'boolean' && (standardize === null || typeof standardize !== 'object')) {
+    throw new ValidationError(fn, 'options.standardize', 'a boolean or { mean, std }', describe(standardize));
+  }
+  const trainable = flow.trainableVariables;
+  if (trainable.length === 0) throw new ValidationError(fn, 'flow', 'a flow with trainable weights', 'none');
+  const { dim, contextDim } = flow;
+  const rng = toRng(o.seed);
+  const splitRng = rng.fork();
+  const batchRng = rng.fork();
+
+  // Training rows and the validation set.
+  let memory: MemoryBatches | null = null;
+  let stream: StreamBatches | null = null;
+  let stats: Standardization | null = null;
+  let validation: Rows | null = null;
+  if (isStream(data)) {
+    if (split !== null) throw new ValidationError(fn, 'options.validationSplit', 'absent when data is a stream (pass validationData)', String(split));
+    if (o.context !== undefined) throw new ValidationError(fn, 'options.context', 'absent when data is a stream (give batches as { x, context })', describe(o.context));
+    stream = new StreamBatches(fn, data, dim, contextDim, steps !== undefined ? null : epochs ?? 1);
+  } else {
+    const rows = readTraining(fn, data, o.context, dim, contextDim);
+    let train = rows;
+    if (split !== null) {
+      const nVal = Math.round(rows.n * split);
+      if (nVal < 1 || nVal >= rows.n) throw new ValidationError(fn, 'options.validationSplit', `a fraction leaving at least one training and one validation row of ${rows.n}`, String(split));
+      const order = splitRng.permutation(rows.n);
+      const take = (from: number, count: number): Rows => ({
+        x: pickRows(rows.x, dim, order, from, count),
+        context: rows.context ? pickRows(rows.context, contextDim, order, from, count) : null,
+        n: count,
+      });
+      validation = take(0, nVal);
+      train = take(nVal, rows.n - nVal);
+    }
+    memory = new MemoryBatches(train, dim, contextDim, Math.min(batchSize, train.n), batchRng, steps !== undefined ? null : epochs ?? null);
+    if (standardize === true) stats = columnStats(train.x, train.n, dim);
+  }
+  if (o.validationData !== undefined) validation = readValidation(fn, o.validationData, dim, contextDim);
+
+  const totalSteps = steps ?? (memory ? (epochs !== undefined ? epochs * memory.stepsPerEpoch : 1000) : null);
+  const learningRate = resolveSchedule(fn, o.learningRate ?? 1e-3, totalSteps);
+
+  if (standardize === true && stream) {
+    const first = await stream.first();
+    if (first) stats = columnStats(first.values, first.n, dim);
+  }
+  if (typeof standardize === 'object') flow.standardize(standardize);
+  else if (standardize && stats && flow.standardization === null) flow.standardize(stats);
+
+  const optimizer = adam();
+  const valTensors = validation ? toTensors(validation, dim, contextDim) : null;
+  const validate = valTensors ? () => meanNll(flow, valTensors.x, valTensors.context) : undefined;
+  try {
+    return await runTraining({
+      fn,
+      trainable,
+      weights: flow,
+      totalSteps,
+      nextStep: async () => {
+        const batch = memory ? memory.next() : await stream!.next();
+        if (batch === null || batch === 'exhausted') return batch;
+        return {
+          loss: () => tf.neg(tf.mean(flow.logProbUnchecked(batch.x, batch.context))) as tf.Scalar,
+          epoch: batch.epoch,
+          endOfEpoch: batch.endOfEpoch,
+          dispose: batch.dispose,
+        };
+      },
+      learningRate,
+      optimizer,
+      clipNorm,
+      validate,
+      validateEvery: validateEvery ?? (memory ? memory.stepsPerEpoch : 100),
+      patience,
+      restoreBest: o.restoreBest ?? patience !== null,
+      signal: o.signal,
+      progress: await createProgress(o.progress, totalSteps),
+      onStep: o.onStep,
+      onEpoch: o.onEpoch,
+    });
+  } finally {
+    optimizer.dispose();
+    if (valTensors) tf.dispose(valTensors.context ? [valTensors.x, valTensors.context] : [valTensors.x]);
+  }
+}
+
+function readTraining(fn: string, data: unknown, context: unknown, dim: number, contextDim: number): Rows {
+  if (ArrayBuffer.isView(data)) throw new ValidationError(fn, 'data', 'a matrix: give a typed array as { data, shape: [rows, cols] }', describe(data));
+  const x = readRows(fn, 'data', data, dim);
+  return { x: x.values, context: readContext(fn, 'options.context', context, x.n, contextDim), n: x.n };
+}
+
+function readContext(fn: string, arg: string, context: unknown, rows: number, contextDim: number): Float32Array | null {
+  if (contextDim === 0) {
+    if (context !== undefined && context !== null) throw new ValidationError(fn, arg, 'absent (the flow is unconditional)', describe(context));
+    return null;
+  }
+  if (context === undefined || context === null) throw new ValidationError(fn, arg, `a matrix [${rows}, ${contextDim}] (the flow is conditional)`, 'none');
+  return readRows(fn, arg, context, contextDim, rows).values;
+}
+
+function readValidation(fn: string, v: unknown, dim: number, contextDim: number): Rows {
+  const withContext = v !== null && typeof v === 'object' && !(v instanceof tf.Tensor) && !Array.isArray(v) && 'x' in v;
+  const xIn = withContext ? (v as BatchWithContext).x : v;
+  const x = readRows(fn, withContext ? 'options.validationData.x' : 'options.validationData', xIn, dim);
+  const context = readContext(fn, 'options.validationData.context', withContext ? (v as BatchWithContext).context : undefined, x.n, contextDim);
+  return { x: x.values, context, n: x.n };
+}
+
+function toTensors(rows: Rows, dim: number, contextDim: number): { x: tf.Tensor2D; context: tf.Tensor2D | null } {
+  return {
+    x: tf.tensor2d(rows.x, [rows.n, dim]),
+    context: rows.context ? tf.tensor2d(rows.context, [rows.n, contextDim]) : null,
+  };
+}
+
+/** Mean negative log-likelihood over all rows, in chunks to bound memory. */
+function meanNll(flow: Flow, x: tf.Tensor2D, context: tf.Tensor2D | null): number {
+  const n = x.shape[0];
+  let total = 0;
+  for (let from = 0; from < n; from += VALIDATION_CHUNK) {
+    const size = Math.min(VALIDATION_CHUNK, n - from);
+    const s = tf.tidy(() => {
+      const xs = tf.slice(x, [from, 0], [size, -1]);
+      const cs = context ? tf.slice(context, [from, 0], [size, -1]) : null;
+      return tf.neg(tf.sum(flow.logProbUnchecked(xs, cs)));
+    });
+    total += s.dataSync()[0];
+    s.dispose();
+  }
+  return total / n;
+}

@@ -1,0 +1,39 @@
+/** What a training run returns: its loss curves, the best step and how long it took. */
+
+/** Why training ended. */
+export type StopReason = 'completed' | 'early-stopping' | 'callback' | 'aborted' | 'data-exhausted';
+
+/**
+ * The record of a training run. Structurally compatible with the plotting helpers' loss-curve input
+ * `{ steps, loss, validation?: { steps, loss }, bestStep? }`.
+ *
+ * `loss[i]` is the mean training loss of the batch of step `steps[i]` (steps count from 1), computed
+ * with the weights *before* that step's update; `validation.loss[j]` is evaluated *after* the update of
+ * step `validation.steps[j]`. Losses are mean negative log-likelihoods in nats, in data units.
+ */
+export interface FitHistory {
+  /** Step numbers (1-based) of the training-loss entries. */
+  steps: number[];
+  /** Training loss of each step. */
+  loss: number[];
+  /** Learning rate used at each step. */
+  learningRate: number[];
+  /** Global gradient norm of each step, before clipping. */
+  gradNorm: number[];
+  /** Validation loss, evaluated every `validateEvery` steps and after the last step. */
+  validation?: { steps: number[]; loss: number[] };
+  /** The step after which the validation loss was lowest (the weights restored by early stopping). */
+  bestStep?: number;
+  /** The validation loss at `bestStep`. */
+  bestLoss?: number;
+  /** Passes over the training data completed. */
+  epochs: number;
+  /** Why training ended. */
+  stopReason: StopReason;
+  /** Whether the weights were restored to those of `bestStep` at the end. */
+  restoredBest: boolean;
+  /** Wall-clock duration of the run, in seconds. */
+  wallTime: number;
+  /** Optimisation steps per second of wall time. */
+  stepsPerSecond: number;
+}
