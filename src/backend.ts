@@ -49,7 +49,9 @@ async function activate(name: BackendName): Promise<boolean> {
 
 async function select(): Promise<BackendName> {
   // Keep the cpu backend's "install tfjs-node" banner out of users' logs: we already fall back on purpose.
-  tf.env().set('IS_TEST', true);
+  // PROD only silences warnings; IS_TEST would also turn on the engine's per-kernel leak check, which
+  // rejects tf.customGrad's saved tensors on wasm (they are copies) and costs time on every op.
+  tf.env().set('PROD', true);
   // `process?.` alone still throws a ReferenceError in a browser, where `process` is not declared at all.
   const requested = typeof process === 'undefined' ? undefined : process.env?.TFJS_FLOWS_BACKEND?.trim();
   if (requested) {

@@ -36,7 +36,27 @@ export { Planar, type PlanarActivation, type PlanarOptions } from './bijectors/p
 export { Radial, type RadialOptions } from './bijectors/radial.js';
 export { Chain } from './bijectors/chain.js';
 export { Invert } from './bijectors/invert.js';
+export { Coupling, AffineCoupling, halfMask, type CouplingOptions, type AffineCouplingOptions } from './bijectors/coupling.js';
+export {
+  MaskedAutoregressive,
+  MaskedAutoregressiveAffine,
+  type MaskedAutoregressiveOptions,
+  type MaskedAutoregressiveAffineOptions,
+} from './bijectors/masked-autoregressive.js';
+export { LULinear, type LULinearOptions } from './bijectors/lu-linear.js';
+export { ActNorm, type ActNormOptions } from './bijectors/act-norm.js';
+export { BatchNorm, setTraining, type BatchNormOptions } from './bijectors/batch-norm.js';
 export { registerBijector, bijectorFromConfig, type BijectorBuilder } from './bijectors/registry.js';
+
+export type { Transformer, TransformerResult } from './transformers/transformer.js';
+export { AffineTransformer, type AffineTransformerOptions } from './transformers/affine.js';
+export { transformerFromConfig } from './transformers/registry.js';
+export { POSITIVE_MAPS, type PositiveMap } from './ops/positive.js';
+
+export { Dense, denseOp, type DenseOptions, type DenseInit } from './nn/dense.js';
+export { MLP, type MLPOptions } from './nn/mlp.js';
+export { MADE, type MADEOptions } from './nn/made.js';
+export { ACTIVATIONS, type Activation } from './nn/activation.js';
 
 export { Distribution } from './distributions/distribution.js';
 export { StandardNormal } from './distributions/standard-normal.js';
@@ -57,6 +77,13 @@ export {
   type WeightDType,
   type WeightValues,
 } from './io/weight-codec.js';
+export { realNVP, type RealNVPOptions, type CouplingFlowOptions } from './flows/real-nvp.js';
+export {
+  maskedAutoregressiveFlow,
+  type MaskedAutoregressiveFlowOptions,
+  type AutoregressiveFlowOptions,
+} from './flows/masked-autoregressive-flow.js';
+export type { Normalization } from './flows/options.js';
 export { checkBijector, type BijectorCheck, type CheckBijectorOptions } from './diagnostics/check-bijector.js';
 
 export { datasets, type DatasetName } from './data/datasets.js';

@@ -40,6 +40,11 @@ export abstract class Module {
     return [];
   }
 
+  /** This module and all its sub-modules, depth first (for switches such as `setTraining`). */
+  modules(): Module[] {
+    return [this, ...this.children().flatMap((c) => c.modules())];
+  }
+
   /** Every weight, own first then children's, with stable names. */
   get weights(): NamedWeight[] {
     const out = [...this.own];

@@ -9,7 +9,7 @@ import { Bijector, type BijectorResult, perExample } from './bijector.js';
  * Column permutation whose gradient is the inverse permutation. `tf.gather`'s own gradient needs
  * `UnsortedSegmentSum`, which the wasm backend lacks, so we supply it.
  */
-function permuteColumns(x: tf.Tensor2D, index: tf.Tensor1D, inverseIndex: tf.Tensor1D): tf.Tensor2D {
+export function permuteColumns(x: tf.Tensor2D, index: tf.Tensor1D, inverseIndex: tf.Tensor1D): tf.Tensor2D {
   const f = tf.customGrad(((input: tf.Tensor) => {
     return {
       value: tf.gather(input as tf.Tensor2D, index, 1),

@@ -4,12 +4,17 @@
  */
 import { FileFormatError, ValidationError, describe } from '../errors.js';
 import type { JsonObject, Serialized } from '../module.js';
+import { ActNorm } from './act-norm.js';
 import { Affine } from './affine.js';
+import { BatchNorm } from './batch-norm.js';
 import type { Bijector } from './bijector.js';
 import { Chain } from './chain.js';
+import { AffineCoupling, Coupling } from './coupling.js';
 import { Exp } from './exp.js';
 import { Invert } from './invert.js';
 import { Logit } from './logit.js';
+import { LULinear } from './lu-linear.js';
+import { MaskedAutoregressive, MaskedAutoregressiveAffine } from './masked-autoregressive.js';
 import { Permute } from './permute.js';
 import { Planar, type PlanarActivation } from './planar.js';
 import { Radial } from './radial.js';
@@ -24,11 +29,18 @@ import { Tanh } from './tanh.js';
 export type BijectorBuilder = (config: JsonObject, build: (s: Serialized) => Bijector) => Bijector;
 
 const builtins: Record<string, BijectorBuilder> = {
+  ActNorm: (c) => new ActNorm(c.dim as number, { eps: c.eps as number }),
   Affine: (c) => new Affine(c.dim as number, { trainable: c.trainable as boolean }),
+  AffineCoupling: (c) => AffineCoupling.fromConfig(c),
+  BatchNorm: (c) => new BatchNorm(c.dim as number, { momentum: c.momentum as number, eps: c.eps as number }),
   Chain: (c, build) => Chain.fromConfig(c, build),
+  Coupling: (c) => Coupling.fromConfig(c),
   Exp: () => new Exp(),
   Invert: (c, build) => Invert.fromConfig(c, build),
   Logit: () => new Logit(),
+  LULinear: (c) => new LULinear(c.dim as number, { diagonal: c.diagonal as 'exp' | 'softplus', permutation: (c.permutation as number[] | null) ?? undefined }),
+  MaskedAutoregressive: (c) => MaskedAutoregressive.fromConfig(c),
+  MaskedAutoregressiveAffine: (c) => MaskedAutoregressiveAffine.fromConfig(c),
   Permute: (c) => new Permute(c.permutation as number[]),
   Planar: (c) => new Planar(c.dim as number, { activation: c.activation as PlanarActivation, ...(c.slope === undefined ? {} : { slope: c.slope as number }) }),
   Radial: (c) => new Radial(c.dim as number),

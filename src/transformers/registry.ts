@@ -1,11 +1,13 @@
 /** className → builder for transformers (save/load). Adding one: one line in `builtins`. */
 import { FileFormatError } from '../errors.js';
 import type { JsonObject, Serialized } from '../module.js';
+import { AffineTransformer } from './affine.js';
 import { SplineTransformer, type SplineTransformerOptions } from './rq-spline-transformer.js';
 import type { Transformer } from './transformer.js';
 
 const builtins: Record<string, (c: JsonObject) => Transformer> = {
   SplineTransformer: (c) => new SplineTransformer(c as SplineTransformerOptions),
+  AffineTransformer: (c) => new AffineTransformer({ scale: c.scale as 'exp' | 'softplus', clamp: c.clamp as number | null }),
 };
 
 /** Rebuild a transformer from `{ className, config }`. */

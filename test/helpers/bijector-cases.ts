@@ -3,7 +3,9 @@
  * domain; `test/bijectors/generic.test.ts` runs `checkBijector` and the leak check on every case.
  */
 import {
-  Affine, type Bijector, Chain, Exp, Invert, Logit, Permute, Planar, Radial, Reverse, Rng, Scale, Shift, Sigmoid, Softplus, Tanh,
+  ActNorm, Affine, AffineCoupling, AffineTransformer, BatchNorm, type Bijector, Chain, Coupling, Exp, Invert, LULinear, Logit,
+  MaskedAutoregressive, MaskedAutoregressiveAffine, Permute, Planar, Radial, Reverse, Rng, Scale, Shift, Sigmoid, Softplus, Tanh,
+  halfMask,
 } from '../../src/index.js';
 
 export interface BijectorCase {
@@ -21,7 +23,106 @@ const normal = (dim: number, sd = 1.5) => (rng: Rng, n: number) =>
 const unit = (dim: number) => (rng: Rng, n: number) =>
   Array.from({ length: n }, () => Array.from({ length: dim }, () => 0.02 + 0.96 * rng.uniform()));
 
+/**
+ * Add seeded N(0, sd²) noise to every trainable weight. Layers start as the identity, so without this
+ * checkBijector would only ever test the identity map.
+ */
+export function perturbed<B extends Bijector>(b: B, seed: string, sd = 0.3): B {
+  const rng = new Rng(seed);
+  const values: Record<string, Float32Array> = {};
+  for (const w of b.weights) {
+    const v = Float32Array.from(w.variable.dataSync());
+    if (w.trainable) for (let i = 0; i < v.length; i++) v[i] += sd * rng.normal();
+    values[w.name] = v;
+  }
+  b.setWeights(values);
+  return b;
+}
+
+/** A BatchNorm in evaluation mode with perturbed affine weights and non-trivial running statistics. */
+function batchNormCase(dim: number, seed: string): BatchNorm {
+  const b = perturbed(new BatchNorm(dim), seed);
+  const rng = new Rng(`${seed}:stats`);
+  b.setWeights({
+    shift: b.shift.dataSync() as Float32Array,
+    logScale: b.logScale.dataSync() as Float32Array,
+    runningMean: Float32Array.from({ length: dim }, () => rng.normal()),
+    runningVar: Float32Array.from({ length: dim }, () => 0.2 + 2 * rng.uniform()),
+  });
+  return b;
+}
+
+const small = { hidden: [16, 16] };
+const alternating = (dim: number) => Array.from({ length: dim }, (_, i) => i % 2 === 0);
+
+/** Conditioner-based bijectors: every class in 2, 5 and 10 dimensions, without and with a context. */
+const conditionedCases: BijectorCase[] = [2, 5, 10].flatMap((dim) =>
+  [0, 3].flatMap((contextDim): BijectorCase[] => {
+    const tag = `${dim}D${contextDim ? ', context 3' : ''}`;
+    const mask = dim === 2 ? halfMask(2) : dim === 5 ? [true, false, false, true, false] : alternating(dim);
+    const ordering = dim === 5 ? [3, 0, 4, 1, 2] : undefined;
+    return [
+      {
+        name: `AffineCoupling ${tag}`,
+        dim,
+        contextDim,
+        make: () => perturbed(new AffineCoupling({ ...small, mask, contextDim, seed: `ac${tag}` }), `ac${tag}`),
+        domain: normal(dim),
+      },
+      {
+        name: `MaskedAutoregressiveAffine ${tag}`,
+        dim,
+        contextDim,
+        make: () => perturbed(new MaskedAutoregressiveAffine(dim, { ...small, contextDim, ordering, seed: `maf${tag}` }), `maf${tag}`),
+        domain: normal(dim),
+      },
+    ];
+  }),
+);
+
 export const bijectorCases: BijectorCase[] = [
+  ...conditionedCases,
+  {
+    name: 'AffineCoupling (softplus scale, tanh) 5D',
+    dim: 5,
+    make: () => perturbed(new AffineCoupling({ ...small, mask: [false, true, false, true, true], scale: 'softplus', activation: 'tanh', seed: 1 }), 'acsp'),
+    domain: normal(5),
+  },
+  {
+    name: 'AffineCoupling 5D (transformed block first, context 1)',
+    dim: 5,
+    contextDim: 1,
+    make: () => perturbed(new AffineCoupling({ ...small, mask: halfMask(5, true), contextDim: 1, seed: 6 }), 'acflip'),
+    domain: normal(5),
+  },
+  {
+    name: 'Coupling(AffineTransformer, no clamp) 3D',
+    dim: 3,
+    make: () => perturbed(new Coupling(new AffineTransformer({ clamp: null }), { ...small, mask: [0, 1, 0], seed: 2 }), 'cpl'),
+    domain: normal(3),
+  },
+  {
+    name: 'MaskedAutoregressive(AffineTransformer softplus) 4D, context 2',
+    dim: 4,
+    contextDim: 2,
+    make: () => perturbed(new MaskedAutoregressive(new AffineTransformer({ scale: 'softplus' }), 4, { ...small, contextDim: 2, activation: 'silu', seed: 3 }), 'ma'),
+    domain: normal(4),
+  },
+  {
+    name: 'IAF = Invert(MaskedAutoregressiveAffine) 5D, context 2',
+    dim: 5,
+    contextDim: 2,
+    make: () => new Invert(perturbed(new MaskedAutoregressiveAffine(5, { ...small, contextDim: 2, seed: 4 }), 'iaf')),
+    domain: normal(5),
+  },
+  { name: 'LULinear 2D', dim: 2, make: () => perturbed(new LULinear(2), 'lu2'), domain: normal(2) },
+  { name: 'LULinear 5D (exp diagonal, permutation)', dim: 5, make: () => perturbed(new LULinear(5, { diagonal: 'exp', permutation: [2, 4, 0, 1, 3] }), 'lu5'), domain: normal(5) },
+  { name: 'LULinear 10D', dim: 10, make: () => perturbed(new LULinear(10), 'lu10', 0.2), domain: normal(10) },
+  { name: 'ActNorm 5D (initialised, perturbed)', dim: 5, make: () => perturbed(actNormInitialised(5), 'an5'), domain: normal(5) },
+  { name: 'ActNorm 3D (data-dependent init on first call)', dim: 3, make: () => new ActNorm(3), domain: normal(3, 2) },
+  { name: 'BatchNorm 2D (eval)', dim: 2, make: () => batchNormCase(2, 'bn2'), domain: normal(2) },
+  { name: 'BatchNorm 5D (eval)', dim: 5, make: () => batchNormCase(5, 'bn5'), domain: normal(5) },
+  { name: 'BatchNorm 10D (eval)', dim: 10, make: () => batchNormCase(10, 'bn10'), domain: normal(10) },
   { name: 'Shift', dim: 3, make: () => new Shift([1, -2, 0.5]), domain: normal(3) },
   { name: 'Shift (scalar)', dim: 2, make: () => new Shift(3), domain: normal(2) },
   { name: 'Scale', dim: 3, make: () => new Scale([2, 0.25, 7]), domain: normal(3) },
@@ -50,3 +151,10 @@ export const bijectorCases: BijectorCase[] = [
     domain: normal(3, 1),
   },
 ];
+
+/** An ActNorm marked as initialised (so the perturbed weights are used as they are). */
+function actNormInitialised(dim: number): ActNorm {
+  const a = new ActNorm(dim);
+  a.setWeights({ shift: new Float32Array(dim), logScale: new Float32Array(dim), initialized: [1] });
+  return a;
+}

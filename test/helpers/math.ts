@@ -28,3 +28,41 @@ export function columnMoments(values: ArrayLike<number>, cols: number): { mean: 
   for (let i = 0; i < n; i++) for (let j = 0; j < cols; j++) variance[j] += (values[i * cols + j] - mean[j]) ** 2 / (n - 1);
   return { mean, variance };
 }
+
+/** Row-major n×n float64 matrix product a·b. */
+export function matMul64(a: ArrayLike<number>, b: ArrayLike<number>, n: number): Float64Array {
+  const out = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let k = 0; k < n; k++) for (let j = 0; j < n; j++) out[i * n + j] += a[i * n + k] * b[k * n + j];
+  return out;
+}
+
+/**
+ * Gauss–Jordan elimination with partial pivoting on a row-major n×n matrix: log |det a| and a⁻¹, in float64.
+ * (Independent of the library's own log-det code.)
+ */
+export function invert64(a: ArrayLike<number>, n: number): { logAbsDet: number; inverse: Float64Array } {
+  const m = Float64Array.from(a);
+  const inv = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) inv[i * n + i] = 1;
+  let logAbsDet = 0;
+  for (let c = 0; c < n; c++) {
+    let p = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs(m[r * n + c]) > Math.abs(m[p * n + c])) p = r;
+    for (const t of [m, inv]) for (let j = 0; j < n; j++) [t[c * n + j], t[p * n + j]] = [t[p * n + j], t[c * n + j]];
+    const pivot = m[c * n + c];
+    logAbsDet += Math.log(Math.abs(pivot));
+    for (let j = 0; j < n; j++) {
+      m[c * n + j] /= pivot;
+      inv[c * n + j] /= pivot;
+    }
+    for (let r = 0; r < n; r++) {
+      if (r === c) continue;
+      const f = m[r * n + c];
+      for (let j = 0; j < n; j++) {
+        m[r * n + j] -= f * m[c * n + j];
+        inv[r * n + j] -= f * inv[c * n + j];
+      }
+    }
+  }
+  return { logAbsDet, inverse: inv };
+}

@@ -1,0 +1,96 @@
+import { assertReady, tf } from '../backend.js';
+import { ValidationError } from '../errors.js';
+import type { JsonObject } from '../module.js';
+import { checkInt, checkNumber, checkOptions } from '../validate.js';
+import { Bijector, type BijectorResult, perExample } from './bijector.js';
+
+export interface ActNormOptions {
+  /** Added to the batch variance before the square root at initialisation (default 1e-6). */
+  eps?: number;
+}
+
+/**
+ * Activation normalisation (Kingma & Dhariwal 2018, Glow): `forward(z) = z · exp(logScale) + shift`
+ * (latent → data), forward log-det `Σ logScale`; `inverse(y) = (y − shift) · exp(−logScale)`.
+ *
+ * Data-dependent initialisation: the first batch it sees, in either direction, sets the weights so
+ * that **that batch's outputs have per-dimension mean 0 and variance 1** (biased variance, `eps`
+ * added): via `inverse(y)`, `shift = mean(y)`, `logScale = ½ log(var(y) + eps)`; via `forward(z)`,
+ * `logScale = −½ log(var(z) + eps)`, `shift = −mean(z) · exp(logScale)`. A non-trainable
+ * `initialized` weight (0 or 1) records it, so a saved and reloaded layer is not initialised again.
+ * The initialising batch needs at least 2 rows.
+ *
+ * @example
+ * ```ts
+ * const norm = new ActNorm(3);
+ * norm.inverse(firstBatch);   // initialises: outputs standardised
+ * ```
+ */
+export class ActNorm extends Bijector {
+  readonly className = 'ActNorm';
+  readonly eps: number;
+  readonly shift: tf.Variable;
+  readonly logScale: tf.Variable;
+  readonly initialized: tf.Variable;
+  /** Cached `initialized === 1`, so that initialised layers never read the flag back. */
+  private initKnown = false;
+
+  constructor(dim: number, options: ActNormOptions = {}) {
+    checkInt('ActNorm', 'dim', dim);
+    checkOptions('ActNorm', options, ['eps']);
+    const eps = checkNumber('ActNorm', 'options.eps', options?.eps ?? 1e-6, { min: 0 });
+    super({ dim });
+    assertReady('new ActNorm');
+    this.eps = eps;
+    this.shift = this.addWeight('shift', () => tf.zeros([dim]));
+    this.logScale = this.addWeight('logScale', () => tf.zeros([dim]));
+    this.initialized = this.addWeight('initialized', () => tf.scalar(0), false);
+  }
+
+  getConfig(): JsonObject {
+    return { dim: this.dim, eps: this.eps };
+  }
+
+  /** Whether the data-dependent initialisation has happened. */
+  get isInitialized(): boolean {
+    if (!this.initKnown) this.initKnown = this.initialized.dataSync()[0] === 1;
+    return this.initKnown;
+  }
+
+  override setWeights(values: Record<string, tf.Tensor | Float32Array | number[]>): void {
+    super.setWeights(values);
+    this.initKnown = false;
+  }
+
+  /** Set the weights from batch `x` seen in `direction` (see the class comment). Values only: no gradient flows through them. */
+  private initialize(x: tf.Tensor2D, direction: 'forward' | 'inverse'): void {
+    if (x.shape[0] < 2) {
+      throw new ValidationError(`ActNorm.${direction}`, direction === 'forward' ? 'x' : 'y', 'at least 2 rows on the first call (it initialises the layer from the batch statistics)', `${x.shape[0]} row`);
+    }
+    tf.tidy(() => {
+      const { mean, variance } = tf.moments(x, 0);
+      const logStd = tf.mul(0.5, tf.log(tf.add(variance, this.eps)));
+      if (direction === 'inverse') {
+        this.shift.assign(mean);
+        this.logScale.assign(logStd);
+      } else {
+        this.logScale.assign(tf.neg(logStd));
+        this.shift.assign(tf.neg(tf.mul(mean, tf.exp(tf.neg(logStd)))));
+      }
+      this.initialized.assign(tf.scalar(1));
+    });
+    this.initKnown = true;
+  }
+
+  protected _forward(z: tf.Tensor2D): BijectorResult {
+    if (!this.isInitialized) this.initialize(z, 'forward');
+    const output = tf.add(tf.mul(z, tf.exp(this.logScale)), this.shift) as tf.Tensor2D;
+    return { output, logDet: perExample(tf.sum(this.logScale) as tf.Scalar, z.shape[0]) };
+  }
+
+  protected _inverse(y: tf.Tensor2D): BijectorResult {
+    if (!this.isInitialized) this.initialize(y, 'inverse');
+    const output = tf.mul(tf.sub(y, this.shift), tf.exp(tf.neg(this.logScale))) as tf.Tensor2D;
+    return { output, logDet: perExample(tf.neg(tf.sum(this.logScale)) as tf.Scalar, y.shape[0]) };
+  }
+}

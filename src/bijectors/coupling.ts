@@ -1,0 +1,193 @@
+import { assertReady, tf } from '../backend.js';
+import { ValidationError, describe } from '../errors.js';
+import type { JsonObject, Module, Serialized } from '../module.js';
+import type { Activation } from '../nn/activation.js';
+import { MLP } from '../nn/mlp.js';
+import type { Seed } from '../random.js';
+import { AffineTransformer, type AffineTransformerOptions } from '../transformers/affine.js';
+import { transformerFromConfig } from '../transformers/registry.js';
+import type { Transformer } from '../transformers/transformer.js';
+import { checkInt, checkOptions } from '../validate.js';
+import { Bijector, type BijectorResult, sumLogDet } from './bijector.js';
+import { permuteColumns } from './permute.js';
+
+export interface CouplingOptions {
+  /** Per dimension: `true`/1 = passed through unchanged and fed to the conditioner, `false`/0 = transformed. At least one of each. */
+  mask: boolean[] | number[];
+  /** Conditioner hidden sizes (default `[64, 64]`). */
+  hidden?: number[];
+  /** Conditioner activation (default `relu`). */
+  activation?: Activation;
+  /** Context dimension; a conditional coupling requires a context in both directions (default 0). */
+  contextDim?: number;
+  /** Seed of the conditioner's initial weights. */
+  seed?: Seed;
+}
+
+/** Option keys of every coupling class (subclasses add their transformer's). */
+export const COUPLING_KEYS = ['mask', 'hidden', 'activation', 'contextDim', 'seed'] as const;
+
+/**
+ * The usual coupling mask for `dim` dimensions: the first ⌈dim/2⌉ pass through (`true`), the rest
+ * are transformed; `flip` gives the complement (the first ⌈dim/2⌉ transformed).
+ */
+export function halfMask(dim: number, flip = false): boolean[] {
+  checkInt('halfMask', 'dim', dim, 2);
+  const k = Math.ceil(dim / 2);
+  return Array.from({ length: dim }, (_, i) => (i < k) !== flip);
+}
+
+function checkMask(fn: string, mask: unknown): boolean[] {
+  const ok = Array.isArray(mask) && mask.length >= 2 && mask.every((m) => typeof m === 'boolean' || m === 0 || m === 1);
+  const m = ok ? (mask as (boolean | number)[]).map(Boolean) : [];
+  if (!ok || !m.includes(true) || !m.includes(false)) {
+    throw new ValidationError(fn, 'options.mask', 'an array of booleans or 0/1 (length dim ≥ 2) with at least one pass-through and one transformed entry', describe(mask));
+  }
+  return m;
+}
+
+/**
+ * Coupling layer (Dinh et al. 2017): the masked dimensions `x_A` pass through, the others are
+ * transformed elementwise by `transformer` with parameters from a conditioner network,
+ * `y_B = T(x_B; MLP(x_A, context))`, `y_A = x_A`; forward log-det `Σ_B log |T'|`. The conditioner's last
+ * layer starts at zero and every transformer maps zero parameters to the identity, so the layer
+ * starts as exactly the identity. Generic over the {@link Transformer}: RealNVP is
+ * {@link AffineCoupling}; a spline coupling is this class with a spline transformer.
+ *
+ * @example
+ * ```ts
+ * const layer = new Coupling(new AffineTransformer(), { mask: [true, false, true, false], hidden: [32, 32], seed: 0 });
+ * const { output, logDet } = layer.forward(z); // z [batch, 4]
+ * ```
+ */
+export class Coupling extends Bijector {
+  readonly className: string = 'Coupling';
+  readonly mask: readonly boolean[];
+  readonly transformer: Transformer;
+  readonly conditioner: MLP;
+  private readonly nPass: number;
+  /** Whether the transformed block comes first; used when both blocks are contiguous (slices, no gather). */
+  private readonly movedFirst: boolean;
+  /** Column order `[pass-through…, transformed…]` and its inverse; `null` when both blocks are contiguous. */
+  private readonly order: { index: tf.Tensor1D; inverse: tf.Tensor1D } | null;
+
+  constructor(transformer: Transformer, options: CouplingOptions) {
+    const fn = new.target.name;
+    checkOptions(fn, options, COUPLING_KEYS);
+    if (typeof transformer?.forward !== 'function' || !Number.isInteger(transformer?.paramsPerDim)) {
+      throw new ValidationError(fn, 'transformer', 'a Transformer (e.g. new AffineTransformer())', describe(transformer));
+    }
+    const o: Partial<CouplingOptions> = options ?? {};
+    const mask = checkMask(fn, o.mask);
+    const contextDim = checkInt(fn, 'options.contextDim', o.contextDim ?? 0, 0);
+    super({ dim: mask.length, contextDim });
+    assertReady(`new ${fn}`);
+    this.mask = mask;
+    this.transformer = transformer;
+    const pass = mask.flatMap((m, i) => (m ? [i] : []));
+    const moved = mask.flatMap((m, i) => (m ? [] : [i]));
+    this.nPass = pass.length;
+    this.conditioner = new MLP(pass.length, moved.length * transformer.paramsPerDim, {
+      hidden: o.hidden,
+      activation: o.activation,
+      contextDim,
+      seed: o.seed,
+    });
+    const index = [...pass, ...moved];
+    const contiguous = (a: number[]) => a.every((v, i) => v === a[0] + i);
+    this.movedFirst = moved[0] === 0;
+    if (contiguous(pass) && contiguous(moved)) this.order = null;
+    else {
+      const inverse = new Array<number>(index.length);
+      index.forEach((v, i) => (inverse[v] = i));
+      this.order = { index: tf.keep(tf.tensor1d(index, 'int32')), inverse: tf.keep(tf.tensor1d(inverse, 'int32')) };
+    }
+  }
+
+  getConfig(): JsonObject {
+    const c = this.conditioner;
+    return {
+      mask: this.mask.map((m) => (m ? 1 : 0)),
+      hidden: [...c.hidden],
+      activation: c.activation,
+      contextDim: this.contextDim,
+      transformer: { className: this.transformer.className, config: this.transformer.getConfig() },
+    };
+  }
+
+  /** Options shared by every coupling class, from a saved config. */
+  static optionsFromConfig(c: JsonObject): CouplingOptions {
+    return { mask: c.mask as number[], hidden: c.hidden as number[], activation: c.activation as Activation, contextDim: c.contextDim as number };
+  }
+
+  static fromConfig(c: JsonObject): Coupling {
+    return new Coupling(transformerFromConfig(c.transformer as unknown as Serialized), Coupling.optionsFromConfig(c));
+  }
+
+  protected override children(): readonly Module[] {
+    return [this.conditioner];
+  }
+
+  override dispose(): void {
+    if (this.order) tf.dispose([this.order.index, this.order.inverse]);
+    super.dispose();
+  }
+
+  protected _forward(x: tf.Tensor2D, context: tf.Tensor2D | null): BijectorResult {
+    return this.apply(x, context, 'forward');
+  }
+
+  protected _inverse(y: tf.Tensor2D, context: tf.Tensor2D | null): BijectorResult {
+    return this.apply(y, context, 'inverse');
+  }
+
+  private apply(x: tf.Tensor2D, context: tf.Tensor2D | null, direction: 'forward' | 'inverse'): BijectorResult {
+    const [batch, dim] = x.shape;
+    const nMoved = dim - this.nPass;
+    // Gather only for scattered masks: slices and concat are cheaper, and so are their gradients.
+    const xp = this.order ? permuteColumns(x, this.order.index, this.order.inverse) : x;
+    const passStart = this.order || !this.movedFirst ? 0 : nMoved;
+    const movedStart = passStart === 0 ? this.nPass : 0;
+    const xa = tf.slice(xp, [0, passStart], [batch, this.nPass]);
+    const xb = tf.slice(xp, [0, movedStart], [batch, nMoved]);
+    const raw = this.conditioner.apply(xa, context);
+    const params = tf.reshape(raw, [batch, nMoved, this.transformer.paramsPerDim]) as tf.Tensor3D;
+    const r = this.transformer[direction](xb, params);
+    const logDet = sumLogDet(r.logDet);
+    if (this.order) return { output: permuteColumns(tf.concat([xa, r.output], 1), this.order.inverse, this.order.index), logDet };
+    return { output: tf.concat(this.movedFirst ? [r.output, xa] : [xa, r.output], 1), logDet };
+  }
+}
+
+export type AffineCouplingOptions = CouplingOptions & AffineTransformerOptions;
+
+/**
+ * RealNVP affine coupling (Dinh et al. 2017): `y_B = x_B · scale(s) + t` with
+ * `(t, s) = MLP(x_A, context)`, `y_A = x_A`; forward log-det `Σ_B log scale(s)`. Starts as the identity.
+ * `scale` / `clamp` choose the scale map (see {@link AffineTransformerOptions}; default exp of a
+ * log-scale soft-clamped to ±3).
+ *
+ * @example
+ * ```ts
+ * const layer = new AffineCoupling({ mask: halfMask(4), hidden: [64, 64], contextDim: 2, seed: 7 });
+ * layer.inverse(x, context); // x [batch, 4], context [batch, 2]
+ * ```
+ */
+export class AffineCoupling extends Coupling {
+  override readonly className: string = 'AffineCoupling';
+
+  constructor(options: AffineCouplingOptions) {
+    checkOptions('AffineCoupling', options, [...COUPLING_KEYS, 'scale', 'clamp']);
+    const { scale, clamp, ...rest } = options ?? ({} as AffineCouplingOptions);
+    super(new AffineTransformer({ scale, clamp }), rest);
+  }
+
+  override getConfig(): JsonObject {
+    const { transformer, ...rest } = super.getConfig();
+    return { ...rest, ...(transformer as { config: JsonObject }).config };
+  }
+
+  static override fromConfig(c: JsonObject): AffineCoupling {
+    return new AffineCoupling({ ...Coupling.optionsFromConfig(c), scale: c.scale as 'exp' | 'softplus', clamp: c.clamp as number | null });
+  }
+}

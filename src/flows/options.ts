@@ -1,0 +1,28 @@
+/** Option checks shared by the flow builders. */
+import { ActNorm } from '../bijectors/act-norm.js';
+import { BatchNorm } from '../bijectors/batch-norm.js';
+import type { Bijector } from '../bijectors/bijector.js';
+import { ValidationError, describe } from '../errors.js';
+
+/** A normalisation layer placed on the data side of every flow layer: none (default), ActNorm or BatchNorm. */
+export type Normalization = 'none' | 'actnorm' | 'batchnorm';
+
+export function checkChoice<T extends string>(fn: string, arg: string, value: unknown, choices: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'string' || !(choices as readonly string[]).includes(value)) {
+    throw new ValidationError(fn, arg, `one of ${choices.map((c) => JSON.stringify(c)).join(', ')}`, describe(value));
+  }
+  return value as T;
+}
+
+/** The options object itself must be there (it holds the required `dim`). */
+export function checkOptionsObject(fn: string, options: unknown): void {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new ValidationError(fn, 'options', 'an object with at least { dim }', describe(options));
+  }
+}
+
+/** A fresh normalisation layer, or null for `none`. */
+export function normalizationLayer(kind: Normalization, dim: number): Bijector | null {
+  return kind === 'actnorm' ? new ActNorm(dim) : kind === 'batchnorm' ? new BatchNorm(dim) : null;
+}

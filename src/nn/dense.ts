@@ -1,0 +1,97 @@
+/**
+ * Fully connected layer `y = x · (W ⊙ M) + b` with a hand-written gradient, optionally masked (MADE).
+ *
+ * Why a custom gradient: TF.js's built-in matMul gradient uses `transposeA`/`transposeB` matMuls,
+ * about 6× slower than plain ones on wasm (see the notes); here the backward pass transposes
+ * explicitly and multiplies plainly, which was 1.4–1.7× faster per training step with identical values.
+ */
+import { tf } from '../backend.js';
+import { ValidationError } from '../errors.js';
+import type { JsonObject } from '../module.js';
+import { Module } from '../module.js';
+import type { Rng } from '../random.js';
+import { checkInt } from '../validate.js';
+
+/** How a layer's initial kernel is drawn. `zeros` makes the layer output exactly its bias (0). */
+export type DenseInit = 'he' | 'glorot' | 'zeros';
+
+export interface DenseOptions {
+  /** Initial kernel: `he` (normal, sd √(2/fanIn), for ReLU-like activations), `glorot` (uniform ±√(6/(fanIn+fanOut))) or `zeros`. */
+  init?: DenseInit;
+  /** 0/1 connectivity `[inputs, outputs]` (row-major, length inputs·outputs); the kernel is multiplied by it. */
+  mask?: Float32Array;
+}
+
+/** `x · W + b` whose gradient uses explicit transposes (see the file comment). `mask` (optional) is constant. */
+export function denseOp(x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor1D, mask: tf.Tensor2D | null): tf.Tensor2D {
+  const f = tf.customGrad(((xi: tf.Tensor, w: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+    // x and W must be saved: inputs made inside a caller's tf.tidy are freed before backprop runs.
+    save([xi, w]);
+    const masked = (k: tf.Tensor) => (mask ? tf.mul(k, mask) : k) as tf.Tensor2D;
+    return {
+      value: tf.add(tf.matMul(xi as tf.Tensor2D, masked(w)), b),
+      gradFunc: (dy: tf.Tensor, [xs, ws]: tf.Tensor[]) => {
+        const dx = tf.matMul(dy as tf.Tensor2D, tf.transpose(masked(ws)) as tf.Tensor2D);
+        const dwFull = tf.matMul(tf.transpose(xs) as tf.Tensor2D, dy as tf.Tensor2D);
+        return [dx, mask ? tf.mul(dwFull, mask) : dwFull, tf.sum(dy, 0)];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return f(x, kernel, bias) as tf.Tensor2D;
+}
+
+/**
+ * Dense layer `y = x · (W ⊙ M) + b`: `x` `[batch, inputs]` → `[batch, outputs]`; weights `kernel`
+ * `[inputs, outputs]` and `bias` `[outputs]` (bias starts at 0). A building block of {@link MLP} and {@link MADE}.
+ *
+ * @example
+ * ```ts
+ * const layer = new Dense(3, 8, new Rng(1), { init: 'he' });
+ * const h = layer.apply(tf.ones([5, 3])); // [5, 8]
+ * ```
+ */
+export class Dense extends Module {
+  readonly className = 'Dense';
+  readonly inputs: number;
+  readonly outputs: number;
+  readonly kernel: tf.Variable;
+  readonly bias: tf.Variable;
+  private readonly mask: tf.Tensor2D | null;
+
+  constructor(inputs: number, outputs: number, rng: Rng, options: DenseOptions = {}) {
+    super();
+    this.inputs = checkInt('Dense', 'inputs', inputs);
+    this.outputs = checkInt('Dense', 'outputs', outputs);
+    const init = options.init ?? 'he';
+    const n = inputs * outputs;
+    if (options.mask && options.mask.length !== n) throw new ValidationError('Dense', 'options.mask', `${n} values`, `${options.mask.length}`);
+    let values: Float32Array;
+    if (init === 'zeros') values = new Float32Array(n);
+    else if (init === 'glorot') {
+      const a = Math.sqrt(6 / (inputs + outputs));
+      values = rng.uniforms(n, -a, a);
+    } else {
+      values = rng.normals(n);
+      const sd = Math.sqrt(2 / inputs);
+      for (let i = 0; i < n; i++) values[i] *= sd;
+    }
+    if (options.mask) for (let i = 0; i < n; i++) values[i] *= options.mask[i];
+    this.kernel = this.addWeight('kernel', () => tf.tensor2d(values, [inputs, outputs]));
+    this.bias = this.addWeight('bias', () => tf.zeros([outputs]));
+    this.mask = options.mask ? tf.keep(tf.tensor2d(options.mask, [inputs, outputs])) : null;
+  }
+
+  getConfig(): JsonObject {
+    return { inputs: this.inputs, outputs: this.outputs };
+  }
+
+  /** `[batch, inputs]` → `[batch, outputs]`. */
+  apply(x: tf.Tensor2D): tf.Tensor2D {
+    return denseOp(x, this.kernel as tf.Tensor2D, this.bias as tf.Tensor1D, this.mask);
+  }
+
+  override dispose(): void {
+    this.mask?.dispose();
+    super.dispose();
+  }
+}

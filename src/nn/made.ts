@@ -1,0 +1,118 @@
+import { tf } from '../backend.js';
+import { ValidationError, describe } from '../errors.js';
+import { type JsonObject, Module } from '../module.js';
+import { type Seed, toRng } from '../random.js';
+import { checkInt, checkOptions } from '../validate.js';
+import { type Activation, activate, checkActivation, initFor } from './activation.js';
+import { Dense } from './dense.js';
+import { checkHidden } from './mlp.js';
+
+export interface MADEOptions {
+  /** Hidden layer sizes (default `[64, 64]`); each should be at least `dim − 1` (`dim` with a context) for full connectivity. */
+  hidden?: number[];
+  /** Hidden activation (default `relu`). */
+  activation?: Activation;
+  /** Context features every hidden unit may see (default 0). */
+  contextDim?: number;
+  /** The dimensions in autoregressive order (default `[0, 1, …, dim − 1]`): `ordering[0]` depends on nothing. */
+  ordering?: number[];
+  /** Seed of the initial weights. */
+  seed?: Seed;
+}
+
+/** 0/1 mask `[inputs, outputs]`, row-major: `connect(inDegree, outDegree)` decides each entry. */
+function maskFrom(inDeg: number[], outDeg: number[], connect: (a: number, b: number) => boolean): Float32Array {
+  const m = new Float32Array(inDeg.length * outDeg.length);
+  inDeg.forEach((a, i) => outDeg.forEach((b, j) => (m[i * outDeg.length + j] = connect(a, b) ? 1 : 0)));
+  return m;
+}
+
+/**
+ * MADE (Germain et al. 2015, "Masked Autoencoder for Distribution Estimation"): an MLP whose weight
+ * masks make output `i` a function of the inputs before `i` in `ordering` only (and of the context):
+ * `params[:, i, :] = f_i(x_{<i}, context)`. Input `[batch, dim]`, output `[batch, dim, paramsPerDim]`.
+ *
+ * Degrees: input `ordering[k]` has degree k + 1, context features degree 0, hidden units cycle through
+ * 1 … dim − 1 (0 … dim − 1 with a context, so that every output, the first included, can depend on
+ * it); a hidden unit sees inputs of degree ≤ its own, an output of degree k sees hidden units of degree < k. The last layer starts at zero, so a fresh MADE outputs all-zero parameters.
+ *
+ * @example
+ * ```ts
+ * const made = new MADE(3, 2, { hidden: [16, 16], ordering: [2, 0, 1], seed: 1 });
+ * made.apply(tf.ones([5, 3]), null); // [5, 3, 2]
+ * ```
+ */
+export class MADE extends Module {
+  readonly className = 'MADE';
+  readonly dim: number;
+  readonly paramsPerDim: number;
+  readonly hidden: readonly number[];
+  readonly activation: Activation;
+  readonly contextDim: number;
+  readonly ordering: readonly number[];
+  private readonly layers: Dense[];
+
+  constructor(dim: number, paramsPerDim: number, options: MADEOptions = {}) {
+    super();
+    const fn = 'MADE';
+    checkOptions(fn, options, ['hidden', 'activation', 'contextDim', 'ordering', 'seed']);
+    this.dim = checkInt(fn, 'dim', dim);
+    this.paramsPerDim = checkInt(fn, 'paramsPerDim', paramsPerDim);
+    this.hidden = checkHidden(fn, 'options.hidden', options.hidden);
+    this.activation = checkActivation(fn, 'options.activation', options.activation);
+    this.contextDim = checkInt(fn, 'options.contextDim', options.contextDim ?? 0, 0);
+    this.ordering = checkOrdering(fn, 'options.ordering', options.ordering, dim);
+    const rng = toRng(options.seed);
+
+    const inDeg = new Array<number>(dim);
+    this.ordering.forEach((d, k) => (inDeg[d] = k + 1));
+    // Hidden degrees cycle through 1 … dim − 1, and also 0 when there is a context: degree-0 units see
+    // only the context, and they are what lets the first output in the ordering depend on it.
+    const base = this.contextDim > 0 || dim === 1 ? 0 : 1;
+    const span = Math.max(1, dim - base);
+    let prev = [...inDeg, ...new Array<number>(this.contextDim).fill(0)];
+    this.layers = [];
+    for (const size of this.hidden) {
+      const deg = Array.from({ length: size }, (_, u) => (u % span) + base);
+      const mask = maskFrom(prev, deg, (a, b) => b >= a);
+      this.layers.push(new Dense(prev.length, size, rng, { init: initFor(this.activation), mask }));
+      prev = deg;
+    }
+    // Output (i, p) sits at column i·P + p so that a reshape gives [batch, dim, P].
+    const outDeg = inDeg.flatMap((d) => new Array<number>(paramsPerDim).fill(d));
+    this.layers.push(new Dense(prev.length, outDeg.length, rng, { init: 'zeros', mask: maskFrom(prev, outDeg, (a, b) => b > a) }));
+  }
+
+  getConfig(): JsonObject {
+    return {
+      dim: this.dim,
+      paramsPerDim: this.paramsPerDim,
+      hidden: [...this.hidden],
+      activation: this.activation,
+      contextDim: this.contextDim,
+      ordering: [...this.ordering],
+    };
+  }
+
+  protected override children(): readonly Module[] {
+    return this.layers;
+  }
+
+  /** `x` `[batch, dim]`, `context` `[batch, contextDim]` or null → `[batch, dim, paramsPerDim]`. Call inside `tf.tidy`. */
+  apply(x: tf.Tensor2D, context: tf.Tensor2D | null): tf.Tensor3D {
+    let h = this.contextDim > 0 && context ? tf.concat([x, context], 1) : x;
+    this.layers.forEach((layer, i) => {
+      h = layer.apply(h);
+      if (i < this.layers.length - 1) h = activate(this.activation, h);
+    });
+    return tf.reshape(h, [x.shape[0], this.dim, this.paramsPerDim]);
+  }
+}
+
+/** A permutation of 0 … dim − 1 from user input; `undefined` gives the identity. */
+export function checkOrdering(fn: string, arg: string, value: unknown, dim: number): number[] {
+  if (value === undefined) return Array.from({ length: dim }, (_, i) => i);
+  const ok = Array.isArray(value) && value.length === dim && new Set(value).size === dim && value.every((v) => Number.isInteger(v) && v >= 0 && v < dim);
+  if (!ok) throw new ValidationError(fn, arg, `a permutation of 0 … ${dim - 1}`, describe(value));
+  return [...(value as number[])];
+}

@@ -1,0 +1,84 @@
+import { tf } from '../backend.js';
+import { ValidationError, describe } from '../errors.js';
+import { type JsonObject, Module } from '../module.js';
+import { type Seed, toRng } from '../random.js';
+import { checkInt, checkOptions } from '../validate.js';
+import { type Activation, activate, checkActivation, initFor } from './activation.js';
+import { Dense } from './dense.js';
+
+export interface MLPOptions {
+  /** Hidden layer sizes (default `[64, 64]`). */
+  hidden?: number[];
+  /** Hidden activation (default `relu`). */
+  activation?: Activation;
+  /** Context features appended to the input (default 0). */
+  contextDim?: number;
+  /** Seed of the initial weights. */
+  seed?: Seed;
+}
+
+/** Check a list of hidden-layer sizes from user input; `undefined` gives the default. */
+export function checkHidden(fn: string, arg: string, value: unknown, fallback: number[] = [64, 64]): number[] {
+  if (value === undefined) return [...fallback];
+  if (typeof value === 'number') return [checkInt(fn, arg, value)];
+  if (!Array.isArray(value) || value.length === 0) throw new ValidationError(fn, arg, 'a non-empty array of layer sizes', describe(value));
+  return value.map((v, i) => checkInt(fn, `${arg}[${i}]`, v));
+}
+
+/**
+ * Multilayer perceptron conditioner `[x, context] → h₁ → … → out`: dense layers with an activation
+ * between them and a linear last layer **initialised at zero**, so its output is exactly 0 at first and
+ * the coupling layer it drives starts as the identity. Input `[batch, inputs]` (plus context
+ * `[batch, contextDim]`), output `[batch, outputs]`.
+ *
+ * @example
+ * ```ts
+ * const net = new MLP(2, 6, { hidden: [32, 32], contextDim: 1, seed: 0 });
+ * net.apply(tf.ones([4, 2]), tf.zeros([4, 1])); // [4, 6], all zeros before training
+ * ```
+ */
+export class MLP extends Module {
+  readonly className = 'MLP';
+  readonly inputs: number;
+  readonly outputs: number;
+  readonly hidden: readonly number[];
+  readonly activation: Activation;
+  readonly contextDim: number;
+  private readonly layers: Dense[];
+
+  constructor(inputs: number, outputs: number, options: MLPOptions = {}) {
+    super();
+    const fn = 'MLP';
+    checkOptions(fn, options, ['hidden', 'activation', 'contextDim', 'seed']);
+    this.inputs = checkInt(fn, 'inputs', inputs, 0);
+    this.outputs = checkInt(fn, 'outputs', outputs);
+    this.hidden = checkHidden(fn, 'options.hidden', options.hidden);
+    this.activation = checkActivation(fn, 'options.activation', options.activation);
+    this.contextDim = checkInt(fn, 'options.contextDim', options.contextDim ?? 0, 0);
+    if (this.inputs + this.contextDim === 0) throw new ValidationError(fn, 'inputs', 'at least one input or context feature', '0 of each');
+    const rng = toRng(options.seed);
+    const sizes = [this.inputs + this.contextDim, ...this.hidden, outputs];
+    this.layers = sizes.slice(1).map((n, i) => {
+      const last = i === sizes.length - 2;
+      return new Dense(sizes[i], n, rng, { init: last ? 'zeros' : initFor(this.activation) });
+    });
+  }
+
+  getConfig(): JsonObject {
+    return { inputs: this.inputs, outputs: this.outputs, hidden: [...this.hidden], activation: this.activation, contextDim: this.contextDim };
+  }
+
+  protected override children(): readonly Module[] {
+    return this.layers;
+  }
+
+  /** `x` `[batch, inputs]`, `context` `[batch, contextDim]` or null → `[batch, outputs]`. Call inside `tf.tidy`. */
+  apply(x: tf.Tensor2D, context: tf.Tensor2D | null): tf.Tensor2D {
+    let h = this.contextDim > 0 && context ? (this.inputs > 0 ? tf.concat([x, context], 1) : context) : x;
+    this.layers.forEach((layer, i) => {
+      h = layer.apply(h);
+      if (i < this.layers.length - 1) h = activate(this.activation, h);
+    });
+    return h;
+  }
+}
