@@ -78,6 +78,9 @@ export {
   type WeightValues,
 } from './io/weight-codec.js';
 export { realNVP, type RealNVPOptions, type CouplingFlowOptions } from './flows/real-nvp.js';
+export { neuralSplineFlow, type NeuralSplineFlowOptions } from './flows/neural-spline-flow.js';
+export { SplineCoupling, type SplineCouplingOptions } from './bijectors/spline-coupling.js';
+export { MaskedAutoregressiveSpline, type MaskedAutoregressiveSplineOptions } from './bijectors/masked-autoregressive-spline.js';
 export {
   maskedAutoregressiveFlow,
   type MaskedAutoregressiveFlowOptions,
