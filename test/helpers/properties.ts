@@ -8,7 +8,7 @@
  * is deterministic.
  */
 import fc from 'fast-check';
-import { expect } from 'vitest';
+import { afterAll, expect } from 'vitest';
 import { type Bijector, Rng, checkBijector, tf } from '../../src/index.js';
 
 export const DEFAULT_FC_SEED = 20250609;
@@ -122,6 +122,7 @@ export function expectBijectorProperties(b: Bijector, x: number[][], context: nu
       logDetBound: tol.logDet * EPS32 * (1 + dim * (1 + kappa * yMax) + ldMax),
       kappa,
     };
+    recordRatios(m);
     expect(Number.isFinite(kappa), 'inverse Jacobian finite').toBe(true);
     expect(m.roundTripError, `round trip (κ ${kappa.toPrecision(3)}, ‖y‖ ${yMax.toPrecision(3)})`).toBeLessThanOrEqual(m.roundTripBound);
     expect(m.logDetSumError, 'forward + inverse log-det').toBeLessThanOrEqual(m.logDetBound);
@@ -133,6 +134,16 @@ export function expectBijectorProperties(b: Bijector, x: number[][], context: nu
     expect(tf.memory().numTensors, 'tensor count unchanged').toBe(before);
   }
 }
+
+/** Largest error/bound ratios seen in this file (printed at exit with PROPERTY_STATS=1, to show the tolerances' margins). */
+const worst = { roundTrip: 0, logDetSum: 0, jacobian: 0, inverseJacobian: 0 };
+function recordRatios(m: BijectorMeasurement): void {
+  worst.roundTrip = Math.max(worst.roundTrip, m.roundTripError / m.roundTripBound);
+  worst.logDetSum = Math.max(worst.logDetSum, m.logDetSumError / m.logDetBound);
+  worst.jacobian = Math.max(worst.jacobian, m.jacobianError / m.logDetBound);
+  worst.inverseJacobian = Math.max(worst.inverseJacobian, m.inverseJacobianError / m.logDetBound);
+}
+if (process.env.PROPERTY_STATS) afterAll(() => console.log(`worst error/bound ratios: ${JSON.stringify(worst)}`));
 
 /** Add seeded N(0, sd²) noise to every trainable weight (layers start as the identity). */
 export function perturbWeights<B extends { weights: Bijector['weights']; setWeights: Bijector['setWeights'] }>(b: B, seed: number, sd: number): B {

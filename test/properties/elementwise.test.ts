@@ -11,8 +11,9 @@ import { expectBijectorProperties, type PropertyTolerance, rows } from '../helpe
 
 const RUNS = 150;
 const BATCH = 4;
-// Each of these maps is a few float32 ops per element: 16 roundings leave room for exp/log1p's own error.
-const TOL: PropertyTolerance = { roundTrip: 16, logDet: 64 };
+// Each map is a few float32 ops per element. Measured worst (seed 20250609): round trip 1.1 roundings,
+// log-dets 3.4 (in the units of PropertyTolerance); the bounds leave about 4× room.
+const TOL: PropertyTolerance = { roundTrip: 4, logDet: 16 };
 
 const dimArb = fc.integer({ min: 1, max: 10 });
 const vec = (dim: number, lo: number, hi: number) => fc.array(fc.double({ min: lo, max: hi, noNaN: true }), { minLength: dim, maxLength: dim });
