@@ -80,7 +80,9 @@ export async function soakRun(flowName: string, dataset: DatasetName, seed: numb
   const nonFiniteSamples = countNonFinite(samples.dataSync());
   samples.dispose();
   const nonFiniteLogProb = countNonFinite(lpValues);
-  const testNll = nonFiniteLogProb === 0 ? -lpValues.reduce((s, v) => s + v, 0) / lpValues.length : null;
+  let sum = 0;
+  for (let i = 0; i < lpValues.length; i++) sum += lpValues[i];
+  const testNll = nonFiniteLogProb === 0 ? -sum / lpValues.length : null;
   flow.dispose();
   tf.dispose([train, test]);
   return {
