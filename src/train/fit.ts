@@ -86,6 +86,8 @@ const VALIDATION_CHUNK = 8192;
  *   memory.
  * - A non-finite loss or gradient stops training with a `TrainingError` naming the step; that step's
  *   update is not applied (or the best weights are restored when `restoreBest` applies).
+ * - `checkpoint` writes the run's whole state every N steps; `resumeFrom` continues from one exactly
+ *   (in Node: `checkpointDir`, `loadCheckpoint`, `resumeFit` from 'tfjs-flows/node').
  *
  * @example
  * ```ts
