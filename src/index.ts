@@ -17,7 +17,7 @@ export {
   RenderError,
   BrowserNotFoundError,
 } from './errors.js';
-export { Rng, type Seed } from './random.js';
+export { Rng, type Seed, type RngState } from './random.js';
 export type { MatrixLike } from './validate.js';
 export type { JsonObject, JsonValue, NamedWeight, Serialized } from './module.js';
 
@@ -93,6 +93,14 @@ export { datasets, type DatasetName } from './data/datasets.js';
 export type { ToyDataset, ToyDatasetWithDensity, ToyOptions } from './data/toy.js';
 
 export { fit, type FitOptions } from './train/fit.js';
+export {
+  parseCheckpoint,
+  CHECKPOINT_FORMAT,
+  CHECKPOINT_FORMAT_VERSION,
+  type CheckpointDocument,
+  type CheckpointSink,
+  type CheckpointPlan,
+} from './train/checkpoint.js';
 export type { FitData, StreamBatch, BatchWithContext } from './train/fit-data.js';
 export type { FitHistory, StopReason } from './train/history.js';
 export type { StepInfo, EpochInfo, TrainingCallbacks } from './train/callbacks.js';

@@ -8,14 +8,38 @@ import seedrandom from 'seedrandom';
 /** A seed: a number or string, or an existing `Rng` to draw from. */
 export type Seed = number | string | Rng;
 
+/** A generator's complete state (plain JSON numbers): Alea's four words and the spare normal draw. */
+export interface RngState {
+  alea: { c: number; s0: number; s1: number; s2: number };
+  spare: number | null;
+}
+
+type AleaFactory = (seed: string | undefined, options: { entropy?: boolean; state?: boolean | object }) => seedrandom.PRNG & { state(): RngState['alea'] };
+const alea = seedrandom.alea as unknown as AleaFactory;
+
 /** A seeded pseudo-random generator (seedrandom's Alea) with the distributions the library needs. */
 export class Rng {
-  private readonly prng: seedrandom.PRNG;
+  private prng: ReturnType<AleaFactory>;
   private spare: number | null = null;
 
   /** @param seed number or string; omitted → seeded from the platform's entropy (not reproducible). */
   constructor(seed?: number | string) {
-    this.prng = seed === undefined ? (seedrandom.alea as unknown as (s: undefined, o: { entropy: boolean }) => seedrandom.PRNG)(undefined, { entropy: true }) : seedrandom.alea(String(seed));
+    // `state: true` only adds the `state()` accessor; the stream of numbers is the same.
+    this.prng = seed === undefined ? alea(undefined, { entropy: true, state: true }) : alea(String(seed), { state: true });
+  }
+
+  /**
+   * A copy of the generator's state: {@link Rng.setState} with it makes the generator continue with
+   * exactly the numbers it would have drawn from here (for training checkpoints).
+   */
+  getState(): RngState {
+    return { alea: { ...this.prng.state() }, spare: this.spare };
+  }
+
+  /** Continue from a state returned by {@link Rng.getState} (of this or any generator). */
+  setState(state: RngState): void {
+    this.prng = alea('', { state: { ...state.alea } });
+    this.spare = state.spare;
   }
 
   /** Uniform on [0, 1), with 53 random bits. */

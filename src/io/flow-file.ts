@@ -2,38 +2,22 @@
  * Saving and loading flows as files (Node only; exported from 'tfjs-flows/node'). The file is the
  * JSON document of {@link flowToJSON}, see docs/format.md.
  */
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
 import { assertReady } from '../backend.js';
-import { FileFormatError, ValidationError, describe } from '../errors.js';
+import { ValidationError, describe } from '../errors.js';
 import type { Flow } from '../flow.js';
 import type { JsonObject } from '../module.js';
 import { checkOptions } from '../validate.js';
 import { type FlowDocument, flowDocument, flowFromJSON, parseFlowDocument } from './format.js';
+import { readTextFile, writeTextAtomic } from './text-file.js';
 
 export interface SaveFlowOptions {
   /** Plain JSON object stored with the model (training metrics, data description…). */
   metadata?: JsonObject;
 }
 
-let tempCounter = 0;
-
 function checkPath(fn: string, path: unknown): string {
   if (typeof path !== 'string' || path.length === 0) throw new ValidationError(fn, 'path', 'a non-empty file path', describe(path));
   return path;
-}
-
-function reason(e: unknown): string {
-  const err = e as NodeJS.ErrnoException;
-  const messages: Record<string, string> = {
-    ENOENT: 'no such file',
-    EISDIR: 'is a directory, not a model file',
-    EACCES: 'permission denied',
-    EPERM: 'operation not permitted',
-    ENOSPC: 'no space left on the device',
-    ENOTDIR: 'a parent of the path is not a directory',
-  };
-  return (err?.code && messages[err.code]) ?? err?.message ?? String(e);
 }
 
 /**
@@ -55,39 +39,12 @@ export async function saveFlow(flow: Flow, path: string, options: SaveFlowOption
   checkOptions(fn, options, ['metadata']);
   // Serialise first: a bad flow or metadata throws before anything on disk is touched.
   const text = `${JSON.stringify(flowDocument(fn, flow, options.metadata), null, 2)}\n`;
-  const target = resolve(path);
-  const dir = dirname(target);
-  const temp = join(dir, `.${basename(target)}.${process.pid}.${++tempCounter}.tmp`);
-  try {
-    await mkdir(dir, { recursive: true });
-    const handle = await open(temp, 'wx');
-    try {
-      await handle.writeFile(text, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, target);
-  } catch (e) {
-    await rm(temp, { force: true }).catch(() => undefined);
-    throw new FileFormatError(path, `could not be written (${reason(e)})`);
-  }
-  // Make the rename itself durable; not possible everywhere (Windows), and the file is complete either way.
-  try {
-    const d = await open(dir, 'r');
-    await d.sync().finally(() => d.close());
-  } catch {
-    /* best effort */
-  }
+  await writeTextAtomic(path, text);
 }
 
 async function readText(fn: string, path: string): Promise<string> {
   checkPath(fn, path);
-  try {
-    return await readFile(path, 'utf8');
-  } catch (e) {
-    throw new FileFormatError(path, `cannot be read (${reason(e)})`);
-  }
+  return readTextFile(path);
 }
 
 /**

@@ -6,7 +6,7 @@
 import { tf } from '../backend.js';
 import { ValidationError, describe } from '../errors.js';
 import type { Standardization } from '../flow.js';
-import type { Rng } from '../random.js';
+import type { Rng, RngState } from '../random.js';
 import { type MatrixLike, toMatrix } from '../validate.js';
 
 /** A batch with its context rows, for conditional flows. */
@@ -75,12 +75,27 @@ export function pickRows(values: Float32Array, cols: number, index: ArrayLike<nu
   return out;
 }
 
+/** Where {@link MemoryBatches} is: the epoch, the next batch in it, and the generator before that epoch's shuffle. */
+export interface MemoryPosition {
+  epoch: number;
+  position: number;
+  rng: RngState;
+}
+
+/** Where {@link StreamBatches} is: the epoch and the number of its batches already read. */
+export interface StreamPosition {
+  epoch: number;
+  index: number;
+}
+
 /** Batches from rows in memory: a new seeded permutation per epoch; the last partial batch is dropped. */
 export class MemoryBatches {
   readonly stepsPerEpoch: number;
   private order: number[] = [];
   private position = 0;
   private epoch = 0;
+  /** The generator's state just before the current epoch's permutation was drawn. */
+  private epochStart: RngState | null = null;
 
   constructor(
     private readonly rows: Rows,
@@ -98,6 +113,7 @@ export class MemoryBatches {
     if (this.position === 0) {
       if (this.maxEpochs !== null && this.epoch >= this.maxEpochs) return null;
       this.epoch++;
+      this.epochStart = this.rng.getState();
       this.order = this.rng.permutation(this.rows.n);
     }
     const { batchSize, dim, contextDim } = this;
@@ -113,6 +129,23 @@ export class MemoryBatches {
       dispose: () => tf.dispose(context ? [x, context] : [x]),
     };
   }
+
+  /** The current position; the permutation is not stored, since it is redrawn from the generator state. */
+  getPosition(): MemoryPosition {
+    const rng = this.position === 0 ? this.rng.getState() : this.epochStart!;
+    return { epoch: this.epoch, position: this.position, rng };
+  }
+
+  /** Continue from a position of {@link getPosition} (over the same rows and batch size). */
+  setPosition(p: MemoryPosition): void {
+    this.epoch = p.epoch;
+    this.position = p.position;
+    this.rng.setState(p.rng);
+    if (p.position > 0) {
+      this.epochStart = this.rng.getState();
+      this.order = this.rng.permutation(this.rows.n);
+    }
+  }
 }
 
 const DONE = Symbol('done');
@@ -127,6 +160,8 @@ export class StreamBatches {
   private index = 0;
   private peeked: StreamBatch | typeof DONE | undefined;
   private finished = false;
+  /** Batches to read and drop when the iterator is next created (resuming inside an epoch). */
+  private skip = 0;
 
   constructor(
     private readonly fn: string,
@@ -169,10 +204,35 @@ export class StreamBatches {
     return { ...this.convert(current, epoch, index), epoch, endOfEpoch };
   }
 
+  /** The current position: batches consumed by training (the one read ahead is not counted). */
+  getPosition(): StreamPosition {
+    return { epoch: this.epoch, index: this.index };
+  }
+
+  /**
+   * Continue from a position of {@link getPosition}: the stream is restarted and the batches of the
+   * epoch that were already used are read again and dropped (the stream must give the same batches).
+   * Call before reading anything.
+   */
+  setPosition(p: StreamPosition): void {
+    this.epoch = p.epoch;
+    this.index = p.index;
+    this.skip = p.index;
+    this.finished = this.maxEpochs !== null && p.epoch > this.maxEpochs;
+    this.iterator = null;
+    this.peeked = undefined;
+  }
+
   private async pull(): Promise<StreamBatch | typeof DONE> {
     if (!this.iterator) {
       const s = this.source as { [Symbol.asyncIterator]?: () => AsyncIterator<StreamBatch>; [Symbol.iterator]?: () => Iterator<StreamBatch> };
       this.iterator = s[Symbol.asyncIterator] ? s[Symbol.asyncIterator]!() : s[Symbol.iterator]!();
+      for (; this.skip > 0; this.skip--) {
+        if ((await this.iterator.next()).done) {
+          this.skip = 0;
+          return DONE;
+        }
+      }
     }
     const r = await this.iterator.next();
     return r.done ? DONE : r.value;

@@ -10,9 +10,10 @@ import { Flow, type Standardization } from '../flow.js';
 import { type Seed, toRng } from '../random.js';
 import { checkInt, checkNumber, checkOptions, type MatrixLike } from '../validate.js';
 import type { TrainingCallbacks } from './callbacks.js';
+import { applyCheckpoint, type CheckpointDocument, type CheckpointPlan, type CheckpointSink, makeCheckpoint, parseCheckpoint, rowsHash } from './checkpoint.js';
 import { type BatchWithContext, columnStats, type FitData, isStream, MemoryBatches, pickRows, readRows, type Rows, StreamBatches } from './fit-data.js';
 import type { FitHistory } from './history.js';
-import { runTraining } from './loop.js';
+import { type LoopCheckpoint, runTraining } from './loop.js';
 import { adam } from './optimizer.js';
 import { createProgress } from './progress.js';
 import { type LearningRate, resolveSchedule } from './schedule.js';
@@ -53,11 +54,23 @@ export interface FitOptions extends TrainingCallbacks {
   signal?: AbortSignal;
   /** Draw a progress bar on an interactive terminal (default true; never drawn when not a TTY). */
   progress?: boolean;
+  /**
+   * Write a checkpoint every `every` steps (and when aborted) to `write`: in Node,
+   * `checkpointDir(dir, { every })` from 'tfjs-flows/node' (atomic files).
+   */
+  checkpoint?: CheckpointSink;
+  /**
+   * Continue the run a checkpoint was taken from (a document or its JSON text; in Node see `resumeFit`):
+   * with the same data and options, the result is the one the uninterrupted run would have given, bit
+   * for bit on the same backend. The flow must have the checkpoint's weights (names and shapes); its
+   * weights, standardisation and the optimiser's state are replaced by the checkpoint's.
+   */
+  resumeFrom?: CheckpointDocument | string;
 }
 
 const KNOWN = [
   'steps', 'epochs', 'batchSize', 'learningRate', 'clipNorm', 'validationSplit', 'validationData', 'validateEvery', 'patience',
-  'restoreBest', 'seed', 'context', 'standardize', 'signal', 'progress', 'onStep', 'onEpoch',
+  'restoreBest', 'seed', 'context', 'standardize', 'signal', 'progress', 'onStep', 'onEpoch', 'checkpoint', 'resumeFrom',
 ] as const;
 
 /** Rows evaluated per chunk when computing the validation loss. */
@@ -73,6 +86,8 @@ const VALIDATION_CHUNK = 8192;
  *   memory.
  * - A non-finite loss or gradient stops training with a `TrainingError` naming the step; that step's
  *   update is not applied (or the best weights are restored when `restoreBest` applies).
+ * - `checkpoint` writes the run's whole state every N steps; `resumeFrom` continues from one exactly
+ *   (in Node: `checkpointDir`, `loadCheckpoint`, `resumeFit` from 'tfjs-flows/node').
  *
  * @example
  * ```ts
@@ -110,6 +125,8 @@ export async function fit(flow: Flow, data: FitData, options: FitOptions = {}): 
   if (typeof standardize !== 'boolean' && (standardize === null || typeof standardize !== 'object')) {
     throw new ValidationError(fn, 'options.standardize', 'a boolean or { mean, std }', describe(standardize));
   }
+  const sink = o.checkpoint === undefined ? null : checkSink(fn, o.checkpoint);
+  const resume = o.resumeFrom === undefined ? null : readResume(fn, o.resumeFrom);
   const trainable = flow.trainableVariables;
   if (trainable.length === 0) throw new ValidationError(fn, 'flow', 'a flow with trainable weights', 'none');
   const { dim, contextDim } = flow;
@@ -122,6 +139,7 @@ export async function fit(flow: Flow, data: FitData, options: FitOptions = {}): 
   let stream: StreamBatches | null = null;
   let stats: Standardization | null = null;
   let validation: Rows | null = null;
+  let trainRows: Rows | null = null;
   if (isStream(data)) {
     if (split !== null) throw new ValidationError(fn, 'options.validationSplit', 'absent when data is a stream (pass validationData)', String(split));
     if (o.context !== undefined) throw new ValidationError(fn, 'options.context', 'absent when data is a stream (give batches as { x, context })', describe(o.context));
@@ -141,6 +159,7 @@ export async function fit(flow: Flow, data: FitData, options: FitOptions = {}): 
       validation = take(0, nVal);
       train = take(nVal, rows.n - nVal);
     }
+    trainRows = train;
     memory = new MemoryBatches(train, dim, contextDim, Math.min(batchSize, train.n), batchRng, steps !== undefined ? null : epochs ?? null);
     if (standardize === true) stats = columnStats(train.x, train.n, dim);
   }
@@ -149,14 +168,53 @@ export async function fit(flow: Flow, data: FitData, options: FitOptions = {}): 
   const totalSteps = steps ?? (memory ? (epochs !== undefined ? epochs * memory.stepsPerEpoch : 1000) : null);
   const learningRate = resolveSchedule(fn, o.learningRate ?? 1e-3, totalSteps);
 
-  if (standardize === true && stream) {
+  // A resumed run takes the standardisation from its checkpoint (applied with the weights below).
+  if (standardize === true && stream && !resume) {
     const first = await stream.first();
     if (first) stats = columnStats(first.values, first.n, dim);
   }
-  if (typeof standardize === 'object') flow.standardize(standardize);
+  if (resume) {
+    // nothing: see above
+  } else if (typeof standardize === 'object') flow.standardize(standardize);
   else if (standardize && stats && flow.standardization === null) flow.standardize(stats);
 
   const optimizer = adam();
+  let checkpoint: LoopCheckpoint | undefined;
+  let resumed: ReturnType<typeof applyCheckpoint> | null = null;
+  const restoreBest = o.restoreBest ?? patience !== null;
+  const resolvedValidateEvery = validateEvery ?? (memory ? memory.stepsPerEpoch : 100);
+  if (sink || resume) {
+    const plan: CheckpointPlan = {
+      totalSteps,
+      batchSize,
+      data: trainRows ? { kind: 'memory', rows: trainRows.n, hash: rowsHash(trainRows.x, trainRows.context) } : { kind: 'stream' },
+      validationRows: validation?.n ?? 0,
+      validateEvery: validation ? resolvedValidateEvery : null,
+      patience,
+      restoreBest,
+      clipNorm,
+    };
+    try {
+      if (resume) {
+        resumed = applyCheckpoint(fn, 'options.resumeFrom', resume, flow, optimizer, plan);
+        const p = resumed.position;
+        if (p.kind === 'memory') memory!.setPosition(p);
+        else stream!.setPosition(p);
+      }
+    } catch (e) {
+      optimizer.dispose();
+      throw e;
+    }
+    if (sink) {
+      checkpoint = {
+        every: sink.every,
+        save: async (state) => {
+          const position = memory ? { kind: 'memory' as const, ...memory.getPosition() } : { kind: 'stream' as const, ...stream!.getPosition() };
+          await sink.write(makeCheckpoint(fn, flow, optimizer, plan, position, state));
+        },
+      };
+    }
+  }
   const valTensors = validation ? toTensors(validation, dim, contextDim) : null;
   const validate = valTensors ? () => meanNll(flow, valTensors.x, valTensors.context) : undefined;
   try {
@@ -179,18 +237,34 @@ export async function fit(flow: Flow, data: FitData, options: FitOptions = {}): 
       optimizer,
       clipNorm,
       validate,
-      validateEvery: validateEvery ?? (memory ? memory.stepsPerEpoch : 100),
+      validateEvery: resolvedValidateEvery,
       patience,
-      restoreBest: o.restoreBest ?? patience !== null,
+      restoreBest,
       signal: o.signal,
       progress: await createProgress(o.progress, totalSteps),
       onStep: o.onStep,
       onEpoch: o.onEpoch,
-    });
+    }, resumed?.loop, checkpoint);
   } finally {
     optimizer.dispose();
     if (valTensors) tf.dispose(valTensors.context ? [valTensors.x, valTensors.context] : [valTensors.x]);
   }
+}
+
+function checkSink(fn: string, sink: unknown): CheckpointSink {
+  const s = sink as CheckpointSink;
+  if (s === null || typeof s !== 'object' || typeof s.write !== 'function') {
+    throw new ValidationError(fn, 'options.checkpoint', '{ every, write } (e.g. checkpointDir(dir, { every }) from \'tfjs-flows/node\')', describe(sink));
+  }
+  checkInt(fn, 'options.checkpoint.every', s.every);
+  return s;
+}
+
+function readResume(fn: string, from: unknown): CheckpointDocument {
+  if (typeof from !== 'string' && (from === null || typeof from !== 'object')) {
+    throw new ValidationError(fn, 'options.resumeFrom', 'a checkpoint document or its JSON text (in Node: loadCheckpoint(dir))', describe(from));
+  }
+  return parseCheckpoint(from as string | CheckpointDocument, 'options.resumeFrom');
 }
 
 function readTraining(fn: string, data: unknown, context: unknown, dim: number, contextDim: number): Rows {

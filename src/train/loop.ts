@@ -64,64 +64,111 @@ const yieldToEventLoop = (): Promise<void> =>
 /** Time between returns to the event loop, so that abort signals, timers and the progress bar run. */
 const YIELD_MS = 25;
 
-/** Run the loop; resolves to the history, or rejects with a `TrainingError` on a non-finite step. */
-export async function runTraining(config: LoopConfig): Promise<FitHistory> {
+/**
+ * Everything the loop itself carries from step to step: with the weights, the optimiser's state and
+ * the data position, enough to continue a run as if it had not stopped (see `checkpoint.ts`).
+ */
+export interface LoopState {
+  /** Steps taken so far. */
+  step: number;
+  /** Epochs completed. */
+  epochs: number;
+  /** Sum and count of the training losses of the current epoch so far. */
+  epochLossSum: number;
+  epochSteps: number;
+  /** Best validation loss so far (`Infinity` before any), its step, and validations since. */
+  bestLoss: number;
+  bestStep?: number;
+  sinceBest: number;
+  /** Weights at `bestStep` when they are to be restored, else `null`. */
+  best: WeightSnapshot | null;
+  /** The step of the latest validation (0: none) and its loss. */
+  lastValidated: number;
+  lastValidationLoss?: number;
+  /** Wall-clock seconds spent in earlier segments of this run (before a resume). */
+  wallTime: number;
+  /** The history so far. */
+  history: { steps: number[]; loss: number[]; learningRate: number[]; gradNorm: number[]; validation?: { steps: number[]; loss: number[] } };
+}
+
+/** Periodic saving of the loop's state, given by the caller (who adds weights, optimiser and data). */
+export interface LoopCheckpoint {
+  /** Save after every this many steps (and when the run is aborted). */
+  every: number;
+  /** Save `state` (with the caller's own state). `state` is live: copy what is kept. */
+  save(state: LoopState): Promise<void>;
+}
+
+function initialState(withValidation: boolean): LoopState {
+  const history: LoopState['history'] = { steps: [], loss: [], learningRate: [], gradNorm: [] };
+  if (withValidation) history.validation = { steps: [], loss: [] };
+  return { step: 0, epochs: 0, epochLossSum: 0, epochSteps: 0, bestLoss: Infinity, sinceBest: 0, best: null, lastValidated: 0, wallTime: 0, history };
+}
+
+/**
+ * Run the loop; resolves to the history, or rejects with a `TrainingError` on a non-finite step.
+ * With `resume`, continues from that state (whose weights, optimiser and data position the caller has
+ * restored); with `checkpoint`, saves the state periodically.
+ */
+export async function runTraining(config: LoopConfig, resume?: LoopState, checkpoint?: LoopCheckpoint): Promise<FitHistory> {
   const { fn, trainable, totalSteps, optimizer, clipNorm, validate, patience, signal, progress } = config;
   const t0 = performance.now();
-  const steps: number[] = [];
-  const loss: number[] = [];
-  const learningRate: number[] = [];
-  const gradNorm: number[] = [];
-  const validation = validate ? { steps: [] as number[], loss: [] as number[] } : undefined;
-  let best: WeightSnapshot | null = null;
-  let bestStep: number | undefined;
-  let bestLoss = Infinity;
-  let sinceBest = 0;
-  let epochs = 0;
-  let epochLossSum = 0;
-  let epochSteps = 0;
+  const s: LoopState = resume ?? initialState(validate !== undefined);
+  const { steps, loss, learningRate, gradNorm, validation } = s.history;
+  if (validate && !validation) throw new Error(`${fn}: internal: resumed state has no validation history`);
   let stopReason: StopReason = 'completed';
-  let lastValidated = 0;
-  let lastValidationLoss: number | undefined;
-  let step = 0;
   let lastYield = performance.now();
+  let lastSaved = s.step;
+
+  const save = async (): Promise<void> => {
+    if (!checkpoint || s.step === lastSaved) return;
+    const elapsed = s.wallTime;
+    s.wallTime = elapsed + (performance.now() - t0) / 1000;
+    try {
+      await checkpoint.save(s);
+    } finally {
+      s.wallTime = elapsed;
+    }
+    lastSaved = s.step;
+  };
 
   const evaluate = (): number => {
     const v = validate!();
-    validation!.steps.push(step);
+    validation!.steps.push(s.step);
     validation!.loss.push(v);
-    lastValidated = step;
-    lastValidationLoss = v;
-    if (v < bestLoss) {
-      bestLoss = v;
-      bestStep = step;
-      sinceBest = 0;
-      if (config.restoreBest) best = snapshotWeights(config.weights);
+    s.lastValidated = s.step;
+    s.lastValidationLoss = v;
+    if (v < s.bestLoss) {
+      s.bestLoss = v;
+      s.bestStep = s.step;
+      s.sinceBest = 0;
+      if (config.restoreBest) s.best = snapshotWeights(config.weights);
     } else {
-      sinceBest++;
+      s.sinceBest++;
     }
     return v;
   };
 
   const finish = (restoredBest: boolean): FitHistory => {
-    const wallTime = (performance.now() - t0) / 1000;
+    const wallTime = s.wallTime + (performance.now() - t0) / 1000;
     const history: FitHistory = {
-      steps, loss, learningRate, gradNorm, epochs, stopReason, restoredBest, wallTime,
+      steps, loss, learningRate, gradNorm, epochs: s.epochs, stopReason, restoredBest, wallTime,
       stepsPerSecond: wallTime > 0 ? steps.length / wallTime : 0,
     };
     if (validation) history.validation = validation;
-    if (bestStep !== undefined) {
-      history.bestStep = bestStep;
-      history.bestLoss = bestLoss;
+    if (s.bestStep !== undefined) {
+      history.bestStep = s.bestStep;
+      history.bestLoss = s.bestLoss;
     }
     return history;
   };
 
   try {
     for (;;) {
-      if (totalSteps !== null && step >= totalSteps) break;
+      if (totalSteps !== null && s.step >= totalSteps) break;
       if (signal?.aborted) {
         stopReason = 'aborted';
+        await save();
         break;
       }
       const input = await config.nextStep();
@@ -129,7 +176,7 @@ export async function runTraining(config: LoopConfig): Promise<FitHistory> {
         stopReason = input === null ? 'completed' : 'data-exhausted';
         break;
       }
-      step++;
+      const step = ++s.step;
       const lr = config.learningRate(step);
       let grads: tf.Tensor[] = [];
       let lossValue: number;
@@ -149,9 +196,9 @@ export async function runTraining(config: LoopConfig): Promise<FitHistory> {
         [lossValue, normValue] = [stats[0], stats[1]];
         if (!Number.isFinite(lossValue) || !Number.isFinite(normValue)) {
           const what = Number.isFinite(lossValue) ? `the gradient norm was ${normValue}` : `the training loss was ${lossValue}`;
-          const restore = config.restoreBest && best !== null;
-          if (restore) restoreWeights(config.weights, best!);
-          const where = restore ? `restored to those of step ${bestStep} (best validation loss)` : step > 1 ? `those after step ${step - 1}` : 'the initial ones';
+          const restore = config.restoreBest && s.best !== null;
+          if (restore) restoreWeights(config.weights, s.best!);
+          const where = restore ? `restored to those of step ${s.bestStep} (best validation loss)` : step > 1 ? `those after step ${step - 1}` : 'the initial ones';
           throw new TrainingError(`${fn}: training stopped at step ${step}: ${what}. That step's update was not applied; the weights are ${where}.`, step);
         }
         optimizer.applyGradients(out.used, grads, lr);
@@ -163,8 +210,8 @@ export async function runTraining(config: LoopConfig): Promise<FitHistory> {
       loss.push(lossValue);
       learningRate.push(lr);
       gradNorm.push(normValue);
-      epochLossSum += lossValue;
-      epochSteps++;
+      s.epochLossSum += lossValue;
+      s.epochSteps++;
 
       let stop = false;
       const requestStop = () => (stop = true);
@@ -173,7 +220,7 @@ export async function runTraining(config: LoopConfig): Promise<FitHistory> {
       if (validate) {
         const due = config.validateEvery !== null ? step % config.validateEvery === 0 : input.endOfEpoch;
         if (due || lastPlanned) validationLoss = evaluate();
-        if (patience !== null && sinceBest >= patience) {
+        if (patience !== null && s.sinceBest >= patience) {
           stopReason = 'early-stopping';
           stop = true;
         }
@@ -186,27 +233,29 @@ export async function runTraining(config: LoopConfig): Promise<FitHistory> {
         if (stop && !wasStopped) stopReason = 'callback';
       }
       if (input.endOfEpoch) {
-        epochs = input.epoch;
+        s.epochs = input.epoch;
         if (config.onEpoch) {
-          const info: EpochInfo = { epoch: input.epoch, step, loss: epochLossSum / epochSteps, stop: requestStop };
-          if (lastValidationLoss !== undefined) info.validationLoss = lastValidationLoss;
+          const info: EpochInfo = { epoch: input.epoch, step, loss: s.epochLossSum / s.epochSteps, stop: requestStop };
+          if (s.lastValidationLoss !== undefined) info.validationLoss = s.lastValidationLoss;
           const wasStopped = stop;
           await config.onEpoch(info);
           if (stop && !wasStopped) stopReason = 'callback';
         }
-        epochLossSum = 0;
-        epochSteps = 0;
+        s.epochLossSum = 0;
+        s.epochSteps = 0;
       }
-      progress.update({ step, totalSteps, loss: lossValue, validationLoss: lastValidationLoss });
+      progress.update({ step, totalSteps, loss: lossValue, validationLoss: s.lastValidationLoss });
+      // Not after an early stop: resuming from there would train past the point where patience ran out.
+      if (checkpoint && step % checkpoint.every === 0 && stopReason !== 'early-stopping') await save();
       if (stop) break;
       if (performance.now() - lastYield > YIELD_MS) {
         await yieldToEventLoop();
         lastYield = performance.now();
       }
     }
-    if (validate && step > 0 && lastValidated !== step) evaluate();
-    const restoredBest = config.restoreBest && best !== null && bestStep !== step;
-    if (restoredBest) restoreWeights(config.weights, best!);
+    if (validate && s.step > 0 && s.lastValidated !== s.step) evaluate();
+    const restoredBest = config.restoreBest && s.best !== null && s.bestStep !== s.step;
+    if (restoredBest) restoreWeights(config.weights, s.best!);
     return finish(restoredBest);
   } finally {
     progress.stop();

@@ -3,7 +3,22 @@
  * Adam, planned) can replace TF.js's without touching `fit` or `fitToTarget`.
  */
 import { tf } from '../backend.js';
+import { ValidationError } from '../errors.js';
 import { checkNumber, checkOptions } from '../validate.js';
+
+/**
+ * Everything an optimiser carries from one update to the next, outside TF.js (for checkpoints).
+ * Restoring it into a fresh optimiser of the same kind makes the next updates bit for bit those the
+ * original would have made.
+ */
+export interface OptimizerState {
+  /** The optimiser's `name` (`'adam'`). */
+  name: string;
+  /** Scalar state by name (Adam: `iterations`, `accBeta1`, `accBeta2`); float32 values held exactly as numbers. */
+  scalars: Record<string, number>;
+  /** Per-variable state in update order: the TF.js variable's name and its slot values (Adam: `m`, `v`). */
+  slots: { variable: string; values: Record<string, Float32Array> }[];
+}
 
 /** Updates variables from their gradients. */
 export interface Optimizer {
@@ -14,8 +29,24 @@ export interface Optimizer {
    * `learningRate`. Does not dispose the gradients.
    */
   applyGradients(variables: readonly tf.Variable[], grads: readonly tf.Tensor[], learningRate: number): void;
+  /** A copy of the optimiser's state (see {@link OptimizerState}). */
+  getState(): OptimizerState;
+  /**
+   * Replace the optimiser's state by `state` (from `getState` of the same kind of optimiser, with
+   * `slots[i].variable` naming the variables this optimiser will update, in the same order).
+   */
+  setState(state: OptimizerState): void;
   /** Free the optimiser's state (moment estimates). */
   dispose(): void;
+}
+
+/** The fields of `tf.train.adam` (TF.js 4.22) that make up its state; TF.js declares them private. */
+interface AdamInternals {
+  accBeta1: tf.Variable;
+  accBeta2: tf.Variable;
+  accumulatedFirstMoment: { originalName: string; variable: tf.Variable }[];
+  accumulatedSecondMoment: { originalName: string; variable: tf.Variable }[];
+  iterations_: number;
 }
 
 /** Adam's constants. */
@@ -53,6 +84,51 @@ export function adam(options: AdamOptions = {}): Optimizer {
     applyGradients(variables, grads, learningRate) {
       settable.learningRate = learningRate;
       inner.applyGradients(variables.map((v, i) => ({ name: v.name, tensor: grads[i] })));
+    },
+    getState() {
+      const a = inner as unknown as AdamInternals;
+      const read = (v: tf.Variable) => (v.dataSync() as Float32Array).slice();
+      return {
+        name: 'adam',
+        scalars: { iterations: a.iterations_, accBeta1: read(a.accBeta1)[0], accBeta2: read(a.accBeta2)[0] },
+        slots: a.accumulatedFirstMoment.map((m, i) => ({
+          variable: m.originalName.replace(/\/m$/, ''),
+          values: { m: read(m.variable), v: read(a.accumulatedSecondMoment[i].variable) },
+        })),
+      };
+    },
+    setState(state) {
+      const fn = 'adam.setState';
+      if (state?.name !== 'adam') throw new ValidationError(fn, 'state.name', '"adam"', String(state?.name));
+      const { iterations, accBeta1, accBeta2 } = state.scalars;
+      for (const [k, v] of Object.entries({ iterations, accBeta1, accBeta2 })) {
+        if (typeof v !== 'number' || !Number.isFinite(v)) throw new ValidationError(fn, `state.scalars.${k}`, 'a finite number', String(v));
+      }
+      const shapes = state.slots.map((slot, i) => {
+        const variable = tf.engine().registeredVariables[slot.variable];
+        if (!variable) throw new ValidationError(fn, `state.slots[${i}].variable`, 'the name of a live variable', JSON.stringify(slot.variable));
+        for (const k of ['m', 'v']) {
+          if (!(slot.values[k] instanceof Float32Array) || slot.values[k].length !== variable.size) {
+            throw new ValidationError(fn, `state.slots[${i}].values.${k}`, `a Float32Array of ${variable.size} values`, String(slot.values[k]?.length));
+          }
+        }
+        return variable.shape;
+      });
+      const a = inner as unknown as AdamInternals;
+      tf.dispose([...a.accumulatedFirstMoment.map((m) => m.variable), ...a.accumulatedSecondMoment.map((m) => m.variable)]);
+      const slot = (i: number, k: 'm' | 'v') => ({
+        originalName: `${state.slots[i].variable}/${k}`,
+        variable: tf.tidy(() => tf.variable(tf.tensor(state.slots[i].values[k], shapes[i], 'float32'), false)),
+      });
+      a.accumulatedFirstMoment = state.slots.map((_, i) => slot(i, 'm'));
+      a.accumulatedSecondMoment = state.slots.map((_, i) => slot(i, 'v'));
+      // The bias corrections are kept as running float32 products, not recomputed as powers, so that
+      // the resumed updates round exactly as the uninterrupted ones.
+      tf.tidy(() => {
+        a.accBeta1.assign(tf.scalar(accBeta1));
+        a.accBeta2.assign(tf.scalar(accBeta2));
+      });
+      a.iterations_ = iterations;
     },
     dispose() {
       inner.dispose();

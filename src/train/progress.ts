@@ -48,7 +48,9 @@ export async function createProgress(enabled: boolean | undefined, totalSteps: n
   if (enabled === false || !out?.isTTY) return silent;
   let cliProgress: typeof import('cli-progress');
   try {
-    const mod = await import('cli-progress');
+    // A variable specifier keeps bundlers from pulling cli-progress (and Node's readline, events) into browser builds.
+    const name = 'cli-progress';
+    const mod = (await import(/* @vite-ignore */ name)) as typeof import('cli-progress');
     // A CommonJS package: Node puts module.exports on `default`.
     cliProgress = (mod as unknown as { default?: typeof import('cli-progress') }).default ?? mod;
   } catch {

@@ -65,6 +65,8 @@ describe('runTraining', () => {
     const recorder = {
       name: 'recorder',
       applyGradients: (_vars: readonly tf.Variable[], grads: readonly tf.Tensor[], lr: number) => void received.push([...grads[0].dataSync(), lr]),
+      getState: () => ({ name: 'recorder', scalars: {}, slots: [] }),
+      setState() {},
       dispose() {},
     };
     const h = await loop(v, () => tf.sum(tf.square(v)), { totalSteps: 1, clipNorm: 0.5, optimizer: recorder, learningRate: () => 0.25 });

@@ -1,0 +1,162 @@
+/**
+ * The browser page (examples/browser/) in Chromium: bundled from source by esbuild, served from a
+ * local HTTP server with a model written by saveFlow, it computes with TF.js's wasm backend in the
+ * browser and draws the density and the samples. Mandatory when `CI` is set; skipped locally when no
+ * browser is found.
+ */
+import { readFile } from 'node:fs/promises';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { type Server, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { extname, join, normalize } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildBrowserPage } from '../../examples/browser/build.js';
+import { type Flow, backendName, datasets, fit, realNVP } from '../../src/index.js';
+import { findBrowser, launchBrowser, saveFlow } from '../../src/node.js';
+
+// Code passed to page.evaluate runs in the browser; these are the few DOM names it uses (the project
+// compiles without lib.dom).
+interface DomNode {
+  textContent: string | null;
+  className: string;
+}
+declare const document: { querySelectorAll(selector: string): { length: number }; getElementById(id: string): DomNode | null };
+interface PageApi {
+  done: Promise<void>;
+  backend?: string;
+  samples?: number;
+  logProb(points: number[][]): number[];
+}
+declare const flowPage: PageApi;
+
+const browserPath = findBrowser();
+const required = Boolean(process.env.CI);
+if (!browserPath && !required) {
+  console.warn(
+    'page.test.ts: SKIPPED, no Chromium/Chrome found (sudo apt-get install -y chromium, or set TFJS_FLOWS_CHROMIUM). ' +
+      'These tests are mandatory when CI is set.',
+  );
+}
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.map': 'application/json',
+  '.json': 'application/json',
+  '.wasm': 'application/wasm',
+};
+
+/** A static file server for `dir` on 127.0.0.1 (an ephemeral port); records every path requested. */
+async function serve(dir: string, requested: string[]): Promise<{ server: Server; url: string }> {
+  const server = createServer((req, res) => {
+    const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
+    requested.push(path);
+    readFile(join(dir, path)).then(
+      (body) => {
+        res.writeHead(200, { 'Content-Type': MIME[extname(path)] ?? 'application/octet-stream' });
+        res.end(body);
+      },
+      () => {
+        res.writeHead(404, { 'Content-Type': 'text/plain' });
+        res.end('not found');
+      },
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` };
+}
+
+const N = 300;
+const PROBES = [[0, 0], [1, 0.5], [-0.7, 0.9], [0.2, -0.4], [2.1, 0.1], [5, 5]];
+
+describe.skipIf(!browserPath && !required)('the browser page in Chromium', () => {
+  let dir: string;
+  let server: Server;
+  let url: string;
+  let browser: Browser;
+  let page: Page;
+  let flow: Flow;
+  const errors: string[] = [];
+  const requested: string[] = [];
+  const external: string[] = [];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tfjs-flows-page-'));
+    await buildBrowserPage(dir);
+    // A briefly trained flow (standardised, so the page must apply the standardisation too).
+    flow = realNVP({ dim: 2, layers: 4, hidden: [16], seed: 3 });
+    const x = datasets.moons(512, { seed: 1 });
+    await fit(flow, x, { steps: 40, batchSize: 128, learningRate: 5e-3, seed: 1, progress: false });
+    x.dispose();
+    await saveFlow(flow, join(dir, 'model.json'));
+    ({ server, url } = await serve(dir, requested));
+    browser = await launchBrowser();
+    page = await browser.newPage();
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('request', (r) => {
+      if (!r.url().startsWith(url) && !r.url().startsWith('data:') && !r.url().startsWith('blob:')) external.push(r.url());
+    });
+    await page.goto(`${url}index.html?n=${N}&seed=2`);
+    await page.evaluate(() => flowPage.done);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
+    flow?.dispose();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const count = (selector: string) => page.evaluate((s) => document.querySelectorAll(s).length, selector);
+
+  it('computes on the wasm backend, fetching the wasm binary and the model from the page folder only', async () => {
+    expect(await page.evaluate(() => flowPage.backend)).toBe('wasm');
+    expect(requested).toContain('/model.json');
+    expect(requested.some((p) => /^\/tfjs-backend-wasm(-simd)?\.wasm$/.test(p))).toBe(true);
+    expect(external).toEqual([]);
+  });
+
+  it('draws the density heatmap with its contours, and every sample as a point', async () => {
+    expect(await count('#density svg.main-svg')).toBeGreaterThan(0);
+    expect(await count('#density .hm image')).toBe(1);
+    expect(await count('#density .contourlevel path')).toBeGreaterThan(0);
+    expect(await count('#samples svg.main-svg')).toBeGreaterThan(0);
+    expect(await count('#samples path.point')).toBe(N);
+    expect(await page.evaluate(() => flowPage.samples)).toBe(N);
+    const status = await page.evaluate(() => ({ className: document.getElementById('status')!.className }));
+    expect(status.className).toBe('');
+  });
+
+  it("computes the same log-density as Node's flow.logProb (float32 tolerance)", async () => {
+    const inBrowser = await page.evaluate((points) => flowPage.logProb(points), PROBES);
+    const lp = flow.logProb(PROBES);
+    const inNode = Array.from(lp.dataSync());
+    lp.dispose();
+    expect(inBrowser).toHaveLength(PROBES.length);
+    // Same backend kind but another build and machine code path: allow float32 rounding, not more.
+    inBrowser.forEach((v, i) => expect(Math.abs(v - inNode[i])).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(inNode[i]))));
+    expect(backendName()).not.toBeNull();
+  });
+
+  it('logged no errors in the page', () => {
+    expect(errors).toEqual([]);
+  });
+
+  it('shows a clear error for a model that is not there', async () => {
+    const other = await browser.newPage();
+    const failure = await (async () => {
+      await other.goto(`${url}index.html?model=missing.json`);
+      return other.evaluate(() => flowPage.done.then(() => 'resolved', (e: Error) => `${e.name}: ${e.message}`));
+    })();
+    expect(failure).toMatch(/^FileFormatError: .*missing\.json: could not be fetched: HTTP 404/);
+    const status = await other.evaluate(() => ({ className: document.getElementById('status')!.className, textContent: document.getElementById('status')!.textContent }));
+    expect(status.className).toBe('error');
+    expect(status.textContent).toContain('HTTP 404');
+    await other.close();
+  });
+});
