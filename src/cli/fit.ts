@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { type Command, Option } from 'commander';
 import { ready } from '../backend.js';
 import { ValidationError } from '../errors.js';
+import { cosineDecay } from '../train/schedule.js';
 import { DEFAULT_LAYERS, FLOW_KINDS, type FlowKind, type FlowSpec } from './build-flow.js';
 import { columnList, fraction, integer, positiveNumber, seed, sizes } from './parse.js';
 import { writeReport } from './report.js';
@@ -21,6 +22,7 @@ interface FitFlags {
   epochs?: number;
   batchSize: number;
   lr: number;
+  schedule: 'constant' | 'cosine';
   val: number;
   test: string;
   patience?: number;
@@ -57,6 +59,7 @@ export function registerFit(program: Command): void {
     .option('--epochs <n>', 'passes over the training rows, instead of --steps', integer(1))
     .option('--batch-size <n>', 'rows per step', integer(1), 256)
     .option('--lr <rate>', 'Adam learning rate', positiveNumber, 1e-3)
+    .addOption(new Option('--schedule <kind>', 'learning-rate schedule: constant, or cosine decay from --lr to 0').choices(['constant', 'cosine']).default('constant'))
     .option('--val <fraction>', 'fraction of the rows held out for validation (0: none)', fraction, 0.1)
     .option('--test <fraction|file>', 'fraction of the rows held out for the test NLL (0: none), or a CSV file of test rows', testOption, '0.1')
     .option('--patience <n>', 'early stopping: stop after n validations (one per epoch) without improvement, keep the best weights', integer(1))
@@ -75,7 +78,7 @@ async function runFit(file: string, flags: FitFlags): Promise<void> {
   if (flags.steps !== undefined && flags.epochs !== undefined) throw new ValidationError(fn, '--steps/--epochs', 'one of them, not both', `--steps ${flags.steps} --epochs ${flags.epochs}`);
   if (flags.patience !== undefined && flags.val === 0) throw new ValidationError(fn, '--patience', 'given with validation rows (--val > 0)', '--val 0');
   await ready();
-  const { table, layout } = await readTable(file, flags.columns, flags.contextColumns);
+  const { table, layout } = await readTable(fn, file, flags.columns, flags.contextColumns);
   const testFraction = Number(flags.test);
   const testFile = flags.test.trim() !== '' && Number.isFinite(testFraction) ? null : flags.test;
   if (testFile === null && (testFraction < 0 || testFraction >= 1)) throw new ValidationError(fn, '--test', 'a fraction in [0, 1) or a CSV file', flags.test);
@@ -97,7 +100,7 @@ async function runFit(file: string, flags: FitFlags): Promise<void> {
   const result = await trainFlow(
     spec,
     splits,
-    { steps: flags.steps, epochs: flags.epochs, batchSize: flags.batchSize, learningRate: flags.lr, patience: flags.patience, seed: `${flags.seed}/fit`, progress: flags.progress },
+    { steps: flags.steps, epochs: flags.epochs, batchSize: flags.batchSize, learningRate: flags.schedule === 'cosine' ? cosineDecay(flags.lr) : flags.lr, patience: flags.patience, seed: `${flags.seed}/fit`, progress: flags.progress },
     { options, data: { file, testFile, columns: layout.columns, contextColumns: layout.contextColumns } },
   );
   try {

@@ -53,7 +53,7 @@ export function registerLogProb(program: Command): void {
       try {
         const layout = layoutOf(doc.metadata, flow.dim, flow.contextDim);
         const table = flags.columns || flags.contextColumns
-          ? (await readTable(data, flags.columns ?? layout.columns, flags.contextColumns ?? layout.contextColumns)).table
+          ? (await readTable('tfjs-flows logprob', data, flags.columns ?? layout.columns, flags.contextColumns ?? layout.contextColumns)).table
           : await readLikeLayout(data, layout);
         // flow.logProb checks the widths and names the mismatch.
         const lp = logProbRows(flow, table);

@@ -29,7 +29,8 @@ function nodeTable(nodes: number): { cos: Float64Array; sin: Float64Array } {
 
 /**
  * log p(x, y) of the two-moons distribution with noise `noise` (float64), by the midpoint rule
- * over `nodes` values of t per moon. Accurate to about 1e-6 relative for noise ≥ 0.02.
+ * over `nodes` values of t per moon. With the default 4000 nodes and noise 0.05, log p is within
+ * about 3e-6 of its converged value.
  */
 export function moonsLogDensity(x: number, y: number, noise = 0.05, nodes = NODES): number {
   const inv2s2 = 1 / (2 * noise * noise);

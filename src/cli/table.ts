@@ -57,14 +57,14 @@ async function peek(path: string): Promise<{ names: string[] | null; width: numb
 }
 
 /** Resolve names or 0-based indices (as typed on the command line) to positions. */
-function positions(option: string, list: string[], names: string[] | null, width: number): number[] {
+function positions(fn: string, option: string, list: string[], names: string[] | null, width: number): number[] {
   return list.map((c) => {
     const byName = names ? names.indexOf(c) : -1;
     if (byName >= 0) return byName;
     const i = Number(c);
     if (Number.isInteger(i) && i >= 0 && i < width) return i;
     const known = names ? `a column name (${names.map((s) => JSON.stringify(s)).join(', ')}) or an index 0–${width - 1}` : `an index 0–${width - 1} (the file has no header)`;
-    throw new ValidationError('tfjs-flows', option, known, JSON.stringify(c));
+    throw new ValidationError(fn, option, known, JSON.stringify(c));
   });
 }
 
@@ -85,13 +85,13 @@ async function readPositions(path: string, indices: number[], contextIndices: nu
  * Read a CSV file for training: the data columns are `columns` (default: every column that is not a
  * context column), the context columns `contextColumns` (default none), each by name or index.
  */
-export async function readTable(path: string, columns?: string[], contextColumns: string[] = []): Promise<{ table: Table; layout: ColumnLayout }> {
+export async function readTable(fn: string, path: string, columns?: string[], contextColumns: string[] = []): Promise<{ table: Table; layout: ColumnLayout }> {
   const { names, width } = await peek(path);
-  const contextIndices = positions('--context-columns', contextColumns, names, width);
-  const indices = columns ? positions('--columns', columns, names, width) : [...Array(width).keys()].filter((i) => !contextIndices.includes(i));
-  if (indices.length === 0) throw new ValidationError('tfjs-flows', '--columns', 'at least one data column', 'none left after the context columns');
+  const contextIndices = positions(fn, '--context-columns', contextColumns, names, width);
+  const indices = columns ? positions(fn, '--columns', columns, names, width) : [...Array(width).keys()].filter((i) => !contextIndices.includes(i));
+  if (indices.length === 0) throw new ValidationError(fn, '--columns', 'at least one data column', 'none left after the context columns');
   const both = indices.find((i) => contextIndices.includes(i));
-  if (both !== undefined) throw new ValidationError('tfjs-flows', '--context-columns', 'columns distinct from the data columns', `column ${names ? JSON.stringify(names[both]) : both} in both`);
+  if (both !== undefined) throw new ValidationError(fn, '--context-columns', 'columns distinct from the data columns', `column ${names ? JSON.stringify(names[both]) : both} in both`);
   const label = (i: number) => (names ? names[i] : `x${i + 1}`);
   const table = await readPositions(path, indices, contextIndices, names !== null);
   return { table, layout: { columns: indices.map(label), contextColumns: contextIndices.map(label), indices, contextIndices, header: names !== null, width } };

@@ -12,6 +12,7 @@ import { saveFlow } from '../io/flow-file.js';
 import type { JsonObject, JsonValue } from '../module.js';
 import { fit, meanNll } from '../train/fit.js';
 import type { FitHistory } from '../train/history.js';
+import type { LearningRate } from '../train/schedule.js';
 import { VERSION } from '../version.js';
 import { buildFlow, type FlowSpec, specToJson } from './build-flow.js';
 import type { ColumnLayout, Table } from './table.js';
@@ -29,7 +30,7 @@ export interface TrainSettings {
   steps?: number;
   epochs?: number;
   batchSize: number;
-  learningRate: number;
+  learningRate: LearningRate;
   patience?: number;
   seed: number | string;
   progress: boolean;
