@@ -298,7 +298,7 @@ function toTensors(rows: Rows, dim: number, contextDim: number): { x: tf.Tensor2
 }
 
 /** Mean negative log-likelihood over all rows, in chunks to bound memory. */
-function meanNll(flow: Flow, x: tf.Tensor2D, context: tf.Tensor2D | null): number {
+export function meanNll(flow: Flow, x: tf.Tensor2D, context: tf.Tensor2D | null): number {
   const n = x.shape[0];
   let total = 0;
   for (let from = 0; from < n; from += VALIDATION_CHUNK) {

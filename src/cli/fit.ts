@@ -1,0 +1,124 @@
+/** `tfjs-flows fit data.csv --out DIR`: fit a flow to the rows of a CSV file and write the model directory. */
+import { join } from 'node:path';
+import { type Command, Option } from 'commander';
+import { ready } from '../backend.js';
+import { ValidationError } from '../errors.js';
+import { cosineDecay } from '../train/schedule.js';
+import { DEFAULT_LAYERS, FLOW_KINDS, type FlowKind, type FlowSpec } from './build-flow.js';
+import { columnList, fraction, integer, positiveNumber, seed, sizes } from './parse.js';
+import { writeReport } from './report.js';
+import { splitRows } from './split.js';
+import { readLikeLayout, readTable } from './table.js';
+import { FILES, type Splits, saveRun, trainFlow } from './train.js';
+
+interface FitFlags {
+  flow: FlowKind;
+  layers?: number;
+  hidden?: number[];
+  bins?: number;
+  tailBound?: number;
+  autoregressive?: boolean;
+  steps?: number;
+  epochs?: number;
+  batchSize: number;
+  lr: number;
+  schedule: 'constant' | 'cosine';
+  val: number;
+  test: string;
+  patience?: number;
+  seed: number | string;
+  columns?: string[];
+  contextColumns?: string[];
+  out: string;
+  report: boolean;
+  progress: boolean;
+}
+
+/** `--test`: a fraction of the rows, or a CSV file of test rows. */
+function testOption(value: string): string {
+  return value;
+}
+
+export function registerFit(program: Command): void {
+  program
+    .command('fit')
+    .summary('fit a flow to the rows of a CSV file')
+    .description(
+      'Fit a normalizing flow to the numeric rows of a CSV file by maximum likelihood (Adam), in standardised coordinates.\n' +
+        `Writes DIR/${FILES.flow} (the model, with its metrics as metadata), DIR/${FILES.metrics} and DIR/${FILES.report}.`,
+    )
+    .argument('<data.csv>', 'CSV file; a first line with any non-numeric cell is a header')
+    .requiredOption('--out <dir>', 'directory to write the model, metrics and report into')
+    .addOption(new Option('--flow <kind>', 'flow family: nsf (neural spline), realnvp, maf (masked autoregressive), planar').choices(FLOW_KINDS).default('nsf'))
+    .option('--layers <n>', `flow layers (default: ${Object.entries(DEFAULT_LAYERS).map(([k, v]) => `${k} ${v}`).join(', ')})`, integer(1))
+    .option('--hidden <sizes>', 'hidden layer sizes of the conditioner networks, e.g. 64,64 (default 64,64; not for planar)', sizes)
+    .option('--bins <n>', 'spline bins (nsf only; default 8)', integer(2))
+    .option('--tail-bound <b>', 'splines act on [-b, b] of the standardised data, identity outside (nsf only; default 3)', positiveNumber)
+    .option('--autoregressive', 'masked autoregressive splines instead of spline couplings (nsf only)')
+    .option('--steps <n>', 'optimisation steps (default 1000 unless --epochs)', integer(1))
+    .option('--epochs <n>', 'passes over the training rows, instead of --steps', integer(1))
+    .option('--batch-size <n>', 'rows per step', integer(1), 256)
+    .option('--lr <rate>', 'Adam learning rate', positiveNumber, 1e-3)
+    .addOption(new Option('--schedule <kind>', 'learning-rate schedule: constant, or cosine decay from --lr to 0').choices(['constant', 'cosine']).default('constant'))
+    .option('--val <fraction>', 'fraction of the rows held out for validation (0: none)', fraction, 0.1)
+    .option('--test <fraction|file>', 'fraction of the rows held out for the test NLL (0: none), or a CSV file of test rows', testOption, '0.1')
+    .option('--patience <n>', 'early stopping: stop after n validations (one per epoch) without improvement, keep the best weights', integer(1))
+    .option('--seed <seed>', 'seed of the split, the initial weights and the batch order', seed, 0)
+    .option('--columns <list>', 'data columns by name or 0-based index, e.g. x,y (default: all but the context columns)', columnList)
+    .option('--context-columns <list>', 'context columns of a conditional flow, by name or index (default: none)', columnList)
+    .option('--no-report', `skip ${FILES.report}`)
+    .option('--no-progress', 'no progress bar (it is only drawn on a terminal anyway)')
+    .action(async (file: string, flags: FitFlags) => {
+      await runFit(file, flags);
+    });
+}
+
+async function runFit(file: string, flags: FitFlags): Promise<void> {
+  const fn = 'tfjs-flows fit';
+  if (flags.steps !== undefined && flags.epochs !== undefined) throw new ValidationError(fn, '--steps/--epochs', 'one of them, not both', `--steps ${flags.steps} --epochs ${flags.epochs}`);
+  if (flags.patience !== undefined && flags.val === 0) throw new ValidationError(fn, '--patience', 'given with validation rows (--val > 0)', '--val 0');
+  await ready();
+  const { table, layout } = await readTable(fn, file, flags.columns, flags.contextColumns);
+  const testFraction = Number(flags.test);
+  const testFile = flags.test.trim() !== '' && Number.isFinite(testFraction) ? null : flags.test;
+  if (testFile === null && (testFraction < 0 || testFraction >= 1)) throw new ValidationError(fn, '--test', 'a fraction in [0, 1) or a CSV file', flags.test);
+  const split = splitRows(table, { validation: flags.val, test: testFile === null ? testFraction : 0 }, `${flags.seed}/split`);
+  const splits: Splits = { ...split, test: testFile === null ? split.test : await readLikeLayout(testFile, layout) };
+
+  const spec: FlowSpec = {
+    kind: flags.flow,
+    dim: table.dim,
+    contextDim: table.contextDim,
+    layers: flags.layers,
+    hidden: flags.hidden,
+    bins: flags.bins,
+    tailBound: flags.tailBound,
+    autoregressive: flags.autoregressive,
+    seed: flags.seed,
+  };
+  const options = Object.fromEntries(Object.entries({ ...flags, data: file }).filter(([, v]) => v !== undefined)) as Record<string, string | number | boolean | number[] | string[]>;
+  const result = await trainFlow(
+    spec,
+    splits,
+    { steps: flags.steps, epochs: flags.epochs, batchSize: flags.batchSize, learningRate: flags.schedule === 'cosine' ? cosineDecay(flags.lr) : flags.lr, patience: flags.patience, seed: `${flags.seed}/fit`, progress: flags.progress },
+    { options, data: { file, testFile, columns: layout.columns, contextColumns: layout.contextColumns } },
+  );
+  try {
+    await saveRun(flags.out, result, layout);
+    const m = result.metrics;
+    const show = (v: unknown) => (typeof v === 'number' ? v.toFixed(4) : '–');
+    console.log(`${spec.kind}: ${m.steps} steps in ${show(m.wallTime)} s on ${m.backend}; mean NLL (nats) train ${show(m.trainNll)}, validation ${show(m.validationNll)}, test ${show(m.testNll)}`);
+    if (flags.report) {
+      await writeReport(join(flags.out, FILES.report), {
+        flow: result.flow,
+        data: splits.train,
+        history: result.history,
+        columns: layout.columns,
+        title: `tfjs-flows fit ${file} (${spec.kind}): test NLL ${show(m.testNll)} nats`,
+      });
+    }
+    console.log(`wrote ${[FILES.flow, FILES.metrics, ...(flags.report ? [FILES.report] : [])].map((f) => join(flags.out, f)).join(', ')}`);
+  } finally {
+    result.flow.dispose();
+  }
+}

@@ -1,0 +1,40 @@
+/** Finding the model of a directory written by `tfjs-flows fit` (or a model file given directly). */
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { FileFormatError } from '../errors.js';
+import type { JsonObject } from '../module.js';
+import type { ColumnLayout } from './table.js';
+import { FILES } from './train.js';
+
+/** The model file of `target`: `target/flow.json` for a directory, `target` itself for a file. */
+export async function modelFile(target: string): Promise<string> {
+  let isDir: boolean;
+  try {
+    isDir = (await stat(target)).isDirectory();
+  } catch {
+    throw new FileFormatError(target, 'no such model directory or file (write one with `tfjs-flows fit … --out DIR`)');
+  }
+  if (!isDir) return target;
+  const file = join(target, FILES.flow);
+  try {
+    await stat(file);
+  } catch {
+    throw new FileFormatError(target, `holds no ${FILES.flow}; is it a directory written by \`tfjs-flows fit\`?`);
+  }
+  return file;
+}
+
+/** The column layout saved by `fit`, or a default one (`x1…xd`, then the context) for models saved by scripts. */
+export function layoutOf(metadata: JsonObject | undefined, dim: number, contextDim: number): ColumnLayout {
+  const saved = metadata?.layout as unknown as ColumnLayout | undefined;
+  if (saved && Array.isArray(saved.columns) && saved.columns.length === dim && Array.isArray(saved.contextColumns) && saved.contextColumns.length === contextDim) return saved;
+  const idx = (k: number, from: number) => Array.from({ length: k }, (_, i) => from + i);
+  return {
+    columns: idx(dim, 1).map((i) => `x${i}`),
+    contextColumns: idx(contextDim, 1).map((i) => `c${i}`),
+    indices: idx(dim, 0),
+    contextIndices: idx(contextDim, dim),
+    header: true,
+    width: dim + contextDim,
+  };
+}

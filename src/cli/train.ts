@@ -1,0 +1,133 @@
+/**
+ * One training run of the command line (`fit` and `demo`): build the flow, fit it, measure the mean
+ * NLL of every split with the final weights, and write the model directory
+ * (`flow.json` with the metrics as metadata, `metrics.json`, `report.html`).
+ */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { backendName, tf } from '../backend.js';
+import { FileFormatError } from '../errors.js';
+import type { Flow } from '../flow.js';
+import { saveFlow } from '../io/flow-file.js';
+import type { JsonObject, JsonValue } from '../module.js';
+import { fit, meanNll } from '../train/fit.js';
+import type { FitHistory } from '../train/history.js';
+import type { LearningRate } from '../train/schedule.js';
+import { VERSION } from '../version.js';
+import { buildFlow, type FlowSpec, specToJson } from './build-flow.js';
+import type { ColumnLayout, Table } from './table.js';
+
+/** Files of a model directory. */
+export const FILES = { flow: 'flow.json', metrics: 'metrics.json', report: 'report.html' } as const;
+
+export interface Splits {
+  train: Table;
+  validation: Table | null;
+  test: Table | null;
+}
+
+export interface TrainSettings {
+  steps?: number;
+  epochs?: number;
+  batchSize: number;
+  learningRate: LearningRate;
+  patience?: number;
+  seed: number | string;
+  progress: boolean;
+}
+
+export interface TrainResult {
+  flow: Flow;
+  history: FitHistory;
+  /** The content of `metrics.json`. */
+  metrics: JsonObject;
+}
+
+/** Mean NLL (nats per row, data units) of `table` under `flow`, or null without rows. */
+export function tableNll(flow: Flow, table: Table | null): number | null {
+  if (!table) return null;
+  const x = tf.tensor2d(table.x, [table.n, table.dim]);
+  const c = table.context ? tf.tensor2d(table.context, [table.n, table.contextDim]) : null;
+  try {
+    return meanNll(flow, x, c);
+  } finally {
+    tf.dispose(c ? [x, c] : [x]);
+  }
+}
+
+const round = (v: number | null, digits = 6): number | null => (v === null ? null : Number(v.toFixed(digits)));
+
+/**
+ * Build and fit the flow of `spec` on `splits.train` (validating on `splits.validation`), then
+ * measure. `options` (the command's options as given) and `data` (where the rows came from) are
+ * copied into the metrics.
+ */
+export async function trainFlow(spec: FlowSpec, splits: Splits, settings: TrainSettings, info: { options: JsonObject; data: JsonObject }): Promise<TrainResult> {
+  const started = performance.now();
+  const flow = buildFlow(spec);
+  try {
+    const { train, validation } = splits;
+    const toMatrix = (t: Table, values: Float32Array, cols: number) => ({ data: values, shape: [t.n, cols] as const });
+    const history = await fit(flow, toMatrix(train, train.x, train.dim), {
+      ...(settings.steps !== undefined ? { steps: settings.steps } : {}),
+      ...(settings.epochs !== undefined ? { epochs: settings.epochs } : {}),
+      batchSize: settings.batchSize,
+      learningRate: settings.learningRate,
+      seed: settings.seed,
+      progress: settings.progress,
+      ...(train.context ? { context: toMatrix(train, train.context, train.contextDim) } : {}),
+      ...(validation
+        ? { validationData: validation.context ? { x: toMatrix(validation, validation.x, validation.dim), context: toMatrix(validation, validation.context, validation.contextDim) } : toMatrix(validation, validation.x, validation.dim) }
+        : {}),
+      ...(settings.patience !== undefined ? { patience: settings.patience } : {}),
+    });
+    const nll = { train: tableNll(flow, train), validation: tableNll(flow, splits.validation), test: tableNll(flow, splits.test) };
+    // log p_std(u) = log p(x) + Σ log std: the figure comparable across datasets of different scales.
+    const sumLogStd = flow.standardization ? flow.standardization.std.reduce((s, v) => s + Math.log(v), 0) : null;
+    const std = (v: number | null) => (v === null || sumLogStd === null ? null : v - sumLogStd);
+    const metrics: JsonObject = {
+      trainNll: round(nll.train),
+      validationNll: round(nll.validation),
+      testNll: round(nll.test),
+      units: 'mean negative log-likelihood in nats per row, in data units',
+      standardizedNll: { train: round(std(nll.train)), validation: round(std(nll.validation)), test: round(std(nll.test)) },
+      rows: { train: splits.train.n, validation: splits.validation?.n ?? 0, test: splits.test?.n ?? 0 },
+      steps: history.steps.length,
+      epochs: history.epochs,
+      bestStep: history.bestStep ?? null,
+      restoredBest: history.restoredBest,
+      stopReason: history.stopReason,
+      wallTime: round(history.wallTime, 3),
+      totalTime: round((performance.now() - started) / 1000, 3),
+      stepsPerSecond: round(history.stepsPerSecond, 2),
+      backend: backendName(),
+      libraryVersion: VERSION,
+      parameters: flow.trainableVariables.reduce((s, v) => s + v.size, 0),
+      flow: specToJson(spec),
+      data: info.data,
+      options: info.options,
+    };
+    return { flow, history, metrics };
+  } catch (e) {
+    flow.dispose();
+    throw e;
+  }
+}
+
+/** Write `flow.json` (with the metrics and the column layout as metadata) and `metrics.json` into `dir`. */
+export async function saveRun(dir: string, result: TrainResult, layout: ColumnLayout): Promise<void> {
+  const { metrics } = result;
+  const metadata: JsonObject = {
+    createdBy: 'tfjs-flows fit',
+    flow: metrics.flow,
+    layout: layout as unknown as JsonValue,
+    metrics: { trainNll: metrics.trainNll, validationNll: metrics.validationNll, testNll: metrics.testNll, steps: metrics.steps, backend: metrics.backend },
+  };
+  await saveFlow(result.flow, join(dir, FILES.flow), { metadata });
+  const path = join(dir, FILES.metrics);
+  try {
+    await writeFile(path, `${JSON.stringify(metrics, null, 2)}\n`, 'utf8');
+  } catch (e) {
+    throw new FileFormatError(path, `could not be written (${(e as Error).message})`);
+  }
+}
