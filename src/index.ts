@@ -5,6 +5,7 @@
  * (sampling), `inverse` maps data → latent (density); each returns `{ output, logDet }` with the
  * per-example log |det J| of the map it applied. `logProb(x) = base.logProb(z) + inverse(x).logDet`.
  */
+// Backend, errors, randomness, shared types
 export { ready, backendName, tf, BACKENDS, type BackendName } from './backend.js';
 export {
   FlowError,
@@ -20,7 +21,9 @@ export {
 export { Rng, type Seed, type RngState } from './random.js';
 export type { MatrixLike } from './validate.js';
 export type { JsonObject, JsonValue, NamedWeight, Serialized } from './module.js';
+export { VERSION } from './version.js';
 
+// Bijectors (forward = latent → data, inverse = data → latent)
 export { Bijector, type BijectorResult, type InverseKind, type BijectorShape } from './bijectors/bijector.js';
 export { Shift } from './bijectors/shift.js';
 export { Scale } from './bijectors/scale.js';
@@ -47,51 +50,42 @@ export { LULinear, type LULinearOptions } from './bijectors/lu-linear.js';
 export { ActNorm, type ActNormOptions } from './bijectors/act-norm.js';
 export { BatchNorm, setTraining, type BatchNormOptions } from './bijectors/batch-norm.js';
 export { registerBijector, bijectorFromConfig, type BijectorBuilder } from './bijectors/registry.js';
+export { SplineCoupling, type SplineCouplingOptions } from './bijectors/spline-coupling.js';
+export { MaskedAutoregressiveSpline, type MaskedAutoregressiveSplineOptions } from './bijectors/masked-autoregressive-spline.js';
 
+// Transformers and networks (the parts couplings and autoregressive layers are made of)
 export type { Transformer, TransformerResult } from './transformers/transformer.js';
 export { AffineTransformer, type AffineTransformerOptions } from './transformers/affine.js';
 export { transformerFromConfig } from './transformers/registry.js';
 export { POSITIVE_MAPS, type PositiveMap } from './ops/positive.js';
-
 export { Dense, denseOp, type DenseOptions, type DenseInit } from './nn/dense.js';
 export { MLP, type MLPOptions } from './nn/mlp.js';
 export { MADE, type MADEOptions } from './nn/made.js';
 export { ACTIVATIONS, type Activation } from './nn/activation.js';
+export { rqSpline, type RQSplineOptions, type RQSplineResult } from './transformers/rq-spline.js';
+export { SplineTransformer, type SplineTransformerOptions } from './transformers/rq-spline-transformer.js';
 
+// Base distributions and the Flow
 export { Distribution } from './distributions/distribution.js';
 export { StandardNormal } from './distributions/standard-normal.js';
 export { DiagNormal, type DiagNormalOptions } from './distributions/diag-normal.js';
 export { StudentT, type StudentTOptions } from './distributions/student-t.js';
 export { distributionFromConfig } from './distributions/registry.js';
-
 export { Flow, type SampleOptions, type SerializedFlow, type Standardization } from './flow.js';
-export { VERSION } from './version.js';
-export { FLOW_FORMAT, FLOW_FORMAT_VERSION, flowToJSON, flowFromJSON, parseFlowDocument, type FlowDocument } from './io/format.js';
-export { loadFlowFromUrl } from './io/fetch-flow.js';
-export { snapshotWeights, restoreWeights, type WeightSnapshot, type HasWeights } from './io/snapshot.js';
-export {
-  encodeWeight,
-  decodeWeight,
-  type WeightArray,
-  type WeightRecord,
-  type WeightDType,
-  type WeightValues,
-} from './io/weight-codec.js';
+
+// Flow builders
 export { realNVP, type RealNVPOptions, type CouplingFlowOptions } from './flows/real-nvp.js';
 export { neuralSplineFlow, type NeuralSplineFlowOptions } from './flows/neural-spline-flow.js';
-export { SplineCoupling, type SplineCouplingOptions } from './bijectors/spline-coupling.js';
-export { MaskedAutoregressiveSpline, type MaskedAutoregressiveSplineOptions } from './bijectors/masked-autoregressive-spline.js';
 export {
   maskedAutoregressiveFlow,
   type MaskedAutoregressiveFlowOptions,
   type AutoregressiveFlowOptions,
 } from './flows/masked-autoregressive-flow.js';
 export type { Normalization } from './flows/options.js';
-export { checkBijector, type BijectorCheck, type CheckBijectorOptions } from './diagnostics/check-bijector.js';
+export { planarFlow, type PlanarFlowOptions } from './flows/planar-flow.js';
+export { radialFlow, type RadialFlowOptions } from './flows/radial-flow.js';
 
-export { datasets, type DatasetName } from './data/datasets.js';
-export type { ToyDataset, ToyDatasetWithDensity, ToyOptions } from './data/toy.js';
-
+// Training
 export { fit, type FitOptions } from './train/fit.js';
 export {
   parseCheckpoint,
@@ -105,9 +99,37 @@ export type { FitData, StreamBatch, BatchWithContext } from './train/fit-data.js
 export type { FitHistory, StopReason } from './train/history.js';
 export type { StepInfo, EpochInfo, TrainingCallbacks } from './train/callbacks.js';
 export { cosineDecay, type LearningRate, type ScheduleSpec, type ScheduleFunction } from './train/schedule.js';
+export { fitToTarget, type FitToTargetOptions, type FitToTargetHistory } from './train/fit-to-target.js';
+export { linearAnneal, type BetaFunction } from './train/anneal.js';
+export { stopGradient, scaleGradient } from './ops/gradient.js';
 
-export { rqSpline, type RQSplineOptions, type RQSplineResult } from './transformers/rq-spline.js';
-export { SplineTransformer, type SplineTransformerOptions } from './transformers/rq-spline-transformer.js';
+// Inference and target energies
+export type { LogTarget } from './inference/log-target.js';
+export { importanceSample, type ImportanceSampleOptions, type ImportanceSampleResult } from './inference/importance-sample.js';
+export { energies } from './energies/index.js';
+export type { Energy, Box as EnergyBox } from './energies/energy.js';
+
+// Data
+export { datasets, type DatasetName } from './data/datasets.js';
+export type { ToyDataset, ToyDatasetWithDensity, ToyOptions } from './data/toy.js';
+
+// Diagnostics
+export { checkBijector, type BijectorCheck, type CheckBijectorOptions } from './diagnostics/check-bijector.js';
+
+// Save and load (browser-safe; files are in tfjs-flows/node)
+export { FLOW_FORMAT, FLOW_FORMAT_VERSION, flowToJSON, flowFromJSON, parseFlowDocument, type FlowDocument } from './io/format.js';
+export { loadFlowFromUrl } from './io/fetch-flow.js';
+export { snapshotWeights, restoreWeights, type WeightSnapshot, type HasWeights } from './io/snapshot.js';
+export {
+  encodeWeight,
+  decodeWeight,
+  type WeightArray,
+  type WeightRecord,
+  type WeightDType,
+  type WeightValues,
+} from './io/weight-codec.js';
+
+// Plots (figure builders; HTML and PNG output are in tfjs-flows/node)
 export type { PlotFigure, PlotTrace, PlotLayout, PlotFrame } from './plot/figure.js';
 export type { LogDensity, EvaluationOptions } from './plot/source.js';
 export type { Range as PlotRange } from './plot/bounds.js';
@@ -119,12 +141,3 @@ export { layersFigure } from './plot/layers.js';
 export { layerStates, type LayersFigureOptions, type LayerStates, type ColorBy } from './plot/layer-states.js';
 export { densityComparisonFigure, type DensityComparisonOptions } from './plot/compare.js';
 export { density1dFigure, type Density1dOptions } from './plot/density-1d.js';
-export { fitToTarget, type FitToTargetOptions, type FitToTargetHistory } from './train/fit-to-target.js';
-export { linearAnneal, type BetaFunction } from './train/anneal.js';
-export { stopGradient, scaleGradient } from './ops/gradient.js';
-export { planarFlow, type PlanarFlowOptions } from './flows/planar-flow.js';
-export { radialFlow, type RadialFlowOptions } from './flows/radial-flow.js';
-export type { LogTarget } from './inference/log-target.js';
-export { importanceSample, type ImportanceSampleOptions, type ImportanceSampleResult } from './inference/importance-sample.js';
-export { energies } from './energies/index.js';
-export type { Energy, Box as EnergyBox } from './energies/energy.js';
