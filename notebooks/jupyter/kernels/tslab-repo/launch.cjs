@@ -1,6 +1,6 @@
 // Runs the tslab TypeScript kernel from the repository root, wherever Jupyter started this process.
 // Why: nbconvert starts a kernel in the notebook's folder, but tslab only type-checks and resolves
-// imports below its working folder, and the notebooks import the library as `./src/index.ts`.
+// imports below its working folder, and the notebooks import the built library as `./dist/index.js`.
 // The kernel runs in this same process (not a child), so Jupyter's interrupt and shutdown signals
 // reach tslab directly.
 'use strict';
