@@ -23,8 +23,8 @@ export interface DenseOptions {
    *
    * Why random biases by default: a coupling in 2 dimensions feeds its conditioner a single input, and
    * with zero biases every first-layer ReLU has its kink at 0, so the network starts as a function with
-   * one kink. On two moons (RealNVP, 8 couplings, 3000 steps) zero biases gave test NLLs 1.23–1.60
-   * against 1.18–1.27 with `uniform`.
+   * one kink. On two moons (RealNVP, 8 couplings of MLP 64-64, 3000 steps, wasm) zero biases gave test
+   * NLLs of 1.23, 1.32 and 1.60 in three runs; `uniform` gave 1.18–1.22 over four seeds.
    */
   init?: DenseInit;
   /** 0/1 connectivity `[inputs, outputs]` (row-major, length inputs·outputs); the kernel is multiplied by it. */
