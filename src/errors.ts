@@ -9,7 +9,9 @@
  * │   └── NotReadyError    a computing entry point was called before `await ready()`
  * ├── NotInvertibleError   a direction the bijector does not implement
  * ├── TrainingError        training stopped on a non-finite loss (names the step)
- * └── FileFormatError      a missing, truncated, corrupt or newer-format file, or one that cannot be written (names the file)
+ * ├── FileFormatError      a missing, truncated, corrupt or newer-format file, or one that cannot be written (names the file)
+ * └── RenderError          a figure could not be rendered in the headless browser
+ *     └── BrowserNotFoundError   no Chromium/Chrome to render with (says how to install one)
  * ```
  */
 export class FlowError extends Error {
@@ -64,6 +66,12 @@ export class FileFormatError extends FlowError {
     this.path = path;
   }
 }
+
+/** A figure could not be rendered to PNG or SVG (the page or plotly reported an error). */
+export class RenderError extends FlowError {}
+
+/** No Chromium or Chrome executable was found or it would not start; the message says how to install one. */
+export class BrowserNotFoundError extends RenderError {}
 
 /** Short description of any value for error messages ("got …"). */
 export function describe(value: unknown): string {

@@ -14,6 +14,8 @@ export {
   NotInvertibleError,
   TrainingError,
   FileFormatError,
+  RenderError,
+  BrowserNotFoundError,
 } from './errors.js';
 export { Rng, type Seed } from './random.js';
 export type { MatrixLike } from './validate.js';
@@ -30,6 +32,8 @@ export { Logit } from './bijectors/logit.js';
 export { Tanh } from './bijectors/tanh.js';
 export { Permute } from './bijectors/permute.js';
 export { Reverse } from './bijectors/reverse.js';
+export { Planar, type PlanarActivation, type PlanarOptions } from './bijectors/planar.js';
+export { Radial, type RadialOptions } from './bijectors/radial.js';
 export { Chain } from './bijectors/chain.js';
 export { Invert } from './bijectors/invert.js';
 export { Coupling, AffineCoupling, halfMask, type CouplingOptions, type AffineCouplingOptions } from './bijectors/coupling.js';
@@ -74,6 +78,9 @@ export {
   type WeightValues,
 } from './io/weight-codec.js';
 export { realNVP, type RealNVPOptions, type CouplingFlowOptions } from './flows/real-nvp.js';
+export { neuralSplineFlow, type NeuralSplineFlowOptions } from './flows/neural-spline-flow.js';
+export { SplineCoupling, type SplineCouplingOptions } from './bijectors/spline-coupling.js';
+export { MaskedAutoregressiveSpline, type MaskedAutoregressiveSplineOptions } from './bijectors/masked-autoregressive-spline.js';
 export {
   maskedAutoregressiveFlow,
   type MaskedAutoregressiveFlowOptions,
@@ -90,3 +97,26 @@ export type { FitData, StreamBatch, BatchWithContext } from './train/fit-data.js
 export type { FitHistory, StopReason } from './train/history.js';
 export type { StepInfo, EpochInfo, TrainingCallbacks } from './train/callbacks.js';
 export { cosineDecay, type LearningRate, type ScheduleSpec, type ScheduleFunction } from './train/schedule.js';
+
+export { rqSpline, type RQSplineOptions, type RQSplineResult } from './transformers/rq-spline.js';
+export { SplineTransformer, type SplineTransformerOptions } from './transformers/rq-spline-transformer.js';
+export type { PlotFigure, PlotTrace, PlotLayout, PlotFrame } from './plot/figure.js';
+export type { LogDensity, EvaluationOptions } from './plot/source.js';
+export type { Range as PlotRange } from './plot/bounds.js';
+export { logDensityGrid, type DensityGrid, type DensityGridOptions, type BoundsOptions } from './plot/grid.js';
+export { densityFigure, type DensityFigureOptions } from './plot/density.js';
+export { samplesFigure, type SamplesFigureOptions } from './plot/samples.js';
+export { trainingCurvesFigure, type TrainingHistory, type TrainingCurvesOptions } from './plot/training.js';
+export { layersFigure } from './plot/layers.js';
+export { layerStates, type LayersFigureOptions, type LayerStates, type ColorBy } from './plot/layer-states.js';
+export { densityComparisonFigure, type DensityComparisonOptions } from './plot/compare.js';
+export { density1dFigure, type Density1dOptions } from './plot/density-1d.js';
+export { fitToTarget, type FitToTargetOptions, type FitToTargetHistory } from './train/fit-to-target.js';
+export { linearAnneal, type BetaFunction } from './train/anneal.js';
+export { stopGradient, scaleGradient } from './ops/gradient.js';
+export { planarFlow, type PlanarFlowOptions } from './flows/planar-flow.js';
+export { radialFlow, type RadialFlowOptions } from './flows/radial-flow.js';
+export type { LogTarget } from './inference/log-target.js';
+export { importanceSample, type ImportanceSampleOptions, type ImportanceSampleResult } from './inference/importance-sample.js';
+export { energies } from './energies/index.js';
+export type { Energy, Box as EnergyBox } from './energies/energy.js';

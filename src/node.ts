@@ -4,3 +4,14 @@
  */
 export { saveFlow, loadFlow, readFlowFile, type SaveFlowOptions } from './io/flow-file.js';
 export { loadCsv, type LoadCsvOptions, type CsvData } from './data/csv.js';
+export { writeHtml, figuresToHtml, plotlySource, type HtmlOptions } from './plot/node/html.js';
+export {
+  FigureRenderer,
+  renderPng,
+  renderSvg,
+  figureToPng,
+  figureToSvg,
+  type ImageOptions,
+  type RenderOptions,
+} from './plot/node/render.js';
+export { findBrowser, launchBrowser, CHROMIUM_FLAGS } from './plot/node/browser.js';

@@ -15,7 +15,11 @@ import { Invert } from './invert.js';
 import { Logit } from './logit.js';
 import { LULinear } from './lu-linear.js';
 import { MaskedAutoregressive, MaskedAutoregressiveAffine } from './masked-autoregressive.js';
+import { MaskedAutoregressiveSpline } from './masked-autoregressive-spline.js';
+import { SplineCoupling } from './spline-coupling.js';
 import { Permute } from './permute.js';
+import { Planar, type PlanarActivation } from './planar.js';
+import { Radial } from './radial.js';
 import { Reverse } from './reverse.js';
 import { Scale } from './scale.js';
 import { Shift } from './shift.js';
@@ -39,7 +43,11 @@ const builtins: Record<string, BijectorBuilder> = {
   LULinear: (c) => new LULinear(c.dim as number, { diagonal: c.diagonal as 'exp' | 'softplus', permutation: (c.permutation as number[] | null) ?? undefined }),
   MaskedAutoregressive: (c) => MaskedAutoregressive.fromConfig(c),
   MaskedAutoregressiveAffine: (c) => MaskedAutoregressiveAffine.fromConfig(c),
+  MaskedAutoregressiveSpline: (c) => MaskedAutoregressiveSpline.fromConfig(c),
+  SplineCoupling: (c) => SplineCoupling.fromConfig(c),
   Permute: (c) => new Permute(c.permutation as number[]),
+  Planar: (c) => new Planar(c.dim as number, { activation: c.activation as PlanarActivation, ...(c.slope === undefined ? {} : { slope: c.slope as number }) }),
+  Radial: (c) => new Radial(c.dim as number),
   Reverse: () => new Reverse(),
   Scale: (c) => new Scale(c.scale as number | number[]),
   Shift: (c) => new Shift(c.shift as number | number[]),

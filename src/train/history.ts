@@ -9,7 +9,8 @@ export type StopReason = 'completed' | 'early-stopping' | 'callback' | 'aborted'
  *
  * `loss[i]` is the mean training loss of the batch of step `steps[i]` (steps count from 1), computed
  * with the weights *before* that step's update; `validation.loss[j]` is evaluated *after* the update of
- * step `validation.steps[j]`. Losses are mean negative log-likelihoods in nats, in data units.
+ * step `validation.steps[j]`. For `fit`, losses are mean negative log-likelihoods in nats, in data
+ * units; for `fitToTarget`, estimates of E_q[log q − log p̃] (see `FitToTargetHistory`).
  */
 export interface FitHistory {
   /** Step numbers (1-based) of the training-loss entries. */
