@@ -29,8 +29,3 @@ export function checkActivation(fn: string, arg: string, value: unknown, fallbac
   }
   return value as Activation;
 }
-
-/** The initialiser suited to an activation: He for ReLU-like ones, Glorot for tanh. */
-export function initFor(name: Activation): 'he' | 'glorot' {
-  return name === 'tanh' ? 'glorot' : 'he';
-}

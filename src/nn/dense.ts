@@ -12,11 +12,20 @@ import { Module } from '../module.js';
 import type { Rng } from '../random.js';
 import { checkInt } from '../validate.js';
 
-/** How a layer's initial kernel is drawn. `zeros` makes the layer output exactly its bias (0). */
-export type DenseInit = 'he' | 'glorot' | 'zeros';
+/** How a layer's initial weights are drawn (see {@link DenseOptions.init}). */
+export type DenseInit = 'uniform' | 'he' | 'glorot' | 'zeros';
 
 export interface DenseOptions {
-  /** Initial kernel: `he` (normal, sd √(2/fanIn), for ReLU-like activations), `glorot` (uniform ±√(6/(fanIn+fanOut))) or `zeros`. */
+  /**
+   * Initial weights. `uniform` (default): kernel **and bias** uniform on ±1/√fanIn (PyTorch's
+   * `nn.Linear` default); `he`: kernel normal with sd √(2/fanIn), bias 0; `glorot`: kernel uniform on
+   * ±√(6/(fanIn+fanOut)), bias 0; `zeros`: kernel and bias 0 (the layer outputs exactly 0).
+   *
+   * Why random biases by default: a coupling in 2 dimensions feeds its conditioner a single input, and
+   * with zero biases every first-layer ReLU has its kink at 0, so the network starts as a function with
+   * one kink. On two moons (RealNVP, 8 couplings of MLP 64-64, 3000 steps, wasm) zero biases gave test
+   * NLLs of 1.23, 1.32 and 1.60 in three runs; `uniform` gave 1.18–1.22 over four seeds.
+   */
   init?: DenseInit;
   /** 0/1 connectivity `[inputs, outputs]` (row-major, length inputs·outputs); the kernel is multiplied by it. */
   mask?: Float32Array;
@@ -42,11 +51,11 @@ export function denseOp(x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor1D, 
 
 /**
  * Dense layer `y = x · (W ⊙ M) + b`: `x` `[batch, inputs]` → `[batch, outputs]`; weights `kernel`
- * `[inputs, outputs]` and `bias` `[outputs]` (bias starts at 0). A building block of {@link MLP} and {@link MADE}.
+ * `[inputs, outputs]` and `bias` `[outputs]`. A building block of {@link MLP} and {@link MADE}.
  *
  * @example
  * ```ts
- * const layer = new Dense(3, 8, new Rng(1), { init: 'he' });
+ * const layer = new Dense(3, 8, new Rng(1), { init: 'uniform' });
  * const h = layer.apply(tf.ones([5, 3])); // [5, 8]
  * ```
  */
@@ -62,12 +71,17 @@ export class Dense extends Module {
     super();
     this.inputs = checkInt('Dense', 'inputs', inputs);
     this.outputs = checkInt('Dense', 'outputs', outputs);
-    const init = options.init ?? 'he';
+    const init = options.init ?? 'uniform';
     const n = inputs * outputs;
     if (options.mask && options.mask.length !== n) throw new ValidationError('Dense', 'options.mask', `${n} values`, `${options.mask.length}`);
     let values: Float32Array;
+    let bias: Float32Array = new Float32Array(outputs);
     if (init === 'zeros') values = new Float32Array(n);
-    else if (init === 'glorot') {
+    else if (init === 'uniform') {
+      const a = 1 / Math.sqrt(inputs);
+      values = rng.uniforms(n, -a, a);
+      bias = rng.uniforms(outputs, -a, a);
+    } else if (init === 'glorot') {
       const a = Math.sqrt(6 / (inputs + outputs));
       values = rng.uniforms(n, -a, a);
     } else {
@@ -77,7 +91,7 @@ export class Dense extends Module {
     }
     if (options.mask) for (let i = 0; i < n; i++) values[i] *= options.mask[i];
     this.kernel = this.addWeight('kernel', () => tf.tensor2d(values, [inputs, outputs]));
-    this.bias = this.addWeight('bias', () => tf.zeros([outputs]));
+    this.bias = this.addWeight('bias', () => tf.tensor1d(bias));
     this.mask = options.mask ? tf.keep(tf.tensor2d(options.mask, [inputs, outputs])) : null;
   }
 

@@ -3,7 +3,7 @@ import { ValidationError, describe } from '../errors.js';
 import { type JsonObject, Module } from '../module.js';
 import { type Seed, toRng } from '../random.js';
 import { checkInt, checkOptions } from '../validate.js';
-import { type Activation, activate, checkActivation, initFor } from './activation.js';
+import { type Activation, activate, checkActivation } from './activation.js';
 import { Dense } from './dense.js';
 import { checkHidden } from './mlp.js';
 
@@ -75,7 +75,7 @@ export class MADE extends Module {
     for (const size of this.hidden) {
       const deg = Array.from({ length: size }, (_, u) => (u % span) + base);
       const mask = maskFrom(prev, deg, (a, b) => b >= a);
-      this.layers.push(new Dense(prev.length, size, rng, { init: initFor(this.activation), mask }));
+      this.layers.push(new Dense(prev.length, size, rng, { init: 'uniform', mask }));
       prev = deg;
     }
     // Output (i, p) sits at column i·P + p so that a reshape gives [batch, dim, P].

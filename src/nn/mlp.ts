@@ -3,7 +3,7 @@ import { ValidationError, describe } from '../errors.js';
 import { type JsonObject, Module } from '../module.js';
 import { type Seed, toRng } from '../random.js';
 import { checkInt, checkOptions } from '../validate.js';
-import { type Activation, activate, checkActivation, initFor } from './activation.js';
+import { type Activation, activate, checkActivation } from './activation.js';
 import { Dense } from './dense.js';
 
 export interface MLPOptions {
@@ -60,7 +60,7 @@ export class MLP extends Module {
     const sizes = [this.inputs + this.contextDim, ...this.hidden, outputs];
     this.layers = sizes.slice(1).map((n, i) => {
       const last = i === sizes.length - 2;
-      return new Dense(sizes[i], n, rng, { init: last ? 'zeros' : initFor(this.activation) });
+      return new Dense(sizes[i], n, rng, { init: last ? 'zeros' : 'uniform' });
     });
   }
 

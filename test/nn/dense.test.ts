@@ -47,7 +47,7 @@ describe('denseOp (custom gradient)', () => {
 });
 
 describe('Dense initialisation', () => {
-  it('is seeded: same seed, same kernel; He and Glorot have the stated spread', () => {
+  it('is seeded: same seed, same kernel; uniform (default), He and Glorot have the stated spread', () => {
     const a = new Dense(200, 100, new Rng('s'), { init: 'he' });
     const b = new Dense(200, 100, new Rng('s'), { init: 'he' });
     const c = new Dense(200, 100, new Rng('s'), { init: 'glorot' });
@@ -63,7 +63,17 @@ describe('Dense initialisation', () => {
     expect(Math.min(...kc)).toBeGreaterThanOrEqual(-limit);
     expect(sd(kc) / (limit / Math.sqrt(3))).toBeGreaterThan(0.97);
     expect(Array.from(a.bias.dataSync()).every((v) => v === 0)).toBe(true);
-    [a, b, c].forEach((l) => l.dispose());
+    // The default, PyTorch's nn.Linear init: kernel and bias uniform on ±1/√fanIn.
+    const d = new Dense(200, 100, new Rng('s'));
+    const kd = d.kernel.dataSync();
+    const bd = d.bias.dataSync();
+    const u = 1 / Math.sqrt(200);
+    expect(Math.max(...kd, ...bd)).toBeLessThanOrEqual(u);
+    expect(Math.min(...kd, ...bd)).toBeGreaterThanOrEqual(-u);
+    expect(sd(kd) / (u / Math.sqrt(3))).toBeGreaterThan(0.97);
+    expect(sd(kd) / (u / Math.sqrt(3))).toBeLessThan(1.03);
+    expect(sd(bd) / (u / Math.sqrt(3))).toBeGreaterThan(0.7); // 100 draws: a loose bound that still rules out zeros
+    [a, b, c, d].forEach((l) => l.dispose());
   });
 });
 
