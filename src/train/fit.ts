@@ -8,6 +8,7 @@ import { assertReady, tf } from '../backend.js';
 import { ValidationError, describe } from '../errors.js';
 import { Flow, type Standardization } from '../flow.js';
 import { type Seed, toRng } from '../random.js';
+import { setTraining } from '../bijectors/batch-norm.js';
 import { checkInt, checkNumber, checkOptions, type MatrixLike } from '../validate.js';
 import type { TrainingCallbacks } from './callbacks.js';
 import { applyCheckpoint, type CheckpointDocument, type CheckpointPlan, type CheckpointSink, makeCheckpoint, parseCheckpoint, rowsHash } from './checkpoint.js';
@@ -216,7 +217,19 @@ export async function fit(flow: Flow, data: FitData, options: FitOptions = {}): 
     }
   }
   const valTensors = validation ? toTensors(validation, dim, contextDim) : null;
-  const validate = valTensors ? () => meanNll(flow, valTensors.x, valTensors.context) : undefined;
+  // Layers with a training mode (BatchNorm) use batch statistics while training and their running
+  // statistics for validation and afterwards.
+  const validate = valTensors
+    ? () => {
+        setTraining(flow, false);
+        try {
+          return meanNll(flow, valTensors.x, valTensors.context);
+        } finally {
+          setTraining(flow, true);
+        }
+      }
+    : undefined;
+  setTraining(flow, true);
   try {
     return await runTraining({
       fn,
@@ -246,6 +259,7 @@ export async function fit(flow: Flow, data: FitData, options: FitOptions = {}): 
       onEpoch: o.onEpoch,
     }, resumed?.loop, checkpoint);
   } finally {
+    setTraining(flow, false);
     optimizer.dispose();
     if (valTensors) tf.dispose(valTensors.context ? [valTensors.x, valTensors.context] : [valTensors.x]);
   }

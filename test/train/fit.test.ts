@@ -335,3 +335,20 @@ describe('fit: bad input gives clear errors', () => {
     cond.dispose();
   });
 });
+
+describe('fit with BatchNorm layers', () => {
+  it('trains them on batch statistics and leaves them in evaluation mode with updated running statistics', async () => {
+    const { realNVP: build, BatchNorm: BN } = await import('../../src/index.js');
+    const flow = build({ dim: 2, layers: 2, hidden: [8], normalization: 'batchnorm', seed: 1 });
+    const layers = (flow.bijector as unknown as { modules(): unknown[] }).modules().filter((m) => m instanceof BN) as InstanceType<typeof BN>[];
+    expect(layers.length).toBe(2);
+    // Data with mean (3, −2) and std (2, 0.5); without standardisation the first BatchNorm's running mean must move towards it.
+    const rng = new Rng('bn');
+    const x = Array.from({ length: 512 }, () => [3 + 2 * rng.normal(), -2 + 0.5 * rng.normal()]);
+    await fit(flow, x, { steps: 200, batchSize: 128, standardize: false, validationSplit: 0.25, seed: 2, progress: false });
+    expect(layers.every((l) => l.training === false)).toBe(true);
+    const mean = Array.from(layers[0].runningMean.dataSync());
+    expect(mean.some((m) => Math.abs(m) > 0.5)).toBe(true);
+    flow.dispose();
+  });
+});
