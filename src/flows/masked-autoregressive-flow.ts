@@ -5,28 +5,15 @@ import { Permute } from '../bijectors/permute.js';
 import { Reverse } from '../bijectors/reverse.js';
 import { StandardNormal } from '../distributions/standard-normal.js';
 import { Flow } from '../flow.js';
-import type { Activation } from '../nn/activation.js';
 import type { PositiveMap } from '../ops/positive.js';
-import { type Seed, toRng } from '../random.js';
+import { toRng } from '../random.js';
 import { checkInt, checkOptions } from '../validate.js';
-import { checkChoice, checkOptionsObject, type Normalization, normalizationLayer } from './options.js';
+import { checkChoice, checkOptionsObject, type FlowBuilderOptions, normalizationLayer } from './options.js';
 
 /** Options every autoregressive-flow builder shares (MAF, and the autoregressive spline flow). */
-export interface AutoregressiveFlowOptions {
-  /** Data dimension. */
-  dim: number;
+export interface AutoregressiveFlowOptions extends FlowBuilderOptions {
   /** Autoregressive layers (default 5). */
   layers?: number;
-  /** MADE hidden sizes (default `[64, 64]`). */
-  hidden?: number[];
-  /** MADE activation (default `relu`). */
-  activation?: Activation;
-  /** Context dimension for a conditional flow (default 0). */
-  contextDim?: number;
-  /** Seed of the initial weights (and of the permutations when `permutation: 'random'`). */
-  seed?: Seed;
-  /** Normalisation layer on the data side of every layer (default `none`). */
-  normalization?: Normalization;
   /** Between layers: `reverse` the order (default, as in the MAF paper) or a seeded `random` permutation. */
   permutation?: 'reverse' | 'random';
 }

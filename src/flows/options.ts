@@ -3,6 +3,26 @@ import { ActNorm } from '../bijectors/act-norm.js';
 import { BatchNorm } from '../bijectors/batch-norm.js';
 import type { Bijector } from '../bijectors/bijector.js';
 import { ValidationError, describe } from '../errors.js';
+import type { Activation } from '../nn/activation.js';
+import type { Seed } from '../random.js';
+
+/** Options every conditioner-based flow builder shares (coupling and autoregressive families). */
+export interface FlowBuilderOptions {
+  /** Data dimension. */
+  dim: number;
+  /** Number of flow layers. */
+  layers?: number;
+  /** Conditioner hidden sizes (default `[64, 64]`). */
+  hidden?: number[];
+  /** Conditioner activation (default `relu`). */
+  activation?: Activation;
+  /** Context dimension for a conditional flow (default 0). */
+  contextDim?: number;
+  /** Seed of the initial weights and permutations. */
+  seed?: Seed;
+  /** Normalisation layer on the data side of every layer (default `none`). */
+  normalization?: Normalization;
+}
 
 /** A normalisation layer placed on the data side of every flow layer: none (default), ActNorm or BatchNorm. */
 export type Normalization = 'none' | 'actnorm' | 'batchnorm';

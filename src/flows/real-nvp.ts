@@ -4,28 +4,17 @@ import { Chain } from '../bijectors/chain.js';
 import { Permute } from '../bijectors/permute.js';
 import { StandardNormal } from '../distributions/standard-normal.js';
 import { Flow } from '../flow.js';
-import type { Activation } from '../nn/activation.js';
 import type { PositiveMap } from '../ops/positive.js';
-import { type Seed, toRng } from '../random.js';
+import { toRng } from '../random.js';
 import { checkInt, checkOptions } from '../validate.js';
-import { checkChoice, checkOptionsObject, type Normalization, normalizationLayer } from './options.js';
+import { checkChoice, checkOptionsObject, type FlowBuilderOptions, normalizationLayer } from './options.js';
 
 /** Options every coupling-flow builder shares (RealNVP, and the spline coupling flow). */
-export interface CouplingFlowOptions {
+export interface CouplingFlowOptions extends FlowBuilderOptions {
   /** Data dimension (≥ 2). */
   dim: number;
   /** Coupling layers (default 6; at least 2 for every dimension to be transformed). */
   layers?: number;
-  /** Conditioner hidden sizes (default `[64, 64]`). */
-  hidden?: number[];
-  /** Conditioner activation (default `relu`). */
-  activation?: Activation;
-  /** Context dimension for a conditional flow (default 0). */
-  contextDim?: number;
-  /** Seed of the initial weights and permutations. */
-  seed?: Seed;
-  /** Normalisation layer on the data side of every coupling (default `none`). */
-  normalization?: Normalization;
   /** `random` (default): a seeded permutation before every second coupling; `none`: alternating masks only. */
   permutation?: 'random' | 'none';
 }

@@ -32,7 +32,7 @@ const unit = (dim: number) => (rng: Rng, n: number) =>
  * Add seeded N(0, sd²) noise to every trainable weight. Layers start as the identity, so without this
  * checkBijector would only ever test the identity map.
  */
-export function perturbed<B extends Bijector>(b: B, seed: string, sd = 0.3): B {
+export function perturbed<B extends Pick<Bijector, 'weights' | 'setWeights'>>(b: B, seed: string, sd = 0.3): B {
   const rng = new Rng(seed);
   const values: Record<string, Float32Array> = {};
   for (const w of b.weights) {

@@ -10,6 +10,7 @@
 import fc from 'fast-check';
 import { afterAll, expect } from 'vitest';
 import { type Bijector, Rng, checkBijector, tf } from '../../src/index.js';
+import { perturbed } from './bijector-cases.js';
 
 export const DEFAULT_FC_SEED = 20250609;
 
@@ -146,16 +147,8 @@ function recordRatios(m: BijectorMeasurement): void {
 if (process.env.PROPERTY_STATS) afterAll(() => console.log(`worst error/bound ratios: ${JSON.stringify(worst)}`));
 
 /** Add seeded N(0, sd²) noise to every trainable weight (layers start as the identity). */
-export function perturbWeights<B extends { weights: Bijector['weights']; setWeights: Bijector['setWeights'] }>(b: B, seed: number, sd: number): B {
-  const rng = new Rng(`perturb:${seed}`);
-  const values: Record<string, Float32Array> = {};
-  for (const w of b.weights) {
-    const v = Float32Array.from(w.variable.dataSync());
-    if (w.trainable) for (let i = 0; i < v.length; i++) v[i] += sd * rng.normal();
-    values[w.name] = v;
-  }
-  b.setWeights(values);
-  return b;
+export function perturbWeights<B extends Pick<Bijector, 'weights' | 'setWeights'>>(b: B, seed: number, sd: number): B {
+  return perturbed(b, `perturb:${seed}`, sd);
 }
 
 /** `n` rows of `dim` float32 values in [−max, max]. */
