@@ -10,13 +10,62 @@
  *
  * Weights are written back by assigning new tensors, never by writing backend memory in place: wasm
  * caches XNNPACK operators with packed weights keyed by the tensor's data id, and an in-place write
- * would leave matMul using the stale packed weights.
+ * would leave matMul using the stale packed weights. On wasm and cpu the new weights come from a
+ * JavaScript kernel (reads weights and gradients where they live, writes a fresh output: no copies
+ * through `dataSync`); elsewhere (tfjs-node) from `dataSync` and `tf.tensor`, with the same arithmetic.
  */
 import { tf } from '../backend.js';
+import { hasKernelForActiveBackend, registerJsKernel } from '../kernels/js-kernel.js';
 import type { Optimizer, OptimizerState } from './optimizer.js';
 import { checkAdamState } from './adam-state.js';
 
 const f32 = Math.fround;
+
+/** One step's float32 constants, rounded as TF.js rounds its scalars. */
+interface StepConstants {
+  b1: number;
+  c1: number;
+  b2: number;
+  c2: number;
+  /** `1 − β₁ᵗ`, `1 − β₂ᵗ` (bias corrections). */
+  d1: number;
+  d2: number;
+  eps: number;
+  negLr: number;
+}
+
+/** Updates `m`, `v` in place and writes the new weights to `out`, in `tf.train.adam`'s op order. */
+function adamUpdate(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, out: Float32Array, k: StepConstants): void {
+  const { b1, c1, b2, c2, d1, d2, eps, negLr } = k;
+  for (let j = 0; j < w.length; j++) {
+    const gj = g[j];
+    const mj = f32(f32(m[j] * b1) + f32(gj * c1));
+    const vj = f32(f32(v[j] * b2) + f32(f32(gj * gj) * c2));
+    m[j] = mj;
+    v[j] = vj;
+    const mHat = f32(mj / d1);
+    const vHat = f32(vj / d2);
+    out[j] = f32(f32(f32(mHat / f32(f32(Math.sqrt(vHat)) + eps)) * negLr) + w[j]);
+  }
+}
+
+/** Kernel name of one variable's update (inputs `w`, `g`; attrs: `m`, `v` updated in place, constants). */
+const ADAM_UPDATE = 'TfjsFlowsAdamUpdate';
+let registered = false;
+
+function ensureAdamKernel(): void {
+  if (registered) return;
+  registered = true;
+  registerJsKernel({
+    kernelName: ADAM_UPDATE,
+    inputNames: ['w', 'g'],
+    outputShapes: ([w]) => [w],
+    compute: ([w, g], [out], attrs) => {
+      const a = attrs as unknown as { m: Float32Array; v: Float32Array; k: StepConstants };
+      adamUpdate(w, g, a.m, a.v, out, a.k);
+    },
+  });
+}
 
 interface Slot {
   /** The TF.js name of the variable this slot belongs to. */
@@ -28,8 +77,10 @@ interface Slot {
 /**
  * A fused Adam with validated constants (see `adam` in optimizer.ts, which validates and chooses).
  * State is held in JavaScript `Float32Array`s, not tensors, so it costs no tensor and no op.
+ * `useKernel: false` forces the `dataSync` path that backends without the kernel take (for tests).
  */
-export function fusedAdamOptimizer(beta1: number, beta2: number, epsilon: number): Optimizer {
+export function fusedAdamOptimizer(beta1: number, beta2: number, epsilon: number, useKernel = true): Optimizer {
+  ensureAdamKernel();
   // The constants as TF.js turns them into float32 scalars (`1 - beta1` is computed in float64 first).
   const b1 = f32(beta1);
   const b2 = f32(beta2);
@@ -47,29 +98,26 @@ export function fusedAdamOptimizer(beta1: number, beta2: number, epsilon: number
       const negLr = f32(-learningRate);
       const d1 = f32(1 - accBeta1);
       const d2 = f32(1 - accBeta2);
-      const updated: Float32Array[] = [];
-      for (let i = 0; i < variables.length; i++) {
-        const variable = variables[i];
-        const n = variable.size;
-        // Slots by position, as tf.train.adam keeps them.
-        const slot = (slots[i] ??= { variable: variable.name, m: new Float32Array(n), v: new Float32Array(n) });
-        const g = grads[i].dataSync() as Float32Array;
-        const w = variable.dataSync() as Float32Array;
-        const { m, v } = slot;
-        const out = new Float32Array(n);
-        for (let j = 0; j < n; j++) {
-          const gj = g[j];
-          const mj = f32(f32(m[j] * b1) + f32(gj * c1));
-          const vj = f32(f32(v[j] * b2) + f32(f32(gj * gj) * c2));
-          m[j] = mj;
-          v[j] = vj;
-          const mHat = f32(mj / d1);
-          const vHat = f32(vj / d2);
-          out[j] = f32(f32(f32(mHat / f32(f32(Math.sqrt(vHat)) + eps)) * negLr) + w[j]);
-        }
-        updated.push(out);
+      const k: StepConstants = { b1, c1, b2, c2, d1, d2, eps, negLr };
+      // Slots by position, as tf.train.adam keeps them.
+      const slotOf = (i: number): Slot => (slots[i] ??= { variable: variables[i].name, m: new Float32Array(variables[i].size), v: new Float32Array(variables[i].size) });
+      if (useKernel && hasKernelForActiveBackend(ADAM_UPDATE)) {
+        tf.tidy(() => variables.forEach((variable, i) => {
+          const { m, v } = slotOf(i);
+          const attrs = { m, v, k } as unknown as tf.NamedAttrMap;
+          const [updated] = tf.engine().runKernel(ADAM_UPDATE, { w: variable, g: grads[i] }, attrs) as tf.Tensor[];
+          variable.assign(updated);
+        }));
+      } else {
+        // Every value is read before any tensor is made.
+        const updated = variables.map((variable, i) => {
+          const { m, v } = slotOf(i);
+          const out = new Float32Array(variable.size);
+          adamUpdate(variable.dataSync() as Float32Array, grads[i].dataSync() as Float32Array, m, v, out, k);
+          return out;
+        });
+        tf.tidy(() => variables.forEach((variable, i) => variable.assign(tf.tensor(updated[i], variable.shape, 'float32'))));
       }
-      tf.tidy(() => variables.forEach((variable, i) => variable.assign(tf.tensor(updated[i], variable.shape, 'float32'))));
       accBeta1 = f32(accBeta1 * b1);
       accBeta2 = f32(accBeta2 * b2);
       iterations++;
