@@ -4,7 +4,7 @@
  * without clipping, at changing rates; interchangeable state; no leaked tensors.
  */
 import { describe, expect, it } from 'vitest';
-import { Rng, tf } from '../../src/index.js';
+import { Rng, ValidationError, datasets, fit, realNVP, tf } from '../../src/index.js';
 import { clipByGlobalNorm, globalNorm } from '../../src/train/clip.js';
 import { fusedAdamOptimizer } from '../../src/train/fused-adam.js';
 import { adam, type Optimizer } from '../../src/train/optimizer.js';
@@ -137,3 +137,28 @@ for (const backend of KERNEL_BACKENDS) {
     });
   });
 }
+
+describe('fit with the fused and the stock Adam', () => {
+  it('gives the same losses and weights bit for bit (with clipping and a schedule)', async () => {
+    const x = datasets.moons(400, { seed: 9 });
+    const run = async (fused: boolean) => {
+      const flow = realNVP({ dim: 2, layers: 2, hidden: [8], seed: 2 });
+      const h = await fit(flow, x, { steps: 40, batchSize: 64, learningRate: 5e-3, clipNorm: 2, seed: 1, progress: false, adam: { fused } });
+      const weights = flow.weights.map((w) => Array.from(w.variable.dataSync()));
+      flow.dispose();
+      return { loss: h.loss, gradNorm: h.gradNorm, weights };
+    };
+    const stock = await run(false);
+    const fused = await run(true);
+    expect(fused).toEqual(stock);
+    expect(stock.loss.at(-1)!).toBeLessThan(stock.loss[0]);
+    x.dispose();
+  });
+
+  it('rejects a bad adam option', async () => {
+    const flow = realNVP({ dim: 2, layers: 1, hidden: [4], seed: 2 });
+    await expect(fit(flow, [[0, 0], [1, 1]], { steps: 1, adam: 3 as never })).rejects.toThrow(ValidationError);
+    await expect(fit(flow, [[0, 0], [1, 1]], { steps: 1, adam: { fused: 1 } as never })).rejects.toThrow(/options\.fused/);
+    flow.dispose();
+  });
+});
