@@ -6,6 +6,7 @@
  *   block, progress off), median over blocks after warm-up, for the stock `tf.train.adam` and the
  *   fused Adam; blocks of the two alternate so that load from other processes hits both alike. `wall`
  *   is elapsed time; `cpu` is this process's user+system time, which contention inflates far less.
+ * - `adamUpdateMs`: one optimiser update over all the flow's variables, alone, per Adam variant.
  * - `logProb` and `sample` of 100,000 points: median seconds of a few runs.
  * - FLOPs per training step: matMul FLOPs only, 2·m·n·k per dense layer forward, ×3 for forward and
  *   backward; with the fraction of a plain 256×64 @ 64×64 matMul's throughput measured in this run.
@@ -13,6 +14,7 @@
  *   class), not measured in this run; the ratios divide this run's figures by them.
  */
 import { readFileSync } from 'node:fs';
+import { adam } from '../src/train/optimizer.js';
 import { type Flow, Rng, backendName, datasets, fit, neuralSplineFlow, ready, realNVP, tf } from '../src/index.js';
 
 const BATCH = 256;
@@ -107,6 +109,29 @@ async function trainingRates(x: tf.Tensor2D, flows: Record<string, Flow>): Promi
   return Object.fromEntries(variants.map(([name]) => [name, { wall: round(median(wall[name])), cpu: round(median(cpu[name])) }]));
 }
 
+/** Milliseconds per `applyGradients` over all of `flow`'s trainable variables, per Adam variant (median of blocks). */
+function adamUpdateMs(flow: Flow): Record<'stock' | 'fused', number> {
+  const vars = flow.trainableVariables;
+  const saved = vars.map((v) => tf.clone(v));
+  const rng = new Rng(4);
+  const grads = vars.map((v) => tf.tensor(rng.normals(v.size).map((g) => g * 1e-3), v.shape));
+  const out = {} as Record<'stock' | 'fused', number>;
+  for (const variant of ['stock', 'fused'] as const) {
+    const opt = adam({ fused: variant === 'fused' });
+    const times: number[] = [];
+    for (let b = 0; b < 6; b++) {
+      const t0 = performance.now();
+      for (let i = 0; i < 50; i++) opt.applyGradients(vars, grads, 1e-3);
+      if (b > 0) times.push((performance.now() - t0) / 50);
+    }
+    opt.dispose();
+    out[variant] = round(median(times));
+  }
+  tf.tidy(() => vars.forEach((v, i) => v.assign(saved[i])));
+  tf.dispose([...saved, ...grads]);
+  return out;
+}
+
 /** Median seconds of `f` (which returns a tensor, read back to force the computation) over 3 runs. */
 function seconds(f: () => tf.Tensor): number {
   const times: number[] = [];
@@ -134,6 +159,7 @@ async function main() {
     const flow = flows.fused;
     const logProbSeconds = seconds(() => flow.logProb(points));
     const sampleSeconds = seconds(() => flow.sample(POINTS, { seed: 5 }));
+    const adamMs = adamUpdateMs(flow);
     const flopsPerStep = 3 * forwardFlops(flow);
     const ref = REFERENCE[name as keyof typeof CONFIGS].stepsPerSecond;
     const best = rates.fused.wall >= rates.stock.wall ? rates.fused : rates.stock;
@@ -141,12 +167,16 @@ async function main() {
       stepsPerSecond: rates,
       fusedOverStock: { wall: round(rates.fused.wall / rates.stock.wall), cpu: round(rates.fused.cpu / rates.stock.cpu) },
       msPerStep: { stock: round(1000 / rates.stock.wall), fused: round(1000 / rates.fused.wall) },
+      adamUpdateMs: adamMs,
+      parameters: flow.trainableVariables.reduce((n, v) => n + v.size, 0),
       logProbSeconds,
       sampleSeconds,
       flopsPerStep,
       matMulFractionReached: round((flopsPerStep * best.wall) / (gflops * 1e9)),
       ratioToReference: {
         stepsPerSecond: [round(best.wall / ref[1]), round(best.wall / ref[0])],
+        // Per CPU second of this process: closer to what an unloaded machine gives when others compete.
+        stepsPerCpuSecond: [round(best.cpu / ref[1]), round(best.cpu / ref[0])],
         logProbThroughput: round(REFERENCE.logProbSeconds / logProbSeconds),
         sampleThroughput: round(REFERENCE.sampleSeconds / sampleSeconds),
       },
@@ -163,7 +193,7 @@ async function main() {
     peakResidentBytes: peakResident(),
     tensors: { before: tensorsBefore, after: tf.memory().numTensors },
     reference: REFERENCE,
-    notes: 'stepsPerSecond: median over blocks of fit() steps; ratioToReference.stepsPerSecond is [vs reference high, vs reference low] using the faster optimiser',
+    notes: 'stepsPerSecond: median over blocks of fit() steps (wall: elapsed; cpu: per CPU second of this process). ratioToReference.stepsPerSecond is [vs reference high, vs reference low] with the faster optimiser; logProb/sample throughput ratios are reference seconds / our seconds.',
   }, null, 2));
 }
 
