@@ -97,6 +97,7 @@ export {
 } from './train/checkpoint.js';
 export type { FitData, StreamBatch, BatchWithContext } from './train/fit-data.js';
 export type { FitHistory, StopReason } from './train/history.js';
+export type { AdamOptions } from './train/optimizer.js';
 export type { StepInfo, EpochInfo, TrainingCallbacks } from './train/callbacks.js';
 export { cosineDecay, type LearningRate, type ScheduleSpec, type ScheduleFunction } from './train/schedule.js';
 export { fitToTarget, type FitToTargetOptions, type FitToTargetHistory } from './train/fit-to-target.js';

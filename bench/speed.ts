@@ -1,0 +1,203 @@
+/**
+ * Speed benchmark of issue 8: RealNVP-8 and NSF-4 (hidden [64, 64]) on two moons, batch 256, Adam.
+ * Run: `npm run bench` (backend from TFJS_FLOWS_BACKEND, default wasm here). Prints JSON.
+ *
+ * - Training steps/s: the very step `fit` runs (`fit` is called for a fixed number of steps per timed
+ *   block, progress off), median over blocks after warm-up, for the stock `tf.train.adam` and the
+ *   fused Adam; blocks of the two alternate so that load from other processes hits both alike. `wall`
+ *   is elapsed time; `cpu` is this process's user+system time, which contention inflates far less.
+ * - `adamUpdateMs`: one optimiser update over all the flow's variables, alone, per Adam variant.
+ * - `logProb` and `sample` of 100,000 points: median seconds of a few runs.
+ * - FLOPs per training step: matMul FLOPs only, 2·m·n·k per dense layer forward, ×3 for forward and
+ *   backward; with the fraction of a plain 256×64 @ 64×64 matMul's throughput measured in this run.
+ * - The reference figures are those of the issue (PyTorch/nflows, one thread, measured on this machine
+ *   class), not measured in this run; the ratios divide this run's figures by them.
+ */
+import { readFileSync } from 'node:fs';
+import { adam } from '../src/train/optimizer.js';
+import { type Flow, Rng, backendName, datasets, fit, neuralSplineFlow, ready, realNVP, tf } from '../src/index.js';
+
+const BATCH = 256;
+const STEPS_PER_BLOCK = Number(process.env.BENCH_STEPS ?? 40);
+const BLOCKS = Number(process.env.BENCH_BLOCKS ?? 5);
+const WARMUP_STEPS = 15;
+const POINTS = 100_000;
+
+const REFERENCE = {
+  source: 'issue 8: PyTorch 1.13 + nflows, one thread, measured on this machine class (not in this run)',
+  realNVP: { stepsPerSecond: [270, 360] },
+  nsf: { stepsPerSecond: [190, 240] },
+  logProbSeconds: 0.18,
+  sampleSeconds: 0.17,
+  targetStepsRatio: 1.25,
+};
+
+const CONFIGS = {
+  realNVP: () => realNVP({ dim: 2, layers: 8, hidden: [64, 64], seed: 1 }),
+  nsf: () => neuralSplineFlow({ dim: 2, layers: 4, bins: 8, tailBound: 5, hidden: [64, 64], seed: 1 }),
+} as const;
+
+const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
+const round = (x: number, digits = 3) => Number(x.toPrecision(digits));
+
+let peakRss = 0;
+const sampleRss = () => (peakRss = Math.max(peakRss, process.memoryUsage().rss));
+
+/** Peak resident memory of the process in bytes (VmHWM on Linux, else the largest sampled rss). */
+function peakResident(): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]) * 1024;
+  } catch {
+    // not Linux
+  }
+  return sampleRss();
+}
+
+/** Matmul FLOPs of one forward pass at batch `BATCH`: 2·B·in·out per dense kernel `[in, out]`. */
+function forwardFlops(flow: Flow): number {
+  return flow.weights
+    .filter((w) => w.name.endsWith('/kernel') && w.variable.rank === 2)
+    .reduce((sum, w) => {
+      const [inputs, outputs] = w.variable.shape as [number, number];
+      return sum + 2 * BATCH * inputs * outputs;
+    }, 0);
+}
+
+/** GFLOP/s of a plain `[256, 64] @ [64, 64]` matMul, op dispatch included (median of blocks). */
+function matMulGflops(): number {
+  const rng = new Rng(1);
+  const a = tf.tensor2d(rng.normals(256 * 64), [256, 64]);
+  const b = tf.tensor2d(rng.normals(64 * 64), [64, 64]);
+  const reps = 2000;
+  const rates: number[] = [];
+  for (let block = 0; block < 6; block++) {
+    const t0 = performance.now();
+    for (let i = 0; i < reps; i++) tf.matMul(a, b).dispose();
+    const s = (performance.now() - t0) / 1000;
+    if (block > 0) rates.push((2 * 256 * 64 * 64 * reps) / s / 1e9);
+  }
+  tf.dispose([a, b]);
+  return median(rates);
+}
+
+interface Rate {
+  wall: number;
+  cpu: number;
+}
+
+/** Steps/s of `fit` on `flows` (one per optimiser variant), blocks interleaved. */
+async function trainingRates(x: tf.Tensor2D, flows: Record<string, Flow>): Promise<Record<string, Rate>> {
+  const run = async (flow: Flow, fused: boolean, steps: number) => {
+    await fit(flow, x, { steps, batchSize: BATCH, progress: false, seed: 3, adam: { fused } });
+    sampleRss();
+  };
+  const variants = Object.entries(flows);
+  for (const [name, flow] of variants) await run(flow, name === 'fused', WARMUP_STEPS);
+  const wall: Record<string, number[]> = {};
+  const cpu: Record<string, number[]> = {};
+  for (let b = 0; b < BLOCKS; b++) {
+    for (const [name, flow] of b % 2 ? [...variants].reverse() : variants) {
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      await run(flow, name === 'fused', STEPS_PER_BLOCK);
+      const c = process.cpuUsage(c0);
+      (wall[name] ??= []).push(STEPS_PER_BLOCK / ((performance.now() - t0) / 1000));
+      (cpu[name] ??= []).push(STEPS_PER_BLOCK / ((c.user + c.system) / 1e6));
+    }
+  }
+  return Object.fromEntries(variants.map(([name]) => [name, { wall: round(median(wall[name])), cpu: round(median(cpu[name])) }]));
+}
+
+/** Milliseconds per `applyGradients` over all of `flow`'s trainable variables, per Adam variant (median of blocks). */
+function adamUpdateMs(flow: Flow): Record<'stock' | 'fused', number> {
+  const vars = flow.trainableVariables;
+  const saved = vars.map((v) => tf.clone(v));
+  const rng = new Rng(4);
+  const grads = vars.map((v) => tf.tensor(rng.normals(v.size).map((g) => g * 1e-3), v.shape));
+  const out = {} as Record<'stock' | 'fused', number>;
+  for (const variant of ['stock', 'fused'] as const) {
+    const opt = adam({ fused: variant === 'fused' });
+    const times: number[] = [];
+    for (let b = 0; b < 6; b++) {
+      const t0 = performance.now();
+      for (let i = 0; i < 50; i++) opt.applyGradients(vars, grads, 1e-3);
+      if (b > 0) times.push((performance.now() - t0) / 50);
+    }
+    opt.dispose();
+    out[variant] = round(median(times));
+  }
+  tf.tidy(() => vars.forEach((v, i) => v.assign(saved[i])));
+  tf.dispose([...saved, ...grads]);
+  return out;
+}
+
+/** Median seconds of `f` (which returns a tensor, read back to force the computation) over 3 runs. */
+function seconds(f: () => tf.Tensor): number {
+  const times: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    const out = f();
+    out.dataSync();
+    times.push((performance.now() - t0) / 1000);
+    out.dispose();
+    sampleRss();
+  }
+  return round(median(times));
+}
+
+async function main() {
+  await ready();
+  const tensorsBefore = tf.memory().numTensors;
+  const gflops = matMulGflops();
+  const x = datasets.moons(10_000, { seed: 1 });
+  const points = datasets.moons(POINTS, { seed: 2 });
+  const results: Record<string, unknown> = {};
+  for (const [name, make] of Object.entries(CONFIGS)) {
+    const flows = { stock: make(), fused: make() };
+    const rates = await trainingRates(x, flows);
+    const flow = flows.fused;
+    const logProbSeconds = seconds(() => flow.logProb(points));
+    const sampleSeconds = seconds(() => flow.sample(POINTS, { seed: 5 }));
+    const adamMs = adamUpdateMs(flow);
+    const flopsPerStep = 3 * forwardFlops(flow);
+    const ref = REFERENCE[name as keyof typeof CONFIGS].stepsPerSecond;
+    const best = rates.fused.wall >= rates.stock.wall ? rates.fused : rates.stock;
+    results[name] = {
+      stepsPerSecond: rates,
+      fusedOverStock: { wall: round(rates.fused.wall / rates.stock.wall), cpu: round(rates.fused.cpu / rates.stock.cpu) },
+      msPerStep: { stock: round(1000 / rates.stock.wall), fused: round(1000 / rates.fused.wall) },
+      adamUpdateMs: adamMs,
+      parameters: flow.trainableVariables.reduce((n, v) => n + v.size, 0),
+      logProbSeconds,
+      sampleSeconds,
+      flopsPerStep,
+      matMulFractionReached: round((flopsPerStep * best.wall) / (gflops * 1e9)),
+      ratioToReference: {
+        stepsPerSecond: [round(best.wall / ref[1]), round(best.wall / ref[0])],
+        // Per CPU second of this process: closer to what an unloaded machine gives when others compete.
+        stepsPerCpuSecond: [round(best.cpu / ref[1]), round(best.cpu / ref[0])],
+        logProbThroughput: round(REFERENCE.logProbSeconds / logProbSeconds),
+        sampleThroughput: round(REFERENCE.sampleSeconds / sampleSeconds),
+      },
+    };
+    Object.values(flows).forEach((f) => f.dispose());
+  }
+  tf.dispose([x, points]);
+  console.log(JSON.stringify({
+    backend: backendName(),
+    batchSize: BATCH,
+    blocks: { count: BLOCKS, stepsPerBlock: STEPS_PER_BLOCK, warmupSteps: WARMUP_STEPS },
+    matMulGflopsPerSecond: round(gflops),
+    results,
+    peakResidentBytes: peakResident(),
+    tensors: { before: tensorsBefore, after: tf.memory().numTensors },
+    reference: REFERENCE,
+    notes: 'stepsPerSecond: median over blocks of fit() steps (wall: elapsed; cpu: per CPU second of this process). ratioToReference.stepsPerSecond is [vs reference high, vs reference low] with the faster optimiser; logProb/sample throughput ratios are reference seconds / our seconds.',
+  }, null, 2));
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

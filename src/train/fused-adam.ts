@@ -1,0 +1,143 @@
+/**
+ * Adam as one JavaScript loop over all variables, instead of about a dozen TF.js ops per variable
+ * (`tf.train.adam` costs 1–2 ms per step for the benchmark flows, dispatch overhead almost entirely).
+ *
+ * Every arithmetic step is rounded to float32 with `Math.fround` in the order `tf.train.adam` applies
+ * its ops. A float32 add, multiply, divide or square root computed in float64 and then rounded once is
+ * the correctly rounded float32 result (53 ≥ 2·24 + 2: double rounding is innocuous for these ops), so
+ * the updates equal those of `tf.train.adam` on a backend with IEEE float32 kernels (wasm, cpu), bit
+ * for bit, and checkpoints are interchangeable between the two.
+ *
+ * Weights are written back by assigning new tensors, never by writing backend memory in place: wasm
+ * caches XNNPACK operators with packed weights keyed by the tensor's data id, and an in-place write
+ * would leave matMul using the stale packed weights. On wasm and cpu the new weights come from a
+ * JavaScript kernel (reads weights and gradients where they live, writes a fresh output: no copies
+ * through `dataSync`); elsewhere (tfjs-node) from `dataSync` and `tf.tensor`, with the same arithmetic.
+ */
+import { tf } from '../backend.js';
+import { hasKernelForActiveBackend, registerJsKernel } from '../kernels/js-kernel.js';
+import type { Optimizer, OptimizerState } from './optimizer.js';
+import { checkAdamState } from './adam-state.js';
+
+const f32 = Math.fround;
+
+/** One step's float32 constants, rounded as TF.js rounds its scalars. */
+interface StepConstants {
+  b1: number;
+  c1: number;
+  b2: number;
+  c2: number;
+  /** `1 − β₁ᵗ`, `1 − β₂ᵗ` (bias corrections). */
+  d1: number;
+  d2: number;
+  eps: number;
+  negLr: number;
+}
+
+/** Updates `m`, `v` in place and writes the new weights to `out`, in `tf.train.adam`'s op order. */
+function adamUpdate(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, out: Float32Array, k: StepConstants): void {
+  const { b1, c1, b2, c2, d1, d2, eps, negLr } = k;
+  for (let j = 0; j < w.length; j++) {
+    const gj = g[j];
+    const mj = f32(f32(m[j] * b1) + f32(gj * c1));
+    const vj = f32(f32(v[j] * b2) + f32(f32(gj * gj) * c2));
+    m[j] = mj;
+    v[j] = vj;
+    const mHat = f32(mj / d1);
+    const vHat = f32(vj / d2);
+    out[j] = f32(f32(f32(mHat / f32(f32(Math.sqrt(vHat)) + eps)) * negLr) + w[j]);
+  }
+}
+
+/** Kernel name of one variable's update (inputs `w`, `g`; attrs: `m`, `v` updated in place, constants). */
+const ADAM_UPDATE = 'TfjsFlowsAdamUpdate';
+let registered = false;
+
+function ensureAdamKernel(): void {
+  if (registered) return;
+  registered = true;
+  registerJsKernel({
+    kernelName: ADAM_UPDATE,
+    inputNames: ['w', 'g'],
+    outputShapes: ([w]) => [w],
+    compute: ([w, g], [out], attrs) => {
+      const a = attrs as unknown as { m: Float32Array; v: Float32Array; k: StepConstants };
+      adamUpdate(w, g, a.m, a.v, out, a.k);
+    },
+  });
+}
+
+interface Slot {
+  /** The TF.js name of the variable this slot belongs to. */
+  variable: string;
+  m: Float32Array;
+  v: Float32Array;
+}
+
+/**
+ * A fused Adam with validated constants (see `adam` in optimizer.ts, which validates and chooses).
+ * State is held in JavaScript `Float32Array`s, not tensors, so it costs no tensor and no op.
+ * `useKernel: false` forces the `dataSync` path that backends without the kernel take (for tests).
+ */
+export function fusedAdamOptimizer(beta1: number, beta2: number, epsilon: number, useKernel = true): Optimizer {
+  ensureAdamKernel();
+  // The constants as TF.js turns them into float32 scalars (`1 - beta1` is computed in float64 first).
+  const b1 = f32(beta1);
+  const b2 = f32(beta2);
+  const c1 = f32(1 - beta1);
+  const c2 = f32(1 - beta2);
+  const eps = f32(epsilon);
+  let accBeta1 = b1;
+  let accBeta2 = b2;
+  let iterations = 0;
+  let slots: Slot[] = [];
+
+  return {
+    name: 'adam',
+    applyGradients(variables, grads, learningRate) {
+      const negLr = f32(-learningRate);
+      const d1 = f32(1 - accBeta1);
+      const d2 = f32(1 - accBeta2);
+      const k: StepConstants = { b1, c1, b2, c2, d1, d2, eps, negLr };
+      // Slots by position, as tf.train.adam keeps them.
+      const slotOf = (i: number): Slot => (slots[i] ??= { variable: variables[i].name, m: new Float32Array(variables[i].size), v: new Float32Array(variables[i].size) });
+      if (useKernel && hasKernelForActiveBackend(ADAM_UPDATE)) {
+        tf.tidy(() => variables.forEach((variable, i) => {
+          const { m, v } = slotOf(i);
+          const attrs = { m, v, k } as unknown as tf.NamedAttrMap;
+          const [updated] = tf.engine().runKernel(ADAM_UPDATE, { w: variable, g: grads[i] }, attrs) as tf.Tensor[];
+          variable.assign(updated);
+        }));
+      } else {
+        // Every value is read before any tensor is made.
+        const updated = variables.map((variable, i) => {
+          const { m, v } = slotOf(i);
+          const out = new Float32Array(variable.size);
+          adamUpdate(variable.dataSync() as Float32Array, grads[i].dataSync() as Float32Array, m, v, out, k);
+          return out;
+        });
+        tf.tidy(() => variables.forEach((variable, i) => variable.assign(tf.tensor(updated[i], variable.shape, 'float32'))));
+      }
+      accBeta1 = f32(accBeta1 * b1);
+      accBeta2 = f32(accBeta2 * b2);
+      iterations++;
+    },
+    getState(): OptimizerState {
+      return {
+        name: 'adam',
+        scalars: { iterations, accBeta1, accBeta2 },
+        slots: slots.map((s) => ({ variable: s.variable, values: { m: s.m.slice(), v: s.v.slice() } })),
+      };
+    },
+    setState(state) {
+      checkAdamState('adam.setState', state);
+      ({ iterations } = state.scalars);
+      accBeta1 = f32(state.scalars.accBeta1);
+      accBeta2 = f32(state.scalars.accBeta2);
+      slots = state.slots.map((s) => ({ variable: s.variable, m: s.values.m.slice(), v: s.values.v.slice() }));
+    },
+    dispose() {
+      slots = [];
+    },
+  };
+}
