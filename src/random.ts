@@ -4,6 +4,7 @@
  * into tensors, so the same seed gives the same values on every backend.
  */
 import seedrandom from 'seedrandom';
+import { ValidationError, describe } from './errors.js';
 
 /** A seed: a number or string, or an existing `Rng` to draw from. */
 export type Seed = number | string | Rng;
@@ -129,6 +130,11 @@ export class Rng {
 }
 
 /** An `Rng` from a seed: an `Rng` is used as is, a number or string seeds a new one, nothing → entropy. */
-export function toRng(seed?: Seed): Rng {
-  return seed instanceof Rng ? seed : new Rng(seed);
+export function toRng(seed?: Seed, fn = 'toRng', arg = 'seed'): Rng {
+  if (seed instanceof Rng) return seed;
+  // Anything else would be stringified ("[object Object]") into a silently constant seed.
+  if (seed !== undefined && typeof seed !== 'string' && !(typeof seed === 'number' && Number.isFinite(seed))) {
+    throw new ValidationError(fn, arg, 'a finite number, a string or an Rng', describe(seed));
+  }
+  return new Rng(seed);
 }

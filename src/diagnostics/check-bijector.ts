@@ -74,8 +74,17 @@ export function checkBijector(bijector: Bijector, x: MatrixLike, options: CheckB
   assertReady(fn);
   if (typeof (bijector as Bijector)?.forward !== 'function') throw new ValidationError(fn, 'bijector', 'a Bijector', describe(bijector));
   checkOptions(fn, options, ['context', 'jacobian']);
+  if (options.context !== undefined && bijector.contextDim === 0) {
+    throw new ValidationError(fn, 'options.context', 'absent (the bijector is unconditional)', describe(options.context));
+  }
   const xt = tf.tidy(() => matrix(x, { fn, arg: 'x', cols: bijector.dim ?? undefined }));
-  const ctx = options.context === undefined ? null : tf.tidy(() => matrix(options.context, { fn, arg: 'options.context', rows: xt.shape[0], cols: bijector.contextDim || undefined }));
+  let ctx: tf.Tensor2D | null = null;
+  try {
+    if (options.context !== undefined) ctx = tf.tidy(() => matrix(options.context, { fn, arg: 'options.context', rows: xt.shape[0], cols: bijector.contextDim }));
+  } catch (e) {
+    xt.dispose(); // the context was bad: do not leak the converted x
+    throw e;
+  }
   const keep: tf.Tensor[] = [xt, ...(ctx ? [ctx] : [])];
   try {
     const fwd: BijectorResult = bijector.forward(xt, ctx);

@@ -1,0 +1,23 @@
+/**
+ * The bad-input catalogue: every public entry point called with bad inputs must throw a typed
+ * library error naming the argument, what was expected and what arrived, and leak no tensors.
+ */
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { type BadCase, expectBadInput } from '../helpers/bad-input.js';
+import { FLOW_CASES, setupFlowFixtures, teardownFlowFixtures } from './cases-flow.js';
+
+let count = 0;
+const run = (c: BadCase) => async () => {
+  count++;
+  await expectBadInput(c);
+};
+
+describe('flows, bijectors, distributions, rqSpline, checkBijector', () => {
+  beforeAll(setupFlowFixtures);
+  afterAll(teardownFlowFixtures);
+  for (const c of FLOW_CASES) it(c.name, run(c));
+});
+
+afterAll(() => {
+  console.log(`bad-input catalogue: ${count} cases`);
+});
