@@ -5,6 +5,8 @@
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { type BadCase, expectBadInput } from '../helpers/bad-input.js';
 import { FLOW_CASES, setupFlowFixtures, teardownFlowFixtures } from './cases-flow.js';
+import { PLOT_CASES, setupPlotFixtures, teardownPlotFixtures } from './cases-data-plot.js';
+import { TRAIN_CASES, setupTrainFixtures, teardownTrainFixtures } from './cases-train.js';
 
 let count = 0;
 const run = (c: BadCase) => async () => {
@@ -16,6 +18,18 @@ describe('flows, bijectors, distributions, rqSpline, checkBijector', () => {
   beforeAll(setupFlowFixtures);
   afterAll(teardownFlowFixtures);
   for (const c of FLOW_CASES) it(c.name, run(c));
+});
+
+describe('fit, fitToTarget, importanceSample', () => {
+  beforeAll(setupTrainFixtures);
+  afterAll(teardownTrainFixtures);
+  for (const c of TRAIN_CASES) it(c.name, run(c));
+});
+
+describe('datasets, figures, writeHtml, renderPng', () => {
+  beforeAll(setupPlotFixtures);
+  afterAll(teardownPlotFixtures);
+  for (const c of PLOT_CASES) it(c.name, run(c));
 });
 
 afterAll(() => {
