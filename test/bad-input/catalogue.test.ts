@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, it } from 'vitest';
 import { type BadCase, expectBadInput } from '../helpers/bad-input.js';
 import { FLOW_CASES, setupFlowFixtures, teardownFlowFixtures } from './cases-flow.js';
 import { PLOT_CASES, setupPlotFixtures, teardownPlotFixtures } from './cases-data-plot.js';
+import { IO_CASES, setupIoFixtures, teardownIoFixtures } from './cases-io.js';
 import { TRAIN_CASES, setupTrainFixtures, teardownTrainFixtures } from './cases-train.js';
 
 let count = 0;
@@ -30,6 +31,12 @@ describe('datasets, figures, writeHtml, renderPng', () => {
   beforeAll(setupPlotFixtures);
   afterAll(teardownPlotFixtures);
   for (const c of PLOT_CASES) it(c.name, run(c));
+});
+
+describe('save, load, CSV, checkpoints', () => {
+  beforeAll(setupIoFixtures);
+  afterAll(teardownIoFixtures);
+  for (const c of IO_CASES) it(c.name, run(c));
 });
 
 afterAll(() => {
