@@ -68,9 +68,3 @@ export function setWeightsIsAtomic(): boolean {
   return shift[0] === 1 && shift[1] === 2;
 }
 
-/** One successful training step, for TF.js's one-time allocations. */
-export async function warmUpTraining(): Promise<void> {
-  const f = flow();
-  await fit(f, data, { steps: 1 });
-  f.dispose();
-}

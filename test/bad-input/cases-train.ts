@@ -13,6 +13,11 @@ export function teardownTrainFixtures(): void {
 }
 
 const data = [[0, 1], [1, 2], [2, 0], [1, 1]];
+/** A stream of batches (arrays are matrices, so a stream must be another iterable). */
+function* stream(...batches: unknown[]): Generator<never> {
+  yield* batches as never[];
+}
+const once = { epochs: 1, standardize: false };
 /** A normal log-density, the same for every row shape. */
 const logNormal = (x: tf.Tensor2D) => tf.tidy(() => tf.mul(-0.5, tf.sum(tf.square(x), 1)) as tf.Tensor1D);
 
@@ -41,6 +46,15 @@ export const TRAIN_CASES: BadCase[] = [
   { name: 'fit: standardize with zero std', run: () => fit(f.flow, data, { steps: 1, standardize: { mean: [0, 0], std: [0, 1] } }), arg: /std/ },
   { name: 'fit: onStep not a function', run: () => fit(f.flow, data, { steps: 1, onStep: 3 as never }), arg: /onStep/ },
   { name: 'fit: resumeFrom corrupt JSON', run: () => fit(f.flow, data, { steps: 1, resumeFrom: '{not json' }), error: FileFormatError, message: /not valid JSON/ },
+  { name: 'fit stream: second batch of wrong width', run: () => fit(f.flow, stream([[0, 1], [1, 2]], [[1, 2, 3]]), once), arg: 'data (epoch 1, batch 1)' },
+  { name: 'fit stream: NaN in the second batch', run: () => fit(f.flow, stream([[0, 1], [1, 2]], [[1, NaN]]), once), arg: 'data (epoch 1, batch 1)', message: /NaN at row 0, column 1/ },
+  { name: 'fit stream: NaN in a tensor batch', given: () => tf.tensor2d([[1, NaN]]), run: (t) => fit(f.flow, stream([[0, 1]], t), once), arg: 'data (epoch 1, batch 1)' },
+  { name: 'fit stream: a string batch', run: () => fit(f.flow, stream('abc'), once), arg: 'data (epoch 1, batch 0)' },
+  { name: 'fit stream: an empty batch', run: () => fit(f.flow, stream([]), once), arg: 'data (epoch 1, batch 0)' },
+  { name: 'fit stream: missing context', run: () => fit(f.cond, stream([[0, 1]]), once), arg: 'data (epoch 1, batch 0).context' },
+  { name: 'fit stream: context on an unconditional flow', run: () => fit(f.flow, stream({ x: [[0, 1]], context: [[1]] }), once), arg: 'data (epoch 1, batch 0).context' },
+  { name: 'fit stream: context of wrong width in the second batch', run: () => fit(f.cond, stream({ x: [[0, 1]], context: [[1]] }, { x: [[0, 1]], context: [[1, 2]] }), once), arg: 'data (epoch 1, batch 1).context' },
+  { name: 'fit stream: validationSplit', run: () => fit(f.flow, stream([[0, 1]]), { ...once, validationSplit: 0.5 }), arg: 'options.validationSplit' },
   { name: 'fitToTarget: not a flow', run: () => fitToTarget({} as never, logNormal), arg: 'flow' },
   { name: 'fitToTarget: logTarget not a function', run: () => fitToTarget(f.flow, 'u1' as never), arg: 'logTarget' },
   { name: 'fitToTarget: unknown option', run: () => fitToTarget(f.flow, logNormal, { samples: 8 } as never), arg: 'options' },

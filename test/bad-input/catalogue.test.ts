@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BadCase, expectBadInput } from '../helpers/bad-input.js';
 import { FLOW_CASES, setupFlowFixtures, teardownFlowFixtures } from './cases-flow.js';
 import { PLOT_CASES, setupPlotFixtures, teardownPlotFixtures } from './cases-data-plot.js';
-import { MISC_CASES, setWeightsIsAtomic, warmUpTraining } from './cases-misc.js';
+import { MISC_CASES, setWeightsIsAtomic } from './cases-misc.js';
 import { IO_CASES, setupIoFixtures, teardownIoFixtures } from './cases-io.js';
 import { TRAIN_CASES, setupTrainFixtures, teardownTrainFixtures } from './cases-train.js';
 
@@ -41,9 +41,6 @@ describe('save, load, CSV, checkpoints', () => {
 });
 
 describe('Rng, gradient ops, schedules, Dense, weights', () => {
-  // The first training step ever allocates a few tensors TF.js keeps for good (measured: 2); take
-  // them here so the schedule cases, which fail during training, count only their own.
-  beforeAll(warmUpTraining);
   for (const c of MISC_CASES) it(c.name, run(c));
   it('a rejected setWeights changes no weight', () => expect(setWeightsIsAtomic()).toBe(true));
 });
