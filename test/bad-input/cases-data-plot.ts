@@ -1,5 +1,5 @@
 /** Bad inputs to the toy datasets, the figure builders, writeHtml and renderPng. */
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -18,6 +18,7 @@ export function setupPlotFixtures(): void {
   mkdirSync(join(f.dir, 'a-dir'));
 }
 export function teardownPlotFixtures(): void {
+  rmSync(f.dir, { recursive: true, force: true });
   f.flow.dispose();
   f.cond.dispose();
 }

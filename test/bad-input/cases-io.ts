@@ -1,5 +1,5 @@
 /** Bad inputs to saveFlow, loadFlow, flowFromJSON, parseFlowDocument, loadCsv, checkpointDir and loadCheckpoint. */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileFormatError, type Flow, flowFromJSON, flowToJSON, parseFlowDocument, realNVP } from '../../src/index.js';
@@ -43,6 +43,7 @@ export function setupIoFixtures(): void {
   mkdirSync(p('a-dir'));
 }
 export function teardownIoFixtures(): void {
+  rmSync(f.dir, { recursive: true, force: true });
   f.flow.dispose();
 }
 

@@ -3,7 +3,7 @@
  * each bad invocation exits with code 1 and one `error: …` line naming the problem, no stack trace.
  * The processes run four at a time: each is a Node start-up with tsx, the slow part of the catalogue.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -80,5 +80,6 @@ describe('command line', () => {
 });
 
 afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
   console.log(`bad-input catalogue (command line): ${CASES.length} cases`);
 });
