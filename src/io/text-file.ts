@@ -18,6 +18,7 @@ export function fileErrorReason(e: unknown, what = 'a model file'): string {
     EPERM: 'operation not permitted',
     ENOSPC: 'no space left on the device',
     ENOTDIR: 'a parent of the path is not a directory',
+    EEXIST: 'a file is in the way of a directory on the path',
   };
   return (err?.code && messages[err.code]) ?? err?.message ?? String(e);
 }

@@ -46,6 +46,8 @@ const CASES: [string, string[], RegExp][] = [
   ['fit: --val 1.5', ['fit', '@ok.csv', '--out', '@m', '--val', '1.5'], /--val <fraction>.*'1\.5' is invalid/],
   ['fit: negative hidden size', ['fit', '@ok.csv', '--out', '@m', '--hidden', '64,-3'], /--hidden <sizes>.*'64,-3' is invalid/],
   ['fit: column index out of range', ['fit', '@ok.csv', '--out', '@m', '--columns', '0,7'], /'--columns'.*7/],
+  ['fit: a column twice', ['fit', '@ok.csv', '--out', '@m', '--columns', 'x,x'], /'--columns' must be each column at most once; got "x" twice/],
+  ['fit: --out is a file', ['fit', '@ok.csv', '--out', '@ok.csv', '--steps', '1', '--no-report'], /ok\.csv.*could not be written \(a file is in the way of a directory on the path\)/],
   ['fit: missing test file', ['fit', '@ok.csv', '--out', '@m', '--test', '@missing-test.csv'], /missing-test\.csv/],
   ['demo: --steps 0', ['demo', '--steps', '0', '--out', '@d'], /--steps <n>.*'0' is invalid/],
 ];
