@@ -15,14 +15,16 @@
  * ```
  */
 export class FlowError extends Error {
+  // A literal, not `new.target.name`: minifiers rename classes, and `e.name` must survive bundling.
+  override name: string = 'FlowError';
   constructor(message: string) {
     super(message);
-    this.name = new.target.name;
   }
 }
 
 /** A bad argument. The message reads `fn: argument 'arg' must be <expected>; got <got>`. */
 export class ValidationError extends FlowError {
+  override name: string = 'ValidationError';
   readonly fn: string;
   readonly argument: string;
   readonly expected: string;
@@ -37,20 +39,26 @@ export class ValidationError extends FlowError {
 }
 
 /** The requested backend could not be selected or initialised. */
-export class BackendError extends FlowError {}
+export class BackendError extends FlowError {
+  override name: string = 'BackendError';
+}
 
 /** A computing entry point was used before `await ready()` selected a backend. */
 export class NotReadyError extends BackendError {
+  override name: string = 'NotReadyError';
   constructor(fn: string) {
     super(`${fn}: no backend selected yet; call \`await ready()\` (from 'tfjs-flows') once before computing`);
   }
 }
 
 /** The bijector has no implementation for the requested direction (e.g. a forward-only planar flow). */
-export class NotInvertibleError extends FlowError {}
+export class NotInvertibleError extends FlowError {
+  override name: string = 'NotInvertibleError';
+}
 
 /** Training could not continue (for example a non-finite loss); `step` is the step at which it stopped. */
 export class TrainingError extends FlowError {
+  override name: string = 'TrainingError';
   readonly step: number;
   constructor(message: string, step: number) {
     super(message);
@@ -60,6 +68,7 @@ export class TrainingError extends FlowError {
 
 /** A model or data file that is missing, truncated, corrupt or of a newer format, or cannot be written. */
 export class FileFormatError extends FlowError {
+  override name: string = 'FileFormatError';
   readonly path: string;
   constructor(path: string, problem: string) {
     super(`${path}: ${problem}`);
@@ -68,10 +77,14 @@ export class FileFormatError extends FlowError {
 }
 
 /** A figure could not be rendered to PNG or SVG (the page or plotly reported an error). */
-export class RenderError extends FlowError {}
+export class RenderError extends FlowError {
+  override name: string = 'RenderError';
+}
 
 /** No Chromium or Chrome executable was found or it would not start; the message says how to install one. */
-export class BrowserNotFoundError extends RenderError {}
+export class BrowserNotFoundError extends RenderError {
+  override name: string = 'BrowserNotFoundError';
+}
 
 /** Short description of any value for error messages ("got …"). */
 export function describe(value: unknown): string {

@@ -142,7 +142,7 @@ export class Flow {
     checkOptions(fn, options, ['seed', 'context']);
     return tf.tidy(() => {
       const ctx = this.contextTensor(fn, options.context, n, true);
-      return this.pipeline.forward(this.base.sample(n, toRng(options.seed)), ctx).output;
+      return this.pipeline.forward(this.base.sample(n, toRng(options.seed, fn, 'options.seed')), ctx).output;
     });
   }
 
@@ -158,7 +158,7 @@ export class Flow {
     checkOptions(fn, options, ['seed', 'context']);
     return tf.tidy(() => {
       const ctx = this.contextTensor(fn, options.context, n, true);
-      const z = this.base.sample(n, toRng(options.seed));
+      const z = this.base.sample(n, toRng(options.seed, fn, 'options.seed'));
       const { output, logDet } = this.pipeline.forward(z, ctx);
       return { samples: output, logProb: tf.sub(this.base.logProb(z), logDet) as tf.Tensor1D };
     });

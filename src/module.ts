@@ -4,7 +4,7 @@
  * (see `bijectors/registry.ts`); save/load builds on exactly this.
  */
 import { assertReady, tf } from './backend.js';
-import { ValidationError } from './errors.js';
+import { ValidationError, describe } from './errors.js';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
@@ -61,16 +61,31 @@ export abstract class Module {
 
   /** Copy values into the weights by name (shapes must match). Used by load and by early stopping. */
   setWeights(values: Record<string, tf.Tensor | Float32Array | number[]>): void {
+    const fn = `${this.className}.setWeights`;
+    if (values === null || typeof values !== 'object') throw new ValidationError(fn, 'values', 'an object of values by weight name', describe(values));
+    // Check every entry before assigning any, so a bad entry leaves all weights unchanged.
+    for (const w of this.weights) {
+      const v: unknown = values[w.name];
+      const arg = `values['${w.name}']`;
+      const expected = `${w.variable.size} finite numbers (shape [${w.variable.shape.join(', ')}])`;
+      if (v === undefined) throw new ValidationError(fn, 'values', `an entry for weight '${w.name}'`, 'none');
+      if (v instanceof tf.Tensor) {
+        if (v.isDisposed) throw new ValidationError(fn, arg, expected, 'a disposed tensor');
+        if (v.size !== w.variable.size) throw new ValidationError(fn, arg, expected, `${v.size}`);
+        continue;
+      }
+      if (!((ArrayBuffer.isView(v) && !(v instanceof DataView)) || Array.isArray(v))) throw new ValidationError(fn, arg, expected, describe(v));
+      const list = v as ArrayLike<unknown>;
+      if (list.length !== w.variable.size) throw new ValidationError(fn, arg, expected, `${list.length}`);
+      for (let i = 0; i < list.length; i++) {
+        const x = list[i];
+        if (typeof x !== 'number' || !Number.isFinite(x)) throw new ValidationError(fn, arg, expected, `${describe(x)} at index ${i}`);
+      }
+    }
     for (const w of this.weights) {
       const v = values[w.name];
-      if (v === undefined) throw new ValidationError(`${this.className}.setWeights`, 'values', `an entry for weight '${w.name}'`, 'none');
-      tf.tidy(() => {
-        const t = v instanceof tf.Tensor ? v : tf.tensor(v as Float32Array, w.variable.shape);
-        if (t.size !== w.variable.size) {
-          throw new ValidationError(`${this.className}.setWeights`, `values['${w.name}']`, `${w.variable.size} values (shape [${w.variable.shape.join(', ')}])`, `${t.size}`);
-        }
-        w.variable.assign(tf.reshape(t, w.variable.shape));
-      });
+      const dtype = w.variable.dtype;
+      tf.tidy(() => w.variable.assign(tf.reshape(v instanceof tf.Tensor ? tf.cast(v, dtype) : tf.tensor(v as Float32Array, w.variable.shape, dtype), w.variable.shape)));
     }
   }
 

@@ -4,6 +4,8 @@
  * into tensors, so the same seed gives the same values on every backend.
  */
 import seedrandom from 'seedrandom';
+import { ValidationError, describe } from './errors.js';
+import { checkInt } from './validate.js';
 
 /** A seed: a number or string, or an existing `Rng` to draw from. */
 export type Seed = number | string | Rng;
@@ -24,6 +26,10 @@ export class Rng {
 
   /** @param seed number or string; omitted → seeded from the platform's entropy (not reproducible). */
   constructor(seed?: number | string) {
+    // Anything else would be stringified ("[object Object]") into a silently constant seed.
+    if (seed !== undefined && typeof seed !== 'string' && !(typeof seed === 'number' && Number.isFinite(seed))) {
+      throw new ValidationError('Rng', 'seed', 'a finite number or a string', describe(seed));
+    }
     // `state: true` only adds the `state()` accessor; the stream of numbers is the same.
     this.prng = seed === undefined ? alea(undefined, { entropy: true, state: true }) : alea(String(seed), { state: true });
   }
@@ -38,6 +44,12 @@ export class Rng {
 
   /** Continue from a state returned by {@link Rng.getState} (of this or any generator). */
   setState(state: RngState): void {
+    const a = (state as Partial<RngState> | null)?.alea;
+    const words = a && typeof a === 'object' ? [a.c, a.s0, a.s1, a.s2] : [];
+    const spare = (state as Partial<RngState> | null)?.spare;
+    if (words.length !== 4 || !words.every(Number.isFinite) || !(spare === null || Number.isFinite(spare))) {
+      throw new ValidationError('Rng.setState', 'state', 'a state from Rng.getState() ({ alea: { c, s0, s1, s2 }, spare })', describe(state));
+    }
     this.prng = alea('', { state: { ...state.alea } });
     this.spare = state.spare;
   }
@@ -64,6 +76,7 @@ export class Rng {
 
   /** `n` standard normal draws. */
   normals(n: number): Float32Array {
+    checkInt('Rng.normals', 'n', n, 0);
     const out = new Float32Array(n);
     for (let i = 0; i < n; i++) out[i] = this.normal();
     return out;
@@ -71,6 +84,7 @@ export class Rng {
 
   /** `n` uniform draws on [lo, hi). */
   uniforms(n: number, lo = 0, hi = 1): Float32Array {
+    checkInt('Rng.uniforms', 'n', n, 0);
     const out = new Float32Array(n);
     for (let i = 0; i < n; i++) out[i] = lo + (hi - lo) * this.uniform();
     return out;
@@ -101,6 +115,7 @@ export class Rng {
 
   /** A random permutation of {0, …, n − 1} (Fisher–Yates). */
   permutation(n: number): number[] {
+    checkInt('Rng.permutation', 'n', n, 0);
     const p = Array.from({ length: n }, (_, i) => i);
     this.shuffle(p);
     return p;
@@ -129,6 +144,11 @@ export class Rng {
 }
 
 /** An `Rng` from a seed: an `Rng` is used as is, a number or string seeds a new one, nothing → entropy. */
-export function toRng(seed?: Seed): Rng {
-  return seed instanceof Rng ? seed : new Rng(seed);
+export function toRng(seed?: Seed, fn = 'toRng', arg = 'seed'): Rng {
+  if (seed instanceof Rng) return seed;
+  // Anything else would be stringified ("[object Object]") into a silently constant seed.
+  if (seed !== undefined && typeof seed !== 'string' && !(typeof seed === 'number' && Number.isFinite(seed))) {
+    throw new ValidationError(fn, arg, 'a finite number, a string or an Rng', describe(seed));
+  }
+  return new Rng(seed);
 }

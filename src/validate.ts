@@ -164,6 +164,13 @@ export function checkVector(
   return values as number[];
 }
 
+/** A boolean, or `fallback` when the value is undefined. */
+export function checkBoolean(fn: string, arg: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new ValidationError(fn, arg, 'true or false', describe(value));
+  return value;
+}
+
 /** Reject option keys this function does not know (catches typos such as `learningrate`). */
 export function checkOptions(fn: string, options: unknown, known: readonly string[]): void {
   if (options === undefined) return;

@@ -1,6 +1,6 @@
 import { tf } from '../backend.js';
 import type { JsonObject } from '../module.js';
-import { checkInt, checkOptions, checkVector } from '../validate.js';
+import { checkBoolean, checkInt, checkOptions, checkVector } from '../validate.js';
 import { Bijector, type BijectorResult, perExample } from './bijector.js';
 
 export interface AffineOptions {
@@ -34,7 +34,7 @@ export class Affine extends Bijector {
     const shift = checkVector('Affine', 'options.shift', options.shift ?? 0, dim);
     const scale = checkVector('Affine', 'options.scale', options.scale ?? 1, dim, { min: 0, open: true });
     super({ dim });
-    this.trainable = options.trainable ?? true;
+    this.trainable = checkBoolean('Affine', 'options.trainable', options.trainable, true);
     this.shift = this.addWeight('shift', () => tf.tensor1d(shift), this.trainable);
     this.logScale = this.addWeight('logScale', () => tf.tensor1d(scale.map(Math.log)), this.trainable);
   }

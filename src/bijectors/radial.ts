@@ -61,7 +61,7 @@ export class Radial extends Bijector {
       if (!(options.beta > -alpha)) throw new ValidationError(fn, 'options.beta', `a number > −alpha = ${-alpha} (invertibility)`, String(options.beta));
     }
     super({ dim });
-    const rng = toRng(options.seed);
+    const rng = toRng(options.seed, fn, 'options.seed');
     const z0 = z0Given ?? Array.from({ length: dim }, () => rng.normal());
     const beta = options.beta ?? Math.max(initScale * rng.normal(), -alpha / 2);
     this.z0 = this.addWeight('z0', () => tf.tensor1d(z0));

@@ -58,7 +58,7 @@ async function peek(path: string): Promise<{ names: string[] | null; width: numb
 
 /** Resolve names or 0-based indices (as typed on the command line) to positions. */
 function positions(fn: string, option: string, list: string[], names: string[] | null, width: number): number[] {
-  return list.map((c) => {
+  const out = list.map((c) => {
     const byName = names ? names.indexOf(c) : -1;
     if (byName >= 0) return byName;
     const i = Number(c);
@@ -66,6 +66,9 @@ function positions(fn: string, option: string, list: string[], names: string[] |
     const known = names ? `a column name (${names.map((s) => JSON.stringify(s)).join(', ')}) or an index 0–${width - 1}` : `an index 0–${width - 1} (the file has no header)`;
     throw new ValidationError(fn, option, known, JSON.stringify(c));
   });
+  const twice = out.findIndex((i, k) => out.indexOf(i) !== k);
+  if (twice >= 0) throw new ValidationError(fn, option, 'each column at most once', `${JSON.stringify(list[twice])} twice`);
+  return out;
 }
 
 /** Read `path` selecting columns by position. */

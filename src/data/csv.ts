@@ -76,13 +76,17 @@ export async function loadCsv(path: string, options: LoadCsvOptions = {}): Promi
 
   const resolve = (arg: string, list: unknown): number[] => {
     if (!Array.isArray(list) || list.length === 0) throw new ValidationError(fn, arg, 'a non-empty array of column names or indices', describe(list));
-    return list.map((c) => {
+    const out = list.map((c) => {
       const i = typeof c === 'number' ? c : names.indexOf(String(c));
       if (!Number.isInteger(i) || i < 0 || i >= width) {
         throw new ValidationError(fn, arg, `column names among ${names.map((n) => JSON.stringify(n)).join(', ')} or indices 0–${width - 1}`, describe(c));
       }
       return i;
     });
+    // A repeated column would make the data degenerate (two identical dimensions, no density).
+    const twice = out.findIndex((i, k) => out.indexOf(i) !== k);
+    if (twice >= 0) throw new ValidationError(fn, arg, 'each column at most once', `${describe(list[twice])} twice`);
+    return out;
   };
   const contextIdx = options.contextColumns === undefined ? [] : resolve('options.contextColumns', options.contextColumns);
   const dataIdx = options.columns === undefined ? names.map((_, i) => i).filter((i) => !contextIdx.includes(i)) : resolve('options.columns', options.columns);

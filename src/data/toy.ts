@@ -52,7 +52,7 @@ export function makeToyDataset(name: string, generate: ToyGenerator, defaultNois
     checkOptions(fn, options, known);
     const noise = noiseOf(fn, options);
     const out = new Float64Array(2 * n);
-    generate(out, n, toRng(options.seed), noise);
+    generate(out, n, toRng(options.seed, fn, 'options.seed'), noise);
     return tf.tensor2d(Float32Array.from(out), [n, 2]);
   };
   const props: Record<string, unknown> = { datasetName: name, defaultNoise };

@@ -1,7 +1,7 @@
 import { assertReady, tf } from '../backend.js';
 import type { Bijector, BijectorResult } from '../bijectors/bijector.js';
 import { ValidationError, describe } from '../errors.js';
-import { checkOptions, type MatrixLike, matrix } from '../validate.js';
+import { checkBoolean, checkOptions, type MatrixLike, matrix } from '../validate.js';
 import { logAbsDet } from './log-abs-det.js';
 
 export interface CheckBijectorOptions {
@@ -74,8 +74,18 @@ export function checkBijector(bijector: Bijector, x: MatrixLike, options: CheckB
   assertReady(fn);
   if (typeof (bijector as Bijector)?.forward !== 'function') throw new ValidationError(fn, 'bijector', 'a Bijector', describe(bijector));
   checkOptions(fn, options, ['context', 'jacobian']);
+  const jacobian = checkBoolean(fn, 'options.jacobian', options.jacobian, true);
+  if (options.context !== undefined && bijector.contextDim === 0) {
+    throw new ValidationError(fn, 'options.context', 'absent (the bijector is unconditional)', describe(options.context));
+  }
   const xt = tf.tidy(() => matrix(x, { fn, arg: 'x', cols: bijector.dim ?? undefined }));
-  const ctx = options.context === undefined ? null : tf.tidy(() => matrix(options.context, { fn, arg: 'options.context', rows: xt.shape[0], cols: bijector.contextDim || undefined }));
+  let ctx: tf.Tensor2D | null = null;
+  try {
+    if (options.context !== undefined) ctx = tf.tidy(() => matrix(options.context, { fn, arg: 'options.context', rows: xt.shape[0], cols: bijector.contextDim }));
+  } catch (e) {
+    xt.dispose(); // the context was bad: do not leak the converted x
+    throw e;
+  }
   const keep: tf.Tensor[] = [xt, ...(ctx ? [ctx] : [])];
   try {
     const fwd: BijectorResult = bijector.forward(xt, ctx);
@@ -98,7 +108,7 @@ export function checkBijector(bijector: Bijector, x: MatrixLike, options: CheckB
       logDetSumError = maxAbsDiff(fwdLd, invLd, 1);
     }
     let jacobianError: number | null = null;
-    const wantJacobian = options.jacobian ?? xt.shape[1] <= 10;
+    const wantJacobian = options.jacobian === undefined ? xt.shape[1] <= 10 : jacobian;
     if (wantJacobian) {
       jacobianError = maxAbsDiff(fwdLd, autodiffLogAbsDet((v) => bijector.forward(v, ctx).output, xt));
       if (invertible) {

@@ -1,7 +1,7 @@
 import { tf } from '../backend.js';
 import type { JsonObject } from '../module.js';
 import type { Rng } from '../random.js';
-import { checkOptions, checkVector } from '../validate.js';
+import { checkBoolean, checkOptions, checkVector } from '../validate.js';
 import { Distribution, HALF_LOG_2PI } from './distribution.js';
 
 export interface DiagNormalOptions {
@@ -34,7 +34,7 @@ export class DiagNormal extends Distribution {
     checkOptions('DiagNormal', options, ['loc', 'scale', 'trainable']);
     const loc = checkVector('DiagNormal', 'options.loc', options.loc ?? 0, dim);
     const scale = checkVector('DiagNormal', 'options.scale', options.scale ?? 1, dim, { min: 0, open: true });
-    this.trainable = options.trainable ?? true;
+    this.trainable = checkBoolean('DiagNormal', 'options.trainable', options.trainable, true);
     this.loc = this.addWeight('loc', () => tf.tensor1d(loc), this.trainable);
     this.logScale = this.addWeight('logScale', () => tf.tensor1d(scale.map(Math.log)), this.trainable);
   }

@@ -2,7 +2,7 @@ import { tf } from '../backend.js';
 import type { JsonObject } from '../module.js';
 import { lgamma } from '../ops/lgamma.js';
 import type { Rng } from '../random.js';
-import { checkOptions, checkVector } from '../validate.js';
+import { checkBoolean, checkOptions, checkVector } from '../validate.js';
 import { Distribution } from './distribution.js';
 
 export interface StudentTOptions {
@@ -40,7 +40,7 @@ export class StudentT extends Distribution {
     const df = checkVector('StudentT', 'options.df', options.df ?? 5, dim, { min: 0, open: true });
     const loc = checkVector('StudentT', 'options.loc', options.loc ?? 0, dim);
     const scale = checkVector('StudentT', 'options.scale', options.scale ?? 1, dim, { min: 0, open: true });
-    this.trainable = options.trainable ?? true;
+    this.trainable = checkBoolean('StudentT', 'options.trainable', options.trainable, true);
     this.logDf = this.addWeight('logDf', () => tf.tensor1d(df.map(Math.log)), this.trainable);
     this.loc = this.addWeight('loc', () => tf.tensor1d(loc), this.trainable);
     this.logScale = this.addWeight('logScale', () => tf.tensor1d(scale.map(Math.log)), this.trainable);

@@ -38,7 +38,7 @@ export function autoregressiveFlow(fn: string, options: AutoregressiveFlowOption
   const contextDim = checkInt(fn, 'options.contextDim', options.contextDim ?? 0, 0);
   const normalization = checkChoice(fn, 'options.normalization', options.normalization, ['none', 'actnorm', 'batchnorm'] as const, 'none');
   const permutation = checkChoice(fn, 'options.permutation', options.permutation, ['reverse', 'random'] as const, 'reverse');
-  const rng = toRng(options.seed);
+  const rng = toRng(options.seed, fn, 'options.seed');
   const chain: Bijector[] = [];
   for (let k = 0; k < layers; k++) {
     if (k > 0 && dim > 1) chain.push(permutation === 'reverse' ? new Reverse() : Permute.random(dim, rng.fork()));

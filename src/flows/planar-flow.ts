@@ -38,7 +38,7 @@ export function planarFlow(options: PlanarFlowOptions): Flow {
   checkOptions(fn, options, ['dim', 'layers', 'seed', 'activation', 'slope', 'initScale']);
   const dim = checkInt(fn, 'options.dim', options?.dim);
   const layers = checkInt(fn, 'options.layers', options.layers);
-  const rng = toRng(options.seed);
+  const rng = toRng(options.seed, fn, 'options.seed');
   const { activation, slope, initScale } = options;
   const bijectors = Array.from({ length: layers }, () =>
     new Planar(dim, { seed: rng.fork(), ...(activation ? { activation } : {}), ...(slope === undefined ? {} : { slope }), ...(initScale === undefined ? {} : { initScale }) }),

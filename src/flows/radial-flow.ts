@@ -33,7 +33,7 @@ export function radialFlow(options: RadialFlowOptions): Flow {
   checkOptions(fn, options, ['dim', 'layers', 'seed', 'initScale']);
   const dim = checkInt(fn, 'options.dim', options?.dim);
   const layers = checkInt(fn, 'options.layers', options.layers);
-  const rng = toRng(options.seed);
+  const rng = toRng(options.seed, fn, 'options.seed');
   const bijectors = Array.from({ length: layers }, () =>
     new Radial(dim, { seed: rng.fork(), ...(options.initScale === undefined ? {} : { initScale: options.initScale }) }),
   );

@@ -39,7 +39,7 @@ export function couplingFlow(fn: string, options: CouplingFlowOptions, layer: (o
   const contextDim = checkInt(fn, 'options.contextDim', options.contextDim ?? 0, 0);
   const normalization = checkChoice(fn, 'options.normalization', options.normalization, ['none', 'actnorm', 'batchnorm'] as const, 'none');
   const permutation = checkChoice(fn, 'options.permutation', options.permutation, ['random', 'none'] as const, 'random');
-  const rng = toRng(options.seed);
+  const rng = toRng(options.seed, fn, 'options.seed');
   // Listed from the data side (Chain order: the last member is applied first by forward).
   const chain: Bijector[] = [];
   for (let k = 0; k < layers; k++) {

@@ -60,7 +60,7 @@ export function importanceSample(flow: Flow, logTarget: LogTarget, n: number, op
   checkInt(fn, 'n', n, 2);
   checkOptions(fn, options, ['seed', 'batchSize']);
   const batchSize = checkInt(fn, 'options.batchSize', options.batchSize ?? 4096);
-  const rng = toRng(options.seed);
+  const rng = toRng(options.seed, fn, 'options.seed');
 
   const parts: tf.Tensor2D[] = [];
   const logWeights = new Float64Array(n);

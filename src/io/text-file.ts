@@ -9,15 +9,16 @@ import { FileFormatError } from '../errors.js';
 let tempCounter = 0;
 
 /** A short reason for a file-system error (`no such file`, `permission denied`…). */
-export function fileErrorReason(e: unknown): string {
+export function fileErrorReason(e: unknown, what = 'a model file'): string {
   const err = e as NodeJS.ErrnoException;
   const messages: Record<string, string> = {
     ENOENT: 'no such file',
-    EISDIR: 'is a directory, not a model file',
+    EISDIR: `is a directory, not ${what}`,
     EACCES: 'permission denied',
     EPERM: 'operation not permitted',
     ENOSPC: 'no space left on the device',
     ENOTDIR: 'a parent of the path is not a directory',
+    EEXIST: 'a file is in the way of a directory on the path',
   };
   return (err?.code && messages[err.code]) ?? err?.message ?? String(e);
 }

@@ -2,6 +2,7 @@
  * One weight outside TF.js (a typed array with its shape) and its JSON form (base64 of the
  * little-endian bytes). Shared by saved models and by anything else that writes weights (checkpoints).
  */
+import { ValidationError, describe } from '../errors.js';
 import { base64ToBytes, bytesToBase64 } from './base64.js';
 
 /** The dtypes a weight may have. Every built-in weight is float32; int32/bool hold integer state. */
@@ -58,6 +59,10 @@ function littleEndianBytes(values: WeightValues): Uint8Array {
 
 /** In-memory weight → JSON record. */
 export function encodeWeight(weight: WeightArray): WeightRecord {
+  const w = weight as Partial<WeightArray> | null;
+  if (!w || typeof w.name !== 'string' || !Array.isArray(w.shape) || !WEIGHT_DTYPES.includes(w.dtype as WeightDType) || !isValuesOf(w.values, w.dtype as WeightDType)) {
+    throw new ValidationError('encodeWeight', 'weight', '{ name, shape, dtype, values } with values the typed array of its dtype', describe(weight));
+  }
   return { name: weight.name, shape: [...weight.shape], dtype: weight.dtype, data: bytesToBase64(littleEndianBytes(weight.values)) };
 }
 
@@ -66,6 +71,10 @@ export function encodeWeight(weight: WeightArray): WeightRecord {
  * data) → in-memory weight, or a description of why the data does not fit the shape.
  */
 export function decodeWeight(record: WeightRecord): WeightArray | { error: string } {
+  const r = record as Partial<WeightRecord> | null;
+  if (!r || typeof r.data !== 'string' || !Array.isArray(r.shape) || !r.shape.every((s) => Number.isInteger(s) && s >= 0) || !WEIGHT_DTYPES.includes(r.dtype as WeightDType)) {
+    throw new ValidationError('decodeWeight', 'record', '{ name, shape: integers ≥ 0, dtype, data: base64 string }', describe(record));
+  }
   const bytes = base64ToBytes(record.data);
   if (!(bytes instanceof Uint8Array)) return { error: `its data is not valid base64 (${bytes.error})` };
   const size = shapeSize(record.shape);

@@ -6,10 +6,10 @@
  * explicitly and multiplies plainly, which was 1.4–1.7× faster per training step with identical values.
  */
 import { tf } from '../backend.js';
-import { ValidationError } from '../errors.js';
+import { ValidationError, describe } from '../errors.js';
 import type { JsonObject } from '../module.js';
 import { Module } from '../module.js';
-import type { Rng } from '../random.js';
+import { Rng } from '../random.js';
 import { checkInt } from '../validate.js';
 
 /** How a layer's initial weights are drawn (see {@link DenseOptions.init}). */
@@ -71,6 +71,7 @@ export class Dense extends Module {
     super();
     this.inputs = checkInt('Dense', 'inputs', inputs);
     this.outputs = checkInt('Dense', 'outputs', outputs);
+    if (!(rng instanceof Rng)) throw new ValidationError('Dense', 'rng', 'an Rng (e.g. new Rng(0))', describe(rng));
     const init = options.init ?? 'uniform';
     const n = inputs * outputs;
     if (options.mask && options.mask.length !== n) throw new ValidationError('Dense', 'options.mask', `${n} values`, `${options.mask.length}`);

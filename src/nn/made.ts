@@ -62,7 +62,7 @@ export class MADE extends Module {
     this.activation = checkActivation(fn, 'options.activation', options.activation);
     this.contextDim = checkInt(fn, 'options.contextDim', options.contextDim ?? 0, 0);
     this.ordering = checkOrdering(fn, 'options.ordering', options.ordering, dim);
-    const rng = toRng(options.seed);
+    const rng = toRng(options.seed, fn, 'options.seed');
 
     const inDeg = new Array<number>(dim);
     this.ordering.forEach((d, k) => (inDeg[d] = k + 1));

@@ -56,7 +56,7 @@ export class MLP extends Module {
     this.activation = checkActivation(fn, 'options.activation', options.activation);
     this.contextDim = checkInt(fn, 'options.contextDim', options.contextDim ?? 0, 0);
     if (this.inputs + this.contextDim === 0) throw new ValidationError(fn, 'inputs', 'at least one input or context feature', '0 of each');
-    const rng = toRng(options.seed);
+    const rng = toRng(options.seed, fn, 'options.seed');
     const sizes = [this.inputs + this.contextDim, ...this.hidden, outputs];
     this.layers = sizes.slice(1).map((n, i) => {
       const last = i === sizes.length - 2;

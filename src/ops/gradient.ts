@@ -4,6 +4,8 @@
  * take part in a loss without (or with a weighted) contribution to the gradient.
  */
 import { tf } from '../backend.js';
+import { ValidationError, describe } from '../errors.js';
+import { checkNumber } from '../validate.js';
 
 /**
  * `scaleGradient(x, c)`: the identity in value, `c · ∂L/∂x` in gradient. `c = 0` is a stop-gradient.
@@ -17,6 +19,8 @@ import { tf } from '../backend.js';
  * ```
  */
 export function scaleGradient<T extends tf.Tensor>(x: T, c: number): T {
+  checkTensorArg('scaleGradient', x);
+  checkNumber('scaleGradient', 'c', c);
   const f = tf.customGrad(((input: tf.Tensor) => ({
     // A copy, not the input itself: the tape must see a new tensor as this op's output.
     value: tf.clone(input),
@@ -27,5 +31,11 @@ export function scaleGradient<T extends tf.Tensor>(x: T, c: number): T {
 
 /** `stopGradient(x)`: the identity in value, zero gradient (TensorFlow's `tf.stop_gradient`). */
 export function stopGradient<T extends tf.Tensor>(x: T): T {
+  checkTensorArg('stopGradient', x);
   return scaleGradient(x, 0);
+}
+
+function checkTensorArg(fn: string, x: unknown): void {
+  if (!(x instanceof tf.Tensor) || x.isDisposed) throw new ValidationError(fn, 'x', 'a float32 tf.Tensor', x instanceof tf.Tensor ? 'a disposed tensor' : describe(x));
+  if (x.dtype !== 'float32') throw new ValidationError(fn, 'x', 'a float32 tf.Tensor', `a tensor of dtype ${x.dtype}`);
 }

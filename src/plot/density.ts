@@ -111,8 +111,20 @@ export function checkDensityStyle(fn: string, options: { logScale?: boolean; log
     logScale: options.logScale ?? false,
     logRange: checkNumber(fn, 'options.logRange', options.logRange ?? 10, { min: 0, open: true }),
     contours,
-    colorscale: options.colorscale ?? 'Viridis',
+    colorscale: checkColorscale(fn, options.colorscale),
   };
+}
+
+/** A plotly colorscale: a name such as 'Viridis', or [[0, colour], …, [1, colour]] with rising stops. */
+function checkColorscale(fn: string, value: unknown): string | [number, string][] {
+  if (value === undefined) return 'Viridis';
+  if (typeof value === 'string' && value !== '') return value;
+  const ok =
+    Array.isArray(value) &&
+    value.length >= 2 &&
+    value.every((s, i) => Array.isArray(s) && s.length === 2 && typeof s[0] === 'number' && s[0] >= 0 && s[0] <= 1 && typeof s[1] === 'string' && (i === 0 || s[0] >= value[i - 1][0]));
+  if (!ok) throw new ValidationError(fn, 'options.colorscale', "a colorscale name (e.g. 'Viridis') or [[0, colour], …, [1, colour]] with rising stops in [0, 1]", describe(value));
+  return value as [number, string][];
 }
 
 /**

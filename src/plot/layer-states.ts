@@ -85,7 +85,7 @@ export function computeLayerStates(fn: string, flow: Flow, options: LayersFigure
   const gridPoints = checkInt(fn, 'options.gridPoints', options.gridPoints ?? 60, 2);
   if (gridLines === 1) throw new ValidationError(fn, 'options.gridLines', '0 or an integer ≥ 2', '1');
   const context = checkContext(fn, flow, options.context);
-  const z = flow.base.sample(n, toRng(options.seed ?? 0));
+  const z = flow.base.sample(n, toRng(options.seed ?? 0, fn, 'options.seed'));
   const latent = Float32Array.from(z.dataSync());
   z.dispose();
   const bounds = options.latentBounds

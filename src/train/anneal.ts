@@ -23,6 +23,10 @@ export type BetaFunction = (step: number, totalSteps: number) => number;
  * ```
  */
 export function linearAnneal(step: number, annealSteps: number, start = 0.01): number {
+  checkInt('linearAnneal', 'step', step, 0);
+  checkInt('linearAnneal', 'annealSteps', annealSteps);
+  checkNumber('linearAnneal', 'start', start, { min: 0 });
+  if (start >= 1) throw new ValidationError('linearAnneal', 'start', 'a finite number ≥ 0 and < 1', describe(start));
   return Math.min(1, start + ((1 - start) * step) / annealSteps);
 }
 

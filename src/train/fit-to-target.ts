@@ -118,7 +118,7 @@ export async function fitToTarget(flow: Flow, logTarget: LogTarget, options: Fit
   const trainable = flow.trainableVariables;
   if (trainable.length === 0) throw new ValidationError(fn, 'flow', 'a flow with trainable weights', 'none');
 
-  const rng = toRng(o.seed);
+  const rng = toRng(o.seed, fn, 'options.seed');
   const first = flow.sample(n, { seed: rng.fork() });
   try {
     checkTargetAtStart(fn, logTarget, first);

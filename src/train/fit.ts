@@ -134,7 +134,7 @@ export async function fit(flow: Flow, data: FitData, options: FitOptions = {}): 
   const trainable = flow.trainableVariables;
   if (trainable.length === 0) throw new ValidationError(fn, 'flow', 'a flow with trainable weights', 'none');
   const { dim, contextDim } = flow;
-  const rng = toRng(o.seed);
+  const rng = toRng(o.seed, fn, 'options.seed');
   const splitRng = rng.fork();
   const batchRng = rng.fork();
 

@@ -177,11 +177,13 @@ export async function runTraining(config: LoopConfig, resume?: LoopState, checkp
         break;
       }
       const step = ++s.step;
-      const lr = config.learningRate(step);
       let grads: tf.Tensor[] = [];
+      let lr: number;
       let lossValue: number;
       let normValue: number;
       try {
+        // Inside the try: a schedule that rejects its value must not leak this step's batch.
+        lr = config.learningRate(step);
         const out = tf.tidy(() => {
           const { value, grads: named } = tf.variableGrads(input.loss, trainable as tf.Variable[]);
           const used = trainable.filter((v) => named[v.name] !== undefined);

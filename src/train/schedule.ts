@@ -32,6 +32,12 @@ export type LearningRate = number | ScheduleSpec | ScheduleFunction;
  * ```
  */
 export function cosineDecay(learningRate: number, options: { warmupSteps?: number; finalLearningRate?: number } = {}): ScheduleSpec {
+  // Checked here too (fit checks the spec again) so a typo fails where it was written.
+  const fn = 'cosineDecay';
+  checkNumber(fn, 'learningRate', learningRate, { min: 0, open: true });
+  checkOptions(fn, options, ['warmupSteps', 'finalLearningRate']);
+  if (options.warmupSteps !== undefined) checkInt(fn, 'options.warmupSteps', options.warmupSteps, 0);
+  if (options.finalLearningRate !== undefined) checkNumber(fn, 'options.finalLearningRate', options.finalLearningRate, { min: 0 });
   return { type: 'cosine', learningRate, ...options };
 }
 

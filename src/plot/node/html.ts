@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import { ValidationError, describe } from '../../errors.js';
+import { FileFormatError, ValidationError, describe } from '../../errors.js';
+import { fileErrorReason } from '../../io/text-file.js';
 import { checkInt, checkOptions } from '../../validate.js';
 import type { PlotFigure } from '../figure.js';
 
@@ -117,6 +118,10 @@ figures.forEach((f, i) => Plotly.newPlot('figure-' + i, { data: f.data, layout: 
 export async function writeHtml(figures: PlotFigure | PlotFigure[], path: string, options: HtmlOptions = {}): Promise<void> {
   if (typeof path !== 'string' || path === '') throw new ValidationError('writeHtml', 'path', 'a file path', describe(path));
   const html = buildHtml('writeHtml', figures, options);
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, html, 'utf8');
+  try {
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, html, 'utf8');
+  } catch (e) {
+    throw new FileFormatError(path, `could not be written (${fileErrorReason(e, 'an HTML file')})`);
+  }
 }

@@ -4,7 +4,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { RenderError, ValidationError, describe } from '../../errors.js';
+import { FileFormatError, RenderError, ValidationError, describe } from '../../errors.js';
+import { fileErrorReason } from '../../io/text-file.js';
 import { checkInt, checkNumber, checkOptions } from '../../validate.js';
 import type { PlotFigure } from '../figure.js';
 import { launchBrowser } from './browser.js';
@@ -136,8 +137,18 @@ function checkPath(fn: string, path: unknown): string {
 }
 
 async function writeOut(path: string, bytes: string | Buffer): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, bytes);
+  try {
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, bytes);
+  } catch (e) {
+    throw new FileFormatError(path, `could not be written (${fileErrorReason(e, 'an image file')})`);
+  }
+}
+
+/** Check the figure and the options before a browser is started, so bad input fails fast and typed. */
+function checkRequest(fn: string, figure: unknown, options: RenderOptions): void {
+  checkOptions(fn, options, ['width', 'height', 'scale', 'renderer', 'executablePath']);
+  imageSize(fn, checkFigure(fn, 'figure', figure), options);
 }
 
 /**
@@ -152,11 +163,13 @@ async function writeOut(path: string, bytes: string | Buffer): Promise<void> {
  * ```
  */
 export async function figureToPng(figure: PlotFigure, options: RenderOptions = {}): Promise<Buffer> {
+  checkRequest('figureToPng', figure, options);
   return withRenderer(options, (r) => r.png(figure, sizeOnly(options)));
 }
 
 /** SVG text of a figure, rendered in headless Chromium. */
 export async function figureToSvg(figure: PlotFigure, options: RenderOptions = {}): Promise<string> {
+  checkRequest('figureToSvg', figure, options);
   return withRenderer(options, (r) => r.svg(figure, sizeOnly(options)));
 }
 
@@ -172,11 +185,13 @@ export async function figureToSvg(figure: PlotFigure, options: RenderOptions = {
  */
 export async function renderPng(figure: PlotFigure, path: string, options: RenderOptions = {}): Promise<void> {
   checkPath('renderPng', path);
+  checkRequest('renderPng', figure, options);
   await writeOut(path, await figureToPng(figure, options));
 }
 
 /** Render a figure to an SVG file (see {@link renderPng}). */
 export async function renderSvg(figure: PlotFigure, path: string, options: RenderOptions = {}): Promise<void> {
   checkPath('renderSvg', path);
+  checkRequest('renderSvg', figure, options);
   await writeOut(path, await figureToSvg(figure, options));
 }
