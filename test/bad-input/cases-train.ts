@@ -14,8 +14,8 @@ export function teardownTrainFixtures(): void {
 
 const data = [[0, 1], [1, 2], [2, 0], [1, 1]];
 /** A stream of batches (arrays are matrices, so a stream must be another iterable). */
-function* stream(...batches: unknown[]): Generator<never> {
-  yield* batches as never[];
+function* stream(...batches: unknown[]): Generator<never, void, unknown> {
+  for (const b of batches) yield b as never;
 }
 const once = { epochs: 1, standardize: false };
 /** A normal log-density, the same for every row shape. */
