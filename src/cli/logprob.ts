@@ -1,9 +1,8 @@
 /** `tfjs-flows logprob DIR data.csv`: the log-density of every row of a CSV file under a saved flow. */
 import type { Command } from 'commander';
-import { ready, tf } from '../backend.js';
+import { tf } from '../backend.js';
 import type { Flow } from '../flow.js';
-import { loadFlow, readFlowFile } from '../io/flow-file.js';
-import { layoutOf, modelFile } from './model-dir.js';
+import { openModel } from './model-dir.js';
 import { columnList } from './parse.js';
 import { readLikeLayout, readTable, type Table, toCsv, writeOutput } from './table.js';
 
@@ -46,12 +45,8 @@ export function registerLogProb(program: Command): void {
     .option('--columns <list>', 'data columns by name or 0-based index (default: those of the training file)', columnList)
     .option('--context-columns <list>', 'context columns by name or index (default: those of the training file)', columnList)
     .action(async (model: string, data: string, flags: LogProbFlags) => {
-      const file = await modelFile(model);
-      const doc = await readFlowFile(file);
-      await ready();
-      const flow = await loadFlow(file);
+      const { flow, layout } = await openModel(model);
       try {
-        const layout = layoutOf(doc.metadata, flow.dim, flow.contextDim);
         const table = flags.columns || flags.contextColumns
           ? (await readTable('tfjs-flows logprob', data, flags.columns ?? layout.columns, flags.contextColumns ?? layout.contextColumns)).table
           : await readLikeLayout(data, layout);

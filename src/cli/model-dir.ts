@@ -1,7 +1,11 @@
 /** Finding the model of a directory written by `tfjs-flows fit` (or a model file given directly). */
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ready } from '../backend.js';
 import { FileFormatError } from '../errors.js';
+import type { Flow } from '../flow.js';
+import { readFlowFile } from '../io/flow-file.js';
+import { flowFromJSON } from '../io/format.js';
 import type { JsonObject } from '../module.js';
 import type { ColumnLayout } from './table.js';
 import { FILES } from './train.js';
@@ -37,4 +41,13 @@ export function layoutOf(metadata: JsonObject | undefined, dim: number, contextD
     header: true,
     width: dim + contextDim,
   };
+}
+
+/** Open a saved model for a command (file read once): the flow, after `ready()`, and its column layout. */
+export async function openModel(target: string): Promise<{ flow: Flow; layout: ColumnLayout }> {
+  const file = await modelFile(target);
+  const doc = await readFlowFile(file);
+  await ready();
+  const flow = flowFromJSON(doc, file);
+  return { flow, layout: layoutOf(doc.metadata, flow.dim, flow.contextDim) };
 }

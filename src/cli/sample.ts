@@ -1,9 +1,7 @@
 /** `tfjs-flows sample DIR -n 1000`: draw seeded samples of a saved flow as CSV. */
 import type { Command } from 'commander';
-import { ready } from '../backend.js';
 import { ValidationError } from '../errors.js';
-import { loadFlow, readFlowFile } from '../io/flow-file.js';
-import { layoutOf, modelFile } from './model-dir.js';
+import { openModel } from './model-dir.js';
 import { integer, numbers, seed } from './parse.js';
 import { toCsv, writeOutput } from './table.js';
 
@@ -25,12 +23,8 @@ export function registerSample(program: Command): void {
     .option('--context <values>', 'context vector of a conditional flow, e.g. 0.5 or 1,-2', numbers)
     .option('--out <file.csv>', 'output file (default: standard output)')
     .action(async (model: string, flags: SampleFlags) => {
-      const file = await modelFile(model);
-      const doc = await readFlowFile(file);
-      await ready();
-      const flow = await loadFlow(file);
+      const { flow, layout } = await openModel(model);
       try {
-        const layout = layoutOf(doc.metadata, flow.dim, flow.contextDim);
         const fn = 'tfjs-flows sample';
         if (flow.contextDim > 0 && flags.context === undefined) {
           throw new ValidationError(fn, '--context', `${flow.contextDim} comma-separated value(s) (${layout.contextColumns.join(', ')}): the flow is conditional`, 'none');
