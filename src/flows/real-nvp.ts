@@ -15,7 +15,7 @@ export interface CouplingFlowOptions extends FlowBuilderOptions {
   dim: number;
   /** Coupling layers (default 6; at least 2 for every dimension to be transformed). */
   layers?: number;
-  /** `random` (default): a seeded permutation before every second coupling; `none`: alternating masks only. */
+  /** `random` (default): a seeded permutation before every second coupling (from 3 dimensions on; 2D needs none); `none`: alternating masks only. */
   permutation?: 'random' | 'none';
 }
 
@@ -40,10 +40,14 @@ export function couplingFlow(fn: string, options: CouplingFlowOptions, layer: (o
   const normalization = checkChoice(fn, 'options.normalization', options.normalization, ['none', 'actnorm', 'batchnorm'] as const, 'none');
   const permutation = checkChoice(fn, 'options.permutation', options.permutation, ['random', 'none'] as const, 'random');
   const rng = toRng(options.seed, fn, 'options.seed');
+  // In 2D a permutation is the identity or a swap, and a swap makes the next coupling transform the
+  // same coordinate as the previous one, with the same input: two layers doing the work of one.
+  // Alternating masks alone already alternate the coordinates there.
+  const permute = permutation === 'random' && dim > 2;
   // Listed from the data side (Chain order: the last member is applied first by forward).
   const chain: Bijector[] = [];
   for (let k = 0; k < layers; k++) {
-    if (k > 0 && k % 2 === 0 && permutation === 'random') chain.push(Permute.random(dim, rng.fork()));
+    if (k > 0 && k % 2 === 0 && permute) chain.push(Permute.random(dim, rng.fork()));
     const norm = normalizationLayer(normalization, dim);
     if (norm) chain.push(norm);
     chain.push(layer({ mask: halfMask(dim, k % 2 === 1), hidden: options.hidden, activation: options.activation, contextDim, seed: rng.fork() }));
@@ -58,7 +62,8 @@ export function couplingFlow(fn: string, options: CouplingFlowOptions, layer: (o
  * Couplings come in pairs with complementary masks (first ⌈dim/2⌉ pass through, then the other way
  * round), so **any two consecutive couplings transform every dimension**, in every dimension including 2
  * (alternating masks *plus* reversals would transform the same coordinate every time). Between
- * pairs, a seeded random permutation regroups which dimensions condition on which. Every coupling
+ * pairs, a seeded random permutation regroups which dimensions condition on which (for more than two
+ * dimensions: in 2D a swap would make two consecutive couplings transform the same coordinate). Every coupling
  * starts as the identity, so a fresh flow's `logProb` is the standard normal's.
  *
  * @example

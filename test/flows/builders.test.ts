@@ -177,3 +177,18 @@ describe('the coverage check used above can fail', () => {
     expect(() => realNVP({ dim: 1 })).toThrow(/options.dim/);
   });
 });
+
+describe('coupling flows in 2D', () => {
+  it.each([
+    ['realNVP', () => realNVP({ dim: 2, layers: 6, hidden: [8], seed: 3 })],
+    ['neuralSplineFlow', () => neuralSplineFlow({ dim: 2, layers: 6, hidden: [8], seed: 3 })],
+  ] as const)('%s: consecutive couplings transform alternating coordinates (no swap makes two do one layer\'s work)', (_, build) => {
+    const flow = build();
+    const couplings = (flow.bijector as Chain).bijectors as unknown as { mask?: readonly boolean[]; className: string }[];
+    expect(couplings.every((b) => b.mask !== undefined)).toBe(true); // couplings only: no Permute in between
+    // Each layer transforms the coordinate(s) its mask leaves out; neighbours must differ.
+    const moved = couplings.map((b) => b.mask!.findIndex((m) => !m));
+    moved.slice(1).forEach((m, i) => expect(m).not.toBe(moved[i]));
+    flow.dispose();
+  });
+});
