@@ -3,7 +3,7 @@
  * adjoints of one bin, written by hand, then through the knot construction and the softmax /
  * softplus parametrisation to the unnormalised parameters. One pass over the elements.
  */
-import { type Rows, type SplineConfig, Derivatives, Workspace, binLogDet, derivativeCount, findBin, knots } from './rq-spline-math.js';
+import { type Rows, type SplineConfig, Derivatives, Workspace, binLogDet, derivativeCount, locate } from './rq-spline-math.js';
 
 /**
  * Reverse-mode adjoints of one bin's forward map (y, log dy/dx) with seeds (gy, gl), written into
@@ -137,13 +137,8 @@ export function splineGrad(
       }
       continue;
     }
-    knots(w.data, wOff, K, cfg.minBinWidth, lo, hi, ws.sw, ws.cw);
-    knots(h.data, hOff, K, cfg.minBinHeight, lo, hi, ws.sh, ws.ch);
-    const k = findBin(v, inverse ? ws.ch : ws.cw, K);
-    const xk = ws.cw[k];
-    const wk = ws.cw[k + 1] - xk;
-    const yk = ws.ch[k];
-    const hk = ws.ch[k + 1] - yk;
+    locate(ws, cfg, v, inverse, w.data, wOff, h.data, hOff);
+    const { k, xk, wk, yk, hk } = ws;
     const dk = der.value(ud, dOff, k);
     const dk1 = der.value(ud, dOff, k + 1);
     const delta = hk / wk;

@@ -74,6 +74,12 @@ export class Workspace {
   readonly gch: Float64Array;
   readonly gd: Float64Array; // adjoints of the derivatives at the knots
   readonly g = new Float64Array(7); // adjoints of one bin: x, x_k, w_k, y_k, h_k, d_k, d_{k+1}
+  // The bin of the current element, set by `locate`: index, left knot and width in x and in y.
+  k = 0;
+  xk = 0;
+  wk = 0;
+  yk = 0;
+  hk = 0;
   constructor(K: number) {
     this.cw = new Float64Array(K + 1);
     this.ch = new Float64Array(K + 1);
@@ -83,6 +89,23 @@ export class Workspace {
     this.gch = new Float64Array(K + 1);
     this.gd = new Float64Array(K + 1);
   }
+}
+
+/**
+ * The knots of one element (from its width and height rows) and the bin holding `v` (searched in the
+ * y knots for the inverse), into `ws.cw`, `ws.ch` and `ws.k`, `ws.xk`, `ws.wk`, `ws.yk`, `ws.hk`.
+ * Shared by the forward/inverse pass and the backward pass so both see the same bin.
+ */
+export function locate(ws: Workspace, cfg: SplineConfig, v: number, inverse: boolean, w: Float32Array, wOff: number, h: Float32Array, hOff: number): void {
+  const K = cfg.bins;
+  knots(w, wOff, K, cfg.minBinWidth, -cfg.bound, cfg.bound, ws.sw, ws.cw);
+  knots(h, hOff, K, cfg.minBinHeight, -cfg.bound, cfg.bound, ws.sh, ws.ch);
+  const k = findBin(v, inverse ? ws.ch : ws.cw, K);
+  ws.k = k;
+  ws.xk = ws.cw[k];
+  ws.wk = ws.cw[k + 1] - ws.xk;
+  ws.yk = ws.ch[k];
+  ws.hk = ws.ch[k + 1] - ws.yk;
 }
 
 /** Softmax of `u[off .. off+K)` into `sm`, and the K + 1 knots on [lo, hi] into `knots` (nflows). */
@@ -188,13 +211,8 @@ export function splineEval(cfg: SplineConfig, inverse: boolean, x: Float32Array,
       }
       continue;
     }
-    knots(w.data, w.offset + i * w.stride, K, cfg.minBinWidth, lo, hi, ws.sw, ws.cw);
-    knots(h.data, h.offset + i * h.stride, K, cfg.minBinHeight, lo, hi, ws.sh, ws.ch);
-    const k = findBin(v, inverse ? ws.ch : ws.cw, K);
-    const xk = ws.cw[k];
-    const wk = ws.cw[k + 1] - xk;
-    const yk = ws.ch[k];
-    const hk = ws.ch[k + 1] - yk;
+    locate(ws, cfg, v, inverse, w.data, w.offset + i * w.stride, h.data, h.offset + i * h.stride);
+    const { k, xk, wk, yk, hk } = ws;
     const dk = der.value(ud, dOff, k);
     const dk1 = der.value(ud, dOff, k + 1);
     const delta = hk / wk;
