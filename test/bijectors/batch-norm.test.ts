@@ -1,14 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { BatchNorm, Chain, Flow, Rng, StandardNormal, ValidationError, setTraining, tf } from '../../src/index.js';
+import { columnMoments } from '../helpers/math.js';
 
-function moments64(v: ArrayLike<number>, cols: number): { mean: number[]; variance: number[] } {
-  const n = v.length / cols;
-  const mean = new Array<number>(cols).fill(0);
-  const variance = new Array<number>(cols).fill(0);
-  for (let i = 0; i < v.length; i++) mean[i % cols] += v[i] / n;
-  for (let i = 0; i < v.length; i++) variance[i % cols] += (v[i] - mean[i % cols]) ** 2 / n;
-  return { mean, variance };
-}
+/** Per-column mean and biased variance in float64. */
+const moments64 = (v: ArrayLike<number>, cols: number) => columnMoments(v, cols, { biased: true });
 
 function data(seed: string, n: number): { t: tf.Tensor2D; values: Float32Array } {
   const rng = new Rng(seed);

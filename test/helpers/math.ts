@@ -19,13 +19,13 @@ export function gaussianLogPdf(x: number[], mean: number[], sd: number[]): numbe
   return x.reduce((s, xi, i) => s - 0.5 * ((xi - mean[i]) / sd[i]) ** 2 - Math.log(sd[i]) - 0.5 * Math.log(2 * Math.PI), 0);
 }
 
-/** Sample mean and (unbiased) variance of each column. */
-export function columnMoments(values: ArrayLike<number>, cols: number): { mean: number[]; variance: number[] } {
+/** Sample mean and variance of each column: unbiased (n − 1) by default, biased (n) with `biased: true`. */
+export function columnMoments(values: ArrayLike<number>, cols: number, { biased = false } = {}): { mean: number[]; variance: number[] } {
   const n = values.length / cols;
   const mean = new Array<number>(cols).fill(0);
   const variance = new Array<number>(cols).fill(0);
   for (let i = 0; i < n; i++) for (let j = 0; j < cols; j++) mean[j] += values[i * cols + j] / n;
-  for (let i = 0; i < n; i++) for (let j = 0; j < cols; j++) variance[j] += (values[i * cols + j] - mean[j]) ** 2 / (n - 1);
+  for (let i = 0; i < n; i++) for (let j = 0; j < cols; j++) variance[j] += (values[i * cols + j] - mean[j]) ** 2 / (biased ? n : n - 1);
   return { mean, variance };
 }
 
