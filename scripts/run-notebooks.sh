@@ -45,10 +45,10 @@ for nb in "${notebooks[@]}"; do
   if jupyter-nbconvert "${common[@]}" --output-dir "$out" "$nb" >"$out/log" 2>&1 && node scripts/notebook-errors.mjs "$out/$name"; then
     # A notebook is only overwritten by a clean run.
     if [[ "$mode" == update ]]; then cp "$out/$name" "$nb"; fi
-    echo "ok   $nb ($((SECONDS - start)) s)"
+    echo "notebook executed: $nb ($((SECONDS - start)) s)"
   else
     failed=1
-    echo "FAIL $nb ($((SECONDS - start)) s)"
+    echo "notebook FAILED: $nb ($((SECONDS - start)) s)"
     [[ -f "$out/$name" ]] || tail -n 20 "$out/log" | sed 's/^/    /'
   fi
 done
