@@ -1,15 +1,15 @@
 import type { JsonObject } from '../module.js';
-import { SplineTransformer, type SplineTransformerOptions } from '../transformers/rq-spline-transformer.js';
+import { SPLINE_TRANSFORMER_KEYS, SplineTransformer, type SplineTransformerOptions, splineOptionsFromConfig } from '../transformers/rq-spline-transformer.js';
 import { checkOptions } from '../validate.js';
 import { MA_KEYS, MaskedAutoregressive, type MaskedAutoregressiveOptions } from './masked-autoregressive.js';
 
 export type MaskedAutoregressiveSplineOptions = MaskedAutoregressiveOptions & SplineTransformerOptions;
 
-const SPLINE_KEYS = ['bins', 'tailBound', 'minBinWidth', 'minBinHeight', 'minDerivative'] as const;
-
 /**
- * Autoregressive rational-quadratic spline (Durkan et al. 2019, NSF-AR): `y_i = RQS(z_i; θ_i)` with
- * `θ_i = MADE(y_{<i}, context)`. Density (inverse) in one pass, sampling (forward) in `dim` passes.
+ * Autoregressive rational-quadratic spline (Durkan et al. 2019, NSF-AR): with `z` latent and `y` data,
+ * the density direction computes `z_i = RQS(y_i; θ_i)`, `θ_i = MADE(y_{<i}, context)`, in one pass;
+ * sampling inverts the spline, in `dim` passes. `invert: false` applies the spline in the sampling
+ * direction instead, `y_i = RQS(z_i; θ_i)`.
  * Starts as the exact identity.
  *
  * @example
@@ -21,9 +21,9 @@ export class MaskedAutoregressiveSpline extends MaskedAutoregressive {
   override readonly className: string = 'MaskedAutoregressiveSpline';
 
   constructor(dim: number, options: MaskedAutoregressiveSplineOptions = {}) {
-    checkOptions('MaskedAutoregressiveSpline', options, [...MA_KEYS, ...SPLINE_KEYS]);
-    const { bins, tailBound, minBinWidth, minBinHeight, minDerivative, ...rest } = options ?? {};
-    super(new SplineTransformer({ bins, tailBound, minBinWidth, minBinHeight, minDerivative }), dim, rest);
+    checkOptions('MaskedAutoregressiveSpline', options, [...MA_KEYS, ...SPLINE_TRANSFORMER_KEYS]);
+    const { bins, tailBound, minBinWidth, minBinHeight, minDerivative, invert, ...rest } = options ?? {};
+    super(new SplineTransformer({ bins, tailBound, minBinWidth, minBinHeight, minDerivative, invert }), dim, rest);
   }
 
   override getConfig(): JsonObject {
@@ -32,7 +32,6 @@ export class MaskedAutoregressiveSpline extends MaskedAutoregressive {
   }
 
   static override fromConfig(c: JsonObject): MaskedAutoregressiveSpline {
-    const { bins, tailBound, minBinWidth, minBinHeight, minDerivative } = c as SplineTransformerOptions;
-    return new MaskedAutoregressiveSpline(c.dim as number, { ...MaskedAutoregressive.optionsFromConfig(c), bins, tailBound, minBinWidth, minBinHeight, minDerivative });
+    return new MaskedAutoregressiveSpline(c.dim as number, { ...MaskedAutoregressive.optionsFromConfig(c), ...splineOptionsFromConfig(c) });
   }
 }

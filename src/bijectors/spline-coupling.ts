@@ -1,16 +1,17 @@
 import type { JsonObject } from '../module.js';
-import { SplineTransformer, type SplineTransformerOptions } from '../transformers/rq-spline-transformer.js';
+import { SPLINE_TRANSFORMER_KEYS, SplineTransformer, type SplineTransformerOptions, splineOptionsFromConfig } from '../transformers/rq-spline-transformer.js';
 import { checkOptions } from '../validate.js';
 import { Coupling, COUPLING_KEYS, type CouplingOptions } from './coupling.js';
 
 export type SplineCouplingOptions = CouplingOptions & SplineTransformerOptions;
 
-const SPLINE_KEYS = ['bins', 'tailBound', 'minBinWidth', 'minBinHeight', 'minDerivative'] as const;
-
 /**
- * Rational-quadratic spline coupling (Durkan et al. 2019, NSF-C): `y_B = RQS(x_B; θ)` with
- * `θ = MLP(x_A, context)` (3K − 1 parameters per transformed dimension, linear tails outside
- * [−tailBound, tailBound]), `y_A = x_A`. Starts as the exact identity (zero conditioner output).
+ * Rational-quadratic spline coupling (Durkan et al. 2019, NSF-C): with `x` latent and `y` data,
+ * `y_A = x_A` passes through and the density direction computes `x_B = RQS(y_B; θ)`,
+ * `θ = MLP(y_A, context)` (3K − 1 parameters per transformed dimension, linear tails outside
+ * [−tailBound, tailBound]); sampling solves the spline's quadratic. `invert: false` applies the
+ * spline in the sampling direction instead, `y_B = RQS(x_B; θ)`. Starts as the exact identity
+ * (zero conditioner output).
  *
  * @example
  * ```ts
@@ -21,9 +22,9 @@ export class SplineCoupling extends Coupling {
   override readonly className: string = 'SplineCoupling';
 
   constructor(options: SplineCouplingOptions) {
-    checkOptions('SplineCoupling', options, [...COUPLING_KEYS, ...SPLINE_KEYS]);
-    const { bins, tailBound, minBinWidth, minBinHeight, minDerivative, ...rest } = options ?? ({} as SplineCouplingOptions);
-    super(new SplineTransformer({ bins, tailBound, minBinWidth, minBinHeight, minDerivative }), rest);
+    checkOptions('SplineCoupling', options, [...COUPLING_KEYS, ...SPLINE_TRANSFORMER_KEYS]);
+    const { bins, tailBound, minBinWidth, minBinHeight, minDerivative, invert, ...rest } = options ?? ({} as SplineCouplingOptions);
+    super(new SplineTransformer({ bins, tailBound, minBinWidth, minBinHeight, minDerivative, invert }), rest);
   }
 
   override getConfig(): JsonObject {
@@ -32,7 +33,6 @@ export class SplineCoupling extends Coupling {
   }
 
   static override fromConfig(c: JsonObject): SplineCoupling {
-    const { bins, tailBound, minBinWidth, minBinHeight, minDerivative } = c as SplineTransformerOptions;
-    return new SplineCoupling({ ...Coupling.optionsFromConfig(c), bins, tailBound, minBinWidth, minBinHeight, minDerivative });
+    return new SplineCoupling({ ...Coupling.optionsFromConfig(c), ...splineOptionsFromConfig(c) });
   }
 }

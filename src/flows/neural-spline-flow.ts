@@ -1,7 +1,7 @@
 import { MaskedAutoregressiveSpline } from '../bijectors/masked-autoregressive-spline.js';
 import { SplineCoupling } from '../bijectors/spline-coupling.js';
 import type { Flow } from '../flow.js';
-import type { SplineTransformerOptions } from '../transformers/rq-spline-transformer.js';
+import { SPLINE_TRANSFORMER_KEYS, type SplineTransformerOptions, pickSplineOptions } from '../transformers/rq-spline-transformer.js';
 import { checkOptions } from '../validate.js';
 import { AUTOREGRESSIVE_FLOW_KEYS, type AutoregressiveFlowOptions, autoregressiveFlow } from './masked-autoregressive-flow.js';
 import { checkOptionsObject } from './options.js';
@@ -16,14 +16,13 @@ export interface NeuralSplineFlowOptions extends Omit<CouplingFlowOptions, 'perm
   permutation?: 'random' | 'none' | 'reverse';
 }
 
-const SPLINE_KEYS = ['bins', 'tailBound', 'minBinWidth', 'minBinHeight', 'minDerivative'] as const;
-
 /**
  * Neural spline flow (Durkan et al. 2019): monotone rational-quadratic splines with K bins on
  * [−tailBound, tailBound] (identity outside), parameterised by coupling MLPs (default) or MADEs
  * (`autoregressive: true`), over `StandardNormal(dim)`, with the same layer layout as `realNVP` /
  * `maskedAutoregressiveFlow`. Every layer starts as the identity. Defaults: 4 layers, 8 bins, tail bound 3,
- * hidden `[64, 64]`.
+ * hidden `[64, 64]`, and the spline applied on the density path (`invert: true`, as nflows trains NSF;
+ * `invert: false` puts it on the sampling path).
  *
  * @example
  * ```ts
@@ -34,14 +33,14 @@ const SPLINE_KEYS = ['bins', 'tailBound', 'minBinWidth', 'minBinHeight', 'minDer
 export function neuralSplineFlow(options: NeuralSplineFlowOptions): Flow {
   const fn = 'neuralSplineFlow';
   checkOptionsObject(fn, options);
-  const { bins, tailBound, minBinWidth, minBinHeight, minDerivative, autoregressive, ...rest } = options;
-  const spline = { bins, tailBound, minBinWidth, minBinHeight, minDerivative };
+  const { bins, tailBound, minBinWidth, minBinHeight, minDerivative, invert, autoregressive, ...rest } = options;
+  const spline = pickSplineOptions(options);
   if (autoregressive) {
-    checkOptions(fn, options, [...AUTOREGRESSIVE_FLOW_KEYS, ...SPLINE_KEYS, 'autoregressive']);
+    checkOptions(fn, options, [...AUTOREGRESSIVE_FLOW_KEYS, ...SPLINE_TRANSFORMER_KEYS, 'autoregressive']);
     const o = { ...rest, layers: rest.layers ?? 4 } as AutoregressiveFlowOptions;
     return autoregressiveFlow(fn, o, (dim, layer) => new MaskedAutoregressiveSpline(dim, { ...layer, ...spline }));
   }
-  checkOptions(fn, options, [...COUPLING_FLOW_KEYS, ...SPLINE_KEYS, 'autoregressive']);
+  checkOptions(fn, options, [...COUPLING_FLOW_KEYS, ...SPLINE_TRANSFORMER_KEYS, 'autoregressive']);
   const o = { ...rest, layers: rest.layers ?? 4 } as CouplingFlowOptions;
   return couplingFlow(fn, o, (layer) => new SplineCoupling({ ...layer, ...spline }));
 }

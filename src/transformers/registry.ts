@@ -2,11 +2,11 @@
 import { FileFormatError } from '../errors.js';
 import type { JsonObject, Serialized } from '../module.js';
 import { AffineTransformer } from './affine.js';
-import { SplineTransformer, type SplineTransformerOptions } from './rq-spline-transformer.js';
+import { SplineTransformer, splineOptionsFromConfig } from './rq-spline-transformer.js';
 import type { Transformer } from './transformer.js';
 
 const builtins: Record<string, (c: JsonObject) => Transformer> = {
-  SplineTransformer: (c) => new SplineTransformer(c as SplineTransformerOptions),
+  SplineTransformer: (c) => new SplineTransformer(splineOptionsFromConfig(c)),
   AffineTransformer: (c) => new AffineTransformer({ scale: c.scale as 'exp' | 'softplus', clamp: c.clamp as number | null }),
 };
 

@@ -1,7 +1,7 @@
 import { assertReady, tf } from '../backend.js';
 import { ValidationError, describe } from '../errors.js';
 import type { JsonObject } from '../module.js';
-import { checkInt, checkOptions } from '../validate.js';
+import { checkBoolean, checkInt, checkOptions } from '../validate.js';
 import { type SplinePath, rqSplinePacked, splineConfig } from './rq-spline.js';
 import type { SplineConfig } from './rq-spline-math.js';
 import type { Transformer, TransformerResult } from './transformer.js';
@@ -18,14 +18,40 @@ export interface SplineTransformerOptions {
   minBinHeight?: number;
   /** Smallest knot derivative, default 1e-3. */
   minDerivative?: number;
+  /**
+   * Which direction applies the spline formula itself (the other one solves its quadratic).
+   * `true` (default): the density direction, `inverse` (data → latent) computes `z = RQS(x; θ)`, as
+   * nflows, zuko and FlowJAX do: training by maximum likelihood and `logProb` run the closed-form
+   * spline, and this parameterisation is the one the published NSF results were trained with.
+   * `false`: the sampling direction, `forward` (latent → data) computes `x = RQS(z; θ)`, like TFP's
+   * `RationalQuadraticSpline` bijector. Both are exact, invertible and start as the identity.
+   */
+  invert?: boolean;
 }
 
-const KEYS = ['bins', 'tailBound', 'minBinWidth', 'minBinHeight', 'minDerivative'] as const;
+/** Option keys of {@link SplineTransformerOptions}, for the layers and builders that pass them on. */
+export const SPLINE_TRANSFORMER_KEYS = ['bins', 'tailBound', 'minBinWidth', 'minBinHeight', 'minDerivative', 'invert'] as const;
+
+/** The spline options among `options` (the layers and builders pass these on unchanged). */
+export function pickSplineOptions(options: SplineTransformerOptions): SplineTransformerOptions {
+  const { bins, tailBound, minBinWidth, minBinHeight, minDerivative, invert } = options;
+  return { bins, tailBound, minBinWidth, minBinHeight, minDerivative, invert };
+}
 
 /**
- * Rational-quadratic spline transformer with linear tails, `y_i = RQS(x_i; θ_i)` per dimension
+ * Spline options from a saved config. Files written before `invert` existed applied the spline in
+ * the sampling direction, so a missing `invert` reads as `false`.
+ */
+export function splineOptionsFromConfig(c: JsonObject): SplineTransformerOptions {
+  return { ...pickSplineOptions(c as SplineTransformerOptions), invert: (c.invert as boolean | undefined) ?? false };
+}
+
+/**
+ * Rational-quadratic spline transformer with linear tails, elementwise per dimension
  * (Durkan et al. 2019), the transformer of Neural Spline Flows: `paramsPerDim = 3K − 1`, laid out
- * as nflows does, `[K widths, K heights, K − 1 interior derivatives]`.
+ * as nflows does, `[K widths, K heights, K − 1 interior derivatives]`. By default (`invert: true`)
+ * the density direction applies the spline, `z_i = RQS(x_i; θ_i)`, and the sampling direction its
+ * inverse; `invert: false` swaps them.
  *
  * All-zero parameters are exactly the identity: uniform bins, and every knot derivative exactly 1,
  * the boundary ones by construction and the interior ones because the derivative parameters are
@@ -48,13 +74,15 @@ export class SplineTransformer implements Transformer {
   readonly minBinWidth: number;
   readonly minBinHeight: number;
   readonly minDerivative: number;
+  /** Whether `inverse` (data → latent) applies the spline formula (see {@link SplineTransformerOptions.invert}). */
+  readonly invert: boolean;
   /** @internal Implementation override for tests and benchmarks (`'auto'` in normal use). */
   splinePath: SplinePath = 'auto';
   private readonly config: SplineConfig;
 
   constructor(options: SplineTransformerOptions = {}) {
     const fn = 'new SplineTransformer';
-    checkOptions(fn, options, KEYS);
+    checkOptions(fn, options, SPLINE_TRANSFORMER_KEYS);
     const bins = checkInt(fn, 'options.bins', options.bins ?? 8, 1);
     const { inverse: _, ...config } = splineConfig(fn, bins, {
       tailBound: options.tailBound,
@@ -70,23 +98,27 @@ export class SplineTransformer implements Transformer {
     this.minBinWidth = config.minBinWidth;
     this.minBinHeight = config.minBinHeight;
     this.minDerivative = config.minDerivative;
+    this.invert = checkBoolean(fn, 'options.invert', options.invert, true);
     this.paramsPerDim = 3 * bins - 1;
   }
 
-  /** latent → data. `x`: `[batch, dim]`, `params`: `[batch, dim, 3K − 1]`. */
+  /** latent → data (the spline's inverse when `invert`). `x`: `[batch, dim]`, `params`: `[batch, dim, 3K − 1]`. */
   forward(x: tf.Tensor2D, params: tf.Tensor3D): TransformerResult {
-    return this.apply('SplineTransformer.forward', 'x', x, params, false);
+    return this.apply('SplineTransformer.forward', 'x', x, params, this.invert);
   }
 
-  /** data → latent. `y`: `[batch, dim]`, `params`: `[batch, dim, 3K − 1]`. */
+  /** data → latent (the spline itself when `invert`). `y`: `[batch, dim]`, `params`: `[batch, dim, 3K − 1]`. */
   inverse(y: tf.Tensor2D, params: tf.Tensor3D): TransformerResult {
-    return this.apply('SplineTransformer.inverse', 'y', y, params, true);
+    return this.apply('SplineTransformer.inverse', 'y', y, params, !this.invert);
   }
 
   getConfig(): JsonObject {
-    return { bins: this.bins, tailBound: this.tailBound, minBinWidth: this.minBinWidth, minBinHeight: this.minBinHeight, minDerivative: this.minDerivative };
+    return {
+      bins: this.bins, tailBound: this.tailBound, minBinWidth: this.minBinWidth, minBinHeight: this.minBinHeight, minDerivative: this.minDerivative, invert: this.invert,
+    };
   }
 
+  /** `inverse`: whether the spline's inverse (root of its quadratic) is the map applied. */
   private apply(fn: string, arg: string, x: tf.Tensor2D, params: tf.Tensor3D, inverse: boolean): TransformerResult {
     assertReady(fn);
     if (!(x instanceof tf.Tensor) || x.rank !== 2 || x.dtype !== 'float32') throw new ValidationError(fn, arg, 'a float32 2D tensor [batch, dim]', describe(x));

@@ -120,6 +120,20 @@ export const bijectorCases: BijectorCase[] = [
     domain: normal(5),
   },
   {
+    name: 'SplineCoupling 3D, spline on the sampling path (invert: false)',
+    dim: 3,
+    make: () => perturbed(new SplineCoupling({ ...small, mask: [true, false, false], bins: 6, tailBound: 3, invert: false, seed: 8 }), 'scinv', 0.1),
+    domain: normal(3),
+    tol: 3e-4,
+  },
+  {
+    name: 'MaskedAutoregressiveSpline 3D, spline on the sampling path (invert: false)',
+    dim: 3,
+    make: () => perturbed(new MaskedAutoregressiveSpline(3, { ...small, bins: 5, tailBound: 3, invert: false, seed: 9 }), 'masinv', 0.1),
+    domain: normal(3),
+    tol: 3e-4,
+  },
+  {
     name: 'Coupling(AffineTransformer, no clamp) 3D',
     dim: 3,
     make: () => perturbed(new Coupling(new AffineTransformer({ clamp: null }), { ...small, mask: [0, 1, 0], seed: 2 }), 'cpl'),

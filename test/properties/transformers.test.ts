@@ -61,6 +61,7 @@ describe('SplineTransformer', () => {
       bins: fc.integer({ min: 1, max: 12 }),
       tailBound: fc.double({ min: 0.25, max: 8, noNaN: true }).map(Math.fround),
       paramScale: fc.constantFrom(0.5, 3, 20),
+      invert: fc.boolean(),
     })
     .chain((s) => {
       const B = s.tailBound;
@@ -77,7 +78,7 @@ describe('SplineTransformer', () => {
       fc.property(spec, ({ s, params, x }) => {
         // The fused kernel computes in float64 over float32 storage, so only the rounding of inputs and
         // outputs remains: measured worst 0.8 (round trip) and 4.8 (log-dets) roundings; bounds 8 and 32.
-        measure(new SplineTransformer({ bins: s.bins, tailBound: s.tailBound }), params, x, { roundTrip: 8, logDet: 32 });
+        measure(new SplineTransformer({ bins: s.bins, tailBound: s.tailBound, invert: s.invert }), params, x, { roundTrip: 8, logDet: 32 });
       }),
       { numRuns: RUNS },
     );

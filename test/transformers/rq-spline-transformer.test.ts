@@ -55,9 +55,11 @@ describe.each(KERNEL_BACKENDS)('SplineTransformer on %s', (backend) => {
       });
     });
 
-    it('equals the float64 reference spline with the shifted derivatives, and inverts', () => {
+    it.each([false, true])('invert %s: the spline direction equals the float64 reference spline with the shifted derivatives, and the other inverts it', (invert) => {
       const K = 6;
-      const t = make({ bins: K, tailBound: 2.5 });
+      const t = make({ bins: K, tailBound: 2.5, invert });
+      // invert: true puts the spline itself on the density path (inverse), false on the sampling path (forward).
+      const [spline, solve] = invert ? (['inverse', 'forward'] as const) : (['forward', 'inverse'] as const);
       const [batch, dim] = [16, 3];
       const P = t.paramsPerDim;
       const p = normals('ref-params', batch * dim * P).map(Math.fround);
@@ -65,7 +67,7 @@ describe.each(KERNEL_BACKENDS)('SplineTransformer on %s', (backend) => {
       tf.tidy(() => {
         const x = tf.tensor2d(xs, [batch, dim]);
         const params = tf.tensor3d(p, [batch, dim, P]);
-        const f = t.forward(x, params);
+        const f = t[spline](x, params);
         const got = f.output.dataSync();
         const ld = f.logDet.dataSync();
         xs.forEach((xi, i) => {
@@ -75,7 +77,7 @@ describe.each(KERNEL_BACKENDS)('SplineTransformer on %s', (backend) => {
           expect(Math.abs(got[i] - want.y)).toBeLessThan(tol);
           expect(Math.abs(ld[i] - want.ld)).toBeLessThan(tol * 10);
         });
-        const b = t.inverse(f.output, params);
+        const b = t[solve](f.output, params);
         const back = b.output.dataSync();
         xs.forEach((xi, i) => expect(Math.abs(back[i] - xi) * Math.min(1, Math.exp(ld[i]))).toBeLessThan(path === 'fused' ? 1e-6 : 1e-5));
       });
@@ -83,7 +85,7 @@ describe.each(KERNEL_BACKENDS)('SplineTransformer on %s', (backend) => {
 
     it('gradients through the packed parameters equal those of rqSpline on the split tensors', () => {
       const K = 4;
-      const t = make({ bins: K });
+      const t = make({ bins: K, invert: false });
       const P = t.paramsPerDim;
       tf.tidy(() => {
         const x = tf.tensor2d(normals('grad-x', 10, 2), [5, 2]);
@@ -124,8 +126,32 @@ describe('SplineTransformer', () => {
     expect(t.paramsPerDim).toBe(14);
     const copy = transformerFromConfig({ className: t.className, config: t.getConfig() });
     expect(copy).toBeInstanceOf(SplineTransformer);
-    expect(copy.getConfig()).toEqual({ bins: 5, tailBound: 4, minBinWidth: 1e-3, minBinHeight: 1e-3, minDerivative: 1e-2 });
-    expect(new SplineTransformer().getConfig()).toEqual({ bins: 8, tailBound: 3, minBinWidth: 1e-3, minBinHeight: 1e-3, minDerivative: 1e-3 });
+    expect(copy.getConfig()).toEqual({ bins: 5, tailBound: 4, minBinWidth: 1e-3, minBinHeight: 1e-3, minDerivative: 1e-2, invert: true });
+    expect(new SplineTransformer().getConfig()).toEqual({ bins: 8, tailBound: 3, minBinWidth: 1e-3, minBinHeight: 1e-3, minDerivative: 1e-3, invert: true });
+    const sampling = new SplineTransformer({ invert: false });
+    expect((transformerFromConfig({ className: sampling.className, config: sampling.getConfig() }) as SplineTransformer).invert).toBe(false);
+  });
+
+  it('reads a config saved before `invert` existed as the sampling-direction spline it was', () => {
+    const { invert: _, ...old } = new SplineTransformer({ bins: 3 }).getConfig();
+    const t = transformerFromConfig({ className: 'SplineTransformer', config: old }) as SplineTransformer;
+    expect(t.invert).toBe(false);
+    expect(t.bins).toBe(3);
+  });
+
+  it('invert: true is invert: false with the two directions swapped, bit for bit', () => {
+    const a = new SplineTransformer({ bins: 5, tailBound: 2, invert: true });
+    const b = new SplineTransformer({ bins: 5, tailBound: 2, invert: false });
+    tf.tidy(() => {
+      const x = tf.tensor2d(normals('swap-x', 12, 1.5), [6, 2]);
+      const params = tf.tensor3d(normals('swap-params', 12 * a.paramsPerDim, 2), [6, 2, a.paramsPerDim]);
+      for (const [da, db] of [['forward', 'inverse'], ['inverse', 'forward']] as const) {
+        const ra = a[da](x, params);
+        const rb = b[db](x, params);
+        expect(Array.from(ra.output.dataSync())).toEqual(Array.from(rb.output.dataSync()));
+        expect(Array.from(ra.logDet.dataSync())).toEqual(Array.from(rb.logDet.dataSync()));
+      }
+    });
   });
 
   it('rejects bad options and parameter shapes with ValidationError', () => {
@@ -144,6 +170,7 @@ describe('SplineTransformer', () => {
     bad(() => new SplineTransformer({ tailBound: -1 }), 'options.tailBound');
     bad(() => new SplineTransformer({ bins: 10, minBinHeight: 0.2 }), 'options.minBinHeight');
     bad(() => new SplineTransformer({ bin: 8 } as object), 'options');
+    bad(() => new SplineTransformer({ invert: 'yes' } as never), 'options.invert');
     const t = new SplineTransformer({ bins: 4 });
     tf.tidy(() => {
       bad(() => t.forward(tf.zeros([3, 2]) as tf.Tensor2D, tf.zeros([3, 2, 12]) as tf.Tensor3D), 'params');
