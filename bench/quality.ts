@@ -9,6 +9,7 @@
  *
  * The flow comes from the `builders` table: plug the flow families in there.
  */
+import { QUALITY_DATA } from './quality-config.js';
 import { Affine, Flow, StandardNormal, backendName, datasets, fit, maskedAutoregressiveFlow, neuralSplineFlow, ready, realNVP, tf } from '../src/index.js';
 
 /** Builds an untrained flow for 2-D data; `seed` for weight initialisation. */
@@ -28,7 +29,7 @@ const builders: Record<string, FlowBuilder> = {
   maf: (dim, seed) => maskedAutoregressiveFlow({ dim, layers: 5, hidden: [64, 64], seed }),
 };
 
-const CONFIG = { noise: 0.05, nTrain: 20000, nTest: 5000, batchSize: 256, learningRate: 1e-3, steps: 3000, trainSeed: 1, testSeed: 2, fitSeed: 3 };
+const CONFIG = { ...QUALITY_DATA, batchSize: 256, learningRate: 1e-3, steps: 3000, fitSeed: 3 };
 
 async function measure(name: string, build: FlowBuilder, fitSeed: number): Promise<Record<string, unknown>> {
   const train = datasets.moons(CONFIG.nTrain, { seed: CONFIG.trainSeed, noise: CONFIG.noise });

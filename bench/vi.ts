@@ -21,7 +21,7 @@ const flows: Record<string, () => Flow> = {
   // 32 × (w, u, b) = 32 × 5 = 160 parameters.
   planar32: () => planarFlow({ dim: 2, layers: 32, seed: 0 }),
   // 2 spline couplings, MLP 1 → 8 → 23 (8 bins), 2 × 223 = 446 parameters.
-  nsf: () => neuralSplineFlow({ dim: 2, layers: 2, hidden: [8], bins: 8, tailBound: 5, seed: 0 }),
+  nsf: () => neuralSplineFlow({ dim: 2, layers: 2, hidden: [8], bins: 8, tailBound: 5, invert: false, seed: 0 }),
 };
 
 await ready();

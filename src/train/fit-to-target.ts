@@ -80,6 +80,9 @@ const KNOWN = [
  *   the sample (that step's update is not applied); the flow producing a non-finite loss otherwise
  *   stops it with a `TrainingError`.
  *
+ * Training runs through the sampling direction (`forward`): build spline flows for it with
+ * `invert: false`, which puts the spline itself, rather than its inverse, on that path.
+ *
  * @example
  * ```ts
  * import { ready, tf, fitToTarget, Flow, StandardNormal, Affine } from 'tfjs-flows';
