@@ -4,7 +4,7 @@
  * ```json
  * {
  *   "format": "tfjs-flows",
- *   "formatVersion": 1,
+ *   "formatVersion": 2,
  *   "libraryVersion": "0.1.0",
  *   "architecture": { "base": { "className": …, "config": … },
  *                     "bijector": { "className": …, "config": … },
@@ -35,7 +35,7 @@ import { WEIGHT_DTYPES, type WeightArray, type WeightRecord, decodeWeight, encod
 /** The `format` name every model document carries. */
 export const FLOW_FORMAT = 'tfjs-flows';
 /** The format version this library writes, and the newest it reads. Bumped on any incompatible change. */
-export const FLOW_FORMAT_VERSION = 1;
+export const FLOW_FORMAT_VERSION = 2;
 
 /** A saved flow as a JSON value (see the module comment for the layout). */
 export interface FlowDocument {

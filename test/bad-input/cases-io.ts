@@ -75,7 +75,7 @@ export const IO_CASES: BadCase[] = [
   { name: 'flowFromJSON: a number', run: () => flowFromJSON(42 as never), ...ff },
   { name: 'flowFromJSON: null', run: () => flowFromJSON(null as never), ...ff },
   { name: 'flowFromJSON: truncated', run: () => flowFromJSON(f.doc.slice(0, 100)), ...ff },
-  { name: 'flowFromJSON: newer version', run: () => flowFromJSON(f.doc.replace('"formatVersion":1', '"formatVersion":2')), ...ff, message: /2/ },
+  { name: 'flowFromJSON: newer version', run: () => flowFromJSON(f.doc.replace('"formatVersion":2', '"formatVersion":3')), ...ff, message: /version 3/ },
   { name: 'flowFromJSON: source named in the message', run: () => flowFromJSON('[]', 'my-model.json'), ...ff, message: /my-model\.json/ },
   { name: 'parseFlowDocument: object without weights', run: () => parseFlowDocument({ format: 'tfjs-flows', formatVersion: 1 } as never), ...ff },
   // loadCsv

@@ -87,8 +87,8 @@ describe('loadFlow on a bad file', () => {
   it('another format, no format, a newer or invalid format version', async () => {
     expect((await loadError(writeDoc((d) => (d.format = 'keras')))).message).toMatch(/is not a tfjs-flows model: its format is "keras", not "tfjs-flows"$/);
     expect((await loadError(writeDoc((d) => delete d.format))).message).toMatch(/it has no "format" field$/);
-    const newer = await loadError(writeDoc((d) => ((d.formatVersion = 2), (d.libraryVersion = '9.0.0'))));
-    expect(newer.message).toMatch(/was written in format version 2 \(by tfjs-flows 9\.0\.0\); this tfjs-flows \(0\.1\.0\) reads format versions up to 1: upgrade tfjs-flows to load it$/);
+    const newer = await loadError(writeDoc((d) => ((d.formatVersion = 3), (d.libraryVersion = '9.0.0'))));
+    expect(newer.message).toMatch(/was written in format version 3 \(by tfjs-flows 9\.0\.0\); this tfjs-flows \(0\.1\.0\) reads format versions up to 2: upgrade tfjs-flows to load it$/);
     expect((await loadError(writeDoc((d) => (d.formatVersion = '1')))).message).toMatch(/has an invalid formatVersion "1" \(expected an integer ≥ 1\)$/);
     expect((await loadError(writeDoc((d) => (d.formatVersion = 0)))).message).toMatch(/invalid formatVersion 0/);
   });
