@@ -18,7 +18,7 @@ Training follows the issue: standardise with the training mean and std, batch 25
 epoch), Adam 1e-3 (PyTorch defaults otherwise), 3000 steps, no schedule, one thread.
 
     /usr/bin/python3 bench/reference/nflows_moons.py --train out/reference/moons-train.csv \
-        --test out/reference/moons-test.csv --seeds 3,4,5 [--flows nsf,realnvp] [--speed]
+        --test out/reference/moons-test.csv --seeds 3,4,5 [--flows nsf,realnvp] [--speed | --speed-only]
 
 The CSVs come from `npx tsx bench/reference/export-moons.ts` (our datasets.moons, the same points our
 quality benchmark uses). Prints JSON: test NLL in standardised units per flow and seed, and with
@@ -212,6 +212,7 @@ def main():
     ap.add_argument('--flows', default='realnvp,nsf')
     ap.add_argument('--steps', type=int, default=3000)
     ap.add_argument('--speed', action='store_true', help='also time training steps, logProb and sample')
+    ap.add_argument('--speed-only', action='store_true', help='only the timings (no 3000-step runs)')
     args = ap.parse_args()
     torch.set_num_threads(1)
     raw_train, raw_test = load(args.train), load(args.test)
@@ -220,14 +221,14 @@ def main():
     results = []
     for name in args.flows.split(','):
         kind, layers = FLOWS[name]
-        for seed in [int(s) for s in args.seeds.split(',')]:
+        for seed in [] if args.speed_only else [int(s) for s in args.seeds.split(',')]:
             start = time.perf_counter()
             flow = train(kind, layers, xtr, seed, steps=args.steps)
             with torch.no_grad():
                 nll = -flow.log_prob(xte).mean().item()
             results.append({'flow': name, 'seed': seed, 'testNll': round(nll, 4), 'trainSeconds': round(time.perf_counter() - start, 1)})
             print(json.dumps(results[-1]), flush=True)
-        if args.speed:
+        if args.speed or args.speed_only:
             results.append({'flow': name, 'speed': speed(kind, layers, xtr)})
             print(json.dumps(results[-1]), flush=True)
     print(json.dumps({'reference': 'PyTorch ' + torch.__version__ + ', 1 thread', 'results': results}, indent=2))
