@@ -7,6 +7,7 @@ import type { Seed } from '../random.js';
 import { AffineTransformer, type AffineTransformerOptions } from '../transformers/affine.js';
 import { transformerFromConfig } from '../transformers/registry.js';
 import type { Transformer } from '../transformers/transformer.js';
+import { type SavedInverse, type TapeFreeInverse, hasTapeFreeTransformer } from '../train/fast-step/contract.js';
 import { checkInt, checkOptions } from '../validate.js';
 import { Bijector, type BijectorResult, sumLogDet } from './bijector.js';
 import { permuteColumns } from './permute.js';
@@ -60,7 +61,7 @@ function checkMask(fn: string, mask: unknown): boolean[] {
  * const { output, logDet } = layer.forward(z); // z [batch, 4]
  * ```
  */
-export class Coupling extends Bijector {
+export class Coupling extends Bijector implements TapeFreeInverse {
   readonly className: string = 'Coupling';
   readonly mask: readonly boolean[];
   readonly transformer: Transformer;
@@ -139,6 +140,50 @@ export class Coupling extends Bijector {
 
   protected _inverse(y: tf.Tensor2D, context: tf.Tensor2D | null): BijectorResult {
     return this.apply(y, context, 'inverse');
+  }
+
+  /** Tape-free training (see `train/fast-step`): unconditional couplings whose transformer supports it. */
+  supportsTapeFree(): boolean {
+    return this.contextDim === 0 && hasTapeFreeTransformer(this.transformer);
+  }
+
+  /**
+   * The density direction with its backward pass: `z_B = T⁻¹(y_B; θ)`, `θ = MLP(y_A)`, `z_A = y_A`,
+   * and backward `dy_B = ∂T⁻¹/∂y_B · dz_B`, `dy_A = dz_A + MLPᵀ(dθ)`. Call inside `tf.tidy`, no tape.
+   */
+  inverseWithBackward(y: tf.Tensor2D): SavedInverse {
+    if (!hasTapeFreeTransformer(this.transformer)) throw new Error(`${this.className}.inverseWithBackward: internal: the transformer has no tape-free pass`);
+    const transformer = this.transformer;
+    const [batch, dim] = y.shape;
+    const nMoved = dim - this.nPass;
+    const order = this.order;
+    const yp = order ? (tf.gather(y, order.index, 1) as tf.Tensor2D) : y;
+    const passStart = order || !this.movedFirst ? 0 : nMoved;
+    const movedStart = passStart === 0 ? this.nPass : 0;
+    const ya = tf.slice(yp, [0, passStart], [batch, this.nPass]);
+    const yb = tf.slice(yp, [0, movedStart], [batch, nMoved]);
+    const net = this.conditioner.applyWithBackward(ya);
+    const params = tf.reshape(net.output, [batch, nMoved, transformer.paramsPerDim]) as tf.Tensor3D;
+    const t = transformer.inverseWithBackward(yb, params);
+    const logDet = (nMoved === 1 ? tf.reshape(t.logDet, [batch]) : tf.sum(t.logDet, 1)) as tf.Tensor1D;
+    const joined = tf.concat(passStart === 0 ? [ya, t.output] : [t.output, ya], 1);
+    const output = order ? (tf.gather(joined, order.inverse, 1) as tf.Tensor2D) : joined;
+    return {
+      output,
+      logDet,
+      backward: (dOutput, dLogDet, sink, needInput) => {
+        const dp = order ? (tf.gather(dOutput, order.index, 1) as tf.Tensor2D) : dOutput;
+        const dza = tf.slice(dp, [0, passStart], [batch, this.nPass]);
+        const dzb = tf.slice(dp, [0, movedStart], [batch, nMoved]);
+        const column = tf.reshape(dLogDet, [batch, 1]) as tf.Tensor2D;
+        const dl = nMoved === 1 ? column : (tf.tile(column, [1, nMoved]) as tf.Tensor2D);
+        const { dInput: dyb, dParams } = t.backward(dzb, dl);
+        const dya = net.backward(tf.reshape(dParams, [batch, nMoved * transformer.paramsPerDim]) as tf.Tensor2D, sink, needInput);
+        if (!needInput) return null;
+        const joinedGrad = tf.concat(passStart === 0 ? [tf.add(dza, dya!), dyb] : [dyb, tf.add(dza, dya!)], 1) as tf.Tensor2D;
+        return order ? (tf.gather(joinedGrad, order.inverse, 1) as tf.Tensor2D) : joinedGrad;
+      },
+    };
   }
 
   private apply(x: tf.Tensor2D, context: tf.Tensor2D | null, direction: 'forward' | 'inverse'): BijectorResult {
