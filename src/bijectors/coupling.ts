@@ -10,6 +10,7 @@ import type { Transformer } from '../transformers/transformer.js';
 import { type SavedInverse, type TapeFreeInverse, hasTapeFreeTransformer } from '../train/fast-step/contract.js';
 import { checkInt, checkOptions } from '../validate.js';
 import { Bijector, type BijectorResult, sumLogDet } from './bijector.js';
+import { type ColumnBlocks, ensureColumnKernels, joinColumns, splitColumns } from './coupling-kernels.js';
 import { permuteColumns } from './permute.js';
 
 export interface CouplingOptions {
@@ -71,6 +72,8 @@ export class Coupling extends Bijector implements TapeFreeInverse {
   private readonly movedFirst: boolean;
   /** Column order `[pass-through…, transformed…]` and its inverse; `null` when both blocks are contiguous. */
   private readonly order: { index: tf.Tensor1D; inverse: tf.Tensor1D } | null;
+  /** Pass-through and transformed column indices, for the tape-free pass's split and join kernels. */
+  private readonly columns: ColumnBlocks;
 
   constructor(transformer: Transformer, options: CouplingOptions) {
     const fn = new.target.name;
@@ -95,6 +98,7 @@ export class Coupling extends Bijector implements TapeFreeInverse {
       seed: o.seed,
     });
     const index = [...pass, ...moved];
+    this.columns = { a: pass, b: moved };
     const contiguous = (a: number[]) => a.every((v, i) => v === a[0] + i);
     this.movedFirst = moved[0] === 0;
     if (contiguous(pass) && contiguous(moved)) this.order = null;
@@ -153,35 +157,26 @@ export class Coupling extends Bijector implements TapeFreeInverse {
    */
   inverseWithBackward(y: tf.Tensor2D): SavedInverse {
     if (!hasTapeFreeTransformer(this.transformer)) throw new Error(`${this.className}.inverseWithBackward: internal: the transformer has no tape-free pass`);
+    ensureColumnKernels();
     const transformer = this.transformer;
     const [batch, dim] = y.shape;
     const nMoved = dim - this.nPass;
-    const order = this.order;
-    const yp = order ? (tf.gather(y, order.index, 1) as tf.Tensor2D) : y;
-    const passStart = order || !this.movedFirst ? 0 : nMoved;
-    const movedStart = passStart === 0 ? this.nPass : 0;
-    const ya = tf.slice(yp, [0, passStart], [batch, this.nPass]);
-    const yb = tf.slice(yp, [0, movedStart], [batch, nMoved]);
+    const cols = this.columns;
+    const [ya, yb] = splitColumns(cols, y);
     const net = this.conditioner.applyWithBackward(ya);
     const params = tf.reshape(net.output, [batch, nMoved, transformer.paramsPerDim]) as tf.Tensor3D;
     const t = transformer.inverseWithBackward(yb, params);
     const logDet = (nMoved === 1 ? tf.reshape(t.logDet, [batch]) : tf.sum(t.logDet, 1)) as tf.Tensor1D;
-    const joined = tf.concat(passStart === 0 ? [ya, t.output] : [t.output, ya], 1);
-    const output = order ? (tf.gather(joined, order.inverse, 1) as tf.Tensor2D) : joined;
     return {
-      output,
+      output: joinColumns(cols, ya, t.output),
       logDet,
       backward: (dOutput, dLogDet, sink, needInput) => {
-        const dp = order ? (tf.gather(dOutput, order.index, 1) as tf.Tensor2D) : dOutput;
-        const dza = tf.slice(dp, [0, passStart], [batch, this.nPass]);
-        const dzb = tf.slice(dp, [0, movedStart], [batch, nMoved]);
+        const [dza, dzb] = splitColumns(cols, dOutput);
         const column = tf.reshape(dLogDet, [batch, 1]) as tf.Tensor2D;
         const dl = nMoved === 1 ? column : (tf.tile(column, [1, nMoved]) as tf.Tensor2D);
         const { dInput: dyb, dParams } = t.backward(dzb, dl);
         const dya = net.backward(tf.reshape(dParams, [batch, nMoved * transformer.paramsPerDim]) as tf.Tensor2D, sink, needInput);
-        if (!needInput) return null;
-        const joinedGrad = tf.concat(passStart === 0 ? [tf.add(dza, dya!), dyb] : [dyb, tf.add(dza, dya!)], 1) as tf.Tensor2D;
-        return order ? (tf.gather(joinedGrad, order.inverse, 1) as tf.Tensor2D) : joinedGrad;
+        return dya ? joinColumns(cols, dza, dyb, dya) : null;
       },
     };
   }
