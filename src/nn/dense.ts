@@ -110,7 +110,7 @@ export class Dense extends Module {
 
   /**
    * Tape-free pass (see `train/fast-step`): `h = act(x · (W ⊙ M) + b)` with its backward,
-   * `dPre = dh ⊙ act'`, `dW = xᵀ · dPre` (masked), `db = Σ_batch dPre`, `dx = dPre · (W ⊙ M)ᵀ`.
+   * `dPre = dh ⊙ act'`, `dW = xᵀ · dPre = (dPreᵀ · x)ᵀ` (masked), `db = Σ_batch dPre`, `dx = dPre · (W ⊙ M)ᵀ`.
    * Transposes are explicit (matMul's transpose flags are slow on wasm); ReLU is fused into the
    * matMul, which TF.js only does outside a gradient tape. Call inside `tf.tidy`, with no tape active.
    */
@@ -124,8 +124,10 @@ export class Dense extends Module {
     return {
       output,
       backward: (dOutput: tf.Tensor2D, sink: GradientSink, needInput: boolean) => {
-        const [dPre, dBias] = denseActivationGrad(activation, dOutput, saved);
-        const dw = tf.matMul(tf.transpose(x) as tf.Tensor2D, dPre);
+        const [dPre, dPreT, dBias] = denseActivationGrad(activation, dOutput, saved);
+        // dW = (dPreᵀ · x)ᵀ: the kernel hands dPreᵀ over, so only the small [out, in] result is transposed.
+        const dwT = tf.matMul(dPreT, x);
+        const dw = this.inputs === 1 || this.outputs === 1 ? tf.reshape(dwT, [this.inputs, this.outputs]) : tf.transpose(dwT);
         sink.add(this.kernel, this.mask ? tf.mul(dw, this.mask) : dw);
         sink.add(this.bias, dBias);
         return needInput ? (tf.matMul(dPre, tf.transpose(w) as tf.Tensor2D) as tf.Tensor2D) : null;
