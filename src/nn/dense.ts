@@ -53,6 +53,14 @@ export function denseOp(x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor1D, 
 }
 
 /**
+ * Plain `a · b` of 2D tensors as one `BatchMatMul` kernel call: the cpu and wasm kernels accept 2D
+ * operands, where `tf.matMul` adds three `Reshape` calls around them (tape-free path only).
+ */
+function matMul2d(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
+  return tf.engine().runKernel('BatchMatMul', { a, b }, { transposeA: false, transposeB: false }) as tf.Tensor2D;
+}
+
+/**
  * Dense layer `y = x · (W ⊙ M) + b`: `x` `[batch, inputs]` → `[batch, outputs]`; weights `kernel`
  * `[inputs, outputs]` and `bias` `[outputs]`. A building block of {@link MLP} and {@link MADE}.
  *
@@ -126,11 +134,11 @@ export class Dense extends Module {
       backward: (dOutput: tf.Tensor2D, sink: GradientSink, needInput: boolean) => {
         const [dPre, dPreT, dBias] = denseActivationGrad(activation, dOutput, saved);
         // dW = (dPreᵀ · x)ᵀ: the kernel hands dPreᵀ over, so only the small [out, in] result is transposed.
-        const dwT = tf.matMul(dPreT, x);
+        const dwT = matMul2d(dPreT, x);
         const dw = this.inputs === 1 || this.outputs === 1 ? tf.reshape(dwT, [this.inputs, this.outputs]) : tf.transpose(dwT);
         sink.add(this.kernel, this.mask ? tf.mul(dw, this.mask) : dw);
         sink.add(this.bias, dBias);
-        return needInput ? (tf.matMul(dPre, tf.transpose(w) as tf.Tensor2D) as tf.Tensor2D) : null;
+        return needInput ? matMul2d(dPre, tf.transpose(w) as tf.Tensor2D) : null;
       },
     };
   }
