@@ -3,8 +3,10 @@
  * Run: `npm run bench` (backend from TFJS_FLOWS_BACKEND, default wasm here). Prints JSON.
  *
  * - Training steps/s: the very step `fit` runs (`fit` is called for a fixed number of steps per timed
- *   block, progress off), median over blocks after warm-up, for the stock `tf.train.adam` and the
- *   fused Adam; blocks of the two alternate so that load from other processes hits both alike. `wall`
+ *   block, progress off), median over blocks after warm-up, for three variants: the tape with the
+ *   stock `tf.train.adam` (`stock`), the tape with the fused Adam (`fused`), and the tape-free step
+ *   with the fused Adam (`tapeFree`, what `fit` runs by default); blocks of the variants alternate, in
+ *   rotating order, so that load from other processes hits all alike. `wall`
  *   is elapsed time; `cpu` is this process's user+system time, which contention inflates far less.
  * - `adamUpdateMs`: one optimiser update over all the flow's variables, alone, per Adam variant.
  * - `logProb` and `sample` of 100,000 points: median seconds of a few runs.
@@ -86,27 +88,37 @@ interface Rate {
   cpu: number;
 }
 
-/** Steps/s of `fit` on `flows` (one per optimiser variant), blocks interleaved. */
-async function trainingRates(x: tf.Tensor2D, flows: Record<string, Flow>): Promise<Record<string, Rate>> {
-  const run = async (flow: Flow, fused: boolean, steps: number) => {
-    await fit(flow, x, { steps, batchSize: BATCH, progress: false, seed: 3, adam: { fused } });
+/** The training variants timed side by side: optimiser and gradient path. */
+const VARIANTS = {
+  stock: { fused: false, gradientPath: 'tape' },
+  fused: { fused: true, gradientPath: 'tape' },
+  tapeFree: { fused: true, gradientPath: 'auto' },
+} as const;
+type Variant = keyof typeof VARIANTS;
+
+/** Steps/s of `fit` on `flows` (one per variant), blocks interleaved (the order rotates per block). */
+async function trainingRates(x: tf.Tensor2D, flows: Record<Variant, Flow>): Promise<Record<Variant, Rate>> {
+  const run = async (name: Variant, flow: Flow, steps: number) => {
+    const { fused, gradientPath } = VARIANTS[name];
+    await fit(flow, x, { steps, batchSize: BATCH, progress: false, seed: 3, adam: { fused }, gradientPath });
     sampleRss();
   };
-  const variants = Object.entries(flows);
-  for (const [name, flow] of variants) await run(flow, name === 'fused', WARMUP_STEPS);
+  const variants = Object.entries(flows) as [Variant, Flow][];
+  for (const [name, flow] of variants) await run(name, flow, WARMUP_STEPS);
   const wall: Record<string, number[]> = {};
   const cpu: Record<string, number[]> = {};
   for (let b = 0; b < BLOCKS; b++) {
-    for (const [name, flow] of b % 2 ? [...variants].reverse() : variants) {
+    const order = variants.map((_, i) => variants[(i + b) % variants.length]);
+    for (const [name, flow] of order) {
       const c0 = process.cpuUsage();
       const t0 = performance.now();
-      await run(flow, name === 'fused', STEPS_PER_BLOCK);
+      await run(name, flow, STEPS_PER_BLOCK);
       const c = process.cpuUsage(c0);
       (wall[name] ??= []).push(STEPS_PER_BLOCK / ((performance.now() - t0) / 1000));
       (cpu[name] ??= []).push(STEPS_PER_BLOCK / ((c.user + c.system) / 1e6));
     }
   }
-  return Object.fromEntries(variants.map(([name]) => [name, { wall: round(median(wall[name])), cpu: round(median(cpu[name])) }]));
+  return Object.fromEntries(variants.map(([name]) => [name, { wall: round(median(wall[name])), cpu: round(median(cpu[name])) }])) as Record<Variant, Rate>;
 }
 
 /** Milliseconds per `applyGradients` over all of `flow`'s trainable variables, per Adam variant (median of blocks). */
@@ -154,19 +166,20 @@ async function main() {
   const points = datasets.moons(POINTS, { seed: 2 });
   const results: Record<string, unknown> = {};
   for (const [name, make] of Object.entries(CONFIGS)) {
-    const flows = { stock: make(), fused: make() };
+    const flows = { stock: make(), fused: make(), tapeFree: make() };
     const rates = await trainingRates(x, flows);
-    const flow = flows.fused;
+    const flow = flows.tapeFree;
     const logProbSeconds = seconds(() => flow.logProb(points));
     const sampleSeconds = seconds(() => flow.sample(POINTS, { seed: 5 }));
     const adamMs = adamUpdateMs(flow);
     const flopsPerStep = 3 * forwardFlops(flow);
     const ref = REFERENCE[name as keyof typeof CONFIGS].stepsPerSecond;
-    const best = rates.fused.wall >= rates.stock.wall ? rates.fused : rates.stock;
+    const best = Object.values(rates).reduce((a, b) => (b.wall > a.wall ? b : a));
     results[name] = {
       stepsPerSecond: rates,
       fusedOverStock: { wall: round(rates.fused.wall / rates.stock.wall), cpu: round(rates.fused.cpu / rates.stock.cpu) },
-      msPerStep: { stock: round(1000 / rates.stock.wall), fused: round(1000 / rates.fused.wall) },
+      tapeFreeOverTape: { wall: round(rates.tapeFree.wall / rates.fused.wall), cpu: round(rates.tapeFree.cpu / rates.fused.cpu) },
+      msPerStep: { stock: round(1000 / rates.stock.wall), fused: round(1000 / rates.fused.wall), tapeFree: round(1000 / rates.tapeFree.wall) },
       adamUpdateMs: adamMs,
       parameters: flow.trainableVariables.reduce((n, v) => n + v.size, 0),
       logProbSeconds,
@@ -193,7 +206,7 @@ async function main() {
     peakResidentBytes: peakResident(),
     tensors: { before: tensorsBefore, after: tf.memory().numTensors },
     reference: REFERENCE,
-    notes: 'stepsPerSecond: median over blocks of fit() steps (wall: elapsed; cpu: per CPU second of this process). ratioToReference.stepsPerSecond is [vs reference high, vs reference low] with the faster optimiser; logProb/sample throughput ratios are reference seconds / our seconds.',
+    notes: 'stepsPerSecond: median over blocks of fit() steps (wall: elapsed; cpu: per CPU second of this process): stock = tape + tf.train.adam, fused = tape + fused Adam, tapeFree = tape-free step + fused Adam. ratioToReference.stepsPerSecond is [vs reference high, vs reference low] with the fastest variant; logProb/sample throughput ratios are reference seconds / our seconds.',
   }, null, 2));
 }
 

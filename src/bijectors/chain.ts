@@ -1,6 +1,7 @@
 import { tf } from '../backend.js';
 import { ValidationError, describe } from '../errors.js';
 import type { JsonObject, Module, Serialized } from '../module.js';
+import { type SavedInverse, type TapeFreeInverse, hasTapeFreeInverse } from '../train/fast-step/contract.js';
 import { Bijector, type BijectorResult, type InverseKind } from './bijector.js';
 
 /**
@@ -14,7 +15,7 @@ import { Bijector, type BijectorResult, type InverseKind } from './bijector.js';
  * const b = new Chain([new Exp(), new Shift(1)]);
  * ```
  */
-export class Chain extends Bijector {
+export class Chain extends Bijector implements TapeFreeInverse {
   readonly className = 'Chain';
   readonly bijectors: readonly Bijector[];
   override readonly inverseKind: InverseKind;
@@ -62,6 +63,37 @@ export class Chain extends Bijector {
       }
       return { states, logDet };
     });
+  }
+
+  /** Tape-free training (see `train/fast-step`): when every member supports it. */
+  supportsTapeFree(): boolean {
+    return this.bijectors.every(hasTapeFreeInverse);
+  }
+
+  /**
+   * The density direction with its backward pass: members' inverses in order (`f⁻¹` first), log-dets
+   * summed; backward runs the members' backward passes in reverse, each receiving the same `dLogDet`.
+   */
+  inverseWithBackward(y: tf.Tensor2D): SavedInverse {
+    const passes: SavedInverse[] = [];
+    let output = y;
+    let logDet: tf.Tensor1D | null = null;
+    for (const b of this.bijectors) {
+      if (!hasTapeFreeInverse(b)) throw new Error(`Chain.inverseWithBackward: internal: ${b.className} has no tape-free pass`);
+      const pass = b.inverseWithBackward(output);
+      passes.push(pass);
+      output = pass.output;
+      if (pass.logDet) logDet = logDet ? (tf.add(logDet, pass.logDet) as tf.Tensor1D) : pass.logDet;
+    }
+    return {
+      output,
+      logDet,
+      backward: (dOutput, dLogDet, sink, needInput) => {
+        let d: tf.Tensor2D | null = dOutput;
+        for (let i = passes.length - 1; i >= 0; i--) d = passes[i].backward(d!, dLogDet, sink, i > 0 || needInput);
+        return d;
+      },
+    };
   }
 
   protected _forward(x: tf.Tensor2D, context: tf.Tensor2D | null): BijectorResult {

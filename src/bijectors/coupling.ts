@@ -7,8 +7,10 @@ import type { Seed } from '../random.js';
 import { AffineTransformer, type AffineTransformerOptions } from '../transformers/affine.js';
 import { transformerFromConfig } from '../transformers/registry.js';
 import type { Transformer } from '../transformers/transformer.js';
+import { type SavedInverse, type TapeFreeInverse, hasTapeFreeTransformer } from '../train/fast-step/contract.js';
 import { checkInt, checkOptions } from '../validate.js';
 import { Bijector, type BijectorResult, sumLogDet } from './bijector.js';
+import { type ColumnBlocks, ensureColumnKernels, joinColumns, splitColumns } from './coupling-kernels.js';
 import { permuteColumns } from './permute.js';
 
 export interface CouplingOptions {
@@ -60,7 +62,7 @@ function checkMask(fn: string, mask: unknown): boolean[] {
  * const { output, logDet } = layer.forward(z); // z [batch, 4]
  * ```
  */
-export class Coupling extends Bijector {
+export class Coupling extends Bijector implements TapeFreeInverse {
   readonly className: string = 'Coupling';
   readonly mask: readonly boolean[];
   readonly transformer: Transformer;
@@ -70,6 +72,8 @@ export class Coupling extends Bijector {
   private readonly movedFirst: boolean;
   /** Column order `[pass-through…, transformed…]` and its inverse; `null` when both blocks are contiguous. */
   private readonly order: { index: tf.Tensor1D; inverse: tf.Tensor1D } | null;
+  /** Pass-through and transformed column indices, for the tape-free pass's split and join kernels. */
+  private readonly columns: ColumnBlocks;
 
   constructor(transformer: Transformer, options: CouplingOptions) {
     const fn = new.target.name;
@@ -94,6 +98,7 @@ export class Coupling extends Bijector {
       seed: o.seed,
     });
     const index = [...pass, ...moved];
+    this.columns = { a: pass, b: moved };
     const contiguous = (a: number[]) => a.every((v, i) => v === a[0] + i);
     this.movedFirst = moved[0] === 0;
     if (contiguous(pass) && contiguous(moved)) this.order = null;
@@ -139,6 +144,41 @@ export class Coupling extends Bijector {
 
   protected _inverse(y: tf.Tensor2D, context: tf.Tensor2D | null): BijectorResult {
     return this.apply(y, context, 'inverse');
+  }
+
+  /** Tape-free training (see `train/fast-step`): unconditional couplings whose transformer supports it. */
+  supportsTapeFree(): boolean {
+    return this.contextDim === 0 && hasTapeFreeTransformer(this.transformer);
+  }
+
+  /**
+   * The density direction with its backward pass: `z_B = T⁻¹(y_B; θ)`, `θ = MLP(y_A)`, `z_A = y_A`,
+   * and backward `dy_B = ∂T⁻¹/∂y_B · dz_B`, `dy_A = dz_A + MLPᵀ(dθ)`. Call inside `tf.tidy`, no tape.
+   */
+  inverseWithBackward(y: tf.Tensor2D): SavedInverse {
+    if (!hasTapeFreeTransformer(this.transformer)) throw new Error(`${this.className}.inverseWithBackward: internal: the transformer has no tape-free pass`);
+    ensureColumnKernels();
+    const transformer = this.transformer;
+    const [batch, dim] = y.shape;
+    const nMoved = dim - this.nPass;
+    const cols = this.columns;
+    const [ya, yb] = splitColumns(cols, y);
+    const net = this.conditioner.applyWithBackward(ya);
+    const params = tf.reshape(net.output, [batch, nMoved, transformer.paramsPerDim]) as tf.Tensor3D;
+    const t = transformer.inverseWithBackward(yb, params);
+    const logDet = (nMoved === 1 ? tf.reshape(t.logDet, [batch]) : tf.sum(t.logDet, 1)) as tf.Tensor1D;
+    return {
+      output: joinColumns(cols, ya, t.output),
+      logDet,
+      backward: (dOutput, dLogDet, sink, needInput) => {
+        const [dza, dzb] = splitColumns(cols, dOutput);
+        const column = tf.reshape(dLogDet, [batch, 1]) as tf.Tensor2D;
+        const dl = nMoved === 1 ? column : (tf.tile(column, [1, nMoved]) as tf.Tensor2D);
+        const { dInput: dyb, dParams } = t.backward(dzb, dl);
+        const dya = net.backward(tf.reshape(dParams, [batch, nMoved * transformer.paramsPerDim]) as tf.Tensor2D, sink, needInput);
+        return dya ? joinColumns(cols, dza, dyb, dya) : null;
+      },
+    };
   }
 
   private apply(x: tf.Tensor2D, context: tf.Tensor2D | null, direction: 'forward' | 'inverse'): BijectorResult {

@@ -10,7 +10,10 @@ import { ValidationError, describe } from '../errors.js';
 import type { JsonObject } from '../module.js';
 import { Module } from '../module.js';
 import { Rng } from '../random.js';
+import type { GradientSink, SavedForward } from '../train/fast-step/contract.js';
 import { checkInt } from '../validate.js';
+import { activate } from './activation.js';
+import { type BackwardActivation, SAVES_PRE_ACTIVATION, denseActivationGrad, ensureDenseKernels } from './dense-kernels.js';
 
 /** How a layer's initial weights are drawn (see {@link DenseOptions.init}). */
 export type DenseInit = 'uniform' | 'he' | 'glorot' | 'zeros';
@@ -47,6 +50,14 @@ export function denseOp(x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor1D, 
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
   return f(x, kernel, bias) as tf.Tensor2D;
+}
+
+/**
+ * Plain `a · b` of 2D tensors as one `BatchMatMul` kernel call: the cpu and wasm kernels accept 2D
+ * operands, where `tf.matMul` adds three `Reshape` calls around them (tape-free path only).
+ */
+function matMul2d(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
+  return tf.engine().runKernel('BatchMatMul', { a, b }, { transposeA: false, transposeB: false }) as tf.Tensor2D;
 }
 
 /**
@@ -103,6 +114,33 @@ export class Dense extends Module {
   /** `[batch, inputs]` → `[batch, outputs]`. */
   apply(x: tf.Tensor2D): tf.Tensor2D {
     return denseOp(x, this.kernel as tf.Tensor2D, this.bias as tf.Tensor1D, this.mask);
+  }
+
+  /**
+   * Tape-free pass (see `train/fast-step`): `h = act(x · (W ⊙ M) + b)` with its backward,
+   * `dPre = dh ⊙ act'`, `dW = xᵀ · dPre = (dPreᵀ · x)ᵀ` (masked), `db = Σ_batch dPre`, `dx = dPre · (W ⊙ M)ᵀ`.
+   * Transposes are explicit (matMul's transpose flags are slow on wasm); ReLU is fused into the
+   * matMul, which TF.js only does outside a gradient tape. Call inside `tf.tidy`, with no tape active.
+   */
+  applyWithBackward(x: tf.Tensor2D, activation: BackwardActivation): SavedForward {
+    ensureDenseKernels();
+    const w = (this.mask ? tf.mul(this.kernel, this.mask) : this.kernel) as tf.Tensor2D;
+    const fuse = activation === 'linear' || activation === 'relu';
+    const pre = tf.fused.matMul({ a: x, b: w, bias: this.bias, activation: fuse ? activation : 'linear' }) as tf.Tensor2D;
+    const output = fuse ? pre : activate(activation, pre);
+    const saved = SAVES_PRE_ACTIVATION[activation] ? pre : output;
+    return {
+      output,
+      backward: (dOutput: tf.Tensor2D, sink: GradientSink, needInput: boolean) => {
+        const [dPre, dPreT, dBias] = denseActivationGrad(activation, dOutput, saved);
+        // dW = (dPreᵀ · x)ᵀ: the kernel hands dPreᵀ over, so only the small [out, in] result is transposed.
+        const dwT = matMul2d(dPreT, x);
+        const dw = this.inputs === 1 || this.outputs === 1 ? tf.reshape(dwT, [this.inputs, this.outputs]) : tf.transpose(dwT);
+        sink.add(this.kernel, this.mask ? tf.mul(dw, this.mask) : dw);
+        sink.add(this.bias, dBias);
+        return needInput ? matMul2d(dPre, tf.transpose(w) as tf.Tensor2D) : null;
+      },
+    };
   }
 
   override dispose(): void {

@@ -5,6 +5,7 @@ import { type Seed, toRng } from '../random.js';
 import { checkInt, checkOptions } from '../validate.js';
 import { type Activation, activate, checkActivation } from './activation.js';
 import { Dense } from './dense.js';
+import type { GradientSink, SavedForward } from '../train/fast-step/contract.js';
 
 export interface MLPOptions {
   /** Hidden layer sizes (default `[64, 64]`). */
@@ -70,6 +71,29 @@ export class MLP extends Module {
 
   protected override children(): readonly Module[] {
     return this.layers;
+  }
+
+  /**
+   * Tape-free pass (see `train/fast-step`): {@link MLP.apply} without context, with a backward that
+   * runs the layers' backward passes in reverse. Only for unconditional networks (`contextDim` 0).
+   */
+  applyWithBackward(x: tf.Tensor2D): SavedForward {
+    if (this.contextDim > 0) throw new Error('MLP.applyWithBackward: internal: conditional networks take the tape path');
+    const passes: SavedForward[] = [];
+    let h = x;
+    this.layers.forEach((layer, i) => {
+      const pass = layer.applyWithBackward(h, i < this.layers.length - 1 ? this.activation : 'linear');
+      passes.push(pass);
+      h = pass.output;
+    });
+    return {
+      output: h,
+      backward: (dOutput, sink, needInput) => {
+        let d: tf.Tensor2D | null = dOutput;
+        for (let i = passes.length - 1; i >= 0; i--) d = passes[i].backward(d!, sink, i > 0 || needInput);
+        return d;
+      },
+    };
   }
 
   /** `x` `[batch, inputs]`, `context` `[batch, contextDim]` or null → `[batch, outputs]`. Call inside `tf.tidy`. */

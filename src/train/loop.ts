@@ -1,6 +1,6 @@
 /**
  * The optimisation loop shared by maximum-likelihood training (`fit`) and reverse-KL training: per step,
- * loss and gradients on the tape, global-norm clipping, a finiteness check *before* the update, the
+ * loss and gradients on the tape (or from the step's tape-free `valueAndGrads` when it has one), global-norm clipping, a finiteness check *before* the update, the
  * optimiser update at the scheduled rate; around it validation, early stopping with best-weight
  * restore, callbacks, an `AbortSignal`, the progress bar and the history. Callers only say where each
  * step's loss comes from.
@@ -18,6 +18,11 @@ import { type HasWeights, restoreWeights, snapshotWeights, type WeightSnapshot }
 export interface StepInput {
   /** The scalar loss, built inside the gradient tape (its tensors are freed by the loop). */
   loss: () => tf.Scalar;
+  /**
+   * Optional: the loss and the gradients by variable name computed without the tape (what
+   * `tf.variableGrads(loss, trainable)` returns, see `fast-step/`); used instead of the tape when given.
+   */
+  valueAndGrads?: () => { value: tf.Scalar; grads: tf.NamedTensorMap };
   /** The epoch this step belongs to (1-based). */
   epoch: number;
   /** Whether this is the last step of its epoch. */
@@ -185,7 +190,7 @@ export async function runTraining(config: LoopConfig, resume?: LoopState, checkp
         // Inside the try: a schedule that rejects its value must not leak this step's batch.
         lr = config.learningRate(step);
         const out = tf.tidy(() => {
-          const { value, grads: named } = tf.variableGrads(input.loss, trainable as tf.Variable[]);
+          const { value, grads: named } = input.valueAndGrads ? input.valueAndGrads() : tf.variableGrads(input.loss, trainable as tf.Variable[]);
           const used = trainable.filter((v) => named[v.name] !== undefined);
           const list = used.map((v) => named[v.name]);
           const norm = globalNorm(list);

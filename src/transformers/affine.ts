@@ -2,6 +2,8 @@ import { tf } from '../backend.js';
 import type { JsonObject } from '../module.js';
 import { checkPositiveMap, logPositive, type PositiveMap } from '../ops/positive.js';
 import { checkNumber, checkOptions } from '../validate.js';
+import type { SavedTransform, TapeFreeTransformer } from '../train/fast-step/contract.js';
+import { type AffineAttrs, affineInverse, affineInverseGrad, ensureAffineKernels } from './affine-kernels.js';
 import type { Transformer, TransformerResult } from './transformer.js';
 
 export interface AffineTransformerOptions {
@@ -26,7 +28,7 @@ export interface AffineTransformerOptions {
  * const { output, logDet } = t.forward(x, params); // x [b, d], params [b, d, 2]
  * ```
  */
-export class AffineTransformer implements Transformer {
+export class AffineTransformer implements Transformer, TapeFreeTransformer {
   readonly className = 'AffineTransformer';
   readonly paramsPerDim = 2;
   readonly scale: PositiveMap;
@@ -56,6 +58,29 @@ export class AffineTransformer implements Transformer {
   forward(x: tf.Tensor2D, params: tf.Tensor3D): TransformerResult {
     const { shift, logScale } = this.split(params);
     return { output: tf.add(tf.mul(x, tf.exp(logScale)), shift) as tf.Tensor2D, logDet: logScale };
+  }
+
+  /** Tape-free training (see `train/fast-step`): the fused kernels exist on cpu and wasm. */
+  supportsTapeFree(): boolean {
+    return true;
+  }
+
+  /**
+   * {@link AffineTransformer.inverse} with its backward pass (fused kernels, cpu and wasm):
+   * `dy = dz · e^{−ls}`, `dt = −dz · e^{−ls}`, `ds = (−dz · z − dLogDet) · dls/ds`.
+   */
+  inverseWithBackward(y: tf.Tensor2D, params: tf.Tensor3D): SavedTransform {
+    ensureAffineKernels();
+    const attrs: AffineAttrs = { scale: this.scale, clamp: this.scale === 'exp' && this.clamp !== null ? this.clamp : 0 };
+    const [output, logDet] = affineInverse(attrs, y, params);
+    return {
+      output,
+      logDet,
+      backward: (dOutput, dLogDet) => {
+        const [dInput, dParams] = affineInverseGrad(attrs, y, params, dOutput, dLogDet);
+        return { dInput, dParams };
+      },
+    };
   }
 
   inverse(y: tf.Tensor2D, params: tf.Tensor3D): TransformerResult {

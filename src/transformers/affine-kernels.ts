@@ -1,0 +1,85 @@
+/**
+ * Fused JavaScript kernels (cpu, wasm) of the affine transformer's density direction and its
+ * backward pass, for the tape-free training step: one pass each instead of about fifteen ops
+ * (split, reshape, tanh, exp, sub, mul, … and as many again backward). Arithmetic in float64 over
+ * float32 storage.
+ */
+import { tf } from '../backend.js';
+import { registerJsKernel } from '../kernels/js-kernel.js';
+import { SOFTPLUS_EPS, type PositiveMap } from '../ops/positive.js';
+
+export const AFFINE_INVERSE = 'TfjsFlowsAffineInverse';
+export const AFFINE_INVERSE_GRAD = 'TfjsFlowsAffineInverseGrad';
+
+/** Kernel attributes: the scale map and the soft clamp (0: none). */
+export interface AffineAttrs {
+  scale: PositiveMap;
+  clamp: number;
+}
+
+const softplus = (s: number) => (s > 0 ? s + Math.log1p(Math.exp(-s)) : Math.log1p(Math.exp(s)));
+const LOG_SOFTPLUS_0 = Math.log(Math.log(2) + SOFTPLUS_EPS);
+
+/** log-scale of raw parameter `s` (as `AffineTransformer`), and its derivative written into `slope[0]`. */
+function logScale(a: AffineAttrs, s: number, slope: Float64Array): number {
+  if (a.scale === 'softplus') {
+    const sp = softplus(s);
+    slope[0] = 1 / (1 + Math.exp(-s)) / (sp + SOFTPLUS_EPS);
+    return Math.log(sp + SOFTPLUS_EPS) - LOG_SOFTPLUS_0;
+  }
+  if (a.clamp > 0) {
+    const th = Math.tanh(s / a.clamp);
+    slope[0] = 1 - th * th;
+    return a.clamp * th;
+  }
+  slope[0] = 1;
+  return s;
+}
+
+let registered = false;
+
+/** Register both kernels for cpu and wasm (idempotent). */
+export function ensureAffineKernels(): void {
+  if (registered) return;
+  registered = true;
+  const slope = new Float64Array(1);
+  registerJsKernel({
+    kernelName: AFFINE_INVERSE,
+    inputNames: ['y', 'params'],
+    outputShapes: ([y]) => [y, y],
+    compute([y, p], [z, logDet], attrs) {
+      const a = attrs as unknown as AffineAttrs;
+      for (let i = 0; i < y.length; i++) {
+        const ls = logScale(a, p[2 * i + 1], slope);
+        z[i] = (y[i] - p[2 * i]) * Math.exp(-ls);
+        logDet[i] = -ls;
+      }
+    },
+  });
+  registerJsKernel({
+    kernelName: AFFINE_INVERSE_GRAD,
+    inputNames: ['y', 'params', 'dz', 'dLogDet'],
+    outputShapes: ([y, p]) => [y, p],
+    compute([y, p, dz, dl], [dy, dp], attrs) {
+      const a = attrs as unknown as AffineAttrs;
+      for (let i = 0; i < y.length; i++) {
+        const ls = logScale(a, p[2 * i + 1], slope);
+        const e = Math.exp(-ls);
+        const z = (y[i] - p[2 * i]) * e;
+        dy[i] = dz[i] * e;
+        dp[2 * i] = -dz[i] * e;
+        dp[2 * i + 1] = (-dz[i] * z - dl[i]) * slope[0];
+      }
+    },
+  });
+}
+
+/** `[z, logDet]` of `z = (y − t) · exp(−ls)`, `logDet = −ls`, from `params` `[B, d, 2]` = (t, s). */
+export function affineInverse(attrs: AffineAttrs, y: tf.Tensor2D, params: tf.Tensor3D): [tf.Tensor2D, tf.Tensor2D] {
+  return tf.engine().runKernel(AFFINE_INVERSE, { y, params }, attrs as unknown as tf.NamedAttrMap) as [tf.Tensor2D, tf.Tensor2D];
+}
+
+/** `[dy, dParams]` of {@link affineInverse} given the adjoints of its two outputs. */
+export function affineInverseGrad(attrs: AffineAttrs, y: tf.Tensor2D, params: tf.Tensor3D, dz: tf.Tensor2D, dLogDet: tf.Tensor2D): [tf.Tensor2D, tf.Tensor3D] {
+  return tf.engine().runKernel(AFFINE_INVERSE_GRAD, { y, params, dz, dLogDet }, attrs as unknown as tf.NamedAttrMap) as [tf.Tensor2D, tf.Tensor3D];
+}
