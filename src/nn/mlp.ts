@@ -3,8 +3,12 @@ import { ValidationError, describe } from '../errors.js';
 import { type JsonObject, Module } from '../module.js';
 import { type Seed, toRng } from '../random.js';
 import { checkInt, checkOptions } from '../validate.js';
+import { gradientsRecorded } from '../ops/tape.js';
 import { type Activation, activate, checkActivation } from './activation.js';
-import { Dense } from './dense.js';
+import { Dense, type FusedActivation } from './dense.js';
+
+/** The hidden activations the fused matMul kernels can apply themselves. */
+const FUSABLE: Partial<Record<Activation, FusedActivation>> = { relu: 'relu', elu: 'elu', leakyRelu: 'leakyrelu' };
 
 export interface MLPOptions {
   /** Hidden layer sizes (default `[64, 64]`). */
@@ -75,6 +79,17 @@ export class MLP extends Module {
   /** `x` `[batch, inputs]`, `context` `[batch, contextDim]` or null → `[batch, outputs]`. Call inside `tf.tidy`. */
   apply(x: tf.Tensor2D, context: tf.Tensor2D | null): tf.Tensor2D {
     let h = this.contextDim > 0 && context ? (this.inputs > 0 ? tf.concat([x, context], 1) : context) : x;
+    // Inference (logProb, sample): one fused matMul + bias + activation kernel per layer. Under a
+    // tape the custom-gradient layers below run instead (TF.js would not fuse there anyway).
+    if (!gradientsRecorded()) {
+      const last = this.layers.length - 1;
+      const fused = FUSABLE[this.activation];
+      this.layers.forEach((layer, i) => {
+        if (i === last) h = layer.applyFused(h, 'linear');
+        else h = fused ? layer.applyFused(h, fused) : activate(this.activation, layer.applyFused(h, 'linear'));
+      });
+      return h;
+    }
     this.layers.forEach((layer, i) => {
       h = layer.apply(h);
       if (i < this.layers.length - 1) h = activate(this.activation, h);
