@@ -68,8 +68,6 @@ export class Coupling extends Bijector {
   readonly transformer: Transformer;
   readonly conditioner: MLP;
   private readonly nPass: number;
-  /** Indices of the pass-through and of the transformed columns. */
-  private readonly columns: { pass: readonly number[]; moved: readonly number[] };
   /** Whether the transformed block comes first; used when both blocks are contiguous (slices, no gather). */
   private readonly movedFirst: boolean;
   /** Column order `[pass-through…, transformed…]` and its inverse; `null` when both blocks are contiguous. */
@@ -91,7 +89,6 @@ export class Coupling extends Bijector {
     const pass = mask.flatMap((m, i) => (m ? [i] : []));
     const moved = mask.flatMap((m, i) => (m ? [] : [i]));
     this.nPass = pass.length;
-    this.columns = { pass, moved };
     this.conditioner = new MLP(pass.length, moved.length * transformer.paramsPerDim, {
       hidden: o.hidden,
       activation: o.activation,
@@ -170,7 +167,8 @@ export class Coupling extends Bijector {
    * layer at 100,000 × 2). The tape path above keeps the ops whose gradients training relies on.
    */
   private applyInference(x: tf.Tensor2D, context: tf.Tensor2D | null, direction: 'forward' | 'inverse'): BijectorResult {
-    const { pass, moved } = this.columns;
+    const pass = this.mask.flatMap((m, i) => (m ? [i] : []));
+    const moved = this.mask.flatMap((m, i) => (m ? [] : [i]));
     const batch = x.shape[0];
     const raw = this.conditioner.apply(takeColumns(x, pass), context);
     const params = tf.reshape(raw, [batch, moved.length, this.transformer.paramsPerDim]) as tf.Tensor3D;

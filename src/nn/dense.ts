@@ -116,14 +116,14 @@ export class Dense extends Module {
     return { inputs: this.inputs, outputs: this.outputs };
   }
 
-  /** `[batch, inputs]` → `[batch, outputs]`. */
-  apply(x: tf.Tensor2D): tf.Tensor2D {
-    return denseOp(x, this.kernel as tf.Tensor2D, this.bias as tf.Tensor1D, this.mask);
-  }
-
   /** `act(x · W + b)` in one fused kernel; inference only (no gradient recorded), see {@link denseFused}. */
   applyFused(x: tf.Tensor2D, activation: FusedActivation): tf.Tensor2D {
     return denseFused(x, this.kernel as tf.Tensor2D, this.bias as tf.Tensor1D, this.mask, activation);
+  }
+
+  /** `[batch, inputs]` → `[batch, outputs]`. */
+  apply(x: tf.Tensor2D): tf.Tensor2D {
+    return denseOp(x, this.kernel as tf.Tensor2D, this.bias as tf.Tensor1D, this.mask);
   }
 
   override dispose(): void {

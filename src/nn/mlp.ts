@@ -1,14 +1,12 @@
+import { gradientsRecorded } from '../ops/tape.js';
+import type { FusedActivation } from './dense.js';
 import { tf } from '../backend.js';
 import { ValidationError, describe } from '../errors.js';
 import { type JsonObject, Module } from '../module.js';
 import { type Seed, toRng } from '../random.js';
 import { checkInt, checkOptions } from '../validate.js';
-import { gradientsRecorded } from '../ops/tape.js';
 import { type Activation, activate, checkActivation } from './activation.js';
-import { Dense, type FusedActivation } from './dense.js';
-
-/** The hidden activations the fused matMul kernels can apply themselves. */
-const FUSABLE: Partial<Record<Activation, FusedActivation>> = { relu: 'relu', elu: 'elu', leakyRelu: 'leakyrelu' };
+import { Dense } from './dense.js';
 
 export interface MLPOptions {
   /** Hidden layer sizes (default `[64, 64]`). */
@@ -20,6 +18,9 @@ export interface MLPOptions {
   /** Seed of the initial weights. */
   seed?: Seed;
 }
+
+/** The hidden activations the fused matMul kernels can apply themselves. */
+const FUSABLE: Partial<Record<Activation, FusedActivation>> = { relu: 'relu', elu: 'elu', leakyRelu: 'leakyrelu' };
 
 /** Check a list of hidden-layer sizes from user input; `undefined` gives the default. */
 export function checkHidden(fn: string, arg: string, value: unknown, fallback: number[] = [64, 64]): number[] {
