@@ -9,7 +9,7 @@
  *   rotating order, so that load from other processes hits all alike. `wall`
  *   is elapsed time; `cpu` is this process's user+system time, which contention inflates far less.
  * - `adamUpdateMs`: one optimiser update over all the flow's variables, alone, per Adam variant.
- * - `logProb` and `sample` of 100,000 points: median seconds of a few runs.
+ * - `logProb` and `sample` of 100,000 points: median seconds of 5 runs after a warm-up call.
  * - FLOPs per training step: matMul FLOPs only, 2·m·n·k per dense layer forward, ×3 for forward and
  *   backward; with the fraction of a plain 256×64 @ 64×64 matMul's throughput measured in this run.
  * - The reference figures are those of the issue (PyTorch/nflows, one thread, measured on this machine
@@ -144,10 +144,17 @@ function adamUpdateMs(flow: Flow): Record<'stock' | 'fused', number> {
   return out;
 }
 
-/** Median seconds of `f` (which returns a tensor, read back to force the computation) over 3 runs. */
+const EVAL_RUNS = Number(process.env.BENCH_EVAL_RUNS ?? 5);
+
+/**
+ * Steady-state seconds of `f` (which returns a tensor, read back to force the computation): one
+ * warm-up call first (it grows the wasm heap and packs the matMul weights), then the median of
+ * `EVAL_RUNS` calls.
+ */
 function seconds(f: () => tf.Tensor): number {
+  tf.dispose(f());
   const times: number[] = [];
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < EVAL_RUNS; i++) {
     const t0 = performance.now();
     const out = f();
     out.dataSync();

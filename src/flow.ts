@@ -125,7 +125,9 @@ export class Flow {
 
   /**
    * `logProb` on tensors already known to be valid (no value checks, no read-back): for training loops
-   * and gradients. Shapes are still checked by the bijectors.
+   * and gradients. Shapes are still checked by the bijectors. Outside a gradient tape the layers take
+   * their inference path (fused matMul + bias + activation, one-pass column kernels); under a tape,
+   * the differentiable one. Both compute the same values within float32 rounding.
    */
   logProbUnchecked(x: tf.Tensor2D, context: tf.Tensor2D | null = null): tf.Tensor1D {
     return tf.tidy(() => {

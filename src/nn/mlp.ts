@@ -1,3 +1,5 @@
+import { gradientsRecorded } from '../ops/tape.js';
+import type { FusedActivation } from './dense.js';
 import { tf } from '../backend.js';
 import { ValidationError, describe } from '../errors.js';
 import { type JsonObject, Module } from '../module.js';
@@ -17,6 +19,9 @@ export interface MLPOptions {
   /** Seed of the initial weights. */
   seed?: Seed;
 }
+
+/** The hidden activations the fused matMul kernels can apply themselves. */
+const FUSABLE: Partial<Record<Activation, FusedActivation>> = { relu: 'relu', elu: 'elu', leakyRelu: 'leakyrelu' };
 
 /** Check a list of hidden-layer sizes from user input; `undefined` gives the default. */
 export function checkHidden(fn: string, arg: string, value: unknown, fallback: number[] = [64, 64]): number[] {
@@ -99,6 +104,17 @@ export class MLP extends Module {
   /** `x` `[batch, inputs]`, `context` `[batch, contextDim]` or null → `[batch, outputs]`. Call inside `tf.tidy`. */
   apply(x: tf.Tensor2D, context: tf.Tensor2D | null): tf.Tensor2D {
     let h = this.contextDim > 0 && context ? (this.inputs > 0 ? tf.concat([x, context], 1) : context) : x;
+    // Inference (logProb, sample): one fused matMul + bias + activation kernel per layer. Under a
+    // tape the custom-gradient layers below run instead (TF.js would not fuse there anyway).
+    if (!gradientsRecorded()) {
+      const last = this.layers.length - 1;
+      const fused = FUSABLE[this.activation];
+      this.layers.forEach((layer, i) => {
+        if (i === last) h = layer.applyFused(h, 'linear');
+        else h = fused ? layer.applyFused(h, fused) : activate(this.activation, layer.applyFused(h, 'linear'));
+      });
+      return h;
+    }
     this.layers.forEach((layer, i) => {
       h = layer.apply(h);
       if (i < this.layers.length - 1) h = activate(this.activation, h);
