@@ -2,7 +2,7 @@ import { assertReady, tf } from '../backend.js';
 import { ValidationError, describe } from '../errors.js';
 import type { JsonObject, Module, Serialized } from '../module.js';
 import type { Activation } from '../nn/activation.js';
-import { putColumns, takeColumns } from '../kernels/columns.js';
+import { type ColumnBlocks, ensureColumnKernels, joinColumns, putColumns, splitColumns, takeColumns } from '../kernels/columns.js';
 import { MLP } from '../nn/mlp.js';
 import { gradientsRecorded } from '../ops/tape.js';
 import type { Seed } from '../random.js';
@@ -12,7 +12,6 @@ import type { Transformer } from '../transformers/transformer.js';
 import { type SavedInverse, type TapeFreeInverse, hasTapeFreeTransformer } from '../train/fast-step/contract.js';
 import { checkInt, checkOptions } from '../validate.js';
 import { Bijector, type BijectorResult, sumLogDet } from './bijector.js';
-import { type ColumnBlocks, ensureColumnKernels, joinColumns, splitColumns } from './coupling-kernels.js';
 import { permuteColumns } from './permute.js';
 
 export interface CouplingOptions {
