@@ -6,6 +6,7 @@
 import { tf } from '../backend.js';
 import { registerJsKernel } from '../kernels/js-kernel.js';
 import type { Activation } from './activation.js';
+import { denseGradSimd } from '../kernels/simd/simd-ops.js';
 
 /** Inputs `dy` `[B, n]` and `saved` `[B, n]`; outputs `dPre` `[B, n]`, its transpose `[n, B]` and `dBias` `[n]`. */
 export const DENSE_ACTIVATION_GRAD = 'TfjsFlowsDenseActivationGrad';
@@ -88,5 +89,8 @@ export function ensureDenseKernels(): void {
  * `[256, 64]` costs tens of µs; it feeds the weight gradient `dWᵀ = dPreᵀ · x`.
  */
 export function denseActivationGrad(activation: BackwardActivation, dy: tf.Tensor2D, saved: tf.Tensor2D): [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D] {
+  // ReLU and linear on wasm: the SIMD kernel (same values; dBias summed in float32).
+  const simd = denseGradSimd(activation, dy, saved);
+  if (simd) return simd;
   return tf.engine().runKernel(DENSE_ACTIVATION_GRAD, { dy, saved }, { activation }) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
 }

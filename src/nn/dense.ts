@@ -13,6 +13,7 @@ import { Rng } from '../random.js';
 import type { GradientSink, SavedForward } from '../train/fast-step/contract.js';
 import { checkInt } from '../validate.js';
 import { activate } from './activation.js';
+import { transpose2d } from '../kernels/simd/simd-ops.js';
 import { type BackwardActivation, SAVES_PRE_ACTIVATION, denseActivationGrad, ensureDenseKernels } from './dense-kernels.js';
 
 /** How a layer's initial weights are drawn (see {@link DenseOptions.init}). */
@@ -154,14 +155,25 @@ export class Dense extends Module {
       output,
       backward: (dOutput: tf.Tensor2D, sink: GradientSink, needInput: boolean) => {
         const [dPre, dPreT, dBias] = denseActivationGrad(activation, dOutput, saved);
-        // dW = (dPreᵀ · x)ᵀ: the kernel hands dPreᵀ over, so only the small [out, in] result is transposed.
-        const dwT = matMul2d(dPreT, x);
-        const dw = this.inputs === 1 || this.outputs === 1 ? tf.reshape(dwT, [this.inputs, this.outputs]) : tf.transpose(dwT);
-        sink.add(this.kernel, this.mask ? tf.mul(dw, this.mask) : dw);
+        sink.add(this.kernel, this.mask ? tf.mul(this.weightGrad(x, dPre, dPreT), this.mask) : this.weightGrad(x, dPre, dPreT));
         sink.add(this.bias, dBias);
-        return needInput ? matMul2d(dPre, tf.transpose(w) as tf.Tensor2D) : null;
+        return needInput ? matMul2d(dPre, transpose2d(w)) : null;
       },
     };
+  }
+
+  /**
+   * `dW = xᵀ · dPre` `[inputs, outputs]`. wasm's matMul packs its second operand afresh for every new
+   * tensor (about 50 µs for `[256, 64]`), so the product is arranged for the smaller batch-sized second
+   * operand: `xᵀ · dPre` when the layer narrows (a conditioner's last layer, `dPre` `[B, 2]`), else
+   * `(dPreᵀ · x)ᵀ` from the `dPreᵀ` the activation kernel hands over.
+   */
+  // Never feed matMul a reshape of W as its second operand: wasm caches the packed operand by tensor
+  // id, and a reshape shares W's id, so it would multiply by W's packing in the wrong shape.
+  private weightGrad(x: tf.Tensor2D, dPre: tf.Tensor2D, dPreT: tf.Tensor2D): tf.Tensor2D {
+    if (this.outputs < this.inputs) return matMul2d(transpose2d(x), dPre);
+    const dwT = matMul2d(dPreT, x);
+    return this.inputs === 1 || this.outputs === 1 ? (tf.reshape(dwT, [this.inputs, this.outputs]) as tf.Tensor2D) : transpose2d(dwT);
   }
 
   override dispose(): void {
