@@ -5,44 +5,67 @@
 (module
   (import "env" "memory" (memory 0))
 
-  ;; Dense backward over dy [B, n] (n a multiple of 4): g = dy (linear) or dy where saved > 0 (relu);
-  ;; writes dPre = g [B, n], dPreT = gᵀ [n, B] and dBias = Σ_rows g [n] (float32 sums, row order).
+;; Dense backward over dy [B, n] (B and n multiples of 4): g = dy (linear) or dy where saved > 0
+  ;; (relu); writes dPre = g [B, n], dPreT = gᵀ [n, B] and dBias = Σ_rows g [n] (float32 sums, in
+  ;; blocks of 4 rows). Works on 4 × 4 blocks: 4 rows' vectors, transposed in registers for dPreT.
   (func (export "denseGrad")
     (param $dy i32) (param $s i32) (param $dp i32) (param $dpt i32) (param $db i32)
     (param $B i32) (param $n i32) (param $relu i32)
-    (local $r i32) (local $j i32) (local $off i32) (local $g v128) (local $t i32) (local $bs i32)
+    (local $r i32) (local $j i32) (local $p i32) (local $q i32) (local $t i32) (local $ns i32) (local $bs i32)
+    (local $g0 v128) (local $g1 v128) (local $g2 v128) (local $g3 v128)
+    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
     (local.set $j (i32.const 0))
     (block $z (loop $zl
       (br_if $z (i32.ge_u (local.get $j) (local.get $n)))
       (v128.store (i32.add (local.get $db) (i32.shl (local.get $j) (i32.const 2))) (v128.const i32x4 0 0 0 0))
       (local.set $j (i32.add (local.get $j) (i32.const 4)))
       (br $zl)))
+    (local.set $ns (i32.shl (local.get $n) (i32.const 2)))
     (local.set $bs (i32.shl (local.get $B) (i32.const 2)))
-    (local.set $off (i32.const 0))
     (local.set $r (i32.const 0))
     (block $done (loop $rows
       (br_if $done (i32.ge_u (local.get $r) (local.get $B)))
       (local.set $j (i32.const 0))
       (block $rd (loop $cols
         (br_if $rd (i32.ge_u (local.get $j) (local.get $n)))
-        (local.set $g (v128.load (i32.add (local.get $dy) (local.get $off))))
+        ;; byte offset of (r, j) in [B, n]
+        (local.set $p (i32.shl (i32.add (i32.mul (local.get $r) (local.get $n)) (local.get $j)) (i32.const 2)))
+        (local.set $g0 (v128.load (i32.add (local.get $dy) (local.get $p))))
+        (local.set $g1 (v128.load (i32.add (i32.add (local.get $dy) (local.get $p)) (local.get $ns))))
+        (local.set $g2 (v128.load (i32.add (i32.add (local.get $dy) (local.get $p)) (i32.shl (local.get $ns) (i32.const 1)))))
+        (local.set $g3 (v128.load (i32.add (i32.add (local.get $dy) (local.get $p)) (i32.mul (local.get $ns) (i32.const 3)))))
         (if (local.get $relu) (then
-          (local.set $g (v128.and (local.get $g)
-            (f32x4.gt (v128.load (i32.add (local.get $s) (local.get $off))) (v128.const f32x4 0 0 0 0))))))
-        (v128.store (i32.add (local.get $dp) (local.get $off)) (local.get $g))
+          (local.set $t (i32.add (local.get $s) (local.get $p)))
+          (local.set $g0 (v128.and (local.get $g0) (f32x4.gt (v128.load (local.get $t)) (v128.const f32x4 0 0 0 0))))
+          (local.set $g1 (v128.and (local.get $g1) (f32x4.gt (v128.load (i32.add (local.get $t) (local.get $ns))) (v128.const f32x4 0 0 0 0))))
+          (local.set $g2 (v128.and (local.get $g2) (f32x4.gt (v128.load (i32.add (local.get $t) (i32.shl (local.get $ns) (i32.const 1)))) (v128.const f32x4 0 0 0 0))))
+          (local.set $g3 (v128.and (local.get $g3) (f32x4.gt (v128.load (i32.add (local.get $t) (i32.mul (local.get $ns) (i32.const 3)))) (v128.const f32x4 0 0 0 0))))))
+        (local.set $t (i32.add (local.get $dp) (local.get $p)))
+        (v128.store (local.get $t) (local.get $g0))
+        (v128.store (i32.add (local.get $t) (local.get $ns)) (local.get $g1))
+        (v128.store (i32.add (local.get $t) (i32.shl (local.get $ns) (i32.const 1))) (local.get $g2))
+        (v128.store (i32.add (local.get $t) (i32.mul (local.get $ns) (i32.const 3))) (local.get $g3))
         (local.set $t (i32.add (local.get $db) (i32.shl (local.get $j) (i32.const 2))))
-        (v128.store (local.get $t) (f32x4.add (v128.load (local.get $t)) (local.get $g)))
-        ;; element (r, j + l) goes to dPreT[(j + l) · B + r]
-        (local.set $t (i32.add (local.get $dpt)
+        (v128.store (local.get $t) (f32x4.add (v128.load (local.get $t))
+          (f32x4.add (f32x4.add (local.get $g0) (local.get $g1)) (f32x4.add (local.get $g2) (local.get $g3)))))
+        (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $g0) (local.get $g1)))
+        (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $g0) (local.get $g1)))
+        (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $g2) (local.get $g3)))
+        (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $g2) (local.get $g3)))
+        ;; (r, j) block goes to dPreT rows j … j + 3, columns r … r + 3
+        (local.set $q (i32.add (local.get $dpt)
           (i32.shl (i32.add (i32.mul (local.get $j) (local.get $B)) (local.get $r)) (i32.const 2))))
-        (f32.store (local.get $t) (f32x4.extract_lane 0 (local.get $g)))
-        (f32.store (i32.add (local.get $t) (local.get $bs)) (f32x4.extract_lane 1 (local.get $g)))
-        (f32.store (i32.add (local.get $t) (i32.shl (local.get $bs) (i32.const 1))) (f32x4.extract_lane 2 (local.get $g)))
-        (f32.store (i32.add (local.get $t) (i32.mul (local.get $bs) (i32.const 3))) (f32x4.extract_lane 3 (local.get $g)))
-        (local.set $off (i32.add (local.get $off) (i32.const 16)))
+        (v128.store (local.get $q)
+          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2)))
+        (v128.store (i32.add (local.get $q) (local.get $bs))
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2)))
+        (v128.store (i32.add (local.get $q) (i32.shl (local.get $bs) (i32.const 1)))
+          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3)))
+        (v128.store (i32.add (local.get $q) (i32.mul (local.get $bs) (i32.const 3)))
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3)))
         (local.set $j (i32.add (local.get $j) (i32.const 4)))
         (br $cols)))
-      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (local.set $r (i32.add (local.get $r) (i32.const 4)))
       (br $rows))))
 
   ;; dst [cols, rows] = srcᵀ, src [rows, cols], both multiples of 4: 4 × 4 blocks transposed in registers.
@@ -82,4 +105,57 @@
         (br $cl)))
       (local.set $r (i32.add (local.get $r) (i32.const 4)))
       (br $rl))))
+
+  ;; One Adam step over n values, in place on m and v, new weights to out, in tf.train.adam's float32
+  ;; op order (every product, sum, quotient and square root rounded to float32, as the JavaScript
+  ;; kernel does with Math.fround): bit-identical to it.
+  (func (export "adam")
+    (param $w i32) (param $g i32) (param $m i32) (param $v i32) (param $out i32) (param $n i32)
+    (param $b1 f32) (param $c1 f32) (param $b2 f32) (param $c2 f32) (param $d1 f32) (param $d2 f32)
+    (param $eps f32) (param $negLr f32)
+    (local $o i32) (local $end i32) (local $gv v128) (local $mv v128) (local $vv v128)
+    (local $gs f32) (local $ms f32) (local $vs f32)
+    (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
+    (local.set $o (i32.const 0))
+    (block $done (loop $l
+      (br_if $done (i32.ge_u (local.get $o) (local.get $end)))
+      (local.set $gv (v128.load (i32.add (local.get $g) (local.get $o))))
+      (local.set $mv (f32x4.add
+        (f32x4.mul (v128.load (i32.add (local.get $m) (local.get $o))) (f32x4.splat (local.get $b1)))
+        (f32x4.mul (local.get $gv) (f32x4.splat (local.get $c1)))))
+      (local.set $vv (f32x4.add
+        (f32x4.mul (v128.load (i32.add (local.get $v) (local.get $o))) (f32x4.splat (local.get $b2)))
+        (f32x4.mul (f32x4.mul (local.get $gv) (local.get $gv)) (f32x4.splat (local.get $c2)))))
+      (v128.store (i32.add (local.get $m) (local.get $o)) (local.get $mv))
+      (v128.store (i32.add (local.get $v) (local.get $o)) (local.get $vv))
+      (v128.store (i32.add (local.get $out) (local.get $o))
+        (f32x4.add
+          (f32x4.mul
+            (f32x4.div (f32x4.div (local.get $mv) (f32x4.splat (local.get $d1)))
+              (f32x4.add (f32x4.sqrt (f32x4.div (local.get $vv) (f32x4.splat (local.get $d2)))) (f32x4.splat (local.get $eps))))
+            (f32x4.splat (local.get $negLr)))
+          (v128.load (i32.add (local.get $w) (local.get $o)))))
+      (local.set $o (i32.add (local.get $o) (i32.const 16)))
+      (br $l)))
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (block $done2 (loop $t
+      (br_if $done2 (i32.ge_u (local.get $o) (local.get $end)))
+      (local.set $gs (f32.load (i32.add (local.get $g) (local.get $o))))
+      (local.set $ms (f32.add
+        (f32.mul (f32.load (i32.add (local.get $m) (local.get $o))) (local.get $b1))
+        (f32.mul (local.get $gs) (local.get $c1))))
+      (local.set $vs (f32.add
+        (f32.mul (f32.load (i32.add (local.get $v) (local.get $o))) (local.get $b2))
+        (f32.mul (f32.mul (local.get $gs) (local.get $gs)) (local.get $c2))))
+      (f32.store (i32.add (local.get $m) (local.get $o)) (local.get $ms))
+      (f32.store (i32.add (local.get $v) (local.get $o)) (local.get $vs))
+      (f32.store (i32.add (local.get $out) (local.get $o))
+        (f32.add
+          (f32.mul
+            (f32.div (f32.div (local.get $ms) (local.get $d1))
+              (f32.add (f32.sqrt (f32.div (local.get $vs) (local.get $d2))) (local.get $eps)))
+            (local.get $negLr))
+          (f32.load (i32.add (local.get $w) (local.get $o)))))
+      (local.set $o (i32.add (local.get $o) (i32.const 4)))
+      (br $t))))
 )

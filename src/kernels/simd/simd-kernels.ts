@@ -16,6 +16,7 @@ import { KERNELS_WASM_BASE64 } from './kernels-wasm.js';
 export interface SimdExports {
   denseGrad(dy: number, saved: number, dPre: number, dPreT: number, dBias: number, batch: number, n: number, relu: number): void;
   transpose(src: number, dst: number, rows: number, cols: number): void;
+  adam(w: number, g: number, m: number, v: number, out: number, n: number, b1: number, c1: number, b2: number, c2: number, d1: number, d2: number, eps: number, negLr: number): void;
 }
 
 /** The WebAssembly API (this package's TypeScript lib settings declare no `WebAssembly` global). */
@@ -28,7 +29,8 @@ const WA = (globalThis as unknown as { WebAssembly?: WebAssemblyApi }).WebAssemb
 
 /** The parts of the wasm backend used here (typed structurally). */
 export interface WasmBackendInternals {
-  wasm: { asm?: { memory?: object }; wasmMemory?: object };
+  wasm: { asm?: { memory?: object }; wasmMemory?: object; HEAPF32: Float32Array };
+  disposeData(dataId: object): boolean;
   dataIdMap: { get(dataId: object): { memoryOffset: number } };
   makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
 }

@@ -9,6 +9,19 @@ import { type WasmBackendInternals, heapOffset, simdKernels } from './simd-kerne
 
 export const TRANSPOSE_SIMD = 'TfjsFlowsTransposeSimd';
 export const DENSE_GRAD_SIMD = 'TfjsFlowsDenseGradSimd';
+export const ADAM_UPDATE_SIMD = 'TfjsFlowsAdamUpdateSimd';
+
+/** One Adam step's float32 constants (see `train/fused-adam.ts`). */
+export interface AdamConstants {
+  b1: number;
+  c1: number;
+  b2: number;
+  c2: number;
+  d1: number;
+  d2: number;
+  eps: number;
+  negLr: number;
+}
 
 let registered = false;
 
@@ -48,6 +61,46 @@ function ensureSimdKernels(): void {
       },
     });
   }
+}
+
+function registerAdamKernel(): void {
+  if (tf.getKernel(ADAM_UPDATE_SIMD, 'wasm') !== undefined) return;
+  tf.registerKernel({
+    kernelName: ADAM_UPDATE_SIMD,
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const b = backend as unknown as WasmBackendInternals;
+      const w = inputs.w as tf.TensorInfo;
+      const g = inputs.g as tf.TensorInfo;
+      const { m, v, k } = attrs as unknown as { m: Float32Array; v: Float32Array; k: AdamConstants };
+      heapOffset(b, w);
+      heapOffset(b, g);
+      const n = m.length;
+      const out = b.makeOutput([...w.shape], 'float32');
+      // m and v live in JavaScript (the optimiser's state): copied onto the heap and back, about a
+      // microsecond each, where the update itself runs 4 lanes at a time.
+      const scratch = b.makeOutput([2 * n], 'float32');
+      const at = heapOffset(b, scratch);
+      const heap = b.wasm.HEAPF32; // after the allocations: they may have grown the heap
+      heap.set(m, at >> 2);
+      heap.set(v, (at >> 2) + n);
+      simdKernels()!.adam(heapOffset(b, w), heapOffset(b, g), at, at + 4 * n, heapOffset(b, out), n, k.b1, k.c1, k.b2, k.c2, k.d1, k.d2, k.eps, k.negLr);
+      m.set(heap.subarray(at >> 2, (at >> 2) + n));
+      v.set(heap.subarray((at >> 2) + n, (at >> 2) + 2 * n));
+      b.disposeData(scratch.dataId);
+      return out;
+    },
+  });
+}
+
+/**
+ * One fused Adam step on the wasm heap by the SIMD kernel: the new weights (a fresh tensor), with `m`
+ * and `v` updated in place; bit-identical to the JavaScript kernel. `null` when SIMD is unavailable.
+ */
+export function adamUpdateSimd(w: tf.Tensor, g: tf.Tensor, m: Float32Array, v: Float32Array, k: AdamConstants): tf.Tensor | null {
+  if (w.dtype !== 'float32' || simdKernels() === null) return null;
+  registerAdamKernel();
+  return tf.engine().runKernel(ADAM_UPDATE_SIMD, { w, g }, { m, v, k } as unknown as tf.NamedAttrMap) as tf.Tensor;
 }
 
 /** Whether the SIMD path applies to a `[rows, cols]` float32 matrix on the active backend. */
