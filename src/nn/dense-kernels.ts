@@ -10,6 +10,8 @@ import { denseGradSimd } from '../kernels/simd/simd-ops.js';
 
 /** Inputs `dy` `[B, n]` and `saved` `[B, n]`; outputs `dPre` `[B, n]`, its transpose `[n, B]` and `dBias` `[n]`. */
 export const DENSE_ACTIVATION_GRAD = 'TfjsFlowsDenseActivationGrad';
+/** Input `x` `[B, n]`; output its column sums `[n]` (float64 sums, rounded once). */
+export const COLUMN_SUMS = 'TfjsFlowsColumnSums';
 
 /**
  * Which tensor the backward pass of each activation reads: its output where the derivative is a
@@ -81,6 +83,23 @@ export function ensureDenseKernels(): void {
       dBias.set(acc);
     },
   });
+  registerJsKernel({
+    kernelName: COLUMN_SUMS,
+    inputNames: ['x'],
+    outputShapes: ([x]) => [[x[1]]],
+    compute([x], [sums]) {
+      const n = sums.length;
+      const acc = new Float64Array(n);
+      for (let i = 0; i < x.length; i += n) for (let j = 0; j < n; j++) acc[j] += x[i + j];
+      sums.set(acc);
+    },
+  });
+}
+
+/** Column sums `Σ_rows x` `[n]` of `x` `[B, n]` (a linear layer's bias gradient), in one pass. */
+export function columnSums(x: tf.Tensor2D): tf.Tensor1D {
+  ensureDenseKernels();
+  return (tf.engine().runKernel(COLUMN_SUMS, { x }) as tf.Tensor1D[])[0];
 }
 
 /**

@@ -14,7 +14,7 @@ import type { GradientSink, SavedForward } from '../train/fast-step/contract.js'
 import { checkInt } from '../validate.js';
 import { activate } from './activation.js';
 import { transpose2d } from '../kernels/simd/simd-ops.js';
-import { type BackwardActivation, SAVES_PRE_ACTIVATION, denseActivationGrad, ensureDenseKernels } from './dense-kernels.js';
+import { type BackwardActivation, SAVES_PRE_ACTIVATION, columnSums, denseActivationGrad, ensureDenseKernels } from './dense-kernels.js';
 
 /** How a layer's initial weights are drawn (see {@link DenseOptions.init}). */
 export type DenseInit = 'uniform' | 'he' | 'glorot' | 'zeros';
@@ -154,8 +154,11 @@ export class Dense extends Module {
     return {
       output,
       backward: (dOutput: tf.Tensor2D, sink: GradientSink, needInput: boolean) => {
-        const [dPre, dPreT, dBias] = denseActivationGrad(activation, dOutput, saved);
-        sink.add(this.kernel, this.mask ? tf.mul(this.weightGrad(x, dPre, dPreT), this.mask) : this.weightGrad(x, dPre, dPreT));
+        // A narrowing linear layer (a conditioner's last) needs neither a copy of dOutput nor its transpose.
+        const narrowLinear = activation === 'linear' && this.outputs < this.inputs;
+        const [dPre, dPreT, dBias] = narrowLinear ? [dOutput, null, columnSums(dOutput)] : denseActivationGrad(activation, dOutput, saved);
+        const dw = this.weightGrad(x, dPre, dPreT);
+        sink.add(this.kernel, this.mask ? tf.mul(dw, this.mask) : dw);
         sink.add(this.bias, dBias);
         return needInput ? matMul2d(dPre, transpose2d(w)) : null;
       },
@@ -170,8 +173,8 @@ export class Dense extends Module {
    */
   // Never feed matMul a reshape of W as its second operand: wasm caches the packed operand by tensor
   // id, and a reshape shares W's id, so it would multiply by W's packing in the wrong shape.
-  private weightGrad(x: tf.Tensor2D, dPre: tf.Tensor2D, dPreT: tf.Tensor2D): tf.Tensor2D {
-    if (this.outputs < this.inputs) return matMul2d(transpose2d(x), dPre);
+  private weightGrad(x: tf.Tensor2D, dPre: tf.Tensor2D, dPreT: tf.Tensor2D | null): tf.Tensor2D {
+    if (this.outputs < this.inputs || !dPreT) return matMul2d(transpose2d(x), dPre);
     const dwT = matMul2d(dPreT, x);
     return this.inputs === 1 || this.outputs === 1 ? (tf.reshape(dwT, [this.inputs, this.outputs]) as tf.Tensor2D) : transpose2d(dwT);
   }
