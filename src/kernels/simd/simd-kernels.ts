@@ -38,9 +38,11 @@ export interface WasmBackendInternals {
 const instances = new WeakMap<object, SimdExports | null>();
 let moduleBytes: Uint8Array | null = null;
 
+// Read once: `process.env` lookups are slow enough to show in a step's profile.
+let disabled: boolean | undefined;
 function disabledByEnv(): boolean {
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
-  return env?.TFJS_FLOWS_SIMD === '0';
+  return (disabled ??= env?.TFJS_FLOWS_SIMD === '0');
 }
 
 /** The wasm backend's heap, or `null` on another backend (or a build that hides it). */
