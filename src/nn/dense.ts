@@ -14,6 +14,7 @@ import type { GradientSink, SavedForward } from '../train/fast-step/contract.js'
 import { checkInt } from '../validate.js';
 import { activate } from './activation.js';
 import { transpose2d } from '../kernels/simd/simd-ops.js';
+import { reshapeView } from '../kernels/views.js';
 import { type BackwardActivation, SAVES_PRE_ACTIVATION, columnSums, denseActivationGrad, ensureDenseKernels } from './dense-kernels.js';
 
 /** How a layer's initial weights are drawn (see {@link DenseOptions.init}). */
@@ -75,6 +76,17 @@ export function denseFused(x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor1
  */
 function matMul2d(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
   return tf.engine().runKernel('BatchMatMul', { a, b }, { transposeA: false, transposeB: false }) as tf.Tensor2D;
+}
+
+/**
+ * `act(a · b + bias)` of 2D tensors as one `_FusedMatMul` kernel call on rank-3 views, without
+ * `tf.fused.matMul`'s reshape dispatches and gradient wrapper (tape-free path only: nothing is
+ * recorded).
+ */
+function fusedMatMul2d(a: tf.Tensor2D, b: tf.Tensor2D, bias: tf.Tensor1D, activation: 'linear' | 'relu'): tf.Tensor2D {
+  const inputs = { a: reshapeView(a, [1, ...a.shape]), b: reshapeView(b, [1, ...b.shape]), bias };
+  const out = tf.engine().runKernel('_FusedMatMul', inputs, { transposeA: false, transposeB: false, activation, leakyreluAlpha: 0 }) as tf.Tensor3D;
+  return reshapeView(out, [a.shape[0], b.shape[1]]);
 }
 
 /**
@@ -148,7 +160,7 @@ export class Dense extends Module {
     ensureDenseKernels();
     const w = (this.mask ? tf.mul(this.kernel, this.mask) : this.kernel) as tf.Tensor2D;
     const fuse = activation === 'linear' || activation === 'relu';
-    const pre = tf.fused.matMul({ a: x, b: w, bias: this.bias, activation: fuse ? activation : 'linear' }) as tf.Tensor2D;
+    const pre = fusedMatMul2d(x, w, this.bias as tf.Tensor1D, fuse ? activation : 'linear');
     const output = fuse ? pre : activate(activation, pre);
     const saved = SAVES_PRE_ACTIVATION[activation] ? pre : output;
     return {

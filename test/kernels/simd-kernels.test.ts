@@ -1,0 +1,113 @@
+import '@tensorflow/tfjs-backend-wasm';
+import { describe, expect, it } from 'vitest';
+import { Rng, tf } from '../../src/index.js';
+import { simdKernels, wasmHeapMemory } from '../../src/kernels/simd/simd-kernels.js';
+import { adamUpdateSimd, denseGradSimd, transpose2d } from '../../src/kernels/simd/simd-ops.js';
+import { fusedAdamOptimizer } from '../../src/train/fused-adam.js';
+import { useBackend } from '../helpers/backends.js';
+import { expectNoLeak } from '../helpers/leaks.js';
+
+const normals = (seed: string, n: number) => new Rng(seed).normals(n);
+
+describe('WebAssembly SIMD kernels on the wasm backend', () => {
+  useBackend('wasm');
+
+  it('reach TF.js\'s wasm heap (the pinned asm.memory internal of tfjs-backend-wasm 4.22) and compile', () => {
+    // If this fails after a TF.js upgrade, the SIMD paths silently fall back: fix the lookup.
+    expect(wasmHeapMemory(tf.backend())).not.toBeNull();
+    expect(simdKernels()).not.toBeNull();
+  });
+
+  it('transpose2d(x)[j, i] = x[i, j] exactly, for sizes that are and are not multiples of 4', () => {
+    for (const [r, c] of [[256, 64], [8, 12], [4, 4], [5, 3], [64, 2]] as const) {
+      const xs = normals(`t${r}x${c}`, r * c);
+      expectNoLeak(() => {
+        const x = tf.tensor2d(xs, [r, c]);
+        const t = transpose2d(x);
+        expect(t.shape).toEqual([c, r]);
+        const v = t.dataSync();
+        for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) expect(v[j * r + i]).toBe(xs[i * c + j]);
+        return [x, t];
+      });
+    }
+  });
+
+  it('denseGradSimd: dPre = dy·[saved > 0] (relu) or dy (linear) exactly, dPreᵀ its transpose, dBias the column sums within float32 rounding', () => {
+    const [B, n] = [256, 64];
+    const dy = normals('dy', B * n);
+    const saved = normals('saved', B * n).map((s) => Math.max(s, 0)); // a ReLU output: zeros and positives
+    for (const activation of ['relu', 'linear'] as const) {
+      expectNoLeak(() => {
+        const dyT = tf.tensor2d(dy, [B, n]);
+        const savedT = tf.tensor2d(saved, [B, n]);
+        const out = denseGradSimd(activation, dyT, savedT);
+        expect(out).not.toBeNull();
+        const [dPre, dPreT, dBias] = out!.map((t) => t.dataSync());
+        const sums = new Float64Array(n);
+        const absSums = new Float64Array(n);
+        for (let r = 0; r < B; r++) {
+          for (let j = 0; j < n; j++) {
+            const g = activation === 'linear' || saved[r * n + j] > 0 ? dy[r * n + j] : 0;
+            expect(dPre[r * n + j]).toBe(g);
+            expect(dPreT[j * B + r]).toBe(g);
+            sums[j] += g;
+            absSums[j] += Math.abs(g);
+          }
+        }
+        // float32 summation of B terms: error below B · 2⁻²⁴ · Σ|g| (a strict worst-case bound).
+        for (let j = 0; j < n; j++) expect(Math.abs(dBias[j] - sums[j])).toBeLessThanOrEqual(B * 2 ** -24 * absSums[j]);
+        return [dyT, savedT, ...out!];
+      });
+    }
+  });
+
+  it('denseGradSimd declines what it cannot do (other activations, sizes not multiples of 4)', () => {
+    const x = tf.tensor2d(normals('d', 6 * 4), [6, 4]);
+    expect(denseGradSimd('tanh', x, x)).toBeNull();
+    expect(denseGradSimd('relu', x, x)).toBeNull(); // 6 rows
+    x.dispose();
+  });
+
+  it('the SIMD Adam update is bit-identical to the JavaScript kernel over several steps (sizes 4099 and 7: SIMD body and scalar tail)', () => {
+    const shapes = [[4099], [7]];
+    const make = (tag: string) => shapes.map((s, i) => tf.variable(tf.tensor(normals(`w${i}`, s[0]), s), true, `simdAdam${tag}${i}`));
+    const [a, b] = [make("js"), make("simd")];
+    const js = fusedAdamOptimizer(0.9, 0.999, 1e-7, true, false);
+    const simd = fusedAdamOptimizer(0.9, 0.999, 1e-7, true, true);
+    const before = tf.memory().numTensors;
+    for (let step = 0; step < 4; step++) {
+      const grads = shapes.map((s, i) => tf.tensor(normals(`g${step}.${i}`, s[0]), s));
+      js.applyGradients(a, grads, 1e-2);
+      simd.applyGradients(b, grads, 1e-2);
+      tf.dispose(grads);
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    a.forEach((v, i) => expect(Array.from(b[i].dataSync())).toEqual(Array.from(v.dataSync())));
+    const [sj, ss] = [js.getState(), simd.getState()];
+    ss.slots.forEach((slot, i) => {
+      expect(Array.from(slot.values.m)).toEqual(Array.from(sj.slots[i].values.m));
+      expect(Array.from(slot.values.v)).toEqual(Array.from(sj.slots[i].values.v));
+    });
+    tf.dispose([...a, ...b]);
+  });
+
+  it('adamUpdateSimd leaves no tensor behind but its result', () => {
+    const w = tf.tensor1d(normals('w', 9));
+    const g = tf.tensor1d(normals('g', 9));
+    const k = { b1: 0.9, c1: 0.1, b2: 0.999, c2: 0.001, d1: 0.1, d2: 0.001, eps: 1e-7, negLr: -0.01 };
+    expectNoLeak(() => adamUpdateSimd(w, g, new Float32Array(9), new Float32Array(9), k)!);
+    tf.dispose([w, g]);
+  });
+});
+
+describe('SIMD ops elsewhere', () => {
+  useBackend('cpu');
+  it('fall back to the plain path on cpu', () => {
+    expect(simdKernels()).toBeNull();
+    const x = tf.tensor2d(normals('c', 8 * 4), [8, 4]);
+    expect(denseGradSimd('relu', x, x)).toBeNull();
+    const t = transpose2d(x);
+    expect(Array.from(t.dataSync())).toEqual(Array.from(tf.transpose(x).dataSync()));
+    tf.dispose([x, t]);
+  });
+});
