@@ -13,7 +13,7 @@ import { Rng } from '../random.js';
 import type { GradientSink, SavedForward } from '../train/fast-step/contract.js';
 import { checkInt } from '../validate.js';
 import { activate } from './activation.js';
-import { transpose2d } from '../kernels/simd/simd-ops.js';
+import { denseGradIn1Simd, transpose2d } from '../kernels/simd/simd-ops.js';
 import { reshapeView } from '../kernels/views.js';
 import { type BackwardActivation, SAVES_PRE_ACTIVATION, columnSums, denseActivationGrad, ensureDenseKernels } from './dense-kernels.js';
 
@@ -166,6 +166,13 @@ export class Dense extends Module {
     return {
       output,
       backward: (dOutput: tf.Tensor2D, sink: GradientSink, needInput: boolean) => {
+        // One input (a 2D coupling's first layer): the whole backward in one SIMD pass, on wasm.
+        const in1 = this.inputs === 1 && !this.mask ? denseGradIn1Simd(activation, dOutput, saved, x, w, needInput) : null;
+        if (in1) {
+          sink.add(this.kernel, in1[1]);
+          sink.add(this.bias, in1[0]);
+          return needInput ? in1[2] : null;
+        }
         // A narrowing linear layer (a conditioner's last) needs neither a copy of dOutput nor its transpose.
         const narrowLinear = activation === 'linear' && this.outputs < this.inputs;
         const [dPre, dPreT, dBias] = narrowLinear ? [dOutput, null, columnSums(dOutput)] : denseActivationGrad(activation, dOutput, saved);

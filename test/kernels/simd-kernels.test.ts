@@ -2,7 +2,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { describe, expect, it } from 'vitest';
 import { Rng, tf } from '../../src/index.js';
 import { simdKernels, wasmHeapMemory } from '../../src/kernels/simd/simd-kernels.js';
-import { adamUpdateSimd, denseGradSimd, transpose2d } from '../../src/kernels/simd/simd-ops.js';
+import { adamUpdateSimd, denseGradIn1Simd, denseGradSimd, transpose2d } from '../../src/kernels/simd/simd-ops.js';
 import { fusedAdamOptimizer } from '../../src/train/fused-adam.js';
 import { useBackend } from '../helpers/backends.js';
 import { expectNoLeak } from '../helpers/leaks.js';
@@ -58,6 +58,40 @@ describe('WebAssembly SIMD kernels on the wasm backend', () => {
         for (let j = 0; j < n; j++) expect(Math.abs(dBias[j] - sums[j])).toBeLessThanOrEqual(B * 2 ** -24 * absSums[j]);
         return [dyT, savedT, ...out!];
       });
+    }
+  });
+
+  it('denseGradIn1Simd: dBias = Σ_r g, dW = Σ_r x_r g, dx_r = Σ_j g_rj w_j (g = dy·[saved > 0] or dy) within float32 summation error', () => {
+    const [B, n] = [37, 12]; // B not a multiple of 4: the kernel walks rows one at a time
+    const dy = normals('dy1', B * n);
+    const saved = normals('s1', B * n).map((s) => Math.max(s, 0));
+    const x = normals('x1', B);
+    const w = normals('w1', n);
+    for (const activation of ['relu', 'linear'] as const) {
+      for (const needDx of [true, false]) {
+        expectNoLeak(() => {
+          const ins = [tf.tensor2d(dy, [B, n]), tf.tensor2d(saved, [B, n]), tf.tensor2d(x, [B, 1]), tf.tensor2d(w, [1, n])] as const;
+          const out = denseGradIn1Simd(activation, ...ins, needDx);
+          expect(out).not.toBeNull();
+          const [db, dw, dx] = out!.map((t) => t.dataSync());
+          expect(out![2].shape).toEqual(needDx ? [B, 1] : [0, 1]);
+          const g = (r: number, j: number) => (activation === 'linear' || saved[r * n + j] > 0 ? dy[r * n + j] : 0);
+          // Reference sums in float64 with the float32 worst-case error bound terms·2⁻²⁴·Σ|terms|.
+          const close = (got: number, terms: number[]) => {
+            const sum = terms.reduce((a, b) => a + b, 0);
+            const abs = terms.reduce((a, b) => a + Math.abs(b), 0);
+            expect(Math.abs(got - sum)).toBeLessThanOrEqual(terms.length * 2 ** -24 * abs + 1e-30);
+          };
+          const rows = Array.from({ length: B }, (_, r) => r);
+          const cols = Array.from({ length: n }, (_, j) => j);
+          for (const j of cols) {
+            close(db[j], rows.map((r) => g(r, j)));
+            close(dw[j], rows.map((r) => Math.fround(x[r] * g(r, j))));
+          }
+          if (needDx) for (const r of rows) close(dx[r], cols.map((j) => Math.fround(g(r, j) * w[j])));
+          return [...ins, ...out!];
+        });
+      }
     }
   });
 

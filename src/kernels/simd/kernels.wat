@@ -158,4 +158,51 @@
           (f32.load (i32.add (local.get $w) (local.get $o)))))
       (local.set $o (i32.add (local.get $o) (i32.const 4)))
       (br $t))))
+
+  ;; Backward of a dense layer with ONE input (a 2D coupling's conditioner input), n outputs (a
+  ;; multiple of 4): from dy [B, n], saved [B, n] (the ReLU output; unused for linear), x [B] and the
+  ;; weight row w [n], with g = dy (· [saved > 0]):  dBias = Σ_r g[r, :],  dW = Σ_r x[r] g[r, :],
+  ;; and, when needDx, dx[r] = Σ_j g[r, j] w[j]. Float32 sums in row order (dx: 4 partial lanes).
+  ;; Replaces a dPre/dPreᵀ pass and two small matMuls.
+  (func (export "denseGradIn1")
+    (param $dy i32) (param $s i32) (param $x i32) (param $w i32) (param $db i32) (param $dw i32) (param $dx i32)
+    (param $B i32) (param $n i32) (param $relu i32) (param $needDx i32)
+    (local $r i32) (local $jo i32) (local $no i32) (local $p i32) (local $t i32)
+    (local $g v128) (local $xr v128) (local $acc v128)
+    (local.set $no (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $jo (i32.const 0))
+    (block $z (loop $zl
+      (br_if $z (i32.ge_u (local.get $jo) (local.get $no)))
+      (v128.store (i32.add (local.get $db) (local.get $jo)) (v128.const i32x4 0 0 0 0))
+      (v128.store (i32.add (local.get $dw) (local.get $jo)) (v128.const i32x4 0 0 0 0))
+      (local.set $jo (i32.add (local.get $jo) (i32.const 16)))
+      (br $zl)))
+    (local.set $p (i32.const 0))
+    (local.set $r (i32.const 0))
+    (block $done (loop $rows
+      (br_if $done (i32.ge_u (local.get $r) (local.get $B)))
+      (local.set $xr (v128.load32_splat (i32.add (local.get $x) (i32.shl (local.get $r) (i32.const 2)))))
+      (local.set $acc (v128.const i32x4 0 0 0 0))
+      (local.set $jo (i32.const 0))
+      (block $rd (loop $cols
+        (br_if $rd (i32.ge_u (local.get $jo) (local.get $no)))
+        (local.set $g (v128.load (i32.add (local.get $dy) (local.get $p))))
+        (if (local.get $relu) (then
+          (local.set $g (v128.and (local.get $g)
+            (f32x4.gt (v128.load (i32.add (local.get $s) (local.get $p))) (v128.const f32x4 0 0 0 0))))))
+        (local.set $t (i32.add (local.get $db) (local.get $jo)))
+        (v128.store (local.get $t) (f32x4.add (v128.load (local.get $t)) (local.get $g)))
+        (local.set $t (i32.add (local.get $dw) (local.get $jo)))
+        (v128.store (local.get $t) (f32x4.add (v128.load (local.get $t)) (f32x4.mul (local.get $g) (local.get $xr))))
+        (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (local.get $g) (v128.load (i32.add (local.get $w) (local.get $jo))))))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (local.set $jo (i32.add (local.get $jo) (i32.const 16)))
+        (br $cols)))
+      (if (local.get $needDx) (then
+        (f32.store (i32.add (local.get $dx) (i32.shl (local.get $r) (i32.const 2)))
+          (f32.add
+            (f32.add (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane 1 (local.get $acc)))
+            (f32.add (f32x4.extract_lane 2 (local.get $acc)) (f32x4.extract_lane 3 (local.get $acc)))))))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rows))))
 )

@@ -10,6 +10,7 @@ import { type WasmBackendInternals, heapOffset, simdKernels } from './simd-kerne
 export const TRANSPOSE_SIMD = 'TfjsFlowsTransposeSimd';
 export const DENSE_GRAD_SIMD = 'TfjsFlowsDenseGradSimd';
 export const ADAM_UPDATE_SIMD = 'TfjsFlowsAdamUpdateSimd';
+export const DENSE_GRAD_IN1_SIMD = 'TfjsFlowsDenseGradIn1Simd';
 
 /** One Adam step's float32 constants (see `train/fused-adam.ts`). */
 export interface AdamConstants {
@@ -101,6 +102,38 @@ export function adamUpdateSimd(w: tf.Tensor, g: tf.Tensor, m: Float32Array, v: F
   if (w.dtype !== 'float32' || simdKernels() === null) return null;
   registerAdamKernel();
   return tf.engine().runKernel(ADAM_UPDATE_SIMD, { w, g }, { m, v, k } as unknown as tf.NamedAttrMap) as tf.Tensor;
+}
+
+function registerIn1Kernel(): void {
+  if (tf.getKernel(DENSE_GRAD_IN1_SIMD, 'wasm') !== undefined) return;
+  tf.registerKernel({
+    kernelName: DENSE_GRAD_IN1_SIMD,
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const b = backend as unknown as WasmBackendInternals;
+      const infos = ['dy', 'saved', 'x', 'w'].map((name) => inputs[name] as tf.TensorInfo);
+      for (const i of infos) heapOffset(b, i);
+      const [batch, n] = infos[0].shape;
+      const needDx = attrs?.needDx === true;
+      const outs = [b.makeOutput([n], 'float32'), b.makeOutput([1, n], 'float32'), b.makeOutput(needDx ? [batch, 1] : [0, 1], 'float32')];
+      const [dy, saved, x, w] = infos.map((i) => heapOffset(b, i));
+      const [db, dw, dx] = outs.map((o) => heapOffset(b, o));
+      simdKernels()!.denseGradIn1(dy, saved, x, w, db, dw, dx, batch, n, attrs?.relu ? 1 : 0, needDx ? 1 : 0);
+      return outs;
+    },
+  });
+}
+
+/**
+ * The whole backward of a dense layer with one input (`x` `[B, 1]`, kernel `w` `[1, n]`) and a relu or
+ * linear activation, in one SIMD pass: `[dBias [n], dW [1, n], dx [B, 1]]` (`dx` is `[0, 1]` when
+ * `needDx` is false). `null` where it does not apply (not wasm, another activation, `n` not a
+ * multiple of 4). Float32 sums.
+ */
+export function denseGradIn1Simd(activation: string, dy: tf.Tensor2D, saved: tf.Tensor2D, x: tf.Tensor2D, w: tf.Tensor2D, needDx: boolean): [tf.Tensor1D, tf.Tensor2D, tf.Tensor2D] | null {
+  if ((activation !== 'relu' && activation !== 'linear') || x.shape[1] !== 1 || !simdApplies(dy, dy.shape[1])) return null;
+  registerIn1Kernel();
+  return tf.engine().runKernel(DENSE_GRAD_IN1_SIMD, { dy, saved, x, w }, { relu: activation === 'relu', needDx }) as unknown as [tf.Tensor1D, tf.Tensor2D, tf.Tensor2D];
 }
 
 /** Whether the SIMD path applies to a `[rows, cols]` float32 matrix on the active backend. */
