@@ -13,7 +13,7 @@ import { Rng } from '../random.js';
 import type { GradientSink, SavedForward } from '../train/fast-step/contract.js';
 import { checkInt } from '../validate.js';
 import { activate } from './activation.js';
-import { denseGradIn1Simd, transpose2d } from '../kernels/simd/simd-ops.js';
+import { denseGradIn1Simd, denseGradNarrowSimd, transpose2d } from '../kernels/simd/simd-ops.js';
 import { reshapeView } from '../kernels/views.js';
 import { type BackwardActivation, SAVES_PRE_ACTIVATION, columnSums, denseActivationGrad, ensureDenseKernels } from './dense-kernels.js';
 
@@ -172,6 +172,13 @@ export class Dense extends Module {
           sink.add(this.kernel, in1[1]);
           sink.add(this.bias, in1[0]);
           return needInput ? in1[2] : null;
+        }
+        // A linear layer with a few outputs (a 2D coupling's last): likewise.
+        const narrow = activation === 'linear' && !this.mask ? denseGradNarrowSimd(dOutput, x, w, needInput) : null;
+        if (narrow) {
+          sink.add(this.kernel, narrow[0]);
+          sink.add(this.bias, narrow[1]);
+          return needInput ? narrow[2] : null;
         }
         // A narrowing linear layer (a conditioner's last) needs neither a copy of dOutput nor its transpose.
         const narrowLinear = activation === 'linear' && this.outputs < this.inputs;

@@ -2,7 +2,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { describe, expect, it } from 'vitest';
 import { Rng, tf } from '../../src/index.js';
 import { simdKernels, wasmHeapMemory } from '../../src/kernels/simd/simd-kernels.js';
-import { adamUpdateSimd, denseGradIn1Simd, denseGradSimd, transpose2d } from '../../src/kernels/simd/simd-ops.js';
+import { adamUpdateSimd, denseGradIn1Simd, denseGradNarrowSimd, denseGradSimd, transpose2d } from '../../src/kernels/simd/simd-ops.js';
 import { fusedAdamOptimizer } from '../../src/train/fused-adam.js';
 import { useBackend } from '../helpers/backends.js';
 import { expectNoLeak } from '../helpers/leaks.js';
@@ -93,6 +93,42 @@ describe('WebAssembly SIMD kernels on the wasm backend', () => {
         });
       }
     }
+  });
+
+  it('denseGradNarrowSimd: dW = xᵀ·dy, dBias = Σ_r dy, dx = dy·wᵀ for a linear layer with 1–3 outputs, within float32 summation error', () => {
+    const [B, m] = [41, 8];
+    for (const n of [1, 2, 3]) {
+      const dy = normals(`ndy${n}`, B * n);
+      const x = normals(`nx${n}`, B * m);
+      const w = normals(`nw${n}`, m * n);
+      for (const needDx of [true, false]) {
+        expectNoLeak(() => {
+          const ins = [tf.tensor2d(dy, [B, n]), tf.tensor2d(x, [B, m]), tf.tensor2d(w, [m, n])] as const;
+          const out = denseGradNarrowSimd(...ins, needDx);
+          expect(out).not.toBeNull();
+          const [dw, db, dx] = out!.map((t) => t.dataSync());
+          expect(out![0].shape).toEqual([m, n]);
+          expect(out![2].shape).toEqual(needDx ? [B, m] : [0, m]);
+          const close = (got: number, terms: number[]) => {
+            const sum = terms.reduce((a, b) => a + b, 0);
+            const abs = terms.reduce((a, b) => a + Math.abs(b), 0);
+            expect(Math.abs(got - sum)).toBeLessThanOrEqual(terms.length * 2 ** -24 * abs + 1e-30);
+          };
+          const rows = Array.from({ length: B }, (_, r) => r);
+          for (let j = 0; j < n; j++) {
+            close(db[j], rows.map((r) => dy[r * n + j]));
+            for (let k = 0; k < m; k++) close(dw[k * n + j], rows.map((r) => Math.fround(x[r * m + k] * dy[r * n + j])));
+          }
+          if (needDx) {
+            for (const r of rows) for (let k = 0; k < m; k++) close(dx[r * m + k], Array.from({ length: n }, (_, j) => Math.fround(dy[r * n + j] * w[k * n + j])));
+          }
+          return [...ins, ...out!];
+        });
+      }
+    }
+    const wide = tf.zeros([4, 4]) as tf.Tensor2D;
+    expect(denseGradNarrowSimd(wide, wide, wide, true)).toBeNull(); // 4 outputs: the matMul path
+    wide.dispose();
   });
 
   it('denseGradSimd declines what it cannot do (other activations, sizes not multiples of 4)', () => {

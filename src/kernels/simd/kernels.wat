@@ -205,4 +205,93 @@
             (f32.add (f32x4.extract_lane 2 (local.get $acc)) (f32x4.extract_lane 3 (local.get $acc)))))))
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $rows))))
+
+  ;; Backward of a LINEAR dense layer with few outputs (a 2D coupling's conditioner output) from
+  ;; dy [B, n], its input x [B, m] (m a multiple of 4) and kernel w [m, n]:  dBias = Σ_r dy[r, :],
+  ;; dW[k, j] = Σ_r x[r, k] dy[r, j],  and, when needDx, dx[r, :] = Σ_j dy[r, j] w[:, j].  scratch
+  ;; holds 2·n·m floats (wᵀ and dWᵀ). Float32 sums in row order. Replaces two transposes, two small
+  ;; matMuls (one packing a [B, m] operand) and a column sum.
+  (func (export "denseGradNarrow")
+    (param $dy i32) (param $x i32) (param $w i32) (param $dw i32) (param $db i32) (param $dx i32) (param $scratch i32)
+    (param $B i32) (param $m i32) (param $n i32) (param $needDx i32)
+    (local $r i32) (local $j i32) (local $k i32) (local $wt i32) (local $dwt i32) (local $mo i32)
+    (local $t i32) (local $xrow i32) (local $d f32) (local $dv v128) (local $acc v128)
+    (local.set $mo (i32.shl (local.get $m) (i32.const 2)))
+    (local.set $wt (local.get $scratch))
+    (local.set $dwt (i32.add (local.get $scratch) (i32.mul (local.get $n) (local.get $mo))))
+    ;; wT[j, k] = w[k, j]; dWT = 0; dBias = 0
+    (local.set $k (i32.const 0))
+    (block $e1 (loop $l1
+      (br_if $e1 (i32.ge_u (local.get $k) (local.get $m)))
+      (local.set $j (i32.const 0))
+      (block $e2 (loop $l2
+        (br_if $e2 (i32.ge_u (local.get $j) (local.get $n)))
+        (local.set $t (i32.shl (i32.add (i32.mul (local.get $j) (local.get $m)) (local.get $k)) (i32.const 2)))
+        (f32.store (i32.add (local.get $wt) (local.get $t))
+          (f32.load (i32.add (local.get $w) (i32.shl (i32.add (i32.mul (local.get $k) (local.get $n)) (local.get $j)) (i32.const 2)))))
+        (f32.store (i32.add (local.get $dwt) (local.get $t)) (f32.const 0))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $l2)))
+      (local.set $k (i32.add (local.get $k) (i32.const 1)))
+      (br $l1)))
+    (local.set $j (i32.const 0))
+    (block $e3 (loop $l3
+      (br_if $e3 (i32.ge_u (local.get $j) (local.get $n)))
+      (f32.store (i32.add (local.get $db) (i32.shl (local.get $j) (i32.const 2))) (f32.const 0))
+      (local.set $j (i32.add (local.get $j) (i32.const 1)))
+      (br $l3)))
+    (local.set $r (i32.const 0))
+    (block $done (loop $rows
+      (br_if $done (i32.ge_u (local.get $r) (local.get $B)))
+      (local.set $xrow (i32.add (local.get $x) (i32.mul (local.get $r) (local.get $mo))))
+      (local.set $j (i32.const 0))
+      (block $ej (loop $lj
+        (br_if $ej (i32.ge_u (local.get $j) (local.get $n)))
+        (local.set $d (f32.load (i32.add (local.get $dy) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $n)) (local.get $j)) (i32.const 2)))))
+        (local.set $t (i32.add (local.get $db) (i32.shl (local.get $j) (i32.const 2))))
+        (f32.store (local.get $t) (f32.add (f32.load (local.get $t)) (local.get $d)))
+        (local.set $dv (f32x4.splat (local.get $d)))
+        (local.set $t (i32.add (local.get $dwt) (i32.mul (local.get $j) (local.get $mo))))
+        (local.set $k (i32.const 0))
+        (block $ek (loop $lk
+          (br_if $ek (i32.ge_u (local.get $k) (local.get $mo)))
+          (v128.store (i32.add (local.get $t) (local.get $k))
+            (f32x4.add (v128.load (i32.add (local.get $t) (local.get $k)))
+              (f32x4.mul (local.get $dv) (v128.load (i32.add (local.get $xrow) (local.get $k))))))
+          (local.set $k (i32.add (local.get $k) (i32.const 16)))
+          (br $lk)))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $lj)))
+      (if (local.get $needDx) (then
+        (local.set $k (i32.const 0))
+        (block $ek2 (loop $lk2
+          (br_if $ek2 (i32.ge_u (local.get $k) (local.get $mo)))
+          (local.set $acc (v128.const i32x4 0 0 0 0))
+          (local.set $j (i32.const 0))
+          (block $ej2 (loop $lj2
+            (br_if $ej2 (i32.ge_u (local.get $j) (local.get $n)))
+            (local.set $acc (f32x4.add (local.get $acc)
+              (f32x4.mul
+                (v128.load32_splat (i32.add (local.get $dy) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $n)) (local.get $j)) (i32.const 2))))
+                (v128.load (i32.add (i32.add (local.get $wt) (i32.mul (local.get $j) (local.get $mo))) (local.get $k))))))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $lj2)))
+          (v128.store (i32.add (i32.add (local.get $dx) (i32.mul (local.get $r) (local.get $mo))) (local.get $k)) (local.get $acc))
+          (local.set $k (i32.add (local.get $k) (i32.const 16)))
+          (br $lk2)))))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rows)))
+    ;; dW[k, j] = dWT[j, k]
+    (local.set $k (i32.const 0))
+    (block $e4 (loop $l4
+      (br_if $e4 (i32.ge_u (local.get $k) (local.get $m)))
+      (local.set $j (i32.const 0))
+      (block $e5 (loop $l5
+        (br_if $e5 (i32.ge_u (local.get $j) (local.get $n)))
+        (f32.store (i32.add (local.get $dw) (i32.shl (i32.add (i32.mul (local.get $k) (local.get $n)) (local.get $j)) (i32.const 2)))
+          (f32.load (i32.add (local.get $dwt) (i32.shl (i32.add (i32.mul (local.get $j) (local.get $m)) (local.get $k)) (i32.const 2)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $l5)))
+      (local.set $k (i32.add (local.get $k) (i32.const 1)))
+      (br $l4))))
 )

@@ -11,6 +11,9 @@ export const TRANSPOSE_SIMD = 'TfjsFlowsTransposeSimd';
 export const DENSE_GRAD_SIMD = 'TfjsFlowsDenseGradSimd';
 export const ADAM_UPDATE_SIMD = 'TfjsFlowsAdamUpdateSimd';
 export const DENSE_GRAD_IN1_SIMD = 'TfjsFlowsDenseGradIn1Simd';
+export const DENSE_GRAD_NARROW_SIMD = 'TfjsFlowsDenseGradNarrowSimd';
+/** Widest output for which {@link denseGradNarrowSimd} beats two small matMuls (measured at 2; loops per output). */
+export const NARROW_MAX_OUTPUTS = 3;
 
 /** One Adam step's float32 constants (see `train/fused-adam.ts`). */
 export interface AdamConstants {
@@ -134,6 +137,41 @@ export function denseGradIn1Simd(activation: string, dy: tf.Tensor2D, saved: tf.
   if ((activation !== 'relu' && activation !== 'linear') || x.shape[1] !== 1 || !simdApplies(dy, dy.shape[1])) return null;
   registerIn1Kernel();
   return tf.engine().runKernel(DENSE_GRAD_IN1_SIMD, { dy, saved, x, w }, { relu: activation === 'relu', needDx }) as unknown as [tf.Tensor1D, tf.Tensor2D, tf.Tensor2D];
+}
+
+function registerNarrowKernel(): void {
+  if (tf.getKernel(DENSE_GRAD_NARROW_SIMD, 'wasm') !== undefined) return;
+  tf.registerKernel({
+    kernelName: DENSE_GRAD_NARROW_SIMD,
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const b = backend as unknown as WasmBackendInternals;
+      const infos = ['dy', 'x', 'w'].map((name) => inputs[name] as tf.TensorInfo);
+      for (const i of infos) heapOffset(b, i);
+      const [batch, n] = infos[0].shape;
+      const m = infos[1].shape[1];
+      const needDx = attrs?.needDx === true;
+      const outs = [b.makeOutput([m, n], 'float32'), b.makeOutput([n], 'float32'), b.makeOutput(needDx ? [batch, m] : [0, m], 'float32')];
+      const scratch = b.makeOutput([2 * n * m], 'float32');
+      const [dy, x, w] = infos.map((i) => heapOffset(b, i));
+      const [dw, db, dx] = outs.map((o) => heapOffset(b, o));
+      simdKernels()!.denseGradNarrow(dy, x, w, dw, db, dx, heapOffset(b, scratch), batch, m, n, needDx ? 1 : 0);
+      b.disposeData(scratch.dataId);
+      return outs;
+    },
+  });
+}
+
+/**
+ * The whole backward of a linear dense layer with at most {@link NARROW_MAX_OUTPUTS} outputs (`dy`
+ * `[B, n]`, input `x` `[B, m]`, kernel `w` `[m, n]`) in one SIMD pass: `[dW [m, n], dBias [n], dx
+ * [B, m]]` (`dx` is `[0, m]` when `needDx` is false). `null` where it does not apply (not wasm, `m`
+ * not a multiple of 4, more outputs). Float32 sums.
+ */
+export function denseGradNarrowSimd(dy: tf.Tensor2D, x: tf.Tensor2D, w: tf.Tensor2D, needDx: boolean): [tf.Tensor2D, tf.Tensor1D, tf.Tensor2D] | null {
+  if (dy.shape[1] > NARROW_MAX_OUTPUTS || !simdApplies(x, x.shape[1])) return null;
+  registerNarrowKernel();
+  return tf.engine().runKernel(DENSE_GRAD_NARROW_SIMD, { dy, x, w }, { needDx }) as unknown as [tf.Tensor2D, tf.Tensor1D, tf.Tensor2D];
 }
 
 /** Whether the SIMD path applies to a `[rows, cols]` float32 matrix on the active backend. */
