@@ -13,7 +13,7 @@ import { Rng } from '../random.js';
 import type { GradientSink, SavedForward } from '../train/fast-step/contract.js';
 import { checkInt } from '../validate.js';
 import { activate } from './activation.js';
-import { denseGradIn1Simd, denseGradNarrowSimd, transpose2d } from '../kernels/simd/simd-ops.js';
+import { denseGradIn1Simd, denseGradNarrowSimd, gemmNNSimd, gemmTNSimd, transpose2d } from '../kernels/simd/simd-ops.js';
 import { reshapeView } from '../kernels/views.js';
 import { type BackwardActivation, SAVES_PRE_ACTIVATION, columnSums, denseActivationGrad, ensureDenseKernels } from './dense-kernels.js';
 
@@ -160,7 +160,7 @@ export class Dense extends Module {
     ensureDenseKernels();
     const w = (this.mask ? tf.mul(this.kernel, this.mask) : this.kernel) as tf.Tensor2D;
     const fuse = activation === 'linear' || activation === 'relu';
-    const pre = fusedMatMul2d(x, w, this.bias as tf.Tensor1D, fuse ? activation : 'linear');
+    const pre = (fuse ? gemmNNSimd(x, w, this.bias as tf.Tensor1D, activation === 'relu') : null) ?? fusedMatMul2d(x, w, this.bias as tf.Tensor1D, fuse ? activation : 'linear');
     const output = fuse ? pre : activate(activation, pre);
     const saved = SAVES_PRE_ACTIVATION[activation] ? pre : output;
     return {
@@ -186,7 +186,9 @@ export class Dense extends Module {
         const dw = this.weightGrad(x, dPre, dPreT);
         sink.add(this.kernel, this.mask ? tf.mul(dw, this.mask) : dw);
         sink.add(this.bias, dBias);
-        return needInput ? matMul2d(dPre, transpose2d(w)) : null;
+        if (!needInput) return null;
+        const wT = transpose2d(w);
+        return gemmNNSimd(dPre, wT, null, false) ?? matMul2d(dPre, wT);
       },
     };
   }
@@ -200,6 +202,8 @@ export class Dense extends Module {
   // Never feed matMul a reshape of W as its second operand: wasm caches the packed operand by tensor
   // id, and a reshape shares W's id, so it would multiply by W's packing in the wrong shape.
   private weightGrad(x: tf.Tensor2D, dPre: tf.Tensor2D, dPreT: tf.Tensor2D | null): tf.Tensor2D {
+    const simd = gemmTNSimd(x, dPre);
+    if (simd) return simd;
     if (this.outputs < this.inputs || !dPreT) return matMul2d(transpose2d(x), dPre);
     const dwT = matMul2d(dPreT, x);
     return this.inputs === 1 || this.outputs === 1 ? (tf.reshape(dwT, [this.inputs, this.outputs]) as tf.Tensor2D) : transpose2d(dwT);
