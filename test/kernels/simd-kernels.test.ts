@@ -2,7 +2,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { describe, expect, it } from 'vitest';
 import { Rng, tf } from '../../src/index.js';
 import { simdKernels, wasmHeapMemory } from '../../src/kernels/simd/simd-kernels.js';
-import { adamUpdateSimd, denseGradIn1Simd, denseGradNarrowSimd, denseGradSimd, transpose2d } from '../../src/kernels/simd/simd-ops.js';
+import { adamUpdateSimd, denseGradIn1Simd, denseGradNarrowSimd, denseGradSimd, gemmNNSimd, gemmTNSimd, transpose2d } from '../../src/kernels/simd/simd-ops.js';
 import { fusedAdamOptimizer } from '../../src/train/fused-adam.js';
 import { useBackend } from '../helpers/backends.js';
 import { expectNoLeak } from '../helpers/leaks.js';
@@ -129,6 +129,51 @@ describe('WebAssembly SIMD kernels on the wasm backend', () => {
     const wide = tf.zeros([4, 4]) as tf.Tensor2D;
     expect(denseGradNarrowSimd(wide, wide, wide, true)).toBeNull(); // 4 outputs: the matMul path
     wide.dispose();
+  });
+
+  it('gemmTNSimd = aᵀ·b and gemmNNSimd = act(a·b + bias) against float64 products, within the float32 summation bound', () => {
+    // c: the float32 result; terms(i, j): the float64 values of the products summed into c[i, j].
+    const check = (c: Float32Array | Int32Array | Uint8Array, rows: number, cols: number, terms: (i: number, j: number) => number[], relu = false) => {
+      for (let i = 0; i < rows; i++) {
+        for (let j = 0; j < cols; j++) {
+          const t = terms(i, j);
+          const sum = t.reduce((x, y) => x + y, 0);
+          const abs = t.reduce((x, y) => x + Math.abs(y), 0);
+          const want = relu ? Math.max(sum, 0) : sum;
+          expect(Math.abs(c[i * cols + j] - want)).toBeLessThanOrEqual(t.length * 2 ** -24 * abs + 1e-30);
+        }
+      }
+    };
+    const [R, M, N] = [33, 12, 16];
+    const a = normals('ga', R * M);
+    const b = normals('gb', R * N);
+    expectNoLeak(() => {
+      const ins = [tf.tensor2d(a, [R, M]), tf.tensor2d(b, [R, N])] as const;
+      const c = gemmTNSimd(...ins);
+      expect(c?.shape).toEqual([M, N]);
+      check(c!.dataSync(), M, N, (i, j) => Array.from({ length: R }, (_, r) => Math.fround(a[r * M + i] * b[r * N + j])));
+      return [...ins, c!];
+    });
+    const [Mn, K, Nn] = [20, 7, 24];
+    const x = normals('nx', Mn * K);
+    const w = normals('nw', K * Nn);
+    const bias = normals('nb', Nn);
+    for (const withBias of [true, false]) {
+      for (const relu of [true, false]) {
+        expectNoLeak(() => {
+          const ins = [tf.tensor2d(x, [Mn, K]), tf.tensor2d(w, [K, Nn]), tf.tensor1d(bias)] as const;
+          const c = gemmNNSimd(ins[0], ins[1], withBias ? ins[2] : null, relu);
+          expect(c?.shape).toEqual([Mn, Nn]);
+          const terms = (i: number, j: number) => [...(withBias ? [bias[j]] : []), ...Array.from({ length: K }, (_, k) => Math.fround(x[i * K + k] * w[k * Nn + j]))];
+          check(c!.dataSync(), Mn, Nn, terms, relu);
+          return [...ins, c!];
+        });
+      }
+    }
+    const [odd, w8, b4] = [tf.zeros([6, 8]), tf.zeros([8, 8]), tf.zeros([6, 4])] as tf.Tensor2D[];
+    expect(gemmNNSimd(odd, w8, null, false)).toBeNull(); // 6 rows
+    expect(gemmTNSimd(odd, b4)).toBeNull(); // 4 columns
+    tf.dispose([odd, w8, b4]);
   });
 
   it('denseGradSimd declines what it cannot do (other activations, sizes not multiples of 4)', () => {
