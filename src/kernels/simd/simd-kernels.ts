@@ -49,6 +49,14 @@ function disabledByEnv(): boolean {
   return (disabled ??= env?.TFJS_FLOWS_SIMD === '0');
 }
 
+/**
+ * Turn the SIMD kernels on or off at run time (the same as `TFJS_FLOWS_SIMD=0` at start-up when
+ * off): for benchmarks and tests that compare them with the plain paths in one process.
+ */
+export function setSimdKernelsEnabled(on: boolean): void {
+  disabled = !on;
+}
+
 /** The wasm backend's heap, or `null` on another backend (or a build that hides it). */
 export function wasmHeapMemory(backend: unknown): object | null {
   const w = (backend as Partial<WasmBackendInternals>)?.wasm;
