@@ -16,6 +16,7 @@ import {
   ActNorm, AffineCoupling, Chain, Coupling, DiagNormal, Flow, Rng, SplineCoupling, SplineTransformer, StandardNormal, datasets, fit, neuralSplineFlow, realNVP, tf,
 } from '../../src/index.js';
 import { setSimdKernelsEnabled } from '../../src/kernels/simd/simd-kernels.js';
+import { GEMM_NN_SIMD } from '../../src/kernels/simd/simd-ops.js';
 import { tapeFreeStep } from '../../src/train/fast-step/training-step.js';
 import { KERNEL_BACKENDS, useBackend } from '../helpers/backends.js';
 
@@ -125,14 +126,18 @@ describe('tape-free step on wasm with the SIMD kernels off, and at the benchmark
     for (const c of simd ? bench : [...CASES.filter((k) => /RealNVP 2D relu|NSF 2D$|scattered/.test(k.name)), ...bench]) {
       it(`${c.name}, SIMD ${simd ? 'on' : 'off'}`, () => {
         setSimdKernelsEnabled(simd);
+        const spy = vi.spyOn(tf.engine(), 'runKernel');
         try {
           const flow = c.make();
           perturb(flow, 100);
           const x = batch(201, 64, flow.dim);
           expectSameGradients(flow, x);
+          // The SIMD GEMM ran exactly when enabled (so both paths were the ones tested).
+          expect(spy.mock.calls.some(([name]) => name === GEMM_NN_SIMD)).toBe(simd);
           x.dispose();
           flow.dispose();
         } finally {
+          spy.mockRestore();
           setSimdKernelsEnabled(true);
         }
       });
