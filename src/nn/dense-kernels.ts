@@ -103,13 +103,15 @@ export function columnSums(x: tf.Tensor2D): tf.Tensor1D {
 }
 
 /**
- * `[dPre, dPreᵀ, dBias]` of a dense layer with `activation`, from `dy` and the saved tensor. The
+ * `[dPre, dPreᵀ, dBias]` of a dense layer with `activation`, from `dy` and the saved tensor (`dPreᵀ`
+ * may be `null` when `transposed` is false: the caller does not need it). The
  * transposed copy costs one more store per element in the same loop, where a wasm `Transpose` of
  * `[256, 64]` costs tens of µs; it feeds the weight gradient `dWᵀ = dPreᵀ · x`.
  */
-export function denseActivationGrad(activation: BackwardActivation, dy: tf.Tensor2D, saved: tf.Tensor2D): [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D] {
-  // ReLU and linear on wasm: the SIMD kernel (same values; dBias summed in float32).
-  const simd = denseGradSimd(activation, dy, saved);
+export function denseActivationGrad(activation: BackwardActivation, dy: tf.Tensor2D, saved: tf.Tensor2D, transposed = true): [tf.Tensor2D, tf.Tensor2D | null, tf.Tensor1D] {
+  // ReLU and linear on wasm: the SIMD kernel (same values; dBias summed in float32), which can skip dPreᵀ.
+  const simd = denseGradSimd(activation, dy, saved, transposed);
+  if (simd && !transposed) return [simd[0], null, simd[2]];
   if (simd) return simd;
   return tf.engine().runKernel(DENSE_ACTIVATION_GRAD, { dy, saved }, { activation }) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
 }

@@ -15,6 +15,7 @@ import { checkInt } from '../validate.js';
 import { activate } from './activation.js';
 import { denseGradIn1Simd, denseGradNarrowSimd, gemmNNSimd, gemmTNSimd, transpose2d } from '../kernels/simd/simd-ops.js';
 import { reshapeView } from '../kernels/views.js';
+import { simdKernels } from '../kernels/simd/simd-kernels.js';
 import { type BackwardActivation, SAVES_PRE_ACTIVATION, columnSums, denseActivationGrad, ensureDenseKernels } from './dense-kernels.js';
 
 /** How a layer's initial weights are drawn (see {@link DenseOptions.init}). */
@@ -182,7 +183,9 @@ export class Dense extends Module {
         }
         // A narrowing linear layer (a conditioner's last) needs neither a copy of dOutput nor its transpose.
         const narrowLinear = activation === 'linear' && this.outputs < this.inputs;
-        const [dPre, dPreT, dBias] = narrowLinear ? [dOutput, null, columnSums(dOutput)] : denseActivationGrad(activation, dOutput, saved);
+        // The SIMD weight-gradient GEMM reads dPre itself: dPreᵀ is then not wanted.
+        const wantT = !(this.inputs % 4 === 0 && this.outputs % 8 === 0 && simdKernels() !== null);
+        const [dPre, dPreT, dBias] = narrowLinear ? [dOutput, null, columnSums(dOutput)] : denseActivationGrad(activation, dOutput, saved, wantT);
         const dw = this.weightGrad(x, dPre, dPreT);
         sink.add(this.kernel, this.mask ? tf.mul(dw, this.mask) : dw);
         sink.add(this.bias, dBias);

@@ -52,7 +52,8 @@
         (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $g0) (local.get $g1)))
         (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $g2) (local.get $g3)))
         (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $g2) (local.get $g3)))
-        ;; (r, j) block goes to dPreT rows j … j + 3, columns r … r + 3
+        ;; (r, j) block goes to dPreT rows j … j + 3, columns r … r + 3 (dPreT pointer 0: not wanted)
+        (if (local.get $dpt) (then
         (local.set $q (i32.add (local.get $dpt)
           (i32.shl (i32.add (i32.mul (local.get $j) (local.get $B)) (local.get $r)) (i32.const 2))))
         (v128.store (local.get $q)
@@ -62,7 +63,7 @@
         (v128.store (i32.add (local.get $q) (i32.shl (local.get $bs) (i32.const 1)))
           (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3)))
         (v128.store (i32.add (local.get $q) (i32.mul (local.get $bs) (i32.const 3)))
-          (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3)))
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3)))))
         (local.set $j (i32.add (local.get $j) (i32.const 4)))
         (br $cols)))
       (local.set $r (i32.add (local.get $r) (i32.const 4)))
