@@ -155,7 +155,9 @@ export class Dense extends Module {
    * Tape-free pass (see `train/fast-step`): `h = act(x · (W ⊙ M) + b)` with its backward,
    * `dPre = dh ⊙ act'`, `dW = xᵀ · dPre = (dPreᵀ · x)ᵀ` (masked), `db = Σ_batch dPre`, `dx = dPre · (W ⊙ M)ᵀ`.
    * Transposes are explicit (matMul's transpose flags are slow on wasm); ReLU is fused into the
-   * matMul, which TF.js only does outside a gradient tape. Call inside `tf.tidy`, with no tape active.
+   * matMul, which TF.js only does outside a gradient tape. On wasm the WebAssembly SIMD kernels of
+   * `kernels/simd` take every product and pass whose sizes they support (see `simd-ops.ts`), the
+   * plain kernels the rest. Call inside `tf.tidy`, with no tape active.
    */
   applyWithBackward(x: tf.Tensor2D, activation: BackwardActivation): SavedForward {
     ensureDenseKernels();
@@ -190,6 +192,8 @@ export class Dense extends Module {
         sink.add(this.kernel, this.mask ? tf.mul(dw, this.mask) : dw);
         sink.add(this.bias, dBias);
         if (!needInput) return null;
+        // A fresh transpose, never a reshape of W: wasm's matMul caches W's packing by tensor id, and a
+        // reshape shares that id, so it would multiply by W's packing in the wrong shape.
         const wT = transpose2d(w);
         return gemmNNSimd(dPre, wT, null, false) ?? matMul2d(dPre, wT);
       },
@@ -197,13 +201,12 @@ export class Dense extends Module {
   }
 
   /**
-   * `dW = xᵀ · dPre` `[inputs, outputs]`. wasm's matMul packs its second operand afresh for every new
-   * tensor (about 50 µs for `[256, 64]`), so the product is arranged for the smaller batch-sized second
-   * operand: `xᵀ · dPre` when the layer narrows (a conditioner's last layer, `dPre` `[B, 2]`), else
+   * `dW = xᵀ · dPre` `[inputs, outputs]`: on wasm by the SIMD GEMM where the sizes allow (no packing
+   * at all). Else wasm's matMul, which packs its second operand afresh for every new tensor (about
+   * 50 µs for `[256, 64]`), so the product is arranged for the smaller batch-sized second operand:
+   * `xᵀ · dPre` when the layer narrows (a conditioner's last layer, `dPre` `[B, 2]`), else
    * `(dPreᵀ · x)ᵀ` from the `dPreᵀ` the activation kernel hands over.
    */
-  // Never feed matMul a reshape of W as its second operand: wasm caches the packed operand by tensor
-  // id, and a reshape shares W's id, so it would multiply by W's packing in the wrong shape.
   private weightGrad(x: tf.Tensor2D, dPre: tf.Tensor2D, dPreT: tf.Tensor2D | null): tf.Tensor2D {
     const simd = gemmTNSimd(x, dPre);
     if (simd) return simd;
