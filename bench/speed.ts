@@ -4,8 +4,9 @@
  *
  * - Training steps/s: the very step `fit` runs (`fit` is called for a fixed number of steps per timed
  *   block, progress off), median over blocks after warm-up, for three variants: the tape with the
- *   stock `tf.train.adam` (`stock`), the tape with the fused Adam (`fused`), and the tape-free step
- *   with the fused Adam (`tapeFree`, what `fit` runs by default); blocks of the variants alternate, in
+ *   stock `tf.train.adam` (`stock`), the tape with the fused Adam (`fused`), the tape-free step
+ *   with the fused Adam and the WebAssembly SIMD kernels off (`tapeFreeNoSimd`) and on (`tapeFree`,
+ *   what `fit` runs by default); blocks of the variants alternate, in
  *   rotating order, so that load from other processes hits all alike. `wall`
  *   is elapsed time; `cpu` is this process's user+system time, which contention inflates far less.
  * - `adamUpdateMs`: one optimiser update over all the flow's variables, alone, per Adam variant.
@@ -17,6 +18,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { adam } from '../src/train/optimizer.js';
+import { setSimdKernelsEnabled } from '../src/kernels/simd/simd-kernels.js';
 import { type Flow, Rng, backendName, datasets, fit, neuralSplineFlow, ready, realNVP, tf } from '../src/index.js';
 
 const BATCH = 256;
@@ -90,17 +92,20 @@ interface Rate {
 
 /** The training variants timed side by side: optimiser and gradient path. */
 const VARIANTS = {
-  stock: { fused: false, gradientPath: 'tape' },
-  fused: { fused: true, gradientPath: 'tape' },
-  tapeFree: { fused: true, gradientPath: 'auto' },
+  stock: { fused: false, gradientPath: 'tape', simd: true },
+  fused: { fused: true, gradientPath: 'tape', simd: true },
+  tapeFreeNoSimd: { fused: true, gradientPath: 'auto', simd: false },
+  tapeFree: { fused: true, gradientPath: 'auto', simd: true },
 } as const;
 type Variant = keyof typeof VARIANTS;
 
 /** Steps/s of `fit` on `flows` (one per variant), blocks interleaved (the order rotates per block). */
 async function trainingRates(x: tf.Tensor2D, flows: Record<Variant, Flow>): Promise<Record<Variant, Rate>> {
   const run = async (name: Variant, flow: Flow, steps: number) => {
-    const { fused, gradientPath } = VARIANTS[name];
+    const { fused, gradientPath, simd } = VARIANTS[name];
+    setSimdKernelsEnabled(simd);
     await fit(flow, x, { steps, batchSize: BATCH, progress: false, seed: 3, adam: { fused }, gradientPath });
+    setSimdKernelsEnabled(true);
     sampleRss();
   };
   const variants = Object.entries(flows) as [Variant, Flow][];
@@ -173,7 +178,7 @@ async function main() {
   const points = datasets.moons(POINTS, { seed: 2 });
   const results: Record<string, unknown> = {};
   for (const [name, make] of Object.entries(CONFIGS)) {
-    const flows = { stock: make(), fused: make(), tapeFree: make() };
+    const flows = { stock: make(), fused: make(), tapeFreeNoSimd: make(), tapeFree: make() };
     const rates = await trainingRates(x, flows);
     const flow = flows.tapeFree;
     const logProbSeconds = seconds(() => flow.logProb(points));
@@ -186,7 +191,8 @@ async function main() {
       stepsPerSecond: rates,
       fusedOverStock: { wall: round(rates.fused.wall / rates.stock.wall), cpu: round(rates.fused.cpu / rates.stock.cpu) },
       tapeFreeOverTape: { wall: round(rates.tapeFree.wall / rates.fused.wall), cpu: round(rates.tapeFree.cpu / rates.fused.cpu) },
-      msPerStep: { stock: round(1000 / rates.stock.wall), fused: round(1000 / rates.fused.wall), tapeFree: round(1000 / rates.tapeFree.wall) },
+      simdOverNoSimd: { wall: round(rates.tapeFree.wall / rates.tapeFreeNoSimd.wall), cpu: round(rates.tapeFree.cpu / rates.tapeFreeNoSimd.cpu) },
+      msPerStep: { stock: round(1000 / rates.stock.wall), fused: round(1000 / rates.fused.wall), tapeFreeNoSimd: round(1000 / rates.tapeFreeNoSimd.wall), tapeFree: round(1000 / rates.tapeFree.wall) },
       adamUpdateMs: adamMs,
       parameters: flow.trainableVariables.reduce((n, v) => n + v.size, 0),
       logProbSeconds,
@@ -213,7 +219,7 @@ async function main() {
     peakResidentBytes: peakResident(),
     tensors: { before: tensorsBefore, after: tf.memory().numTensors },
     reference: REFERENCE,
-    notes: 'stepsPerSecond: median over blocks of fit() steps (wall: elapsed; cpu: per CPU second of this process): stock = tape + tf.train.adam, fused = tape + fused Adam, tapeFree = tape-free step + fused Adam. ratioToReference.stepsPerSecond is [vs reference high, vs reference low] with the fastest variant; logProb/sample throughput ratios are reference seconds / our seconds.',
+    notes: 'stepsPerSecond: median over blocks of fit() steps (wall: elapsed; cpu: per CPU second of this process): stock = tape + tf.train.adam, fused = tape + fused Adam, tapeFreeNoSimd = tape-free step + fused Adam with the WebAssembly SIMD kernels off (JavaScript kernels and wasm matMul), tapeFree = the same with them on (the default). ratioToReference.stepsPerSecond is [vs reference high, vs reference low] with the fastest variant; logProb/sample throughput ratios are reference seconds / our seconds.',
   }, null, 2));
 }
 

@@ -6,9 +6,12 @@
 import { tf } from '../backend.js';
 import { registerJsKernel } from '../kernels/js-kernel.js';
 import type { Activation } from './activation.js';
+import { denseGradSimd } from '../kernels/simd/simd-ops.js';
 
 /** Inputs `dy` `[B, n]` and `saved` `[B, n]`; outputs `dPre` `[B, n]`, its transpose `[n, B]` and `dBias` `[n]`. */
 export const DENSE_ACTIVATION_GRAD = 'TfjsFlowsDenseActivationGrad';
+/** Input `x` `[B, n]`; output its column sums `[n]` (float64 sums, rounded once). */
+export const COLUMN_SUMS = 'TfjsFlowsColumnSums';
 
 /**
  * Which tensor the backward pass of each activation reads: its output where the derivative is a
@@ -80,13 +83,35 @@ export function ensureDenseKernels(): void {
       dBias.set(acc);
     },
   });
+  registerJsKernel({
+    kernelName: COLUMN_SUMS,
+    inputNames: ['x'],
+    outputShapes: ([x]) => [[x[1]]],
+    compute([x], [sums]) {
+      const n = sums.length;
+      const acc = new Float64Array(n);
+      for (let i = 0; i < x.length; i += n) for (let j = 0; j < n; j++) acc[j] += x[i + j];
+      sums.set(acc);
+    },
+  });
+}
+
+/** Column sums `Σ_rows x` `[n]` of `x` `[B, n]` (a linear layer's bias gradient), in one pass. */
+export function columnSums(x: tf.Tensor2D): tf.Tensor1D {
+  ensureDenseKernels();
+  return (tf.engine().runKernel(COLUMN_SUMS, { x }) as tf.Tensor1D[])[0];
 }
 
 /**
- * `[dPre, dPreᵀ, dBias]` of a dense layer with `activation`, from `dy` and the saved tensor. The
+ * `[dPre, dPreᵀ, dBias]` of a dense layer with `activation`, from `dy` and the saved tensor (`dPreᵀ`
+ * may be `null` when `transposed` is false: the caller does not need it). The
  * transposed copy costs one more store per element in the same loop, where a wasm `Transpose` of
  * `[256, 64]` costs tens of µs; it feeds the weight gradient `dWᵀ = dPreᵀ · x`.
  */
-export function denseActivationGrad(activation: BackwardActivation, dy: tf.Tensor2D, saved: tf.Tensor2D): [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D] {
+export function denseActivationGrad(activation: BackwardActivation, dy: tf.Tensor2D, saved: tf.Tensor2D, transposed = true): [tf.Tensor2D, tf.Tensor2D | null, tf.Tensor1D] {
+  // ReLU and linear on wasm: the SIMD kernel (same values; dBias summed in float32), which can skip dPreᵀ.
+  const simd = denseGradSimd(activation, dy, saved, transposed);
+  if (simd && !transposed) return [simd[0], null, simd[2]];
+  if (simd) return simd;
   return tf.engine().runKernel(DENSE_ACTIVATION_GRAD, { dy, saved }, { activation }) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
 }

@@ -13,7 +13,10 @@ import { Rng } from '../random.js';
 import type { GradientSink, SavedForward } from '../train/fast-step/contract.js';
 import { checkInt } from '../validate.js';
 import { activate } from './activation.js';
-import { type BackwardActivation, SAVES_PRE_ACTIVATION, denseActivationGrad, ensureDenseKernels } from './dense-kernels.js';
+import { denseGradIn1Simd, denseGradNarrowSimd, gemmNNSimd, gemmTNSimd, transpose2d } from '../kernels/simd/simd-ops.js';
+import { reshapeView } from '../kernels/views.js';
+import { simdKernels } from '../kernels/simd/simd-kernels.js';
+import { type BackwardActivation, SAVES_PRE_ACTIVATION, columnSums, denseActivationGrad, ensureDenseKernels } from './dense-kernels.js';
 
 /** How a layer's initial weights are drawn (see {@link DenseOptions.init}). */
 export type DenseInit = 'uniform' | 'he' | 'glorot' | 'zeros';
@@ -74,6 +77,17 @@ export function denseFused(x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor1
  */
 function matMul2d(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
   return tf.engine().runKernel('BatchMatMul', { a, b }, { transposeA: false, transposeB: false }) as tf.Tensor2D;
+}
+
+/**
+ * `act(a · b + bias)` of 2D tensors as one `_FusedMatMul` kernel call on rank-3 views, without
+ * `tf.fused.matMul`'s reshape dispatches and gradient wrapper (tape-free path only: nothing is
+ * recorded).
+ */
+function fusedMatMul2d(a: tf.Tensor2D, b: tf.Tensor2D, bias: tf.Tensor1D, activation: 'linear' | 'relu'): tf.Tensor2D {
+  const inputs = { a: reshapeView(a, [1, ...a.shape]), b: reshapeView(b, [1, ...b.shape]), bias };
+  const out = tf.engine().runKernel('_FusedMatMul', inputs, { transposeA: false, transposeB: false, activation, leakyreluAlpha: 0 }) as tf.Tensor3D;
+  return reshapeView(out, [a.shape[0], b.shape[1]]);
 }
 
 /**
@@ -141,27 +155,64 @@ export class Dense extends Module {
    * Tape-free pass (see `train/fast-step`): `h = act(x · (W ⊙ M) + b)` with its backward,
    * `dPre = dh ⊙ act'`, `dW = xᵀ · dPre = (dPreᵀ · x)ᵀ` (masked), `db = Σ_batch dPre`, `dx = dPre · (W ⊙ M)ᵀ`.
    * Transposes are explicit (matMul's transpose flags are slow on wasm); ReLU is fused into the
-   * matMul, which TF.js only does outside a gradient tape. Call inside `tf.tidy`, with no tape active.
+   * matMul, which TF.js only does outside a gradient tape. On wasm the WebAssembly SIMD kernels of
+   * `kernels/simd` take every product and pass whose sizes they support (see `simd-ops.ts`), the
+   * plain kernels the rest. Call inside `tf.tidy`, with no tape active.
    */
   applyWithBackward(x: tf.Tensor2D, activation: BackwardActivation): SavedForward {
     ensureDenseKernels();
     const w = (this.mask ? tf.mul(this.kernel, this.mask) : this.kernel) as tf.Tensor2D;
     const fuse = activation === 'linear' || activation === 'relu';
-    const pre = tf.fused.matMul({ a: x, b: w, bias: this.bias, activation: fuse ? activation : 'linear' }) as tf.Tensor2D;
+    const pre = (fuse ? gemmNNSimd(x, w, this.bias as tf.Tensor1D, activation === 'relu') : null) ?? fusedMatMul2d(x, w, this.bias as tf.Tensor1D, fuse ? activation : 'linear');
     const output = fuse ? pre : activate(activation, pre);
     const saved = SAVES_PRE_ACTIVATION[activation] ? pre : output;
     return {
       output,
       backward: (dOutput: tf.Tensor2D, sink: GradientSink, needInput: boolean) => {
-        const [dPre, dPreT, dBias] = denseActivationGrad(activation, dOutput, saved);
-        // dW = (dPreᵀ · x)ᵀ: the kernel hands dPreᵀ over, so only the small [out, in] result is transposed.
-        const dwT = matMul2d(dPreT, x);
-        const dw = this.inputs === 1 || this.outputs === 1 ? tf.reshape(dwT, [this.inputs, this.outputs]) : tf.transpose(dwT);
+        // One input (a 2D coupling's first layer): the whole backward in one SIMD pass, on wasm.
+        const in1 = this.inputs === 1 && !this.mask ? denseGradIn1Simd(activation, dOutput, saved, x, w, needInput) : null;
+        if (in1) {
+          sink.add(this.kernel, in1[1]);
+          sink.add(this.bias, in1[0]);
+          return needInput ? in1[2] : null;
+        }
+        // A linear layer with a few outputs (a 2D coupling's last): likewise.
+        const narrow = activation === 'linear' && !this.mask ? denseGradNarrowSimd(dOutput, x, w, needInput) : null;
+        if (narrow) {
+          sink.add(this.kernel, narrow[0]);
+          sink.add(this.bias, narrow[1]);
+          return needInput ? narrow[2] : null;
+        }
+        // A narrowing linear layer (a conditioner's last) needs neither a copy of dOutput nor its transpose.
+        const narrowLinear = activation === 'linear' && this.outputs < this.inputs;
+        // The SIMD weight-gradient GEMM reads dPre itself: dPreᵀ is then not wanted.
+        const wantT = !(this.inputs % 4 === 0 && this.outputs % 8 === 0 && simdKernels() !== null);
+        const [dPre, dPreT, dBias] = narrowLinear ? [dOutput, null, columnSums(dOutput)] : denseActivationGrad(activation, dOutput, saved, wantT);
+        const dw = this.weightGrad(x, dPre, dPreT);
         sink.add(this.kernel, this.mask ? tf.mul(dw, this.mask) : dw);
         sink.add(this.bias, dBias);
-        return needInput ? matMul2d(dPre, tf.transpose(w) as tf.Tensor2D) : null;
+        if (!needInput) return null;
+        // A fresh transpose, never a reshape of W: wasm's matMul caches W's packing by tensor id, and a
+        // reshape shares that id, so it would multiply by W's packing in the wrong shape.
+        const wT = transpose2d(w);
+        return gemmNNSimd(dPre, wT, null, false) ?? matMul2d(dPre, wT);
       },
     };
+  }
+
+  /**
+   * `dW = xᵀ · dPre` `[inputs, outputs]`: on wasm by the SIMD GEMM where the sizes allow (no packing
+   * at all). Else wasm's matMul, which packs its second operand afresh for every new tensor (about
+   * 50 µs for `[256, 64]`), so the product is arranged for the smaller batch-sized second operand:
+   * `xᵀ · dPre` when the layer narrows (a conditioner's last layer, `dPre` `[B, 2]`), else
+   * `(dPreᵀ · x)ᵀ` from the `dPreᵀ` the activation kernel hands over.
+   */
+  private weightGrad(x: tf.Tensor2D, dPre: tf.Tensor2D, dPreT: tf.Tensor2D | null): tf.Tensor2D {
+    const simd = gemmTNSimd(x, dPre);
+    if (simd) return simd;
+    if (this.outputs < this.inputs || !dPreT) return matMul2d(transpose2d(x), dPre);
+    const dwT = matMul2d(dPreT, x);
+    return this.inputs === 1 || this.outputs === 1 ? (tf.reshape(dwT, [this.inputs, this.outputs]) as tf.Tensor2D) : transpose2d(dwT);
   }
 
   override dispose(): void {

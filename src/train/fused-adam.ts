@@ -18,6 +18,7 @@ import { tf } from '../backend.js';
 import { hasKernelForActiveBackend, registerJsKernel } from '../kernels/js-kernel.js';
 import type { Optimizer, OptimizerState } from './optimizer.js';
 import { checkAdamState } from './adam-state.js';
+import { adamUpdateSimd } from '../kernels/simd/simd-ops.js';
 
 const f32 = Math.fround;
 
@@ -79,7 +80,7 @@ interface Slot {
  * State is held in JavaScript `Float32Array`s, not tensors, so it costs no tensor and no op.
  * `useKernel: false` forces the `dataSync` path that backends without the kernel take (for tests).
  */
-export function fusedAdamOptimizer(beta1: number, beta2: number, epsilon: number, useKernel = true): Optimizer {
+export function fusedAdamOptimizer(beta1: number, beta2: number, epsilon: number, useKernel = true, useSimd = true): Optimizer {
   ensureAdamKernel();
   // The constants as TF.js turns them into float32 scalars (`1 - beta1` is computed in float64 first).
   const b1 = f32(beta1);
@@ -104,8 +105,10 @@ export function fusedAdamOptimizer(beta1: number, beta2: number, epsilon: number
       if (useKernel && hasKernelForActiveBackend(ADAM_UPDATE)) {
         tf.tidy(() => variables.forEach((variable, i) => {
           const { m, v } = slotOf(i);
+          // On wasm the SIMD kernel (bit-identical), else the JavaScript one.
+          const simd = useSimd ? adamUpdateSimd(variable, grads[i], m, v, k) : null;
           const attrs = { m, v, k } as unknown as tf.NamedAttrMap;
-          const [updated] = tf.engine().runKernel(ADAM_UPDATE, { w: variable, g: grads[i] }, attrs) as tf.Tensor[];
+          const updated = simd ?? (tf.engine().runKernel(ADAM_UPDATE, { w: variable, g: grads[i] }, attrs) as tf.Tensor[])[0];
           variable.assign(updated);
         }));
       } else {

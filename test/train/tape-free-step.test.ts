@@ -15,6 +15,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   ActNorm, AffineCoupling, Chain, Coupling, DiagNormal, Flow, Rng, SplineCoupling, SplineTransformer, StandardNormal, datasets, fit, neuralSplineFlow, realNVP, tf,
 } from '../../src/index.js';
+import { setSimdKernelsEnabled } from '../../src/kernels/simd/simd-kernels.js';
+import { GEMM_NN_SIMD } from '../../src/kernels/simd/simd-ops.js';
 import { tapeFreeStep } from '../../src/train/fast-step/training-step.js';
 import { KERNEL_BACKENDS, useBackend } from '../helpers/backends.js';
 
@@ -111,6 +113,37 @@ for (const backend of KERNEL_BACKENDS) {
     }
   });
 }
+
+// The WebAssembly SIMD kernels (src/kernels/simd) run by default on wasm; their fallbacks (JavaScript
+// kernels, wasm matMul) must stay exact too, and the benchmark's layer sizes must take the SIMD paths.
+describe('tape-free step on wasm with the SIMD kernels off, and at the benchmark sizes', () => {
+  useBackend('wasm');
+  const bench = [
+    { name: 'RealNVP 2D, hidden [64, 64]', make: () => realNVP({ dim: 2, layers: 2, hidden: [64, 64], seed: 11 }) },
+    { name: 'NSF 2D, hidden [64, 64]', make: () => neuralSplineFlow({ dim: 2, layers: 2, bins: 8, tailBound: 5, hidden: [64, 64], seed: 12 }) },
+  ];
+  for (const simd of [false, true]) {
+    for (const c of simd ? bench : [...CASES.filter((k) => /RealNVP 2D relu|NSF 2D$|scattered/.test(k.name)), ...bench]) {
+      it(`${c.name}, SIMD ${simd ? 'on' : 'off'}`, () => {
+        setSimdKernelsEnabled(simd);
+        const spy = vi.spyOn(tf.engine(), 'runKernel');
+        try {
+          const flow = c.make();
+          perturb(flow, 100);
+          const x = batch(201, 64, flow.dim);
+          expectSameGradients(flow, x);
+          // The SIMD GEMM ran exactly when enabled (so both paths were the ones tested).
+          expect(spy.mock.calls.some(([name]) => name === GEMM_NN_SIMD)).toBe(simd);
+          x.dispose();
+          flow.dispose();
+        } finally {
+          spy.mockRestore();
+          setSimdKernelsEnabled(true);
+        }
+      });
+    }
+  }
+});
 
 describe('tape-free step: which flows take it', () => {
   afterEach(() => vi.restoreAllMocks());

@@ -1,0 +1,90 @@
+/**
+ * Hand-written WebAssembly SIMD kernels (kernels.wat) run on the wasm backend's own heap: the module
+ * imports TF.js's `WebAssembly.Memory`, so a kernel reads its inputs and writes its outputs in place at
+ * the tensors' offsets, with no copy. Used by the tape-free training step where a JavaScript loop
+ * over a `[256, 64]` array costs about 100 µs on this machine class (about 4 ns per element) and the
+ * SIMD loop a fraction of it.
+ *
+ * `simdKernels()` is `null` when the backend is not wasm, or its memory cannot be reached (the
+ * `asm.memory` internal of tfjs-backend-wasm 4.22, pinned), or the engine lacks SIMD: callers then run
+ * their JavaScript kernels. `TFJS_FLOWS_SIMD=0` in the environment turns the kernels off.
+ */
+import { tf } from '../../backend.js';
+import { KERNELS_WASM_BASE64 } from './kernels-wasm.js';
+
+/** The exported functions of kernels.wat; pointers are byte offsets on the wasm backend's heap. */
+export interface SimdExports {
+  denseGrad(dy: number, saved: number, dPre: number, dPreT: number, dBias: number, batch: number, n: number, relu: number): void;
+  transpose(src: number, dst: number, rows: number, cols: number): void;
+  gemmTN(a: number, b: number, c: number, rows: number, m: number, n: number): void;
+  gemmNN(a: number, b: number, bias: number, c: number, m: number, k: number, n: number, relu: number): void;
+  denseGradNarrow(dy: number, x: number, w: number, dW: number, dBias: number, dx: number, scratch: number, batch: number, m: number, n: number, needDx: number): void;
+  denseGradIn1(dy: number, saved: number, x: number, w: number, dBias: number, dW: number, dx: number, batch: number, n: number, relu: number, needDx: number): void;
+  adam(w: number, g: number, m: number, v: number, out: number, n: number, b1: number, c1: number, b2: number, c2: number, d1: number, d2: number, eps: number, negLr: number): void;
+}
+
+/** The WebAssembly API (this package's TypeScript lib settings declare no `WebAssembly` global). */
+interface WebAssemblyApi {
+  Memory: abstract new (...args: never[]) => object;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+}
+const WA = (globalThis as unknown as { WebAssembly?: WebAssemblyApi }).WebAssembly;
+
+/** The parts of the wasm backend used here (typed structurally). */
+export interface WasmBackendInternals {
+  wasm: { asm?: { memory?: object }; wasmMemory?: object; HEAPF32: Float32Array };
+  disposeData(dataId: object): boolean;
+  dataIdMap: { get(dataId: object): { memoryOffset: number } };
+  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
+}
+
+const instances = new WeakMap<object, SimdExports | null>();
+let moduleBytes: Uint8Array | null = null;
+
+// Read once: `process.env` lookups are slow enough to show in a step's profile.
+let disabled: boolean | undefined;
+function disabledByEnv(): boolean {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  return (disabled ??= env?.TFJS_FLOWS_SIMD === '0');
+}
+
+/**
+ * Turn the SIMD kernels on or off at run time (the same as `TFJS_FLOWS_SIMD=0` at start-up when
+ * off): for benchmarks and tests that compare them with the plain paths in one process.
+ */
+export function setSimdKernelsEnabled(on: boolean): void {
+  disabled = !on;
+}
+
+/** The wasm backend's heap, or `null` on another backend (or a build that hides it). */
+export function wasmHeapMemory(backend: unknown): object | null {
+  const w = (backend as Partial<WasmBackendInternals>)?.wasm;
+  const memory = w?.asm?.memory ?? w?.wasmMemory;
+  return WA && memory instanceof WA.Memory ? memory : null;
+}
+
+/** The SIMD kernels bound to the active wasm backend's heap, or `null` (see the file comment). */
+export function simdKernels(): SimdExports | null {
+  if (tf.getBackend() !== 'wasm' || disabledByEnv()) return null;
+  const memory = wasmHeapMemory(tf.backend());
+  if (!memory) return null;
+  let k = instances.get(memory);
+  if (k === undefined) {
+    try {
+      moduleBytes ??= Uint8Array.from(atob(KERNELS_WASM_BASE64), (c) => c.charCodeAt(0));
+      // Synchronous compile: the module is about 700 bytes, under every engine's sync-compile limit.
+      const instance = new WA!.Instance(new WA!.Module(moduleBytes), { env: { memory } });
+      k = instance.exports as unknown as SimdExports;
+    } catch {
+      k = null; // no SIMD in this engine: the JavaScript kernels run
+    }
+    instances.set(memory, k);
+  }
+  return k;
+}
+
+/** Byte offset of tensor `t` on the wasm heap (moves it there first if it lives on another backend). */
+export function heapOffset(backend: WasmBackendInternals, t: tf.TensorInfo): number {
+  return backend.dataIdMap.get(t.dataId).memoryOffset;
+}

@@ -1,0 +1,271 @@
+/**
+ * TF.js kernels (wasm backend only) around the SIMD functions of kernels.wat, and the ops that pick
+ * them when they apply, else a plain path: `transpose2d(x) = xᵀ` and `denseGradSimd` (a dense layer's
+ * ReLU or linear backward: `dPre`, `dPreᵀ`, `dBias`). Not differentiable (the tape-free step writes
+ * its own backward pass).
+ */
+import { tf } from '../../backend.js';
+import { type WasmBackendInternals, heapOffset, simdKernels } from './simd-kernels.js';
+
+export const TRANSPOSE_SIMD = 'TfjsFlowsTransposeSimd';
+export const DENSE_GRAD_SIMD = 'TfjsFlowsDenseGradSimd';
+export const ADAM_UPDATE_SIMD = 'TfjsFlowsAdamUpdateSimd';
+export const DENSE_GRAD_IN1_SIMD = 'TfjsFlowsDenseGradIn1Simd';
+export const DENSE_GRAD_NARROW_SIMD = 'TfjsFlowsDenseGradNarrowSimd';
+export const GEMM_TN_SIMD = 'TfjsFlowsGemmTNSimd';
+export const GEMM_NN_SIMD = 'TfjsFlowsGemmNNSimd';
+/** Widest output for which {@link denseGradNarrowSimd} beats two small matMuls (measured at 2; loops per output). */
+export const NARROW_MAX_OUTPUTS = 3;
+
+/** One Adam step's float32 constants (see `train/fused-adam.ts`). */
+export interface AdamConstants {
+  b1: number;
+  c1: number;
+  b2: number;
+  c2: number;
+  d1: number;
+  d2: number;
+  eps: number;
+  negLr: number;
+}
+
+let registered = false;
+
+function ensureSimdKernels(): void {
+  if (registered) return;
+  registered = true;
+  if (tf.getKernel(TRANSPOSE_SIMD, 'wasm') === undefined) {
+    tf.registerKernel({
+      kernelName: TRANSPOSE_SIMD,
+      backendName: 'wasm',
+      kernelFunc: ({ inputs, backend }) => {
+        const b = backend as unknown as WasmBackendInternals;
+        const x = inputs.x as tf.TensorInfo;
+        const [rows, cols] = x.shape;
+        heapOffset(b, x); // before allocating: the lookup may move x onto the heap
+        const out = b.makeOutput([cols, rows], 'float32');
+        simdKernels()!.transpose(heapOffset(b, x), heapOffset(b, out), rows, cols);
+        return out;
+      },
+    });
+  }
+  if (tf.getKernel(DENSE_GRAD_SIMD, 'wasm') === undefined) {
+    tf.registerKernel({
+      kernelName: DENSE_GRAD_SIMD,
+      backendName: 'wasm',
+      kernelFunc: ({ inputs, backend, attrs }) => {
+        const b = backend as unknown as WasmBackendInternals;
+        const dy = inputs.dy as tf.TensorInfo;
+        const saved = inputs.saved as tf.TensorInfo;
+        heapOffset(b, dy);
+        heapOffset(b, saved);
+        const [batch, n] = dy.shape;
+        const withT = attrs?.transposed !== false;
+        const outs = [b.makeOutput([batch, n], 'float32'), b.makeOutput(withT ? [n, batch] : [n, 0], 'float32'), b.makeOutput([n], 'float32')];
+        // Offsets are read after every allocation (they are stable; only JS views on the heap go stale).
+        simdKernels()!.denseGrad(heapOffset(b, dy), heapOffset(b, saved), heapOffset(b, outs[0]), withT ? heapOffset(b, outs[1]) : 0, heapOffset(b, outs[2]), batch, n, attrs?.relu ? 1 : 0);
+        return outs;
+      },
+    });
+  }
+}
+
+function registerAdamKernel(): void {
+  if (tf.getKernel(ADAM_UPDATE_SIMD, 'wasm') !== undefined) return;
+  tf.registerKernel({
+    kernelName: ADAM_UPDATE_SIMD,
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const b = backend as unknown as WasmBackendInternals;
+      const w = inputs.w as tf.TensorInfo;
+      const g = inputs.g as tf.TensorInfo;
+      const { m, v, k } = attrs as unknown as { m: Float32Array; v: Float32Array; k: AdamConstants };
+      heapOffset(b, w);
+      heapOffset(b, g);
+      const n = m.length;
+      const out = b.makeOutput([...w.shape], 'float32');
+      // m and v live in JavaScript (the optimiser's state): copied onto the heap and back, about a
+      // microsecond each, where the update itself runs 4 lanes at a time.
+      const scratch = b.makeOutput([2 * n], 'float32');
+      const at = heapOffset(b, scratch);
+      const heap = b.wasm.HEAPF32; // after the allocations: they may have grown the heap
+      heap.set(m, at >> 2);
+      heap.set(v, (at >> 2) + n);
+      simdKernels()!.adam(heapOffset(b, w), heapOffset(b, g), at, at + 4 * n, heapOffset(b, out), n, k.b1, k.c1, k.b2, k.c2, k.d1, k.d2, k.eps, k.negLr);
+      m.set(heap.subarray(at >> 2, (at >> 2) + n));
+      v.set(heap.subarray((at >> 2) + n, (at >> 2) + 2 * n));
+      b.disposeData(scratch.dataId);
+      return out;
+    },
+  });
+}
+
+/**
+ * One fused Adam step on the wasm heap by the SIMD kernel: the new weights (a fresh tensor), with `m`
+ * and `v` updated in place; bit-identical to the JavaScript kernel. `null` when SIMD is unavailable.
+ */
+export function adamUpdateSimd(w: tf.Tensor, g: tf.Tensor, m: Float32Array, v: Float32Array, k: AdamConstants): tf.Tensor | null {
+  if (w.dtype !== 'float32' || simdKernels() === null) return null;
+  registerAdamKernel();
+  return tf.engine().runKernel(ADAM_UPDATE_SIMD, { w, g }, { m, v, k } as unknown as tf.NamedAttrMap) as tf.Tensor;
+}
+
+function registerIn1Kernel(): void {
+  if (tf.getKernel(DENSE_GRAD_IN1_SIMD, 'wasm') !== undefined) return;
+  tf.registerKernel({
+    kernelName: DENSE_GRAD_IN1_SIMD,
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const b = backend as unknown as WasmBackendInternals;
+      const infos = ['dy', 'saved', 'x', 'w'].map((name) => inputs[name] as tf.TensorInfo);
+      for (const i of infos) heapOffset(b, i);
+      const [batch, n] = infos[0].shape;
+      const needDx = attrs?.needDx === true;
+      const outs = [b.makeOutput([n], 'float32'), b.makeOutput([1, n], 'float32'), b.makeOutput(needDx ? [batch, 1] : [0, 1], 'float32')];
+      const [dy, saved, x, w] = infos.map((i) => heapOffset(b, i));
+      const [db, dw, dx] = outs.map((o) => heapOffset(b, o));
+      simdKernels()!.denseGradIn1(dy, saved, x, w, db, dw, dx, batch, n, attrs?.relu ? 1 : 0, needDx ? 1 : 0);
+      return outs;
+    },
+  });
+}
+
+/**
+ * The whole backward of a dense layer with one input (`x` `[B, 1]`, kernel `w` `[1, n]`) and a relu or
+ * linear activation, in one SIMD pass: `[dBias [n], dW [1, n], dx [B, 1]]` (`dx` is `[0, 1]` when
+ * `needDx` is false). `null` where it does not apply (not wasm, another activation, `n` not a
+ * multiple of 4). Float32 sums.
+ */
+export function denseGradIn1Simd(activation: string, dy: tf.Tensor2D, saved: tf.Tensor2D, x: tf.Tensor2D, w: tf.Tensor2D, needDx: boolean): [tf.Tensor1D, tf.Tensor2D, tf.Tensor2D] | null {
+  if ((activation !== 'relu' && activation !== 'linear') || x.shape[1] !== 1 || !simdApplies(dy, dy.shape[1])) return null;
+  registerIn1Kernel();
+  return tf.engine().runKernel(DENSE_GRAD_IN1_SIMD, { dy, saved, x, w }, { relu: activation === 'relu', needDx }) as unknown as [tf.Tensor1D, tf.Tensor2D, tf.Tensor2D];
+}
+
+function registerNarrowKernel(): void {
+  if (tf.getKernel(DENSE_GRAD_NARROW_SIMD, 'wasm') !== undefined) return;
+  tf.registerKernel({
+    kernelName: DENSE_GRAD_NARROW_SIMD,
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const b = backend as unknown as WasmBackendInternals;
+      const infos = ['dy', 'x', 'w'].map((name) => inputs[name] as tf.TensorInfo);
+      for (const i of infos) heapOffset(b, i);
+      const [batch, n] = infos[0].shape;
+      const m = infos[1].shape[1];
+      const needDx = attrs?.needDx === true;
+      const outs = [b.makeOutput([m, n], 'float32'), b.makeOutput([n], 'float32'), b.makeOutput(needDx ? [batch, m] : [0, m], 'float32')];
+      const scratch = b.makeOutput([2 * n * m], 'float32');
+      const [dy, x, w] = infos.map((i) => heapOffset(b, i));
+      const [dw, db, dx] = outs.map((o) => heapOffset(b, o));
+      simdKernels()!.denseGradNarrow(dy, x, w, dw, db, dx, heapOffset(b, scratch), batch, m, n, needDx ? 1 : 0);
+      b.disposeData(scratch.dataId);
+      return outs;
+    },
+  });
+}
+
+/**
+ * The whole backward of a linear dense layer with at most {@link NARROW_MAX_OUTPUTS} outputs (`dy`
+ * `[B, n]`, input `x` `[B, m]`, kernel `w` `[m, n]`) in one SIMD pass: `[dW [m, n], dBias [n], dx
+ * [B, m]]` (`dx` is `[0, m]` when `needDx` is false). `null` where it does not apply (not wasm, `m`
+ * not a multiple of 4, more outputs). Float32 sums.
+ */
+export function denseGradNarrowSimd(dy: tf.Tensor2D, x: tf.Tensor2D, w: tf.Tensor2D, needDx: boolean): [tf.Tensor2D, tf.Tensor1D, tf.Tensor2D] | null {
+  if (dy.shape[1] > NARROW_MAX_OUTPUTS || !simdApplies(x, x.shape[1])) return null;
+  registerNarrowKernel();
+  return tf.engine().runKernel(DENSE_GRAD_NARROW_SIMD, { dy, x, w }, { needDx }) as unknown as [tf.Tensor2D, tf.Tensor1D, tf.Tensor2D];
+}
+
+function registerGemmTN(): void {
+  if (tf.getKernel(GEMM_TN_SIMD, 'wasm') !== undefined) return;
+  tf.registerKernel({
+    kernelName: GEMM_TN_SIMD,
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, backend }) => {
+      const b = backend as unknown as WasmBackendInternals;
+      const a = inputs.a as tf.TensorInfo;
+      const bb = inputs.b as tf.TensorInfo;
+      heapOffset(b, a);
+      heapOffset(b, bb);
+      const [rows, m] = a.shape;
+      const n = bb.shape[1];
+      const out = b.makeOutput([m, n], 'float32');
+      simdKernels()!.gemmTN(heapOffset(b, a), heapOffset(b, bb), heapOffset(b, out), rows, m, n);
+      return out;
+    },
+  });
+}
+
+/**
+ * `aᵀ · b` for `a` `[R, M]`, `b` `[R, N]` (a dense layer's weight gradient `xᵀ · dPre`) by the SIMD
+ * kernel when `M` is a multiple of 4 and `N` of 8: about 60 µs for 256 × 64 × 64 on this machine class,
+ * where wasm's matMul takes about 130 µs, half of it packing the fresh second operand. `null` where it
+ * does not apply. Float32 sums in row order.
+ */
+export function gemmTNSimd(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D | null {
+  if (a.shape[1] % 4 !== 0 || b.shape[1] % 8 !== 0 || a.shape[0] === 0 || a.dtype !== 'float32' || simdKernels() === null) return null;
+  registerGemmTN();
+  return tf.engine().runKernel(GEMM_TN_SIMD, { a, b }) as tf.Tensor2D;
+}
+
+function registerGemmNN(): void {
+  if (tf.getKernel(GEMM_NN_SIMD, 'wasm') !== undefined) return;
+  tf.registerKernel({
+    kernelName: GEMM_NN_SIMD,
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const b = backend as unknown as WasmBackendInternals;
+      const a = inputs.a as tf.TensorInfo;
+      const bb = inputs.b as tf.TensorInfo;
+      const bias = (inputs.bias as tf.TensorInfo | undefined) ?? null;
+      heapOffset(b, a);
+      heapOffset(b, bb);
+      if (bias) heapOffset(b, bias);
+      const [m, k] = a.shape;
+      const n = bb.shape[1];
+      const out = b.makeOutput([m, n], 'float32');
+      const biasAt = bias ? heapOffset(b, bias) : 0;
+      simdKernels()!.gemmNN(heapOffset(b, a), heapOffset(b, bb), biasAt, heapOffset(b, out), m, k, n, attrs?.relu ? 1 : 0);
+      return out;
+    },
+  });
+}
+
+/**
+ * `act(a · b + bias)` for `a` `[M, K]`, `b` `[K, N]`, `bias` `[N]` or null, act relu or linear, by the
+ * SIMD kernel when `M` is a multiple of 4 and `N` of 8 (a dense layer's forward pass, and its input
+ * gradient `dPre · Wᵀ`): about 60 µs for 256 × 64 × 64, where wasm's matMul takes about 90 µs with
+ * the packing of a changed weight. `null` where it does not apply. Float32 sums in `k` order, started
+ * at the bias.
+ */
+export function gemmNNSimd(a: tf.Tensor2D, b: tf.Tensor2D, bias: tf.Tensor1D | null, relu: boolean): tf.Tensor2D | null {
+  if (a.shape[0] % 4 !== 0 || a.shape[0] === 0 || b.shape[1] % 8 !== 0 || a.dtype !== 'float32' || simdKernels() === null) return null;
+  registerGemmNN();
+  const inputs: tf.NamedTensorMap = bias ? { a, b, bias } : { a, b };
+  return tf.engine().runKernel(GEMM_NN_SIMD, inputs, { relu }) as tf.Tensor2D;
+}
+
+/** Whether the SIMD path applies to a `[rows, cols]` float32 matrix on the active backend. */
+function simdApplies(x: tf.Tensor, ...dims: number[]): boolean {
+  return x.dtype === 'float32' && dims.every((d) => d % 4 === 0 && d > 0) && simdKernels() !== null;
+}
+
+/** `xᵀ` for `x` `[rows, cols]`: the SIMD kernel on wasm when both sizes are multiples of 4, else `tf.transpose`. */
+export function transpose2d(x: tf.Tensor2D): tf.Tensor2D {
+  if (!simdApplies(x, x.shape[0], x.shape[1])) return tf.transpose(x);
+  ensureSimdKernels();
+  return tf.engine().runKernel(TRANSPOSE_SIMD, { x }) as tf.Tensor2D;
+}
+
+/**
+ * `[dPre, dPreᵀ, dBias]` of a dense layer's backward for `activation` relu (`saved` is its output) or
+ * linear, from `dy` `[B, n]`, by the SIMD kernel; `null` where it does not apply (another backend or
+ * activation, `n` or `B` not a multiple of 4). `dBias` is summed in float32 in row order. With
+ * `transposed` false, `dPreᵀ` is not written (returned as an empty `[n, 0]`).
+ */
+export function denseGradSimd(activation: string, dy: tf.Tensor2D, saved: tf.Tensor2D, transposed = true): [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D] | null {
+  if ((activation !== 'relu' && activation !== 'linear') || !simdApplies(dy, dy.shape[0], dy.shape[1])) return null;
+  ensureSimdKernels();
+  return tf.engine().runKernel(DENSE_GRAD_SIMD, { dy, saved }, { relu: activation === 'relu', transposed }) as unknown as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
+}

@@ -1,0 +1,228 @@
+import '@tensorflow/tfjs-backend-wasm';
+import { describe, expect, it } from 'vitest';
+import { Rng, tf } from '../../src/index.js';
+import { simdKernels, wasmHeapMemory } from '../../src/kernels/simd/simd-kernels.js';
+import { adamUpdateSimd, denseGradIn1Simd, denseGradNarrowSimd, denseGradSimd, gemmNNSimd, gemmTNSimd, transpose2d } from '../../src/kernels/simd/simd-ops.js';
+import { fusedAdamOptimizer } from '../../src/train/fused-adam.js';
+import { useBackend } from '../helpers/backends.js';
+import { expectNoLeak } from '../helpers/leaks.js';
+
+const normals = (seed: string, n: number) => new Rng(seed).normals(n);
+
+describe('WebAssembly SIMD kernels on the wasm backend', () => {
+  useBackend('wasm');
+
+  it('reach TF.js\'s wasm heap (the pinned asm.memory internal of tfjs-backend-wasm 4.22) and compile', () => {
+    // If this fails after a TF.js upgrade, the SIMD paths silently fall back: fix the lookup.
+    expect(wasmHeapMemory(tf.backend())).not.toBeNull();
+    expect(simdKernels()).not.toBeNull();
+  });
+
+  it('transpose2d(x)[j, i] = x[i, j] exactly, for sizes that are and are not multiples of 4', () => {
+    for (const [r, c] of [[256, 64], [8, 12], [4, 4], [5, 3], [64, 2]] as const) {
+      const xs = normals(`t${r}x${c}`, r * c);
+      expectNoLeak(() => {
+        const x = tf.tensor2d(xs, [r, c]);
+        const t = transpose2d(x);
+        expect(t.shape).toEqual([c, r]);
+        const v = t.dataSync();
+        for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) expect(v[j * r + i]).toBe(xs[i * c + j]);
+        return [x, t];
+      });
+    }
+  });
+
+  it('denseGradSimd: dPre = dy·[saved > 0] (relu) or dy (linear) exactly, dPreᵀ its transpose, dBias the column sums within float32 rounding', () => {
+    const [B, n] = [256, 64];
+    const dy = normals('dy', B * n);
+    const saved = normals('saved', B * n).map((s) => Math.max(s, 0)); // a ReLU output: zeros and positives
+    for (const activation of ['relu', 'linear'] as const) {
+      expectNoLeak(() => {
+        const dyT = tf.tensor2d(dy, [B, n]);
+        const savedT = tf.tensor2d(saved, [B, n]);
+        const out = denseGradSimd(activation, dyT, savedT);
+        expect(out).not.toBeNull();
+        const [dPre, dPreT, dBias] = out!.map((t) => t.dataSync());
+        const sums = new Float64Array(n);
+        const absSums = new Float64Array(n);
+        for (let r = 0; r < B; r++) {
+          for (let j = 0; j < n; j++) {
+            const g = activation === 'linear' || saved[r * n + j] > 0 ? dy[r * n + j] : 0;
+            expect(dPre[r * n + j]).toBe(g);
+            expect(dPreT[j * B + r]).toBe(g);
+            sums[j] += g;
+            absSums[j] += Math.abs(g);
+          }
+        }
+        // float32 summation of B terms: error below B · 2⁻²⁴ · Σ|g| (a strict worst-case bound).
+        for (let j = 0; j < n; j++) expect(Math.abs(dBias[j] - sums[j])).toBeLessThanOrEqual(B * 2 ** -24 * absSums[j]);
+        return [dyT, savedT, ...out!];
+      });
+    }
+  });
+
+  it('denseGradIn1Simd: dBias = Σ_r g, dW = Σ_r x_r g, dx_r = Σ_j g_rj w_j (g = dy·[saved > 0] or dy) within float32 summation error', () => {
+    const [B, n] = [37, 12]; // B not a multiple of 4: the kernel walks rows one at a time
+    const dy = normals('dy1', B * n);
+    const saved = normals('s1', B * n).map((s) => Math.max(s, 0));
+    const x = normals('x1', B);
+    const w = normals('w1', n);
+    for (const activation of ['relu', 'linear'] as const) {
+      for (const needDx of [true, false]) {
+        expectNoLeak(() => {
+          const ins = [tf.tensor2d(dy, [B, n]), tf.tensor2d(saved, [B, n]), tf.tensor2d(x, [B, 1]), tf.tensor2d(w, [1, n])] as const;
+          const out = denseGradIn1Simd(activation, ...ins, needDx);
+          expect(out).not.toBeNull();
+          const [db, dw, dx] = out!.map((t) => t.dataSync());
+          expect(out![2].shape).toEqual(needDx ? [B, 1] : [0, 1]);
+          const g = (r: number, j: number) => (activation === 'linear' || saved[r * n + j] > 0 ? dy[r * n + j] : 0);
+          // Reference sums in float64 with the float32 worst-case error bound terms·2⁻²⁴·Σ|terms|.
+          const close = (got: number, terms: number[]) => {
+            const sum = terms.reduce((a, b) => a + b, 0);
+            const abs = terms.reduce((a, b) => a + Math.abs(b), 0);
+            expect(Math.abs(got - sum)).toBeLessThanOrEqual(terms.length * 2 ** -24 * abs + 1e-30);
+          };
+          const rows = Array.from({ length: B }, (_, r) => r);
+          const cols = Array.from({ length: n }, (_, j) => j);
+          for (const j of cols) {
+            close(db[j], rows.map((r) => g(r, j)));
+            close(dw[j], rows.map((r) => Math.fround(x[r] * g(r, j))));
+          }
+          if (needDx) for (const r of rows) close(dx[r], cols.map((j) => Math.fround(g(r, j) * w[j])));
+          return [...ins, ...out!];
+        });
+      }
+    }
+  });
+
+  it('denseGradNarrowSimd: dW = xᵀ·dy, dBias = Σ_r dy, dx = dy·wᵀ for a linear layer with 1–3 outputs, within float32 summation error', () => {
+    const [B, m] = [41, 8];
+    for (const n of [1, 2, 3]) {
+      const dy = normals(`ndy${n}`, B * n);
+      const x = normals(`nx${n}`, B * m);
+      const w = normals(`nw${n}`, m * n);
+      for (const needDx of [true, false]) {
+        expectNoLeak(() => {
+          const ins = [tf.tensor2d(dy, [B, n]), tf.tensor2d(x, [B, m]), tf.tensor2d(w, [m, n])] as const;
+          const out = denseGradNarrowSimd(...ins, needDx);
+          expect(out).not.toBeNull();
+          const [dw, db, dx] = out!.map((t) => t.dataSync());
+          expect(out![0].shape).toEqual([m, n]);
+          expect(out![2].shape).toEqual(needDx ? [B, m] : [0, m]);
+          const close = (got: number, terms: number[]) => {
+            const sum = terms.reduce((a, b) => a + b, 0);
+            const abs = terms.reduce((a, b) => a + Math.abs(b), 0);
+            expect(Math.abs(got - sum)).toBeLessThanOrEqual(terms.length * 2 ** -24 * abs + 1e-30);
+          };
+          const rows = Array.from({ length: B }, (_, r) => r);
+          for (let j = 0; j < n; j++) {
+            close(db[j], rows.map((r) => dy[r * n + j]));
+            for (let k = 0; k < m; k++) close(dw[k * n + j], rows.map((r) => Math.fround(x[r * m + k] * dy[r * n + j])));
+          }
+          if (needDx) {
+            for (const r of rows) for (let k = 0; k < m; k++) close(dx[r * m + k], Array.from({ length: n }, (_, j) => Math.fround(dy[r * n + j] * w[k * n + j])));
+          }
+          return [...ins, ...out!];
+        });
+      }
+    }
+    const wide = tf.zeros([4, 4]) as tf.Tensor2D;
+    expect(denseGradNarrowSimd(wide, wide, wide, true)).toBeNull(); // 4 outputs: the matMul path
+    wide.dispose();
+  });
+
+  it('gemmTNSimd = aᵀ·b and gemmNNSimd = act(a·b + bias) against float64 products, within the float32 summation bound', () => {
+    // c: the float32 result; terms(i, j): the float64 values of the products summed into c[i, j].
+    const check = (c: Float32Array | Int32Array | Uint8Array, rows: number, cols: number, terms: (i: number, j: number) => number[], relu = false) => {
+      for (let i = 0; i < rows; i++) {
+        for (let j = 0; j < cols; j++) {
+          const t = terms(i, j);
+          const sum = t.reduce((x, y) => x + y, 0);
+          const abs = t.reduce((x, y) => x + Math.abs(y), 0);
+          const want = relu ? Math.max(sum, 0) : sum;
+          expect(Math.abs(c[i * cols + j] - want)).toBeLessThanOrEqual(t.length * 2 ** -24 * abs + 1e-30);
+        }
+      }
+    };
+    const [R, M, N] = [33, 12, 16];
+    const a = normals('ga', R * M);
+    const b = normals('gb', R * N);
+    expectNoLeak(() => {
+      const ins = [tf.tensor2d(a, [R, M]), tf.tensor2d(b, [R, N])] as const;
+      const c = gemmTNSimd(...ins);
+      expect(c?.shape).toEqual([M, N]);
+      check(c!.dataSync(), M, N, (i, j) => Array.from({ length: R }, (_, r) => Math.fround(a[r * M + i] * b[r * N + j])));
+      return [...ins, c!];
+    });
+    const [Mn, K, Nn] = [20, 7, 24];
+    const x = normals('nx', Mn * K);
+    const w = normals('nw', K * Nn);
+    const bias = normals('nb', Nn);
+    for (const withBias of [true, false]) {
+      for (const relu of [true, false]) {
+        expectNoLeak(() => {
+          const ins = [tf.tensor2d(x, [Mn, K]), tf.tensor2d(w, [K, Nn]), tf.tensor1d(bias)] as const;
+          const c = gemmNNSimd(ins[0], ins[1], withBias ? ins[2] : null, relu);
+          expect(c?.shape).toEqual([Mn, Nn]);
+          const terms = (i: number, j: number) => [...(withBias ? [bias[j]] : []), ...Array.from({ length: K }, (_, k) => Math.fround(x[i * K + k] * w[k * Nn + j]))];
+          check(c!.dataSync(), Mn, Nn, terms, relu);
+          return [...ins, c!];
+        });
+      }
+    }
+    const [odd, w8, b4] = [tf.zeros([6, 8]), tf.zeros([8, 8]), tf.zeros([6, 4])] as tf.Tensor2D[];
+    expect(gemmNNSimd(odd, w8, null, false)).toBeNull(); // 6 rows
+    expect(gemmTNSimd(odd, b4)).toBeNull(); // 4 columns
+    tf.dispose([odd, w8, b4]);
+  });
+
+  it('denseGradSimd declines what it cannot do (other activations, sizes not multiples of 4)', () => {
+    const x = tf.tensor2d(normals('d', 6 * 4), [6, 4]);
+    expect(denseGradSimd('tanh', x, x)).toBeNull();
+    expect(denseGradSimd('relu', x, x)).toBeNull(); // 6 rows
+    x.dispose();
+  });
+
+  it('the SIMD Adam update is bit-identical to the JavaScript kernel over several steps (sizes 4099 and 7: SIMD body and scalar tail)', () => {
+    const shapes = [[4099], [7]];
+    const make = (tag: string) => shapes.map((s, i) => tf.variable(tf.tensor(normals(`w${i}`, s[0]), s), true, `simdAdam${tag}${i}`));
+    const [a, b] = [make("js"), make("simd")];
+    const js = fusedAdamOptimizer(0.9, 0.999, 1e-7, true, false);
+    const simd = fusedAdamOptimizer(0.9, 0.999, 1e-7, true, true);
+    const before = tf.memory().numTensors;
+    for (let step = 0; step < 4; step++) {
+      const grads = shapes.map((s, i) => tf.tensor(normals(`g${step}.${i}`, s[0]), s));
+      js.applyGradients(a, grads, 1e-2);
+      simd.applyGradients(b, grads, 1e-2);
+      tf.dispose(grads);
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    a.forEach((v, i) => expect(Array.from(b[i].dataSync())).toEqual(Array.from(v.dataSync())));
+    const [sj, ss] = [js.getState(), simd.getState()];
+    ss.slots.forEach((slot, i) => {
+      expect(Array.from(slot.values.m)).toEqual(Array.from(sj.slots[i].values.m));
+      expect(Array.from(slot.values.v)).toEqual(Array.from(sj.slots[i].values.v));
+    });
+    tf.dispose([...a, ...b]);
+  });
+
+  it('adamUpdateSimd leaves no tensor behind but its result', () => {
+    const w = tf.tensor1d(normals('w', 9));
+    const g = tf.tensor1d(normals('g', 9));
+    const k = { b1: 0.9, c1: 0.1, b2: 0.999, c2: 0.001, d1: 0.1, d2: 0.001, eps: 1e-7, negLr: -0.01 };
+    expectNoLeak(() => adamUpdateSimd(w, g, new Float32Array(9), new Float32Array(9), k)!);
+    tf.dispose([w, g]);
+  });
+});
+
+describe('SIMD ops elsewhere', () => {
+  useBackend('cpu');
+  it('fall back to the plain path on cpu', () => {
+    expect(simdKernels()).toBeNull();
+    const x = tf.tensor2d(normals('c', 8 * 4), [8, 4]);
+    expect(denseGradSimd('relu', x, x)).toBeNull();
+    const t = transpose2d(x);
+    expect(Array.from(t.dataSync())).toEqual(Array.from(tf.transpose(x).dataSync()));
+    tf.dispose([x, t]);
+  });
+});
