@@ -152,11 +152,15 @@ export async function fit(flow: Flow, data: FitData, options: FitOptions = {}): 
   if (o.adam !== undefined && (o.adam === null || typeof o.adam !== 'object')) throw new ValidationError(fn, 'options.adam', '{ beta1?, beta2?, epsilon?, fused? }', describe(o.adam));
   const gradientPath = o.gradientPath ?? 'auto';
   if (gradientPath !== 'auto' && gradientPath !== 'tape') throw new ValidationError(fn, 'options.gradientPath', "'auto' or 'tape'", describe(gradientPath));
-  const threads = o.threads ?? 1;
+  const threads = o.threads === undefined ? 1 : o.threads;
   if (threads !== 1 && threads !== 2) throw new ValidationError(fn, 'options.threads', '1 or 2', describe(threads));
   if (threads === 2) {
     if (gradientPath === 'tape') throw new ValidationError(fn, 'options.threads', "1 with gradientPath 'tape' (two threads need the tape-free step)", '2');
     if (!twoThreadsSupported()) throw new ValidationError(fn, 'options.threads', '1 outside Node (two threads use worker_threads and SharedArrayBuffer)', '2');
+    // Checked before the flow is touched (standardised); compiled for real once the standardisation is settled.
+    if (tapeFreeStep(flow) === null) {
+      throw new ValidationError(fn, 'options.threads', '1 for this flow (two threads need the tape-free step: couplings, chains and permutations over a StandardNormal base, unconditional, on cpu or wasm)', '2');
+    }
   }
   const sink = o.checkpoint === undefined ? null : checkSink(fn, o.checkpoint);
   const resume = o.resumeFrom === undefined ? null : readResume(fn, o.resumeFrom);
@@ -266,10 +270,7 @@ export async function fit(flow: Flow, data: FitData, options: FitOptions = {}): 
   const fastStep = gradientPath === 'auto' ? tapeFreeStep(flow) : null;
   let parallel: TwoThreadStep | null = null;
   try {
-    if (threads === 2) {
-      if (!fastStep) {
-        throw new ValidationError(fn, 'options.threads', '1 for this flow (two threads need the tape-free step: couplings, chains and permutations over a StandardNormal base, unconditional, on cpu or wasm)', '2');
-      }
+    if (threads === 2 && fastStep) {
       // Loaded only here, so that single-threaded and browser use never touch worker_threads.
       const { startTwoThreadStep } = await import('./parallel/two-thread-step.js');
       parallel = await startTwoThreadStep(flow, fastStep, batchSize);

@@ -29,6 +29,13 @@ const STEP_TIMEOUT_MS = 600_000;
 /** Longest wait for the worker to load TF.js and rebuild the flow. */
 const START_TIMEOUT_MS = 120_000;
 
+let live = 0;
+
+/** Gradient workers started and not yet exited (for tests: `fit` must leave none behind). */
+export function liveWorkers(): number {
+  return live;
+}
+
 const load = <T>(name: string): Promise<T> => import(/* @vite-ignore */ name) as Promise<T>;
 
 /**
@@ -84,9 +91,11 @@ export async function startTwoThreadStep(flow: Flow, local: ValueAndGrads, initi
     transferList: [channel.port2],
     env: { ...process.env, TFJS_FLOWS_BACKEND: tf.getBackend() },
   });
+  live++;
   let exited = false;
   const exit = new Promise<void>((resolve) => worker.once('exit', () => {
     exited = true;
+    live--;
     resolve();
   }));
   // An uncaught error in the worker (one its own catch missed): kept for the message.

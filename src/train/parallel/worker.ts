@@ -36,12 +36,12 @@ async function start(): Promise<{ step: ValueAndGrads; vars: tf.Variable[] }> {
   return { step, vars };
 }
 
-function serve(step: ValueAndGrads, vars: tf.Variable[]): void {
+/** Answer requests after number `seen` until told to stop. */
+function serve(step: ValueAndGrads, vars: tf.Variable[], seen: number): void {
   const { dim } = init;
   const weights = new Float32Array(init.weights);
   const results = new Float32Array(init.results);
   let data = new Float32Array(init.data);
-  let seen = Atomics.load(control, SLOT.REQUEST);
   for (;;) {
     Atomics.wait(control, SLOT.REQUEST, seen);
     seen = Atomics.load(control, SLOT.REQUEST);
@@ -79,8 +79,10 @@ function serve(step: ValueAndGrads, vars: tf.Variable[]): void {
 
 start()
   .then(({ step, vars }) => {
+    // Read before announcing readiness: the first request may arrive before `serve` starts.
+    const seen = Atomics.load(control, SLOT.REQUEST);
     parentPort!.postMessage('ready');
-    serve(step, vars);
+    serve(step, vars, seen);
   })
   .catch(fail)
   .finally(() => init.port.close());
