@@ -174,14 +174,21 @@ export async function startTwoThreadStep(flow: Flow, local: ValueAndGrads, initi
         Atomics.wait(control, SLOT.DONE, done, 1000);
       }
       if (Atomics.load(control, SLOT.FAILED) === 1) throw new BackendError(`fit: the gradient worker (threads: 2) failed: ${workerError()}`);
+      // Combined in JavaScript (double arithmetic, one rounding to float32): one tensor per
+      // variable instead of three ops each, which cost a third of a half-step at batch 256.
       const a = mine / batch;
       const b = theirs / batch;
-      const value = tf.add(tf.mul(own.value, a), results[0] * b) as tf.Scalar;
+      const value = tf.scalar(a * own.value.dataSync()[0] + b * results[0]);
       const grads: tf.NamedTensorMap = {};
       let at = 1;
       for (const v of vars) {
         const g = own.grads[v.name];
-        if (g) grads[v.name] = tf.add(tf.mul(g, a), tf.mul(tf.tensor(results.slice(at, at + v.size), v.shape), b));
+        if (g) {
+          const sum = g.dataSync() as Float32Array;
+          const out = new Float32Array(v.size);
+          for (let i = 0; i < out.length; i++) out[i] = a * sum[i] + b * results[at + i];
+          grads[v.name] = tf.tensor(out, v.shape);
+        }
         at += v.size;
       }
       return { value, grads };

@@ -45,7 +45,10 @@ function serve(step: ValueAndGrads, vars: tf.Variable[], seen: number): void {
   for (;;) {
     Atomics.wait(control, SLOT.REQUEST, seen);
     seen = Atomics.load(control, SLOT.REQUEST);
-    if (Atomics.load(control, SLOT.COMMAND) === COMMAND.STOP) return;
+    if (Atomics.load(control, SLOT.COMMAND) === COMMAND.STOP) {
+      stopping = true;
+      return;
+    }
     if (Atomics.load(control, SLOT.NEW_DATA_BUFFER) === 1) {
       data = new Float32Array(receiveMessageOnPort(init.port)!.message as SharedArrayBuffer);
       Atomics.store(control, SLOT.NEW_DATA_BUFFER, 0);
@@ -76,6 +79,13 @@ function serve(step: ValueAndGrads, vars: tf.Variable[], seen: number): void {
     Atomics.notify(control, SLOT.DONE);
   }
 }
+
+let stopping = false;
+// An exit the catch below did not see (an error thrown from a callback of the wasm runtime): a main
+// thread waiting for a step would otherwise wait for its whole timeout.
+process.on('exit', (code) => {
+  if (!stopping && Atomics.load(control, SLOT.FAILED) === 0) fail(new Error(`the worker exited with code ${code}`));
+});
 
 start()
   .then(({ step, vars }) => {
