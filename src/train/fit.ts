@@ -76,9 +76,11 @@ export interface FitOptions extends TrainingCallbacks {
    * this thread and a `worker_threads` worker holding a copy of the flow: the loss and gradients are
    * those of the whole batch up to float32 summation order, and the same seed gives the same history.
    * It needs the tape-free step (couplings, chains and permutations over a `StandardNormal` base,
-   * unconditional, on cpu or wasm) and throws a `ValidationError` otherwise. Worth it from about
-   * batch 256 (about 1.2×) and more at 1024 (see `npm run bench`); the worker takes a second or two to
-   * start and is terminated when `fit` returns or throws.
+   * unconditional, on cpu or wasm) and throws a `ValidationError` otherwise (also outside Node). It
+   * pays at large batches and only when the second core is free: measured (`npm run bench`, machine
+   * load average 3–5 on 2 cores) 1.16–1.27× the steps/s at batch 1024 but 0.7× at batch 256, where
+   * half a batch costs two thirds of a whole one on wasm. The worker takes about a second to start and
+   * is terminated when `fit` returns, throws, is aborted or stops early.
    */
   threads?: 1 | 2;
   /**
