@@ -19,7 +19,8 @@ function importGraph(entry: string): { files: string[]; external: string[] } {
     if (files.has(file)) return;
     files.add(file);
     const text = readFileSync(file, 'utf8');
-    for (const m of text.matchAll(/(?:import|export)\s[^'"]*?from\s+'([^']+)'|import\('([^']+)'\)/g)) {
+    // `import type` and `typeof import('x')` are types (erased); a runtime `import('x')` with a literal is followed.
+    for (const m of text.matchAll(/(?:import|export)\s(?!type\s)[^'"]*?from\s+'([^']+)'|(?<!typeof\s)import\('([^']+)'\)/g)) {
       const spec = m[1] ?? m[2];
       if (spec.startsWith('.')) visit(resolve(dirname(file), spec.replace(/\.js$/, '.ts')));
       else external.add(spec);
