@@ -18,22 +18,12 @@ import { tf } from '../backend.js';
 import { hasKernelForActiveBackend, registerJsKernel } from '../kernels/js-kernel.js';
 import type { Optimizer, OptimizerState } from './optimizer.js';
 import { checkAdamState } from './adam-state.js';
-import { adamUpdateSimd } from '../kernels/simd/simd-ops.js';
+import { type AdamConstants, adamUpdateSimd } from '../kernels/simd/simd-ops.js';
 
 const f32 = Math.fround;
 
-/** One step's float32 constants, rounded as TF.js rounds its scalars. */
-interface StepConstants {
-  b1: number;
-  c1: number;
-  b2: number;
-  c2: number;
-  /** `1 − β₁ᵗ`, `1 − β₂ᵗ` (bias corrections). */
-  d1: number;
-  d2: number;
-  eps: number;
-  negLr: number;
-}
+/** One step's float32 constants, rounded as TF.js rounds its scalars (`d1`, `d2`: the bias corrections `1 − βᵗ`). */
+type StepConstants = AdamConstants;
 
 /** Updates `m`, `v` in place and writes the new weights to `out`, in `tf.train.adam`'s op order. */
 function adamUpdate(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, out: Float32Array, k: StepConstants): void {

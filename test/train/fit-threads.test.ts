@@ -16,16 +16,11 @@ import { Affine, DiagNormal, Flow, Rng, ValidationError, datasets, fit, neuralSp
 import { tapeFreeStep, type ValueAndGrads } from '../../src/train/fast-step/training-step.js';
 import { liveWorkers, startTwoThreadStep } from '../../src/train/parallel/two-thread-step.js';
 import { useBackend } from '../helpers/backends.js';
+import { perturbFlow } from '../helpers/perturb-flow.js';
 
 const GRAD_TOL = 2e-5;
 const LOSS_TOL = 2e-6;
 
-function perturb(flow: Flow, seed: number, sd = 0.1): void {
-  const rng = new Rng(seed);
-  tf.tidy(() => {
-    for (const v of flow.trainableVariables) v.assign(tf.add(v, tf.tensor(rng.normals(v.size).map((z) => z * sd), v.shape)));
-  });
-}
 
 function batch(seed: number, n: number, dim: number): tf.Tensor2D {
   return tf.tensor2d(new Rng(seed).normals(n * dim).map((z) => 0.4 + 1.5 * z), [n, dim]);
@@ -58,7 +53,7 @@ describe('two-thread step', () => {
     it(`${c.name}: loss and gradients equal the one-thread step's; follows new weights and larger batches`, async () => {
       const flow = c.make();
       if (c.standardize) flow.standardize({ mean: Array(c.dim).fill(0.3), std: Array.from({ length: c.dim }, (_, i) => 1 + 0.2 * i) });
-      perturb(flow, 11);
+      perturbFlow(flow, 11);
       const names = flow.trainableVariables.map((v) => v.name);
       const local = tapeFreeStep(flow)!;
       const before = tf.memory().numTensors;
@@ -67,7 +62,7 @@ describe('two-thread step', () => {
         const x = batch(3, 101, c.dim);
         expectSame(read(local, x), read(two.valueAndGrads, x), names);
         // New weights on the main thread must reach the worker before the next step.
-        perturb(flow, 12);
+        perturbFlow(flow, 12);
         expectSame(read(local, x), read(two.valueAndGrads, x), names);
         // A batch larger than the first: the worker's row buffer is replaced.
         const big = batch(4, 333, c.dim);
@@ -89,7 +84,7 @@ describe('two-thread step', () => {
     useBackend('cpu');
     it('the worker runs the main thread\'s backend and agrees with it', async () => {
       const flow = realNVP({ dim: 3, layers: 2, hidden: [8], seed: 3 });
-      perturb(flow, 13);
+      perturbFlow(flow, 13);
       const local = tapeFreeStep(flow)!;
       const two = await startTwoThreadStep(flow, local, 64);
       try {

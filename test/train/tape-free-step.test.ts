@@ -19,17 +19,11 @@ import { setSimdKernelsEnabled } from '../../src/kernels/simd/simd-kernels.js';
 import { GEMM_NN_SIMD } from '../../src/kernels/simd/simd-ops.js';
 import { tapeFreeStep } from '../../src/train/fast-step/training-step.js';
 import { KERNEL_BACKENDS, useBackend } from '../helpers/backends.js';
+import { perturbFlow } from '../helpers/perturb-flow.js';
 
 const GRAD_TOL = 2e-5;
 const LOSS_TOL = 2e-6;
 
-/** Add seeded noise of scale `sd` to every trainable weight (the conditioners' last layers start at 0). */
-function perturb(flow: Flow, seed: number, sd = 0.1): void {
-  const rng = new Rng(seed);
-  tf.tidy(() => {
-    for (const v of flow.trainableVariables) v.assign(tf.add(v, tf.tensor(rng.normals(v.size).map((z) => z * sd), v.shape)));
-  });
-}
 
 function batch(seed: number, n: number, dim: number, scale = 1.5): tf.Tensor2D {
   return tf.tensor2d(new Rng(seed).normals(n * dim).map((z) => 0.4 + scale * z), [n, dim]);
@@ -102,7 +96,7 @@ for (const backend of KERNEL_BACKENDS) {
       for (const standardize of [false, true]) {
         it(`${c.name}, standardisation ${standardize ? 'on' : 'off'}`, () => {
           const flow = c.make();
-          perturb(flow, 100);
+          perturbFlow(flow, 100);
           if (standardize) flow.standardize({ mean: Array.from({ length: flow.dim }, (_, i) => 0.3 - 0.2 * i), std: Array.from({ length: flow.dim }, (_, i) => 0.5 + 0.3 * i) });
           const x = batch(200, 64, flow.dim);
           expectSameGradients(flow, x);
@@ -129,7 +123,7 @@ describe('tape-free step on wasm with the SIMD kernels off, and at the benchmark
         const spy = vi.spyOn(tf.engine(), 'runKernel');
         try {
           const flow = c.make();
-          perturb(flow, 100);
+          perturbFlow(flow, 100);
           const x = batch(201, 64, flow.dim);
           expectSameGradients(flow, x);
           // The SIMD GEMM ran exactly when enabled (so both paths were the ones tested).
