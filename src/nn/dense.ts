@@ -186,7 +186,7 @@ export class Dense extends Module {
         // A narrowing linear layer (a conditioner's last) needs neither a copy of dOutput nor its transpose.
         const narrowLinear = activation === 'linear' && this.outputs < this.inputs;
         // The SIMD weight-gradient GEMM reads dPre itself: dPreᵀ is then not wanted.
-        const wantT = !(this.inputs % 4 === 0 && this.outputs % 8 === 0 && simdKernels() !== null);
+        const wantT = !(this.inputs % 4 === 0 && simdKernels() !== null);
         const [dPre, dPreT, dBias] = narrowLinear ? [dOutput, null, columnSums(dOutput)] : denseActivationGrad(activation, dOutput, saved, wantT);
         const dw = this.weightGrad(x, dPre, dPreT);
         sink.add(this.kernel, this.mask ? tf.mul(dw, this.mask) : dw);

@@ -144,36 +144,39 @@ describe('WebAssembly SIMD kernels on the wasm backend', () => {
         }
       }
     };
-    const [R, M, N] = [33, 12, 16];
-    const a = normals('ga', R * M);
-    const b = normals('gb', R * N);
-    expectNoLeak(() => {
-      const ins = [tf.tensor2d(a, [R, M]), tf.tensor2d(b, [R, N])] as const;
-      const c = gemmTNSimd(...ins);
-      expect(c?.shape).toEqual([M, N]);
-      check(c!.dataSync(), M, N, (i, j) => Array.from({ length: R }, (_, r) => Math.fround(a[r * M + i] * b[r * N + j])));
-      return [...ins, c!];
-    });
-    const [Mn, K, Nn] = [20, 7, 24];
-    const x = normals('nx', Mn * K);
-    const w = normals('nw', K * Nn);
-    const bias = normals('nb', Nn);
-    for (const withBias of [true, false]) {
-      for (const relu of [true, false]) {
-        expectNoLeak(() => {
-          const ins = [tf.tensor2d(x, [Mn, K]), tf.tensor2d(w, [K, Nn]), tf.tensor1d(bias)] as const;
-          const c = gemmNNSimd(ins[0], ins[1], withBias ? ins[2] : null, relu);
-          expect(c?.shape).toEqual([Mn, Nn]);
-          const terms = (i: number, j: number) => [...(withBias ? [bias[j]] : []), ...Array.from({ length: K }, (_, k) => Math.fround(x[i * K + k] * w[k * Nn + j]))];
-          check(c!.dataSync(), Mn, Nn, terms, relu);
-          return [...ins, c!];
-        });
+    // Column counts that are and are not multiples of the 8-wide tile (23: a spline conditioner's output).
+    for (const [R, M, N] of [[33, 12, 16], [256, 64, 23], [9, 4, 5], [5, 8, 1]] as const) {
+      const a = normals(`ga${N}`, R * M);
+      const b = normals(`gb${N}`, R * N);
+      expectNoLeak(() => {
+        const ins = [tf.tensor2d(a, [R, M]), tf.tensor2d(b, [R, N])] as const;
+        const c = gemmTNSimd(...ins);
+        expect(c?.shape).toEqual([M, N]);
+        check(c!.dataSync(), M, N, (i, j) => Array.from({ length: R }, (_, r) => Math.fround(a[r * M + i] * b[r * N + j])));
+        return [...ins, c!];
+      });
+    }
+    for (const [Mn, K, Nn] of [[20, 7, 24], [256, 64, 23], [8, 3, 5], [4, 64, 9]] as const) {
+      const x = normals(`nx${Nn}`, Mn * K);
+      const w = normals(`nw${Nn}`, K * Nn);
+      const bias = normals(`nb${Nn}`, Nn);
+      for (const withBias of [true, false]) {
+        for (const relu of [true, false]) {
+          expectNoLeak(() => {
+            const ins = [tf.tensor2d(x, [Mn, K]), tf.tensor2d(w, [K, Nn]), tf.tensor1d(bias)] as const;
+            const c = gemmNNSimd(ins[0], ins[1], withBias ? ins[2] : null, relu);
+            expect(c?.shape).toEqual([Mn, Nn]);
+            const terms = (i: number, j: number) => [...(withBias ? [bias[j]] : []), ...Array.from({ length: K }, (_, k) => Math.fround(x[i * K + k] * w[k * Nn + j]))];
+            check(c!.dataSync(), Mn, Nn, terms, relu);
+            return [...ins, c!];
+          });
+        }
       }
     }
-    const [odd, w8, b4] = [tf.zeros([6, 8]), tf.zeros([8, 8]), tf.zeros([6, 4])] as tf.Tensor2D[];
+    const [odd, w8, a6] = [tf.zeros([6, 8]), tf.zeros([8, 8]), tf.zeros([6, 6])] as tf.Tensor2D[];
     expect(gemmNNSimd(odd, w8, null, false)).toBeNull(); // 6 rows
-    expect(gemmTNSimd(odd, b4)).toBeNull(); // 4 columns
-    tf.dispose([odd, w8, b4]);
+    expect(gemmTNSimd(a6, odd)).toBeNull(); // 6 output rows
+    tf.dispose([odd, w8, a6]);
   });
 
   it('denseGradSimd declines what it cannot do (other activations, sizes not multiples of 4)', () => {

@@ -296,16 +296,19 @@
       (local.set $k (i32.add (local.get $k) (i32.const 1)))
       (br $l4))))
 
-  ;; c [M, N] = aᵀ · b for a [R, M], b [R, N] (M a multiple of 4, N of 8): a dense layer's weight
-  ;; gradient xᵀ·dPre, with no packing of the fresh operand (wasm's matMul packs its second operand
-  ;; for every new tensor). 4 × 8 output tiles in 8 accumulators; float32 sums in row order.
-  (func (export "gemmTN") (param $a i32) (param $b i32) (param $c i32) (param $R i32) (param $M i32) (param $N i32)
-    (local $i i32) (local $j i32) (local $pa i32) (local $pb i32) (local $end i32) (local $mo i32) (local $no i32) (local $pc i32)
+  ;; c [M, N] = aᵀ · b for a [R, M], b [R, N] (M a multiple of 4): a dense layer's weight gradient
+  ;; xᵀ·dPre, with no packing of the fresh operand (wasm's matMul packs its second operand for every
+  ;; new tensor). b's rows are $ldb floats apart, $ldb ≥ N a multiple of 8 (the caller pads a ragged
+  ;; N with zero columns); c is stored unpadded. 4 × 8 output tiles in 8 accumulators; float32 sums
+  ;; in row order.
+  (func (export "gemmTN") (param $a i32) (param $b i32) (param $c i32) (param $R i32) (param $M i32) (param $N i32) (param $ldb i32)
+    (local $i i32) (local $j i32) (local $pa i32) (local $pb i32) (local $end i32) (local $mo i32) (local $no i32) (local $pc i32) (local $nb i32)
     (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $b0 v128) (local $b1 v128)
     (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
     (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
     (local.set $mo (i32.shl (local.get $M) (i32.const 2)))
     (local.set $no (i32.shl (local.get $N) (i32.const 2)))
+    (local.set $nb (i32.shl (local.get $ldb) (i32.const 2)))
     (local.set $i (i32.const 0))
     (block $ei (loop $li
       (br_if $ei (i32.ge_u (local.get $i) (local.get $M)))
@@ -336,37 +339,51 @@
           (local.set $c30 (f32x4.add (local.get $c30) (f32x4.mul (local.get $a3) (local.get $b0))))
           (local.set $c31 (f32x4.add (local.get $c31) (f32x4.mul (local.get $a3) (local.get $b1))))
           (local.set $pa (i32.add (local.get $pa) (local.get $mo)))
-          (local.set $pb (i32.add (local.get $pb) (local.get $no)))
+          (local.set $pb (i32.add (local.get $pb) (local.get $nb)))
           (br $lr)))
         (local.set $pc (i32.add (local.get $c) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $N)) (local.get $j)) (i32.const 2))))
-        (v128.store (local.get $pc) (local.get $c00))
-        (v128.store offset=16 (local.get $pc) (local.get $c01))
-        (local.set $pc (i32.add (local.get $pc) (local.get $no)))
-        (v128.store (local.get $pc) (local.get $c10))
-        (v128.store offset=16 (local.get $pc) (local.get $c11))
-        (local.set $pc (i32.add (local.get $pc) (local.get $no)))
-        (v128.store (local.get $pc) (local.get $c20))
-        (v128.store offset=16 (local.get $pc) (local.get $c21))
-        (local.set $pc (i32.add (local.get $pc) (local.get $no)))
-        (v128.store (local.get $pc) (local.get $c30))
-        (v128.store offset=16 (local.get $pc) (local.get $c31))
+        (if (i32.ge_u (i32.sub (local.get $N) (local.get $j)) (i32.const 8))
+          (then
+            (v128.store (local.get $pc) (local.get $c00))
+            (v128.store offset=16 (local.get $pc) (local.get $c01))
+            (local.set $pc (i32.add (local.get $pc) (local.get $no)))
+            (v128.store (local.get $pc) (local.get $c10))
+            (v128.store offset=16 (local.get $pc) (local.get $c11))
+            (local.set $pc (i32.add (local.get $pc) (local.get $no)))
+            (v128.store (local.get $pc) (local.get $c20))
+            (v128.store offset=16 (local.get $pc) (local.get $c21))
+            (local.set $pc (i32.add (local.get $pc) (local.get $no)))
+            (v128.store (local.get $pc) (local.get $c30))
+            (v128.store offset=16 (local.get $pc) (local.get $c31)))
+          (else
+            ;; The ragged last tile: only its N − j real columns.
+            (call $storePartial (local.get $pc) (local.get $c00) (local.get $c01) (i32.sub (local.get $N) (local.get $j)))
+            (local.set $pc (i32.add (local.get $pc) (local.get $no)))
+            (call $storePartial (local.get $pc) (local.get $c10) (local.get $c11) (i32.sub (local.get $N) (local.get $j)))
+            (local.set $pc (i32.add (local.get $pc) (local.get $no)))
+            (call $storePartial (local.get $pc) (local.get $c20) (local.get $c21) (i32.sub (local.get $N) (local.get $j)))
+            (local.set $pc (i32.add (local.get $pc) (local.get $no)))
+            (call $storePartial (local.get $pc) (local.get $c30) (local.get $c31) (i32.sub (local.get $N) (local.get $j)))))
         (local.set $j (i32.add (local.get $j) (i32.const 8)))
         (br $lj)))
       (local.set $i (i32.add (local.get $i) (i32.const 4)))
       (br $li))))
 
-  ;; c [M, N] = act(a · b + bias) for a [M, K], b [K, N] (M a multiple of 4, N of 8); bias [N] or
-  ;; none (pointer 0); act = relu when relu ≠ 0, else identity. A dense layer's forward pass and its
-  ;; input gradient dPre · Wᵀ, without wasm matMul's per-tensor packing. 4 × 8 output tiles in 8
-  ;; accumulators started at the bias; float32 sums in k order.
+  ;; c [M, N] = act(a · b + bias) for a [M, K], b [K, N] (M a multiple of 4); bias [N] or none
+  ;; (pointer 0); act = relu when relu ≠ 0, else identity. A dense layer's forward pass and its input
+  ;; gradient dPre · Wᵀ, without wasm matMul's per-tensor packing. b's rows are $ldb floats apart,
+  ;; $ldb ≥ N a multiple of 8, and the bias holds $ldb values (the caller pads a ragged N with zeros);
+  ;; c is stored unpadded. 4 × 8 output tiles in 8 accumulators started at the bias; float32 sums in
+  ;; k order.
   (func (export "gemmNN") (param $a i32) (param $b i32) (param $bias i32) (param $c i32)
-    (param $M i32) (param $K i32) (param $N i32) (param $relu i32)
-    (local $i i32) (local $j i32) (local $pa i32) (local $pb i32) (local $end i32) (local $ko i32) (local $no i32) (local $pc i32)
+    (param $M i32) (param $K i32) (param $N i32) (param $relu i32) (param $ldb i32)
+    (local $i i32) (local $j i32) (local $pa i32) (local $pb i32) (local $end i32) (local $ko i32) (local $no i32) (local $pc i32) (local $nb i32)
     (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $b0 v128) (local $b1 v128)
     (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
     (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
     (local.set $ko (i32.shl (local.get $K) (i32.const 2)))
     (local.set $no (i32.shl (local.get $N) (i32.const 2)))
+    (local.set $nb (i32.shl (local.get $ldb) (i32.const 2)))
     (local.set $i (i32.const 0))
     (block $ei (loop $li
       (br_if $ei (i32.ge_u (local.get $i) (local.get $M)))
@@ -404,7 +421,7 @@
           (local.set $c30 (f32x4.add (local.get $c30) (f32x4.mul (local.get $a3) (local.get $b0))))
           (local.set $c31 (f32x4.add (local.get $c31) (f32x4.mul (local.get $a3) (local.get $b1))))
           (local.set $pa (i32.add (local.get $pa) (i32.const 4)))
-          (local.set $pb (i32.add (local.get $pb) (local.get $no)))
+          (local.set $pb (i32.add (local.get $pb) (local.get $nb)))
           (br $lk)))
         (if (local.get $relu) (then
           (local.set $c00 (f32x4.max (local.get $c00) (v128.const i32x4 0 0 0 0)))
@@ -416,19 +433,62 @@
           (local.set $c30 (f32x4.max (local.get $c30) (v128.const i32x4 0 0 0 0)))
           (local.set $c31 (f32x4.max (local.get $c31) (v128.const i32x4 0 0 0 0)))))
         (local.set $pc (i32.add (local.get $c) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $N)) (local.get $j)) (i32.const 2))))
-        (v128.store (local.get $pc) (local.get $c00))
-        (v128.store offset=16 (local.get $pc) (local.get $c01))
-        (local.set $pc (i32.add (local.get $pc) (local.get $no)))
-        (v128.store (local.get $pc) (local.get $c10))
-        (v128.store offset=16 (local.get $pc) (local.get $c11))
-        (local.set $pc (i32.add (local.get $pc) (local.get $no)))
-        (v128.store (local.get $pc) (local.get $c20))
-        (v128.store offset=16 (local.get $pc) (local.get $c21))
-        (local.set $pc (i32.add (local.get $pc) (local.get $no)))
-        (v128.store (local.get $pc) (local.get $c30))
-        (v128.store offset=16 (local.get $pc) (local.get $c31))
+        (if (i32.ge_u (i32.sub (local.get $N) (local.get $j)) (i32.const 8))
+          (then
+            (v128.store (local.get $pc) (local.get $c00))
+            (v128.store offset=16 (local.get $pc) (local.get $c01))
+            (local.set $pc (i32.add (local.get $pc) (local.get $no)))
+            (v128.store (local.get $pc) (local.get $c10))
+            (v128.store offset=16 (local.get $pc) (local.get $c11))
+            (local.set $pc (i32.add (local.get $pc) (local.get $no)))
+            (v128.store (local.get $pc) (local.get $c20))
+            (v128.store offset=16 (local.get $pc) (local.get $c21))
+            (local.set $pc (i32.add (local.get $pc) (local.get $no)))
+            (v128.store (local.get $pc) (local.get $c30))
+            (v128.store offset=16 (local.get $pc) (local.get $c31)))
+          (else
+            ;; The ragged last tile: only its N − j real columns.
+            (call $storePartial (local.get $pc) (local.get $c00) (local.get $c01) (i32.sub (local.get $N) (local.get $j)))
+            (local.set $pc (i32.add (local.get $pc) (local.get $no)))
+            (call $storePartial (local.get $pc) (local.get $c10) (local.get $c11) (i32.sub (local.get $N) (local.get $j)))
+            (local.set $pc (i32.add (local.get $pc) (local.get $no)))
+            (call $storePartial (local.get $pc) (local.get $c20) (local.get $c21) (i32.sub (local.get $N) (local.get $j)))
+            (local.set $pc (i32.add (local.get $pc) (local.get $no)))
+            (call $storePartial (local.get $pc) (local.get $c30) (local.get $c31) (i32.sub (local.get $N) (local.get $j)))))
         (local.set $j (i32.add (local.get $j) (i32.const 8)))
         (br $lj)))
       (local.set $i (i32.add (local.get $i) (i32.const 4)))
       (br $li))))
+
+  ;; The first n (1 … 7) lanes of the 8-lane row (v0, v1) to p: a ragged tile's stores.
+  (func $storePartial (param $p i32) (param $v0 v128) (param $v1 v128) (param $n i32)
+    (if (i32.ge_u (local.get $n) (i32.const 4))
+      (then
+        (v128.store (local.get $p) (local.get $v0))
+        (local.set $v0 (local.get $v1))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (local.set $n (i32.sub (local.get $n) (i32.const 4)))))
+    (if (i32.gt_u (local.get $n) (i32.const 0)) (then (f32.store (local.get $p) (f32x4.extract_lane 0 (local.get $v0)))))
+    (if (i32.gt_u (local.get $n) (i32.const 1)) (then (f32.store offset=4 (local.get $p) (f32x4.extract_lane 1 (local.get $v0)))))
+    (if (i32.gt_u (local.get $n) (i32.const 2)) (then (f32.store offset=8 (local.get $p) (f32x4.extract_lane 2 (local.get $v0))))))
+
+  ;; dst [rows, ldd] = src [rows, n] followed by ldd − n zero columns (a ragged operand padded for
+  ;; the GEMMs' 8-wide tiles).
+  (func (export "padColumns") (param $src i32) (param $dst i32) (param $rows i32) (param $n i32) (param $ldd i32)
+    (local $r i32) (local $j i32)
+    (block $er (loop $lr
+      (br_if $er (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $j (i32.const 0))
+      (block $ej (loop $lj
+        (br_if $ej (i32.ge_u (local.get $j) (local.get $ldd)))
+        (f32.store (i32.add (local.get $dst) (i32.shl (local.get $j) (i32.const 2)))
+          (if (result f32) (i32.lt_u (local.get $j) (local.get $n))
+            (then (f32.load (i32.add (local.get $src) (i32.shl (local.get $j) (i32.const 2)))))
+            (else (f32.const 0))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $lj)))
+      (local.set $src (i32.add (local.get $src) (i32.shl (local.get $n) (i32.const 2))))
+      (local.set $dst (i32.add (local.get $dst) (i32.shl (local.get $ldd) (i32.const 2))))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $lr))))
 )

@@ -191,7 +191,13 @@ function registerGemmTN(): void {
       const [rows, m] = a.shape;
       const n = bb.shape[1];
       const out = b.makeOutput([m, n], 'float32');
-      simdKernels()!.gemmTN(heapOffset(b, a), heapOffset(b, bb), heapOffset(b, out), rows, m, n);
+      const k = simdKernels()!;
+      const ldb = padded(n);
+      // A ragged N: b copied with zero columns up to a multiple of 8 (the kernel's tile width).
+      const pad = ldb === n ? null : b.makeOutput([rows * ldb], 'float32');
+      if (pad) k.padColumns(heapOffset(b, bb), heapOffset(b, pad), rows, n, ldb);
+      k.gemmTN(heapOffset(b, a), heapOffset(b, pad ?? bb), heapOffset(b, out), rows, m, n, ldb);
+      if (pad) b.disposeData(pad.dataId);
       return out;
     },
   });
@@ -199,14 +205,19 @@ function registerGemmTN(): void {
 
 /**
  * `aᵀ · b` for `a` `[R, M]`, `b` `[R, N]` (a dense layer's weight gradient `xᵀ · dPre`) by the SIMD
- * kernel when `M` is a multiple of 4 and `N` of 8: about 60 µs for 256 × 64 × 64 on this machine class,
- * where wasm's matMul takes about 130 µs, half of it packing the fresh second operand. `null` where it
- * does not apply. Float32 sums in row order.
+ * kernel when `M` is a multiple of 4 (a ragged `N` is padded to a multiple of 8 in a scratch copy):
+ * about 60 µs for 256 × 64 × 64 on this machine class, where wasm's matMul takes about 130 µs, half
+ * of it packing the fresh second operand. `null` where it does not apply. Float32 sums in row order.
  */
 export function gemmTNSimd(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D | null {
-  if (a.shape[1] % 4 !== 0 || b.shape[1] % 8 !== 0 || a.shape[0] === 0 || a.dtype !== 'float32' || simdKernels() === null) return null;
+  if (a.shape[1] % 4 !== 0 || b.shape[1] === 0 || a.shape[0] === 0 || a.dtype !== 'float32' || simdKernels() === null) return null;
   registerGemmTN();
   return tf.engine().runKernel(GEMM_TN_SIMD, { a, b }) as tf.Tensor2D;
+}
+
+/** `n` rounded up to the GEMMs' tile width, 8. */
+function padded(n: number): number {
+  return Math.ceil(n / 8) * 8;
 }
 
 function registerGemmNN(): void {
@@ -222,11 +233,21 @@ function registerGemmNN(): void {
       heapOffset(b, a);
       heapOffset(b, bb);
       if (bias) heapOffset(b, bias);
-      const [m, k] = a.shape;
+      const [m, kk] = a.shape;
       const n = bb.shape[1];
       const out = b.makeOutput([m, n], 'float32');
-      const biasAt = bias ? heapOffset(b, bias) : 0;
-      simdKernels()!.gemmNN(heapOffset(b, a), heapOffset(b, bb), biasAt, heapOffset(b, out), m, k, n, attrs?.relu ? 1 : 0);
+      const k = simdKernels()!;
+      const ldb = padded(n);
+      // A ragged N: b and the bias copied with zero columns up to a multiple of 8 (the tile width).
+      const pad = ldb === n ? null : b.makeOutput([(kk + 1) * ldb], 'float32');
+      if (pad) {
+        k.padColumns(heapOffset(b, bb), heapOffset(b, pad), kk, n, ldb);
+        if (bias) k.padColumns(heapOffset(b, bias), heapOffset(b, pad) + 4 * kk * ldb, 1, n, ldb);
+      }
+      const bAt = pad ? heapOffset(b, pad) : heapOffset(b, bb);
+      const biasAt = !bias ? 0 : pad ? bAt + 4 * kk * ldb : heapOffset(b, bias);
+      k.gemmNN(heapOffset(b, a), bAt, biasAt, heapOffset(b, out), m, kk, n, attrs?.relu ? 1 : 0, ldb);
+      if (pad) b.disposeData(pad.dataId);
       return out;
     },
   });
@@ -234,13 +255,14 @@ function registerGemmNN(): void {
 
 /**
  * `act(a · b + bias)` for `a` `[M, K]`, `b` `[K, N]`, `bias` `[N]` or null, act relu or linear, by the
- * SIMD kernel when `M` is a multiple of 4 and `N` of 8 (a dense layer's forward pass, and its input
- * gradient `dPre · Wᵀ`): about 60 µs for 256 × 64 × 64, where wasm's matMul takes about 90 µs with
- * the packing of a changed weight. `null` where it does not apply. Float32 sums in `k` order, started
- * at the bias.
+ * SIMD kernel when `M` is a multiple of 4 (a ragged `N`, such as a spline conditioner's 23 outputs,
+ * is padded to a multiple of 8 in a scratch copy of `b` and the bias): a dense layer's forward pass,
+ * and its input gradient `dPre · Wᵀ`. About 60 µs for 256 × 64 × 64, where wasm's matMul takes about
+ * 90 µs with the packing of a changed weight. `null` where it does not apply. Float32 sums in `k`
+ * order, started at the bias.
  */
 export function gemmNNSimd(a: tf.Tensor2D, b: tf.Tensor2D, bias: tf.Tensor1D | null, relu: boolean): tf.Tensor2D | null {
-  if (a.shape[0] % 4 !== 0 || a.shape[0] === 0 || b.shape[1] % 8 !== 0 || a.dtype !== 'float32' || simdKernels() === null) return null;
+  if (a.shape[0] % 4 !== 0 || a.shape[0] === 0 || b.shape[1] === 0 || a.dtype !== 'float32' || simdKernels() === null) return null;
   registerGemmNN();
   const inputs: tf.NamedTensorMap = bias ? { a, b, bias } : { a, b };
   return tf.engine().runKernel(GEMM_NN_SIMD, inputs, { relu }) as tf.Tensor2D;
