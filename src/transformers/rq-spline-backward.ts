@@ -3,7 +3,7 @@
  * adjoints of one bin, written by hand, then through the knot construction and the softmax /
  * softplus parametrisation to the unnormalised parameters. One pass over the elements.
  */
-import { type Rows, type SplineConfig, Derivatives, Workspace, binLogDet, derivativeCount, locate } from './rq-spline-math.js';
+import { type Rows, type SplineCache, type SplineConfig, Derivatives, Workspace, binLogDet, derivativeCount, locate, locateCached } from './rq-spline-math.js';
 
 /**
  * Reverse-mode adjoints of one bin's forward map (y, log dy/dx) with seeds (gy, gl), written into
@@ -84,7 +84,8 @@ function knotsBackward(gKnots: Float64Array, sm: Float64Array, K: number, minBin
 
 /**
  * Backward pass of `splineEval` in the same direction: given the adjoints `gOut`, `gLogDet` [n] of
- * its two outputs, write the adjoints of its inputs: `gx` [n] and the rows `gw`, `gh`, `gd`.
+ * its two outputs, write the adjoints of its inputs: `gx` [n] and the rows `gw`, `gh`, `gd`. With
+ * the `cache` the forward pass filled (same inputs), the knots come from it instead of being recomputed.
  */
 export function splineGrad(
   cfg: SplineConfig,
@@ -99,6 +100,7 @@ export function splineGrad(
   gw: Rows,
   gh: Rows,
   gd: Rows,
+  cache?: SplineCache,
 ): void {
   const K = cfg.bins;
   const Kd = derivativeCount(cfg);
@@ -137,7 +139,7 @@ export function splineGrad(
       }
       continue;
     }
-    locate(ws, cfg, v, inverse, w.data, wOff, h.data, hOff);
+    if (!(cache && locateCached(ws, cfg, cache, i))) locate(ws, cfg, v, inverse, w.data, wOff, h.data, hOff);
     const { k, xk, wk, yk, hk } = ws;
     const dk = der.value(ud, dOff, k);
     const dk1 = der.value(ud, dOff, k + 1);

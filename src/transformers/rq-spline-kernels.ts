@@ -13,15 +13,18 @@
 import { tf } from '../backend.js';
 import { registerJsGradient, registerJsKernel } from '../kernels/js-kernel.js';
 import { splineGrad } from './rq-spline-backward.js';
-import { type Rows, type SplineConfig, derivativeCount, splineEval } from './rq-spline-math.js';
+import { type Rows, type SplineCache, type SplineConfig, derivativeCount, splineEval } from './rq-spline-math.js';
 
 export const RQ_SPLINE = 'TfjsFlowsRQSpline';
 export const RQ_SPLINE_GRAD = 'TfjsFlowsRQSplineGrad';
 export const RQ_SPLINE_PACKED = 'TfjsFlowsRQSplinePacked';
 export const RQ_SPLINE_PACKED_GRAD = 'TfjsFlowsRQSplinePackedGrad';
 
-/** Kernel attributes: the spline's configuration plus the direction. */
-export type SplineAttrs = SplineConfig & { inverse: boolean };
+/**
+ * Kernel attributes: the spline's configuration plus the direction, and optionally a cache the packed
+ * forward kernel fills and its gradient kernel then reads (same inputs: the tape-free step's closure).
+ */
+export type SplineAttrs = SplineConfig & { inverse: boolean; cache?: SplineCache };
 
 function config(attrs: tf.NamedAttrMap): SplineAttrs {
   return attrs as unknown as SplineAttrs;
@@ -68,7 +71,7 @@ export function ensureSplineKernels(): void {
     compute([x, p], [out, logDet], attrs) {
       const c = config(attrs);
       const [w, h, d] = packedRows(p, c);
-      splineEval(c, c.inverse, x, w, h, d, out, logDet);
+      splineEval(c, c.inverse, x, w, h, d, out, logDet, c.cache);
     },
   });
   registerJsKernel({
@@ -79,7 +82,7 @@ export function ensureSplineKernels(): void {
       const c = config(attrs);
       const [w, h, d] = packedRows(p, c);
       const [gw, gh, gd] = packedRows(gp, c);
-      splineGrad(c, c.inverse, x, w, h, d, gOut, gLd, gx, gw, gh, gd);
+      splineGrad(c, c.inverse, x, w, h, d, gOut, gLd, gx, gw, gh, gd, c.cache);
     },
   });
   // The gradient kernel runs once, eagerly, inside gradFunc: the engine calls each returned closure

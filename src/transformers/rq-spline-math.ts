@@ -64,6 +64,23 @@ function sigmoid(z: number): number {
   return e / (1 + e);
 }
 
+/**
+ * What a forward pass hands its backward pass per element (float64, so the backward sees exactly the
+ * values it would recompute): the bin `k` (−1 for an element outside the spline's interval) and the
+ * softmaxes of the width and height rows (K values each). Saves the backward its 2K exponentials and
+ * the bin search, most of its time; only the tape-free step passes one (see `SplineAttrs.cache`).
+ */
+export class SplineCache {
+  readonly k: Int32Array;
+  readonly sw: Float64Array;
+  readonly sh: Float64Array;
+  constructor(n: number, K: number) {
+    this.k = new Int32Array(n).fill(-1);
+    this.sw = new Float64Array(n * K);
+    this.sh = new Float64Array(n * K);
+  }
+}
+
 /** Scratch arrays for one kernel call (float64, sized for K bins). */
 export class Workspace {
   readonly cw: Float64Array; // knots in x
@@ -106,6 +123,42 @@ export function locate(ws: Workspace, cfg: SplineConfig, v: number, inverse: boo
   ws.wk = ws.cw[k + 1] - ws.xk;
   ws.yk = ws.ch[k];
   ws.hk = ws.ch[k + 1] - ws.yk;
+}
+
+/**
+ * {@link locate} from a forward pass's cache: element i's softmaxes into `ws.sw`/`ws.sh`, its knots
+ * rebuilt from them by the same sums (so bit-identical), and its bin. `false` if the cache has no
+ * entry for i.
+ */
+export function locateCached(ws: Workspace, cfg: SplineConfig, cache: SplineCache, i: number): boolean {
+  const k = cache.k[i];
+  if (k < 0) return false;
+  const K = cfg.bins;
+  for (let j = 0; j < K; j++) {
+    ws.sw[j] = cache.sw[i * K + j];
+    ws.sh[j] = cache.sh[i * K + j];
+  }
+  knotsFromSoftmax(ws.sw, K, cfg.minBinWidth, -cfg.bound, cfg.bound, ws.cw);
+  knotsFromSoftmax(ws.sh, K, cfg.minBinHeight, -cfg.bound, cfg.bound, ws.ch);
+  ws.k = k;
+  ws.xk = ws.cw[k];
+  ws.wk = ws.cw[k + 1] - ws.xk;
+  ws.yk = ws.ch[k];
+  ws.hk = ws.ch[k + 1] - ws.yk;
+  return true;
+}
+
+/** The K + 1 knots on [lo, hi] from a row's softmax `sm` (the second half of {@link knots}). */
+function knotsFromSoftmax(sm: Float64Array, K: number, minBin: number, lo: number, hi: number, out: Float64Array): void {
+  const scale = 1 - minBin * K;
+  const range = hi - lo;
+  let acc = 0;
+  out[0] = lo;
+  for (let j = 0; j < K - 1; j++) {
+    acc += minBin + scale * sm[j];
+    out[j + 1] = lo + range * acc;
+  }
+  out[K] = hi;
 }
 
 /** Softmax of `u[off .. off+K)` into `sm`, and the K + 1 knots on [lo, hi] into `knots` (nflows). */
@@ -186,7 +239,7 @@ export function binLogDet(t: number, delta: number, dk: number, dk1: number): nu
  * `x`: [n]; rows `w`, `h`: K values each; `d`: Kd values; writes `out` and `logDet` [n] (log |derivative|
  * of the direction applied).
  */
-export function splineEval(cfg: SplineConfig, inverse: boolean, x: Float32Array, w: Rows, h: Rows, d: Rows, out: Float32Array, logDet: Float32Array): void {
+export function splineEval(cfg: SplineConfig, inverse: boolean, x: Float32Array, w: Rows, h: Rows, d: Rows, out: Float32Array, logDet: Float32Array, cache?: SplineCache): void {
   const K = cfg.bins;
   const lo = -cfg.bound;
   const hi = cfg.bound;
@@ -213,6 +266,11 @@ export function splineEval(cfg: SplineConfig, inverse: boolean, x: Float32Array,
     }
     locate(ws, cfg, v, inverse, w.data, w.offset + i * w.stride, h.data, h.offset + i * h.stride);
     const { k, xk, wk, yk, hk } = ws;
+    if (cache) {
+      cache.k[i] = k;
+      cache.sw.set(ws.sw, i * K);
+      cache.sh.set(ws.sh, i * K);
+    }
     const dk = der.value(ud, dOff, k);
     const dk1 = der.value(ud, dOff, k + 1);
     const delta = hk / wk;

@@ -5,7 +5,7 @@ import { checkBoolean, checkInt, checkOptions } from '../validate.js';
 import type { SavedTransform, TapeFreeTransformer } from '../train/fast-step/contract.js';
 import { type SplinePath, rqSplinePacked, splineConfig } from './rq-spline.js';
 import { RQ_SPLINE_PACKED_GRAD, ensureSplineKernels, splineFusedPacked } from './rq-spline-kernels.js';
-import type { SplineConfig } from './rq-spline-math.js';
+import { type SplineConfig, SplineCache } from './rq-spline-math.js';
 import type { Transformer, TransformerResult } from './transformer.js';
 
 /** Options of {@link SplineTransformer}. */
@@ -125,7 +125,9 @@ export class SplineTransformer implements Transformer, TapeFreeTransformer {
    */
   inverseWithBackward(y: tf.Tensor2D, params: tf.Tensor3D): SavedTransform {
     ensureSplineKernels();
-    const attrs = { ...this.config, inverse: !this.invert };
+    // The forward kernel leaves each element's bin and softmaxes here for the gradient kernel.
+    const cache = new SplineCache(y.size, this.bins);
+    const attrs = { ...this.config, inverse: !this.invert, cache };
     const [output, logDet] = splineFusedPacked(attrs, y, params) as [tf.Tensor2D, tf.Tensor2D];
     return {
       output,
