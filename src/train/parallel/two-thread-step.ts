@@ -87,6 +87,9 @@ export async function startTwoThreadStep(flow: Flow, local: ValueAndGrads, initi
   const script = await workerScript();
   const worker = new Worker(script.script, {
     eval: script.eval,
+    // The parent's flags, less those that only make sense for a main script given as a string
+    // (`node --input-type=module -e …`): a worker started with them exits at once.
+    execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type')),
     workerData: init,
     transferList: [channel.port2],
     env: { ...process.env, TFJS_FLOWS_BACKEND: tf.getBackend() },

@@ -1,0 +1,47 @@
+/**
+ * `fit({ threads: 2 })` from the built package: there the worker is the compiled `worker.js` beside
+ * `two-thread-step.js`, not the tsx bootstrap the other tests use. Builds `src` into a scratch folder
+ * under out/ (so Node resolves the dependencies from the repository's node_modules) and trains a few
+ * steps in a child process, with one thread and with two.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const root = resolve(__dirname, '../..');
+
+describe('fit({ threads: 2 }) from the compiled package', () => {
+  mkdirSync(join(root, 'out'), { recursive: true });
+  const outDir = mkdtempSync(join(root, 'out', 'built-threads-'));
+  afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+
+  it('trains with the compiled worker, and its losses match one thread within float32 summation error', () => {
+    const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json'), '--outDir', outDir], { encoding: 'utf8', timeout: 120_000 });
+    expect(tsc.status, tsc.stdout + tsc.stderr).toBe(0);
+    const script = `
+      const { ready, datasets, fit, realNVP, tf } = await import(${JSON.stringify(join(outDir, 'index.js'))});
+      await ready();
+      const x = datasets.moons(2000, { seed: 1 });
+      const losses = [];
+      for (const threads of [1, 2]) {
+        const flow = realNVP({ dim: 2, layers: 4, hidden: [16, 16], seed: 3 });
+        const h = await fit(flow, x, { steps: 8, batchSize: 128, seed: 2, progress: false, threads });
+        losses.push(h.loss);
+        flow.dispose();
+      }
+      x.dispose();
+      console.log(JSON.stringify({ losses, tensors: tf.memory().numTensors }));
+    `;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 120_000, cwd: root });
+    expect(run.status, run.stderr).toBe(0);
+    const { losses, tensors } = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { losses: number[][]; tensors: number };
+    const [one, two] = losses;
+    expect(two).toHaveLength(8);
+    // Same weights, batches and Adam: only the float32 summation order of the two halves differs,
+    // and it compounds over 8 steps to far below the loss's movement (about 0.3 here).
+    two.forEach((l, i) => expect(Math.abs(l - one[i])).toBeLessThan(1e-3));
+    expect(Math.abs(one[0] - one[7])).toBeGreaterThan(0.01);
+    expect(tensors).toBe(0);
+  }, 180_000);
+});
