@@ -16,8 +16,8 @@
  *
  * Measured side by side (wasm, tape-free training step; seeds 3, 4, 5; floor 1.1345 on these test points):
  *
- *     NSF-4      ours 1.164 1.171 1.188 (mean 1.175)   PyTorch 1.178 1.200 1.184 (mean 1.187)
- *     RealNVP-8  ours 1.191 1.186 1.176 (mean 1.184)   PyTorch 1.191 1.232 1.221 (mean 1.215)
+ *     NSF-4      ours 1.162 1.174 1.177 (mean 1.171)   PyTorch 1.178 1.200 1.184 (mean 1.187)
+ *     RealNVP-8  ours 1.196 1.188 1.174 (mean 1.186)   PyTorch 1.191 1.232 1.221 (mean 1.215)
  *
  * (With the autodiff tape, whose float32 rounding differs, NSF gave 1.159 1.175 1.179 and RealNVP
  * 1.176 1.184 1.185: run-to-run spread from seeds and rounding is about ±0.01.)
