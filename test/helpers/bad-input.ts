@@ -81,3 +81,15 @@ async function expectThrowsTyped(c: BadCase, given: unknown): Promise<void> {
   if (c.message) expect(e.message, detail).toMatch(c.message);
   expect(tf.memory().numTensors, `${c.name}: leaked tensors`).toBe(before);
 }
+
+/** `f()` must throw synchronously a `ValidationError` whose `argument` is `arg`. */
+export function expectValidationError(f: () => unknown, arg: string): void {
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(ValidationError);
+    expect((e as ValidationError).argument).toBe(arg);
+    return;
+  }
+  throw new Error(`no error for ${arg}`);
+}

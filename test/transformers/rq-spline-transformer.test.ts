@@ -4,6 +4,7 @@ import { transformerFromConfig } from '../../src/transformers/registry.js';
 import { KERNEL_BACKENDS, useBackend } from '../helpers/backends.js';
 import { expectNoLeak } from '../helpers/leaks.js';
 import { refSpline, row } from '../helpers/rq-spline-ref.js';
+import { expectValidationError } from '../helpers/bad-input.js';
 
 /** n normal draws with standard deviation sd, the same for the same seed whatever ran before. */
 const normals = (seed: string, n: number, sd = 1) => {
@@ -155,16 +156,7 @@ describe('SplineTransformer', () => {
   });
 
   it('rejects bad options and parameter shapes with ValidationError', () => {
-    const bad = (f: () => unknown, arg: string) => {
-      try {
-        f();
-      } catch (e) {
-        expect(e).toBeInstanceOf(ValidationError);
-        expect((e as ValidationError).argument).toBe(arg);
-        return;
-      }
-      throw new Error(`no error for ${arg}`);
-    };
+    const bad = expectValidationError;
     bad(() => new SplineTransformer({ bins: 0 }), 'options.bins');
     bad(() => new SplineTransformer({ bins: 2.5 }), 'options.bins');
     bad(() => new SplineTransformer({ tailBound: -1 }), 'options.tailBound');

@@ -6,6 +6,7 @@ import { KERNEL_BACKENDS, useBackend } from '../helpers/backends.js';
 import { expectNoLeak } from '../helpers/leaks.js';
 import { refSpline } from '../helpers/rq-spline-ref.js';
 import { caseName, splineVectors } from '../helpers/rq-spline-vectors.js';
+import { expectValidationError } from '../helpers/bad-input.js';
 
 // Tolerances against nflows' float64 values, with every input stored in float32.
 // Fused: float64 arithmetic, so the error is the float32 rounding of inputs and outputs (measured
@@ -251,16 +252,7 @@ describe('rqSpline', () => {
       const x = tf.zeros([4, 2]);
       const w = tf.zeros([4, 2, 8]);
       const d = tf.zeros([4, 2, 7]);
-      const bad = (f: () => unknown, arg: string) => {
-        try {
-          f();
-        } catch (e) {
-          expect(e).toBeInstanceOf(ValidationError);
-          expect((e as ValidationError).argument).toBe(arg);
-          return;
-        }
-        throw new Error(`no error for ${arg}`);
-      };
+      const bad = expectValidationError;
       bad(() => rqSpline([1, 2] as unknown as tf.Tensor, w, w, d), 'inputs');
       bad(() => rqSpline(x, tf.zeros([4, 3, 8]), w, d), 'unnormalizedWidths');
       bad(() => rqSpline(x, w, tf.zeros([4, 2, 7]), d), 'unnormalizedHeights');
