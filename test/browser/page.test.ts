@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBrowserPage } from '../../examples/browser/build.js';
 import { type Flow, backendName, datasets, fit, realNVP } from '../../src/index.js';
 import { findBrowser, launchBrowser, saveFlow } from '../../src/node.js';
+import { watchPage } from '../helpers/watched-page.js';
 
 // Code passed to page.evaluate runs in the browser; these are the few DOM names it uses (the project
 // compiles without lib.dom).
@@ -94,13 +95,7 @@ describe.skipIf(!browserPath && !required)('the browser page in Chromium', () =>
     ({ server, url } = await serve(dir, requested));
     browser = await launchBrowser();
     page = await browser.newPage();
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(m.text());
-    });
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('request', (r) => {
-      if (!r.url().startsWith(url) && !r.url().startsWith('data:') && !r.url().startsWith('blob:')) external.push(r.url());
-    });
+    watchPage(page, errors, external, (u) => u.startsWith(url) || u.startsWith('data:') || u.startsWith('blob:'));
     await page.goto(`${url}index.html?n=${N}&seed=2`);
     await page.evaluate(() => flowPage.done);
   });

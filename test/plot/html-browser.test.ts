@@ -13,6 +13,7 @@ import {
   trainingCurvesFigure, tf,
 } from '../../src/index.js';
 import { findBrowser, launchBrowser, writeHtml } from '../../src/node.js';
+import { watchPage } from '../helpers/watched-page.js';
 
 // Code passed to page.evaluate runs in the browser; these are the few DOM names it uses (the project
 // compiles without lib.dom).
@@ -68,13 +69,7 @@ describe.skipIf(!browserPath && !required)('writeHtml output in Chromium', () =>
     await writeHtml(figures, file, { title: 'browser test' });
     browser = await launchBrowser();
     page = await browser.newPage();
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(m.text());
-    });
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('request', (r) => {
-      if (!r.url().startsWith('file:') && !r.url().startsWith('data:')) requests.push(r.url());
-    });
+    watchPage(page, errors, requests, (u) => u.startsWith('file:') || u.startsWith('data:'));
     await page.goto(pathToFileURL(file).href);
     await page.waitForFunction((n) => document.querySelectorAll('.figure .main-svg').length >= n, figures.length, { timeout: 30_000 });
   });
