@@ -96,3 +96,25 @@ export function registerJsGradient(config: tf.GradConfig): void {
 export function hasKernelForActiveBackend(kernelName: string): boolean {
   return tf.getKernel(kernelName, tf.getBackend()) !== undefined;
 }
+
+/**
+ * The float32 values of `t` where they live, without a copy, on `cpu` and `wasm` (`null` elsewhere or
+ * for another dtype): for one-pass reductions outside any kernel. On wasm the array is a view on the
+ * heap: read it at once, before anything allocates a tensor.
+ */
+export function float32InPlace(t: tf.Tensor): Float32Array | null {
+  if (t.dtype !== 'float32' || t.isDisposed) return null;
+  const name = tf.getBackend();
+  const backend = tf.backend() as unknown;
+  if (name === 'cpu') {
+    const values = (backend as CpuBackendLike).data.get(t.dataId)?.values;
+    return values instanceof Float32Array && values.length === t.size ? values : null;
+  }
+  if (name === 'wasm') {
+    const wasm = backend as WasmBackendLike;
+    wasm.dataIdMap.get(t.dataId); // moves data from another backend first
+    const view = wasm.typedArrayFromHeap({ dataId: t.dataId, shape: t.shape, dtype: 'float32' } as tf.TensorInfo);
+    return view.length === t.size ? view : null;
+  }
+  return null;
+}

@@ -93,14 +93,15 @@ export function fusedAdamOptimizer(beta1: number, beta2: number, epsilon: number
       // Slots by position, as tf.train.adam keeps them.
       const slotOf = (i: number): Slot => (slots[i] ??= { variable: variables[i].name, m: new Float32Array(variables[i].size), v: new Float32Array(variables[i].size) });
       if (useKernel && hasKernelForActiveBackend(ADAM_UPDATE)) {
-        tf.tidy(() => variables.forEach((variable, i) => {
-          const { m, v } = slotOf(i);
-          // On wasm the SIMD kernel (bit-identical), else the JavaScript one.
-          const simd = useSimd ? adamUpdateSimd(variable, grads[i], m, v, k) : null;
-          const attrs = { m, v, k } as unknown as tf.NamedAttrMap;
-          const updated = simd ?? (tf.engine().runKernel(ADAM_UPDATE, { w: variable, g: grads[i] }, attrs) as tf.Tensor[])[0];
-          variable.assign(updated);
-        }));
+        tf.tidy(() => {
+          const state = variables.map((_, i) => slotOf(i));
+          // On wasm the SIMD kernel, all variables in one dispatch (bit-identical), else the JavaScript one.
+          const simd = useSimd ? adamUpdateSimd(variables, grads, state.map((s) => s.m), state.map((s) => s.v), k) : null;
+          variables.forEach((variable, i) => {
+            const attrs = { m: state[i].m, v: state[i].v, k } as unknown as tf.NamedAttrMap;
+            variable.assign(simd ? simd[i] : (tf.engine().runKernel(ADAM_UPDATE, { w: variable, g: grads[i] }, attrs) as tf.Tensor[])[0]);
+          });
+        });
       } else {
         // Every value is read before any tensor is made.
         const updated = variables.map((variable, i) => {

@@ -8,7 +8,7 @@
 import { tf } from '../backend.js';
 import { TrainingError } from '../errors.js';
 import type { EpochInfo, StepInfo, TrainingCallbacks } from './callbacks.js';
-import { clipByGlobalNorm, globalNorm } from './clip.js';
+import { clipByGlobalNorm, globalNormValue } from './clip.js';
 import type { FitHistory, StopReason } from './history.js';
 import type { Optimizer } from './optimizer.js';
 import type { ProgressReporter } from './progress.js';
@@ -192,15 +192,16 @@ export async function runTraining(config: LoopConfig, resume?: LoopState, checkp
         const out = tf.tidy(() => {
           const { value, grads: named } = input.valueAndGrads ? input.valueAndGrads() : tf.variableGrads(input.loss, trainable as tf.Variable[]);
           const used = trainable.filter((v) => named[v.name] !== undefined);
-          const list = used.map((v) => named[v.name]);
-          const norm = globalNorm(list);
-          const clipped = clipNorm === null ? list : clipByGlobalNorm(list, norm, clipNorm);
-          return { stats: tf.stack([value, norm]), clipped, used };
+          return { value, list: used.map((v) => named[v.name]), used };
         });
-        grads = out.clipped;
-        const stats = out.stats.dataSync();
-        out.stats.dispose();
-        [lossValue, normValue] = [stats[0], stats[1]];
+        grads = out.list;
+        lossValue = out.value.dataSync()[0];
+        out.value.dispose();
+        normValue = globalNormValue(out.list);
+        if (clipNorm !== null && Number.isFinite(normValue)) {
+          grads = clipByGlobalNorm(out.list, normValue, clipNorm);
+          tf.dispose(out.list);
+        }
         if (!Number.isFinite(lossValue) || !Number.isFinite(normValue)) {
           const what = Number.isFinite(lossValue) ? `the gradient norm was ${normValue}` : `the training loss was ${lossValue}`;
           const restore = config.restoreBest && s.best !== null;

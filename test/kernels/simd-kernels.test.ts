@@ -213,8 +213,10 @@ describe('WebAssembly SIMD kernels on the wasm backend', () => {
     const w = tf.tensor1d(normals('w', 9));
     const g = tf.tensor1d(normals('g', 9));
     const k = { b1: 0.9, c1: 0.1, b2: 0.999, c2: 0.001, d1: 0.1, d2: 0.001, eps: 1e-7, negLr: -0.01 };
-    expectNoLeak(() => adamUpdateSimd(w, g, new Float32Array(9), new Float32Array(9), k)!);
-    tf.dispose([w, g]);
+    const w2 = tf.tensor2d(normals('w2', 6), [2, 3]);
+    const g2 = tf.tensor2d(normals('g2', 6), [2, 3]);
+    expectNoLeak(() => adamUpdateSimd([w, w2], [g, g2], [new Float32Array(9), new Float32Array(6)], [new Float32Array(9), new Float32Array(6)], k)!);
+    tf.dispose([w, g, w2, g2]);
   });
 });
 

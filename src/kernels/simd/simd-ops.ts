@@ -75,39 +75,53 @@ function registerAdamKernel(): void {
   tf.registerKernel({
     kernelName: ADAM_UPDATE_SIMD,
     backendName: 'wasm',
+    // Inputs w0, g0, w1, g1, …: every variable of one optimiser step in one dispatch.
     kernelFunc: ({ inputs, backend, attrs }) => {
       const b = backend as unknown as WasmBackendInternals;
-      const w = inputs.w as tf.TensorInfo;
-      const g = inputs.g as tf.TensorInfo;
-      const { m, v, k } = attrs as unknown as { m: Float32Array; v: Float32Array; k: AdamConstants };
-      heapOffset(b, w);
-      heapOffset(b, g);
-      const n = m.length;
-      const out = b.makeOutput([...w.shape], 'float32');
+      const { m, v, k } = attrs as unknown as { m: Float32Array[]; v: Float32Array[]; k: AdamConstants };
+      const count = m.length;
+      const ws = Array.from({ length: count }, (_, i) => inputs[`w${i}`] as tf.TensorInfo);
+      const gs = Array.from({ length: count }, (_, i) => inputs[`g${i}`] as tf.TensorInfo);
+      for (let i = 0; i < count; i++) {
+        heapOffset(b, ws[i]);
+        heapOffset(b, gs[i]);
+      }
+      const outs = ws.map((w) => b.makeOutput([...w.shape], 'float32'));
       // m and v live in JavaScript (the optimiser's state): copied onto the heap and back, about a
-      // microsecond each, where the update itself runs 4 lanes at a time.
-      const scratch = b.makeOutput([2 * n], 'float32');
+      // microsecond per thousand values, where the update itself runs 4 lanes at a time.
+      const largest = Math.max(...m.map((a) => a.length));
+      const scratch = b.makeOutput([2 * largest], 'float32');
       const at = heapOffset(b, scratch);
       const heap = b.wasm.HEAPF32; // after the allocations: they may have grown the heap
-      heap.set(m, at >> 2);
-      heap.set(v, (at >> 2) + n);
-      simdKernels()!.adam(heapOffset(b, w), heapOffset(b, g), at, at + 4 * n, heapOffset(b, out), n, k.b1, k.c1, k.b2, k.c2, k.d1, k.d2, k.eps, k.negLr);
-      m.set(heap.subarray(at >> 2, (at >> 2) + n));
-      v.set(heap.subarray((at >> 2) + n, (at >> 2) + 2 * n));
+      const kernels = simdKernels()!;
+      for (let i = 0; i < count; i++) {
+        const n = m[i].length;
+        heap.set(m[i], at >> 2);
+        heap.set(v[i], (at >> 2) + n);
+        kernels.adam(heapOffset(b, ws[i]), heapOffset(b, gs[i]), at, at + 4 * n, heapOffset(b, outs[i]), n, k.b1, k.c1, k.b2, k.c2, k.d1, k.d2, k.eps, k.negLr);
+        m[i].set(heap.subarray(at >> 2, (at >> 2) + n));
+        v[i].set(heap.subarray((at >> 2) + n, (at >> 2) + 2 * n));
+      }
       b.disposeData(scratch.dataId);
-      return out;
+      return outs;
     },
   });
 }
 
 /**
- * One fused Adam step on the wasm heap by the SIMD kernel: the new weights (a fresh tensor), with `m`
- * and `v` updated in place; bit-identical to the JavaScript kernel. `null` when SIMD is unavailable.
+ * One fused Adam step over several variables on the wasm heap by the SIMD kernel, in one dispatch:
+ * the new weights (fresh tensors, in order), with each `m[i]` and `v[i]` updated in place;
+ * bit-identical to the JavaScript kernel. `null` when SIMD is unavailable.
  */
-export function adamUpdateSimd(w: tf.Tensor, g: tf.Tensor, m: Float32Array, v: Float32Array, k: AdamConstants): tf.Tensor | null {
-  if (w.dtype !== 'float32' || simdKernels() === null) return null;
+export function adamUpdateSimd(w: readonly tf.Tensor[], g: readonly tf.Tensor[], m: Float32Array[], v: Float32Array[], k: AdamConstants): tf.Tensor[] | null {
+  if (w.length === 0 || w.some((t) => t.dtype !== 'float32') || simdKernels() === null) return null;
   registerAdamKernel();
-  return tf.engine().runKernel(ADAM_UPDATE_SIMD, { w, g }, { m, v, k } as unknown as tf.NamedAttrMap) as tf.Tensor;
+  const inputs: tf.NamedTensorMap = {};
+  w.forEach((t, i) => {
+    inputs[`w${i}`] = t;
+    inputs[`g${i}`] = g[i];
+  });
+  return tf.engine().runKernel(ADAM_UPDATE_SIMD, inputs, { m, v, k } as unknown as tf.NamedAttrMap) as tf.Tensor[];
 }
 
 function registerIn1Kernel(): void {
