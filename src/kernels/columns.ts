@@ -13,6 +13,7 @@
  * writes its own backward pass).
  */
 import { tf } from '../backend.js';
+import { runKernel } from './dispatch.js';
 import { ValidationError, describe } from '../errors.js';
 import { hasKernelForActiveBackend, registerJsGradient, registerJsKernel } from './js-kernel.js';
 
@@ -114,7 +115,7 @@ export function takeColumns(x: tf.Tensor2D, columns: readonly number[]): tf.Tens
   ensureColumnKernels();
   if (!hasKernelForActiveBackend(TAKE_COLUMNS)) return tf.gather(x, tf.tensor1d([...columns], 'int32'), 1);
   // A JavaScript kernel returns a list of outputs, so runKernel does too.
-  return (tf.engine().runKernel(TAKE_COLUMNS, { x }, { columns: [...columns] }) as tf.Tensor2D[])[0];
+  return (runKernel(TAKE_COLUMNS, { x }, { columns: [...columns] }) as tf.Tensor2D[])[0];
 }
 
 /**
@@ -133,7 +134,7 @@ export function putColumns(x: tf.Tensor2D, values: tf.Tensor2D, columns: readonl
   }
   ensureColumnKernels();
   if (!hasKernelForActiveBackend(PUT_COLUMNS)) return putColumnsOps(x, values, columns);
-  return (tf.engine().runKernel(PUT_COLUMNS, { x, values }, { columns: [...columns] }) as tf.Tensor2D[])[0];
+  return (runKernel(PUT_COLUMNS, { x, values }, { columns: [...columns] }) as tf.Tensor2D[])[0];
 }
 
 /** `putColumns` from stock ops (backends without JavaScript kernels). */
@@ -192,13 +193,13 @@ function registerBlockKernels(): void {
 
 /** `[x[:, a], x[:, b]]` in one pass (cpu and wasm; call `ensureColumnKernels` first). */
 export function splitColumns(cols: ColumnBlocks, x: tf.Tensor2D): [tf.Tensor2D, tf.Tensor2D] {
-  return tf.engine().runKernel(COLUMNS_SPLIT, { x }, cols as unknown as tf.NamedAttrMap) as [tf.Tensor2D, tf.Tensor2D];
+  return runKernel(COLUMNS_SPLIT, { x }, cols as unknown as tf.NamedAttrMap) as [tf.Tensor2D, tf.Tensor2D];
 }
 
 /** A matrix with `[:, a] = xa (+ xa2)` and `[:, b] = xb`, in one pass (cpu and wasm; call `ensureColumnKernels` first). */
 export function joinColumns(cols: ColumnBlocks, xa: tf.Tensor2D, xb: tf.Tensor2D, xa2: tf.Tensor2D | null = null): tf.Tensor2D {
   const attrs = cols as unknown as tf.NamedAttrMap;
   // JavaScript kernels return a list of outputs, even of one.
-  const [out] = (xa2 ? tf.engine().runKernel(COLUMNS_JOIN_ADD, { xa, xa2, xb }, attrs) : tf.engine().runKernel(COLUMNS_JOIN, { xa, xb }, attrs)) as tf.Tensor2D[];
+  const [out] = (xa2 ? runKernel(COLUMNS_JOIN_ADD, { xa, xa2, xb }, attrs) : runKernel(COLUMNS_JOIN, { xa, xb }, attrs)) as tf.Tensor2D[];
   return out;
 }

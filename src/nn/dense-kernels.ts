@@ -4,6 +4,7 @@
  * `mul` and a column `Sum` (which transposes internally on wasm, about 45 µs for 256 × 64).
  */
 import { tf } from '../backend.js';
+import { runKernel } from '../kernels/dispatch.js';
 import { registerJsKernel } from '../kernels/js-kernel.js';
 import type { Activation } from './activation.js';
 import { denseGradSimd } from '../kernels/simd/simd-ops.js';
@@ -99,7 +100,7 @@ export function ensureDenseKernels(): void {
 /** Column sums `Σ_rows x` `[n]` of `x` `[B, n]` (a linear layer's bias gradient), in one pass. */
 export function columnSums(x: tf.Tensor2D): tf.Tensor1D {
   ensureDenseKernels();
-  return (tf.engine().runKernel(COLUMN_SUMS, { x }) as tf.Tensor1D[])[0];
+  return (runKernel(COLUMN_SUMS, { x }) as tf.Tensor1D[])[0];
 }
 
 /**
@@ -113,5 +114,5 @@ export function denseActivationGrad(activation: BackwardActivation, dy: tf.Tenso
   const simd = denseGradSimd(activation, dy, saved, transposed);
   if (simd && !transposed) return [simd[0], null, simd[2]];
   if (simd) return simd;
-  return tf.engine().runKernel(DENSE_ACTIVATION_GRAD, { dy, saved }, { activation }) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
+  return runKernel(DENSE_ACTIVATION_GRAD, { dy, saved }, { activation }) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
 }

@@ -15,6 +15,7 @@
  * through `dataSync`); elsewhere (tfjs-node) from `dataSync` and `tf.tensor`, with the same arithmetic.
  */
 import { tf } from '../backend.js';
+import { runKernel } from '../kernels/dispatch.js';
 import { hasKernelForActiveBackend, registerJsKernel } from '../kernels/js-kernel.js';
 import type { Optimizer, OptimizerState } from './optimizer.js';
 import { checkAdamState } from './adam-state.js';
@@ -99,7 +100,7 @@ export function fusedAdamOptimizer(beta1: number, beta2: number, epsilon: number
           const simd = useSimd ? adamUpdateSimd(variables, grads, state.map((s) => s.m), state.map((s) => s.v), k) : null;
           variables.forEach((variable, i) => {
             const attrs = { m: state[i].m, v: state[i].v, k } as unknown as tf.NamedAttrMap;
-            variable.assign(simd ? simd[i] : (tf.engine().runKernel(ADAM_UPDATE, { w: variable, g: grads[i] }, attrs) as tf.Tensor[])[0]);
+            variable.assign(simd ? simd[i] : (runKernel(ADAM_UPDATE, { w: variable, g: grads[i] }, attrs) as tf.Tensor[])[0]);
           });
         });
       } else {

@@ -5,6 +5,7 @@
  * float32 storage.
  */
 import { tf } from '../backend.js';
+import { runKernel } from '../kernels/dispatch.js';
 import { registerJsKernel } from '../kernels/js-kernel.js';
 import { SOFTPLUS_EPS, type PositiveMap } from '../ops/positive.js';
 
@@ -76,10 +77,10 @@ export function ensureAffineKernels(): void {
 
 /** `[z, logDet]` of `z = (y − t) · exp(−ls)`, `logDet = −ls`, from `params` `[B, d, 2]` = (t, s). */
 export function affineInverse(attrs: AffineAttrs, y: tf.Tensor2D, params: tf.Tensor3D): [tf.Tensor2D, tf.Tensor2D] {
-  return tf.engine().runKernel(AFFINE_INVERSE, { y, params }, attrs as unknown as tf.NamedAttrMap) as [tf.Tensor2D, tf.Tensor2D];
+  return runKernel(AFFINE_INVERSE, { y, params }, attrs as unknown as tf.NamedAttrMap) as [tf.Tensor2D, tf.Tensor2D];
 }
 
 /** `[dy, dParams]` of {@link affineInverse} given the adjoints of its two outputs. */
 export function affineInverseGrad(attrs: AffineAttrs, y: tf.Tensor2D, params: tf.Tensor3D, dz: tf.Tensor2D, dLogDet: tf.Tensor2D): [tf.Tensor2D, tf.Tensor3D] {
-  return tf.engine().runKernel(AFFINE_INVERSE_GRAD, { y, params, dz, dLogDet }, attrs as unknown as tf.NamedAttrMap) as [tf.Tensor2D, tf.Tensor3D];
+  return runKernel(AFFINE_INVERSE_GRAD, { y, params, dz, dLogDet }, attrs as unknown as tf.NamedAttrMap) as [tf.Tensor2D, tf.Tensor3D];
 }

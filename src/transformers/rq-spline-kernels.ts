@@ -11,6 +11,7 @@
  * kernels have no gradient themselves (no second derivatives).
  */
 import { tf } from '../backend.js';
+import { runKernel } from '../kernels/dispatch.js';
 import { registerJsGradient, registerJsKernel } from '../kernels/js-kernel.js';
 import { splineGrad } from './rq-spline-backward.js';
 import { type Rows, type SplineCache, type SplineConfig, derivativeCount, splineEval } from './rq-spline-math.js';
@@ -93,7 +94,7 @@ export function ensureSplineKernels(): void {
     gradFunc: (dy, saved, attrs) => {
       const [dOutputs, dLogDet] = dy as tf.Tensor[];
       const [inputs, widths, heights, derivatives] = saved;
-      const [gx, gw, gh, gd] = tf.engine().runKernel(RQ_SPLINE_GRAD, { inputs, widths, heights, derivatives, dOutputs, dLogDet }, attrs) as tf.Tensor[];
+      const [gx, gw, gh, gd] = runKernel(RQ_SPLINE_GRAD, { inputs, widths, heights, derivatives, dOutputs, dLogDet }, attrs) as tf.Tensor[];
       return { inputs: () => gx, widths: () => gw, heights: () => gh, derivatives: () => gd };
     },
   });
@@ -103,7 +104,7 @@ export function ensureSplineKernels(): void {
     gradFunc: (dy, saved, attrs) => {
       const [dOutputs, dLogDet] = dy as tf.Tensor[];
       const [inputs, params] = saved;
-      const [gx, gp] = tf.engine().runKernel(RQ_SPLINE_PACKED_GRAD, { inputs, params, dOutputs, dLogDet }, attrs) as tf.Tensor[];
+      const [gx, gp] = runKernel(RQ_SPLINE_PACKED_GRAD, { inputs, params, dOutputs, dLogDet }, attrs) as tf.Tensor[];
       return { inputs: () => gx, params: () => gp };
     },
   });
@@ -111,10 +112,10 @@ export function ensureSplineKernels(): void {
 
 /** Run the fused spline (4-tensor layout). The kernels must exist for the active backend. */
 export function splineFused(attrs: SplineAttrs, inputs: tf.Tensor, widths: tf.Tensor, heights: tf.Tensor, derivatives: tf.Tensor): [tf.Tensor, tf.Tensor] {
-  return tf.engine().runKernel(RQ_SPLINE, { inputs, widths, heights, derivatives }, attrs as unknown as tf.NamedAttrMap) as [tf.Tensor, tf.Tensor];
+  return runKernel(RQ_SPLINE, { inputs, widths, heights, derivatives }, attrs as unknown as tf.NamedAttrMap) as [tf.Tensor, tf.Tensor];
 }
 
 /** Run the fused spline on packed parameters [..., 2K + Kd]. */
 export function splineFusedPacked(attrs: SplineAttrs, inputs: tf.Tensor, params: tf.Tensor): [tf.Tensor, tf.Tensor] {
-  return tf.engine().runKernel(RQ_SPLINE_PACKED, { inputs, params }, attrs as unknown as tf.NamedAttrMap) as [tf.Tensor, tf.Tensor];
+  return runKernel(RQ_SPLINE_PACKED, { inputs, params }, attrs as unknown as tf.NamedAttrMap) as [tf.Tensor, tf.Tensor];
 }

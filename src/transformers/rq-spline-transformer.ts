@@ -1,4 +1,5 @@
 import { assertReady, tf } from '../backend.js';
+import { runKernel } from '../kernels/dispatch.js';
 import { ValidationError, describe } from '../errors.js';
 import type { JsonObject } from '../module.js';
 import { checkBoolean, checkInt, checkOptions } from '../validate.js';
@@ -134,7 +135,7 @@ export class SplineTransformer implements Transformer, TapeFreeTransformer {
       logDet,
       backward: (dOutputs, dLogDet) => {
         const inputs = { inputs: y, params, dOutputs, dLogDet };
-        const [dInput, dParams] = tf.engine().runKernel(RQ_SPLINE_PACKED_GRAD, inputs, attrs as unknown as tf.NamedAttrMap) as [tf.Tensor2D, tf.Tensor3D];
+        const [dInput, dParams] = runKernel(RQ_SPLINE_PACKED_GRAD, inputs, attrs as unknown as tf.NamedAttrMap) as [tf.Tensor2D, tf.Tensor3D];
         return { dInput, dParams };
       },
     };

@@ -1,7 +1,7 @@
 import '@tensorflow/tfjs-backend-wasm';
 import { describe, expect, it } from 'vitest';
 import { Rng, tf } from '../../src/index.js';
-import { simdKernels, wasmHeapMemory } from '../../src/kernels/simd/simd-kernels.js';
+import { setRelaxedSimdEnabled, simdKernels, simdVariant, wasmHeapMemory } from '../../src/kernels/simd/simd-kernels.js';
 import { adamUpdateSimd, denseGradIn1Simd, denseGradNarrowSimd, denseGradSimd, gemmNNSimd, gemmTNSimd, transpose2d } from '../../src/kernels/simd/simd-ops.js';
 import { fusedAdamOptimizer } from '../../src/train/fused-adam.js';
 import { useBackend } from '../helpers/backends.js';
@@ -131,8 +131,31 @@ describe('WebAssembly SIMD kernels on the wasm backend', () => {
     wide.dispose();
   });
 
-  it('gemmTNSimd = aᵀ·b and gemmNNSimd = act(a·b + bias) against float64 products, within the float32 summation bound', () => {
-    // c: the float32 result; terms(i, j): the float64 values of the products summed into c[i, j].
+  // Where the engine has relaxed SIMD (vitest runs Node with --experimental-wasm-relaxed-simd, see
+  // vitest.config.ts), the fused multiply-add module is the default; both modules are checked.
+  const engineHasRelaxedSimd = (() => {
+    // (module (func (param v128) (result v128) (f32x4.relaxed_madd (local.get 0) (local.get 0) (local.get 0))))
+    const bytes = Uint8Array.from([0, 97, 115, 109, 1, 0, 0, 0, 1, 6, 1, 96, 1, 123, 1, 123, 3, 2, 1, 0, 10, 13, 1, 11, 0, 32, 0, 32, 0, 32, 0, 253, 133, 2, 11]);
+    try {
+      new (globalThis as unknown as { WebAssembly: { Module: new (b: Uint8Array) => object } }).WebAssembly.Module(bytes);
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+
+  it('run the relaxed-SIMD module where the engine has relaxed SIMD (every supported Node here), unless it is turned off', () => {
+    expect(engineHasRelaxedSimd).toBe(true);
+    expect(simdVariant()).toBe('relaxed');
+    setRelaxedSimdEnabled(false);
+    expect(simdVariant()).toBe('baseline');
+    setRelaxedSimdEnabled(true);
+  });
+
+  it.each(['relaxed', 'baseline'] as const)('gemmTNSimd = aᵀ·b and gemmNNSimd = act(a·b + bias) against float64 products, within the float32 summation bound (%s module)', (variant) => {
+    setRelaxedSimdEnabled(variant === 'relaxed');
+    expect(simdVariant()).toBe(variant);
+    // c: the float32 result; terms(i, j): the exact (float64) products summed into c[i, j].
     const check = (c: Float32Array | Int32Array | Uint8Array, rows: number, cols: number, terms: (i: number, j: number) => number[], relu = false) => {
       for (let i = 0; i < rows; i++) {
         for (let j = 0; j < cols; j++) {
@@ -140,7 +163,8 @@ describe('WebAssembly SIMD kernels on the wasm backend', () => {
           const sum = t.reduce((x, y) => x + y, 0);
           const abs = t.reduce((x, y) => x + Math.abs(y), 0);
           const want = relu ? Math.max(sum, 0) : sum;
-          expect(Math.abs(c[i * cols + j] - want)).toBeLessThanOrEqual(t.length * 2 ** -24 * abs + 1e-30);
+          // n float32 roundings of partial sums (and, without fused multiply-adds, of each product).
+          expect(Math.abs(c[i * cols + j] - want)).toBeLessThanOrEqual((t.length + 1) * 2 ** -24 * abs + 1e-30);
         }
       }
     };
@@ -152,7 +176,7 @@ describe('WebAssembly SIMD kernels on the wasm backend', () => {
         const ins = [tf.tensor2d(a, [R, M]), tf.tensor2d(b, [R, N])] as const;
         const c = gemmTNSimd(...ins);
         expect(c?.shape).toEqual([M, N]);
-        check(c!.dataSync(), M, N, (i, j) => Array.from({ length: R }, (_, r) => Math.fround(a[r * M + i] * b[r * N + j])));
+        check(c!.dataSync(), M, N, (i, j) => Array.from({ length: R }, (_, r) => a[r * M + i] * b[r * N + j]));
         return [...ins, c!];
       });
     }
@@ -166,7 +190,7 @@ describe('WebAssembly SIMD kernels on the wasm backend', () => {
             const ins = [tf.tensor2d(x, [Mn, K]), tf.tensor2d(w, [K, Nn]), tf.tensor1d(bias)] as const;
             const c = gemmNNSimd(ins[0], ins[1], withBias ? ins[2] : null, relu);
             expect(c?.shape).toEqual([Mn, Nn]);
-            const terms = (i: number, j: number) => [...(withBias ? [bias[j]] : []), ...Array.from({ length: K }, (_, k) => Math.fround(x[i * K + k] * w[k * Nn + j]))];
+            const terms = (i: number, j: number) => [...(withBias ? [bias[j]] : []), ...Array.from({ length: K }, (_, k) => x[i * K + k] * w[k * Nn + j])];
             check(c!.dataSync(), Mn, Nn, terms, relu);
             return [...ins, c!];
           });
@@ -177,6 +201,7 @@ describe('WebAssembly SIMD kernels on the wasm backend', () => {
     expect(gemmNNSimd(odd, w8, null, false)).toBeNull(); // 6 rows
     expect(gemmTNSimd(a6, odd)).toBeNull(); // 6 output rows
     tf.dispose([odd, w8, a6]);
+    setRelaxedSimdEnabled(true);
   });
 
   it('denseGradSimd declines what it cannot do (other activations, sizes not multiples of 4)', () => {

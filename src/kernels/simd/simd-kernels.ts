@@ -8,9 +8,16 @@
  * `simdKernels()` is `null` when the backend is not wasm, or its memory cannot be reached (the
  * `asm.memory` internal of tfjs-backend-wasm 4.22, pinned), or the engine lacks SIMD: callers then run
  * their JavaScript kernels. `TFJS_FLOWS_SIMD=0` in the environment turns the kernels off.
+ *
+ * Where the engine has relaxed SIMD (Node 22 and later, current browsers; Node 20 with
+ * `--experimental-wasm-relaxed-simd`), the GEMMs accumulate with fused multiply-adds
+ * (`f32x4.relaxed_madd`): about 1.3× faster on this machine class, and rounded once instead of twice
+ * per term, so their sums differ from the baseline's within the same float32 summation bound (the
+ * instruction's result is fixed for one machine: runs stay reproducible there).
+ * `TFJS_FLOWS_RELAXED_SIMD=0` keeps the baseline module.
  */
 import { tf } from '../../backend.js';
-import { KERNELS_WASM_BASE64 } from './kernels-wasm.js';
+import { KERNELS_WASM_BASE64, KERNELS_WASM_RELAXED_BASE64 } from './kernels-wasm.js';
 
 /** The exported functions of kernels.wat; pointers are byte offsets on the wasm backend's heap. */
 export interface SimdExports {
@@ -40,14 +47,31 @@ export interface WasmBackendInternals {
   makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
 }
 
-const instances = new WeakMap<object, SimdExports | null>();
-let moduleBytes: Uint8Array | null = null;
+/** Which module runs: `relaxed` (fused multiply-adds) or `baseline`. */
+export type SimdVariant = 'relaxed' | 'baseline';
+
+const instances: Record<SimdVariant, WeakMap<object, SimdExports | null>> = { relaxed: new WeakMap(), baseline: new WeakMap() };
+const moduleBytes: Partial<Record<SimdVariant, Uint8Array>> = {};
 
 // Read once: `process.env` lookups are slow enough to show in a step's profile.
 let disabled: boolean | undefined;
 function disabledByEnv(): boolean {
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
   return (disabled ??= env?.TFJS_FLOWS_SIMD === '0');
+}
+
+let relaxedOff: boolean | undefined;
+function relaxedDisabledByEnv(): boolean {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  return (relaxedOff ??= env?.TFJS_FLOWS_RELAXED_SIMD === '0');
+}
+
+/**
+ * Prefer the relaxed-SIMD module (the default where the engine has it) or keep the baseline (the same
+ * as `TFJS_FLOWS_RELAXED_SIMD=0` at start-up): for benchmarks and tests that compare the two.
+ */
+export function setRelaxedSimdEnabled(on: boolean): void {
+  relaxedOff = !on;
 }
 
 /**
@@ -70,17 +94,35 @@ export function simdKernels(): SimdExports | null {
   if (tf.getBackend() !== 'wasm' || disabledByEnv()) return null;
   const memory = wasmHeapMemory(tf.backend());
   if (!memory) return null;
-  let k = instances.get(memory);
+  if (!relaxedDisabledByEnv()) {
+    const relaxed = instantiate('relaxed', memory);
+    if (relaxed) return relaxed;
+  }
+  return instantiate('baseline', memory);
+}
+
+/** Which module {@link simdKernels} runs now, or `null` when it runs none. */
+export function simdVariant(): SimdVariant | null {
+  const k = simdKernels();
+  if (!k) return null;
+  const memory = wasmHeapMemory(tf.backend())!;
+  return instances.relaxed.get(memory) === k ? 'relaxed' : 'baseline';
+}
+
+/** The `variant` module bound to `memory`, instantiated once; `null` where the engine rejects it. */
+function instantiate(variant: SimdVariant, memory: object): SimdExports | null {
+  let k = instances[variant].get(memory);
   if (k === undefined) {
     try {
-      moduleBytes ??= Uint8Array.from(atob(KERNELS_WASM_BASE64), (c) => c.charCodeAt(0));
-      // Synchronous compile: the module is about 700 bytes, under every engine's sync-compile limit.
-      const instance = new WA!.Instance(new WA!.Module(moduleBytes), { env: { memory } });
+      const base64 = variant === 'relaxed' ? KERNELS_WASM_RELAXED_BASE64 : KERNELS_WASM_BASE64;
+      const bytes = (moduleBytes[variant] ??= Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)));
+      // Synchronous compile: the module is about 4 kB, under every engine's sync-compile limit.
+      const instance = new WA!.Instance(new WA!.Module(bytes), { env: { memory } });
       k = instance.exports as unknown as SimdExports;
     } catch {
-      k = null; // no SIMD in this engine: the JavaScript kernels run
+      k = null; // no (relaxed) SIMD in this engine: the other module, or the JavaScript kernels, run
     }
-    instances.set(memory, k);
+    instances[variant].set(memory, k);
   }
   return k;
 }

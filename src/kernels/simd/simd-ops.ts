@@ -5,6 +5,7 @@
  * its own backward pass).
  */
 import { tf } from '../../backend.js';
+import { runKernel } from '../dispatch.js';
 import { type WasmBackendInternals, heapOffset, simdKernels } from './simd-kernels.js';
 
 export const TRANSPOSE_SIMD = 'TfjsFlowsTransposeSimd';
@@ -121,7 +122,7 @@ export function adamUpdateSimd(w: readonly tf.Tensor[], g: readonly tf.Tensor[],
     inputs[`w${i}`] = t;
     inputs[`g${i}`] = g[i];
   });
-  return tf.engine().runKernel(ADAM_UPDATE_SIMD, inputs, { m, v, k } as unknown as tf.NamedAttrMap) as tf.Tensor[];
+  return runKernel(ADAM_UPDATE_SIMD, inputs, { m, v, k } as unknown as tf.NamedAttrMap) as tf.Tensor[];
 }
 
 function registerIn1Kernel(): void {
@@ -153,7 +154,7 @@ function registerIn1Kernel(): void {
 export function denseGradIn1Simd(activation: string, dy: tf.Tensor2D, saved: tf.Tensor2D, x: tf.Tensor2D, w: tf.Tensor2D, needDx: boolean): [tf.Tensor1D, tf.Tensor2D, tf.Tensor2D] | null {
   if ((activation !== 'relu' && activation !== 'linear') || x.shape[1] !== 1 || !simdApplies(dy, dy.shape[1])) return null;
   registerIn1Kernel();
-  return tf.engine().runKernel(DENSE_GRAD_IN1_SIMD, { dy, saved, x, w }, { relu: activation === 'relu', needDx }) as unknown as [tf.Tensor1D, tf.Tensor2D, tf.Tensor2D];
+  return runKernel(DENSE_GRAD_IN1_SIMD, { dy, saved, x, w }, { relu: activation === 'relu', needDx }) as unknown as [tf.Tensor1D, tf.Tensor2D, tf.Tensor2D];
 }
 
 function registerNarrowKernel(): void {
@@ -188,7 +189,7 @@ function registerNarrowKernel(): void {
 export function denseGradNarrowSimd(dy: tf.Tensor2D, x: tf.Tensor2D, w: tf.Tensor2D, needDx: boolean): [tf.Tensor2D, tf.Tensor1D, tf.Tensor2D] | null {
   if (dy.shape[1] > NARROW_MAX_OUTPUTS || !simdApplies(x, x.shape[1])) return null;
   registerNarrowKernel();
-  return tf.engine().runKernel(DENSE_GRAD_NARROW_SIMD, { dy, x, w }, { needDx }) as unknown as [tf.Tensor2D, tf.Tensor1D, tf.Tensor2D];
+  return runKernel(DENSE_GRAD_NARROW_SIMD, { dy, x, w }, { needDx }) as unknown as [tf.Tensor2D, tf.Tensor1D, tf.Tensor2D];
 }
 
 function registerGemmTN(): void {
@@ -226,7 +227,7 @@ function registerGemmTN(): void {
 export function gemmTNSimd(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D | null {
   if (a.shape[1] % 4 !== 0 || b.shape[1] === 0 || a.shape[0] === 0 || a.dtype !== 'float32' || simdKernels() === null) return null;
   registerGemmTN();
-  return tf.engine().runKernel(GEMM_TN_SIMD, { a, b }) as tf.Tensor2D;
+  return runKernel(GEMM_TN_SIMD, { a, b }) as tf.Tensor2D;
 }
 
 /** `n` rounded up to the GEMMs' tile width, 8. */
@@ -279,7 +280,7 @@ export function gemmNNSimd(a: tf.Tensor2D, b: tf.Tensor2D, bias: tf.Tensor1D | n
   if (a.shape[0] % 4 !== 0 || a.shape[0] === 0 || b.shape[1] === 0 || a.dtype !== 'float32' || simdKernels() === null) return null;
   registerGemmNN();
   const inputs: tf.NamedTensorMap = bias ? { a, b, bias } : { a, b };
-  return tf.engine().runKernel(GEMM_NN_SIMD, inputs, { relu }) as tf.Tensor2D;
+  return runKernel(GEMM_NN_SIMD, inputs, { relu }) as tf.Tensor2D;
 }
 
 /** Whether the SIMD path applies to a `[rows, cols]` float32 matrix on the active backend. */
@@ -291,7 +292,7 @@ function simdApplies(x: tf.Tensor, ...dims: number[]): boolean {
 export function transpose2d(x: tf.Tensor2D): tf.Tensor2D {
   if (!simdApplies(x, x.shape[0], x.shape[1])) return tf.transpose(x);
   ensureSimdKernels();
-  return tf.engine().runKernel(TRANSPOSE_SIMD, { x }) as tf.Tensor2D;
+  return runKernel(TRANSPOSE_SIMD, { x }) as tf.Tensor2D;
 }
 
 /**
@@ -303,5 +304,5 @@ export function transpose2d(x: tf.Tensor2D): tf.Tensor2D {
 export function denseGradSimd(activation: string, dy: tf.Tensor2D, saved: tf.Tensor2D, transposed = true): [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D] | null {
   if ((activation !== 'relu' && activation !== 'linear') || !simdApplies(dy, dy.shape[0], dy.shape[1])) return null;
   ensureSimdKernels();
-  return tf.engine().runKernel(DENSE_GRAD_SIMD, { dy, saved }, { relu: activation === 'relu', transposed }) as unknown as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
+  return runKernel(DENSE_GRAD_SIMD, { dy, saved }, { relu: activation === 'relu', transposed }) as unknown as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
 }
