@@ -16,6 +16,8 @@
  */
 import { tf } from '../backend.js';
 import type { Flow } from '../flow.js';
+import { ActNorm } from '../bijectors/act-norm.js';
+import { BatchNorm } from '../bijectors/batch-norm.js';
 import { readWeights } from '../io/snapshot.js';
 import { gradientsRecorded } from '../ops/tape.js';
 import { EVAL_COMMAND, EVAL_CONTROL_SLOTS, EVAL_ERROR_BYTES, EVAL_SLOT, EVAL_STATUS, type EvalMessage, type EvalWorkerInit } from './eval-protocol.js';
@@ -44,6 +46,8 @@ interface Evaluator {
   input: Float32Array;
   output: Float32Array;
   dead: boolean;
+  /** The backend the worker runs (the main thread's when it started): other backends stay on one thread. */
+  backend: string;
   /** Flows registered in the worker: id and the `serialize()` text it was built from. */
   flows: WeakMap<Flow, { id: number; key: string }>;
   /** Registered ids, least recently used first. */
@@ -52,6 +56,7 @@ interface Evaluator {
 }
 
 let threads: 1 | 2 | null = null;
+let answeredCalls = 0;
 let evaluator: Evaluator | null = null;
 let unavailable = false;
 /** Flows the worker could not rebuild or evaluate: always one thread. */
@@ -117,6 +122,7 @@ function start(): Evaluator | null {
     input: new Float32Array(0),
     output: new Float32Array(0),
     dead: false,
+    backend: tf.getBackend(),
     flows: new WeakMap(),
     order: new Map(),
     nextId: 1,
@@ -182,6 +188,15 @@ export async function evaluationThreadsReady(timeoutMs = 60_000): Promise<boolea
     if (unavailable || Date.now() > deadline) return false;
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/**
+ * Whether some row's result depends on the other rows of the call: an ActNorm not yet initialised
+ * (its first batch sets it) or a BatchNorm in training mode (batch statistics). Such calls must see
+ * the whole batch on one thread.
+ */
+function batchDependent(flow: Flow): boolean {
+  return [flow.base, flow.bijector].some((root) => root.modules().some((m) => (m instanceof ActNorm && !m.isInitialized) || (m instanceof BatchNorm && m.training)));
 }
 
 /** The flow's id in the worker, registering (or re-registering) it; `null` if it cannot be sent. */
@@ -262,9 +277,9 @@ export function evaluateOnTwoThreads(
   const rows = input.shape[0];
   if (rows < TWO_THREAD_EVAL_MIN_ROWS || !enabled() || gradientsRecorded()) return null;
   const backend = tf.getBackend();
-  if ((backend !== 'wasm' && backend !== 'cpu') || oneThreadFlows.has(flow)) return null;
+  if ((backend !== 'wasm' && backend !== 'cpu') || oneThreadFlows.has(flow) || batchDependent(flow)) return null;
   const ev = readyEvaluator();
-  if (!ev) return null;
+  if (!ev || ev.backend !== backend) return null;
   const id = register(ev, flow);
   if (id === null) {
     oneThreadFlows.add(flow);
@@ -308,12 +323,19 @@ export function evaluateOnTwoThreads(
   } else if (Atomics.load(control, EVAL_SLOT.STATUS) !== EVAL_STATUS.OK) {
     oneThreadFlows.add(flow);
     rest = half(mine, theirs);
-  } else if (command === 'logProb') {
-    rest = [tf.tensor1d(ev.output.slice(0, theirs))];
   } else {
-    rest = [tf.tensor2d(ev.output.slice(0, theirs * dim), [theirs, dim]), tf.tensor1d(ev.output.slice(theirs * dim, theirs * (dim + 1)))];
+    answeredCalls++;
+    rest =
+      command === 'logProb'
+        ? [tf.tensor1d(ev.output.slice(0, theirs))]
+        : [tf.tensor2d(ev.output.slice(0, theirs * dim), [theirs, dim]), tf.tensor1d(ev.output.slice(theirs * dim, theirs * (dim + 1)))];
   }
   return own.map((t, k) => tf.concat([t, rest[k]]));
+}
+
+/** Calls whose second half the worker computed (for tests: shows that the worker was used). */
+export function evaluationWorkerCalls(): number {
+  return answeredCalls;
 }
 
 /** Why the worker last refused a flow or failed (for tests and debugging); empty if never. */
