@@ -60,8 +60,8 @@ function rebuild(m: EvalFlowMessage): Rebuilt {
 function serve(seen: number): void {
   const flows = new Map<number, Rebuilt | Error>();
   let weights = new ArrayBuffer(0) as ArrayBufferLike;
-  let input = new Float32Array(0);
-  let output = new Float32Array(0);
+  let input: Float32Array = new Float32Array(0);
+  let output: Float32Array = new Float32Array(0);
   for (;;) {
     Atomics.wait(control, EVAL_SLOT.REQUEST, seen);
     seen = Atomics.load(control, EVAL_SLOT.REQUEST);

@@ -36,10 +36,11 @@ const ANSWER_TIMEOUT_MS = 30_000;
 const MAX_FLOWS = 8;
 
 type Command = 'logProb' | 'forward';
+type WorkerThreads = typeof import('node:worker_threads');
 
 interface Evaluator {
-  worker: import('node:worker_threads').Worker;
-  port: import('node:worker_threads').MessagePort;
+  worker: InstanceType<WorkerThreads['Worker']>;
+  port: InstanceType<WorkerThreads['MessagePort']>;
   control: Int32Array;
   error: SharedArrayBuffer;
   weights: SharedArrayBuffer;
@@ -94,7 +95,7 @@ function builtin(): GetBuiltin | null {
 function start(): Evaluator | null {
   const get = builtin();
   if (!get) return null;
-  const wt = get<typeof import('node:worker_threads')>('node:worker_threads');
+  const wt = get<WorkerThreads>('node:worker_threads');
   // One worker per process: other threads (a user's workers, our own) stay on one thread.
   if (!wt.isMainThread) return null;
   const control = new Int32Array(new SharedArrayBuffer(EVAL_CONTROL_SLOTS * 4));
