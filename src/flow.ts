@@ -112,7 +112,10 @@ export class Flow {
 
   /**
    * Log-density of each row of `x` (`[batch, dim]`, data units) → `[batch]`. Conditional flows need
-   * `context` `[batch, contextDim]`. The caller owns (and disposes) the result.
+   * `context` `[batch, contextDim]`. The caller owns (and disposes) the result. Under Node, large
+   * batches (at least `TWO_THREAD_EVAL_MIN_ROWS` rows, no gradient being recorded, wasm or cpu
+   * backend) are split with one evaluation worker thread, with the same results; opt out with
+   * `TFJS_FLOWS_THREADS=1` or `setEvaluationThreads(1)`.
    */
   logProb(x: MatrixLike, context?: MatrixLike): tf.Tensor1D {
     const fn = 'Flow.logProb';
@@ -157,8 +160,9 @@ export class Flow {
   }
 
   /**
-   * `n` samples `[n, dim]` in data units; the same seed gives the same samples. Large `n` (see
-   * {@link TWO_THREAD_EVAL_MIN_ROWS}) is split with an evaluation worker under Node; the latent draws stay here.
+   * `n` samples `[n, dim]` in data units; the same seed gives the same samples. Large `n` is split
+   * with the evaluation worker like `logProb` (the latent draws stay on this thread, so seeds keep
+   * their samples).
    */
   sample(n: number, options: SampleOptions = {}): tf.Tensor2D {
     const fn = 'Flow.sample';

@@ -24,11 +24,14 @@ import { EVAL_COMMAND, EVAL_CONTROL_SLOTS, EVAL_ERROR_BYTES, EVAL_SLOT, EVAL_STA
 import { workerExecArgv, workerScript } from './worker-script.js';
 
 /**
- * Fewest rows worth splitting. Measured (wasm, RealNVP-8 and NSF-4 with hidden [64, 64], one
- * otherwise idle core each): see `bench/eval-threshold.ts`. Below it the fixed cost of a request
- * (weights copied both ways, a wake-up, the concatenation) outweighs half of the work.
+ * Fewest rows worth splitting. Measured 2026-11-27 (wasm, hidden [64, 64], 2-D moons, median of 9
+ * `logProb` calls, machine load ≈ 3.5 from other processes), one thread → two, in ms:
+ * RealNVP-8: 4096 rows 14.4 → 22.7, 8192 rows 25.2 → 30.6, 16384 rows 48.8 → 28.1;
+ * NSF-4: 4096 rows 11.8 → 6.6, 8192 rows 22.5 → 13.8, 16384 rows 45.4 → 23.4.
+ * RealNVP pays a fixed cost per request (its 16 weight matrices copied, assigned and repacked by
+ * XNNPACK in the worker, a wake-up, the concatenation) that only 16k rows clearly repay.
  */
-export const TWO_THREAD_EVAL_MIN_ROWS = 8192;
+export const TWO_THREAD_EVAL_MIN_ROWS = 16_384;
 
 /** Longest wait for the worker's half beyond our own half's time: a worker that never answers must not hang the call. */
 const ANSWER_TIMEOUT_MS = 30_000;
