@@ -13,7 +13,9 @@
  *   `batch1024`: `tapeFree` and `twoThreads` again at batch 1024. `loadAverage` is the machine's at
  *   the end: other processes may hold the second core.
  * - `adamUpdateMs`: one optimiser update over all the flow's variables, alone, per Adam variant.
- * - `logProb` and `sample` of 100,000 points: median seconds of 5 runs after a warm-up call.
+ * - `logProb` and `sample` of 100,000 points: median seconds of 5 runs after a warm-up call, with the
+ *   evaluation worker (`logProbSeconds`/`sampleSeconds`, the default path) and, in `evaluation`,
+ *   side by side with one thread (`TFJS_FLOWS_THREADS=1`); each is the better of two alternating rounds.
  * - FLOPs per training step: matMul FLOPs only, 2·m·n·k per dense layer forward, ×3 for forward and
  *   backward; with the fraction of a plain 256×64 @ 64×64 matMul's throughput measured in this run.
  * - The reference figures are those of the issue (PyTorch/nflows, one thread, measured on this machine
@@ -23,7 +25,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { adam } from '../src/train/optimizer.js';
 import { setSimdKernelsEnabled } from '../src/kernels/simd/simd-kernels.js';
-import { type Flow, Rng, backendName, datasets, fit, neuralSplineFlow, ready, realNVP, tf } from '../src/index.js';
+import { type Flow, Rng, backendName, datasets, evaluationThreadsReady, fit, neuralSplineFlow, ready, realNVP, setEvaluationThreads, tf } from '../src/index.js';
 
 const BATCH = 256;
 const STEPS_PER_BLOCK = Number(process.env.BENCH_STEPS ?? 40);
@@ -199,8 +201,26 @@ async function main() {
     const rates1024 = await trainingRates(x, big, 1024);
     Object.values(big).forEach((f) => f.dispose());
     const flow = flows.tapeFree;
-    const logProbSeconds = seconds(() => flow.logProb(points));
-    const sampleSeconds = seconds(() => flow.sample(POINTS, { seed: 5 }));
+    // With the evaluation worker (the default, started ahead so that it is ready) and on one thread
+    // (what TFJS_FLOWS_THREADS=1 gives), timed in alternation so that outside load hits both alike.
+    const evalWorker = await evaluationThreadsReady();
+    const oneThread = { logProb: [] as number[], sample: [] as number[] };
+    const twoThreads = { logProb: [] as number[], sample: [] as number[] };
+    for (let round = 0; round < 2; round++) {
+      for (const [threads, into] of [[1, oneThread], [2, twoThreads]] as const) {
+        setEvaluationThreads(threads);
+        into.logProb.push(seconds(() => flow.logProb(points)));
+        into.sample.push(seconds(() => flow.sample(POINTS, { seed: 5 })));
+      }
+    }
+    setEvaluationThreads(null);
+    const logProbSeconds = Math.min(...twoThreads.logProb);
+    const sampleSeconds = Math.min(...twoThreads.sample);
+    const evaluation = {
+      evalWorker,
+      logProbSeconds: { twoThreads: logProbSeconds, oneThread: Math.min(...oneThread.logProb) },
+      sampleSeconds: { twoThreads: sampleSeconds, oneThread: Math.min(...oneThread.sample) },
+    };
     const adamMs = adamUpdateMs(flow);
     const flopsPerStep = 3 * forwardFlops(flow);
     const ref = REFERENCE[name as keyof typeof CONFIGS].stepsPerSecond;
@@ -219,6 +239,7 @@ async function main() {
       parameters: flow.trainableVariables.reduce((n, v) => n + v.size, 0),
       logProbSeconds,
       sampleSeconds,
+      evaluation,
       flopsPerStep,
       matMulFractionReached: round((flopsPerStep * best.wall) / (gflops * 1e9)),
       ratioToReference: {

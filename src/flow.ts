@@ -15,6 +15,7 @@ import { Shift } from './bijectors/shift.js';
 import type { Distribution } from './distributions/distribution.js';
 import { ValidationError, describe } from './errors.js';
 import type { NamedWeight, Serialized } from './module.js';
+import { evaluateOnTwoThreads } from './parallel/two-thread-eval.js';
 import { type Seed, toRng } from './random.js';
 import { checkInt, checkOptions, checkVector, type MatrixLike, matrix } from './validate.js';
 
@@ -111,7 +112,10 @@ export class Flow {
 
   /**
    * Log-density of each row of `x` (`[batch, dim]`, data units) → `[batch]`. Conditional flows need
-   * `context` `[batch, contextDim]`. The caller owns (and disposes) the result.
+   * `context` `[batch, contextDim]`. The caller owns (and disposes) the result. Under Node, large
+   * batches (at least `TWO_THREAD_EVAL_MIN_ROWS` rows, no gradient being recorded, wasm or cpu
+   * backend) are split with one evaluation worker thread, with the same results; opt out with
+   * `TFJS_FLOWS_THREADS=1` or `setEvaluationThreads(1)`.
    */
   logProb(x: MatrixLike, context?: MatrixLike): tf.Tensor1D {
     const fn = 'Flow.logProb';
@@ -119,7 +123,8 @@ export class Flow {
     return tf.tidy(() => {
       const xt = matrix(x, { fn, arg: 'x', cols: this.dim });
       const ctx = this.contextTensor(fn, context, xt.shape[0], false);
-      return this.logProbUnchecked(xt, ctx);
+      const split = evaluateOnTwoThreads(this, 'logProb', xt, ctx, (x, c) => [this.logProbUnchecked(x, c)]);
+      return split ? (split[0] as tf.Tensor1D) : this.logProbUnchecked(xt, ctx);
     });
   }
 
@@ -136,7 +141,29 @@ export class Flow {
     });
   }
 
-  /** `n` samples `[n, dim]` in data units; the same seed gives the same samples. */
+  /**
+   * The latent → data pass on tensors already known to be valid: `z` `[batch, dim]` → `{ output
+   * [batch, dim], logDet [batch] }`, `logDet = log |det ∂x/∂z|` (standardisation included). For the
+   * evaluation worker and other internal callers.
+   */
+  forwardUnchecked(z: tf.Tensor2D, context: tf.Tensor2D | null = null): { output: tf.Tensor2D; logDet: tf.Tensor1D } {
+    return this.pipeline.forward(z, context);
+  }
+
+  /** Forward pass of `z`, on two threads when it is large (see `parallel/two-thread-eval.ts`). */
+  private forwardLarge(z: tf.Tensor2D, context: tf.Tensor2D | null): { output: tf.Tensor2D; logDet: tf.Tensor1D } {
+    const split = evaluateOnTwoThreads(this, 'forward', z, context, (zz, c) => {
+      const { output, logDet } = this.pipeline.forward(zz, c);
+      return [output, logDet];
+    });
+    return split ? { output: split[0] as tf.Tensor2D, logDet: split[1] as tf.Tensor1D } : this.pipeline.forward(z, context);
+  }
+
+  /**
+   * `n` samples `[n, dim]` in data units; the same seed gives the same samples. Large `n` is split
+   * with the evaluation worker like `logProb` (the latent draws stay on this thread, so seeds keep
+   * their samples).
+   */
   sample(n: number, options: SampleOptions = {}): tf.Tensor2D {
     const fn = 'Flow.sample';
     assertReady(fn);
@@ -144,7 +171,7 @@ export class Flow {
     checkOptions(fn, options, ['seed', 'context']);
     return tf.tidy(() => {
       const ctx = this.contextTensor(fn, options.context, n, true);
-      return this.pipeline.forward(this.base.sample(n, toRng(options.seed, fn, 'options.seed')), ctx).output;
+      return this.forwardLarge(this.base.sample(n, toRng(options.seed, fn, 'options.seed')), ctx).output;
     });
   }
 
@@ -161,7 +188,7 @@ export class Flow {
     return tf.tidy(() => {
       const ctx = this.contextTensor(fn, options.context, n, true);
       const z = this.base.sample(n, toRng(options.seed, fn, 'options.seed'));
-      const { output, logDet } = this.pipeline.forward(z, ctx);
+      const { output, logDet } = this.forwardLarge(z, ctx);
       return { samples: output, logProb: tf.sub(this.base.logProb(z), logDet) as tf.Tensor1D };
     });
   }

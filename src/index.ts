@@ -72,6 +72,7 @@ export { DiagNormal, type DiagNormalOptions } from './distributions/diag-normal.
 export { StudentT, type StudentTOptions } from './distributions/student-t.js';
 export { distributionFromConfig } from './distributions/registry.js';
 export { Flow, type SampleOptions, type SerializedFlow, type Standardization } from './flow.js';
+export { TWO_THREAD_EVAL_MIN_ROWS, evaluationThreadsReady, setEvaluationThreads } from './parallel/two-thread-eval.js';
 
 // Flow builders
 export { realNVP, type RealNVPOptions, type CouplingFlowOptions } from './flows/real-nvp.js';

@@ -20,6 +20,7 @@ import { flowToJSON } from '../../io/format.js';
 import type { ValueAndGrads } from '../fast-step/training-step.js';
 import type { TwoThreadStep } from './support.js';
 import { COMMAND, CONTROL_SLOTS, ERROR_BYTES, SLOT, type WorkerInit } from './protocol.js';
+import { workerExecArgv, workerScript } from '../../parallel/worker-script.js';
 
 type WorkerThreads = typeof import('node:worker_threads');
 type NodeModule = typeof import('node:module');
@@ -37,25 +38,6 @@ export function liveWorkers(): number {
 }
 
 const load = <T>(name: string): Promise<T> => import(/* @vite-ignore */ name) as Promise<T>;
-
-/**
- * What the worker runs: the compiled `worker.js` beside this file in `dist/`; from the TypeScript
- * sources (tsx, vitest) a bootstrap that imports `worker.ts` through tsx's `tsImport`, since a worker
- * inherits neither vitest's transform nor (on Node 20) loader hooks given as `--import` flags.
- */
-async function workerScript(): Promise<{ script: string | URL; eval: boolean }> {
-  const here = import.meta.url;
-  if (!here.endsWith('.ts')) return { script: new URL('./worker.js', here), eval: false };
-  const { createRequire } = await load<NodeModule>('node:module');
-  const { pathToFileURL } = await load<typeof import('node:url')>('node:url');
-  // `require.resolve` would give the CommonJS build of the API; read the package's ESM export instead.
-  const manifest = createRequire(here).resolve('tsx/package.json');
-  const { exports } = createRequire(here)(manifest) as { exports: Record<string, { import: { default: string } }> };
-  const api = new URL(exports['./esm/api'].import.default, pathToFileURL(manifest)).href;
-  const entry = new URL('./worker.ts', here).href;
-  const code = `import(${JSON.stringify(api)}).then((m) => m.tsImport(${JSON.stringify(entry)}, ${JSON.stringify(entry)}));`;
-  return { script: code, eval: true };
-}
 
 /**
  * Start the worker for `flow` (whose tape-free step is `local`) and return the combined step. Rejects
@@ -84,12 +66,10 @@ export async function startTwoThreadStep(flow: Flow, local: ValueAndGrads, initi
     error,
     port: channel.port2 as unknown as WorkerInit['port'],
   };
-  const script = await workerScript();
+  const script = workerScript(import.meta.url, 'worker', { module: await load<NodeModule>('node:module'), url: await load<typeof import('node:url')>('node:url') });
   const worker = new Worker(script.script, {
     eval: script.eval,
-    // The parent's flags, less those that only make sense for a main script given as a string
-    // (`node --input-type=module -e …`): a worker started with them exits at once.
-    execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type')),
+    execArgv: workerExecArgv(),
     workerData: init,
     transferList: [channel.port2],
     env: { ...process.env, TFJS_FLOWS_BACKEND: tf.getBackend() },

@@ -1,0 +1,46 @@
+/**
+ * The evaluation worker from the built package (the compiled `eval-worker.js`, not the tsx
+ * bootstrap), in a child `node` process that never stops the worker itself: it must get the same
+ * logProb as one thread, have used the worker, and exit by itself (the worker is unref'd).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const root = resolve(__dirname, '../..');
+
+describe('two-thread evaluation from the compiled package', () => {
+  mkdirSync(join(root, 'out'), { recursive: true });
+  const outDir = mkdtempSync(join(root, 'out', 'built-eval-'));
+  afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+
+  it('logProb of 50k rows uses the compiled worker, equals one thread, and the process exits by itself', () => {
+    const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json'), '--outDir', outDir], { encoding: 'utf8', timeout: 120_000 });
+    expect(tsc.status, tsc.stdout + tsc.stderr).toBe(0);
+    const script = `
+      const { ready, datasets, realNVP, tf } = await import(${JSON.stringify(join(outDir, 'index.js'))});
+      const { evaluationThreadsReady, evaluationWorkerCalls, setEvaluationThreads } = await import(${JSON.stringify(join(outDir, 'parallel/two-thread-eval.js'))});
+      await ready();
+      const started = await evaluationThreadsReady();
+      const flow = realNVP({ dim: 2, layers: 4, hidden: [16, 16], seed: 3 });
+      const x = datasets.moons(50_000, { seed: 1 });
+      const two = flow.logProb(x);
+      const calls = evaluationWorkerCalls();
+      setEvaluationThreads(1);
+      const one = flow.logProb(x);
+      const a = two.dataSync(), b = one.dataSync();
+      let same = a.length === b.length;
+      for (let i = 0; i < a.length && same; i++) same = a[i] === b[i];
+      tf.dispose([two, one, x]);
+      flow.dispose();
+      console.log(JSON.stringify({ started, calls, same, tensors: tf.memory().numTensors }));
+    `;
+    // No process.exit in the script: a worker that kept the process alive would hit the timeout.
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000, cwd: root });
+    expect(run.signal, 'the child did not exit by itself').toBeNull();
+    expect(run.status, run.stderr).toBe(0);
+    const out = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { started: boolean; calls: number; same: boolean; tensors: number };
+    expect(out).toEqual({ started: true, calls: 1, same: true, tensors: 0 });
+  }, 180_000);
+});

@@ -1,0 +1,195 @@
+/**
+ * Large `logProb` / `sample` / `sampleAndLogProb` on two threads (the main thread and the evaluation
+ * worker each take about half of the rows) against the same calls forced onto one thread.
+ *
+ * Rows are independent and, measured on wasm, every row's result is bit-identical whatever the batch
+ * size around it (XNNPACK's matMul accumulates each output element in the same order for any number
+ * of rows; the other kernels are elementwise or per row). So the halves must agree with one thread
+ * exactly, `toEqual` on the Float32Arrays: a wrong row offset, stale weights or a missed
+ * standardisation in the worker would change values by far more than one ulp. `evaluationWorkerCalls`
+ * shows the worker was used (or, where it must not be, that it was not).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Chain, Flow, Shift, StandardNormal, neuralSplineFlow, realNVP, tf } from '../../src/index.js';
+import { TWO_THREAD_EVAL_MIN_ROWS, evaluationThreadsReady, evaluationWorkerCalls, evaluationWorkerError, setEvaluationThreads } from '../../src/parallel/two-thread-eval.js';
+import { useBackend } from '../helpers/backends.js';
+import { expectNoLeak } from '../helpers/leaks.js';
+import { perturbFlow } from '../helpers/perturb-flow.js';
+import { Shear } from '../helpers/shear.js';
+
+/** Odd, so that the two halves differ in size. */
+const N = TWO_THREAD_EVAL_MIN_ROWS + 1001;
+
+function points(n: number, dim: number, seed: number): tf.Tensor2D {
+  return tf.tidy(() => tf.add(tf.mul(tf.tensor2d(Array.from({ length: n * dim }, (_, i) => Math.sin(i * 12.9898 + seed) * 2.5), [n, dim]), 1), 0.1));
+}
+
+/** `f`'s outputs with two threads allowed and with one, and how many calls the worker answered. */
+function bothWays(f: () => tf.Tensor | tf.Tensor[]): { two: Float32Array[]; one: Float32Array[]; workerCalls: number } {
+  const read = () => {
+    const out = f();
+    const list = Array.isArray(out) ? out : [out];
+    const values = list.map((t) => t.dataSync() as Float32Array);
+    tf.dispose(list);
+    return values;
+  };
+  const before = evaluationWorkerCalls();
+  setEvaluationThreads(2);
+  const two = read();
+  const workerCalls = evaluationWorkerCalls() - before;
+  setEvaluationThreads(1);
+  const one = read();
+  setEvaluationThreads(null);
+  return { two, one, workerCalls };
+}
+
+describe('two-thread evaluation', () => {
+  useBackend('wasm');
+  beforeAll(async () => {
+    setEvaluationThreads(2);
+    expect(await evaluationThreadsReady()).toBe(true);
+  });
+  afterAll(() => setEvaluationThreads(null));
+
+  it('RealNVP: logProb, seeded sample and sampleAndLogProb equal one thread exactly', () => {
+    const flow = realNVP({ dim: 2, layers: 4, hidden: [16, 16], seed: 1 });
+    perturbFlow(flow, 2, 0.3);
+    const x = points(N, 2, 1);
+    const lp = bothWays(() => flow.logProb(x));
+    expect(lp.workerCalls).toBe(1);
+    expect(lp.two).toEqual(lp.one);
+    expect(lp.one[0].every(Number.isFinite)).toBe(true);
+    const s = bothWays(() => flow.sample(N, { seed: 7 }));
+    expect(s.workerCalls).toBe(1);
+    expect(s.two).toEqual(s.one);
+    const sl = bothWays(() => {
+      const r = flow.sampleAndLogProb(N, { seed: 7 });
+      return [r.samples, r.logProb];
+    });
+    expect(sl.workerCalls).toBe(1);
+    expect(sl.two).toEqual(sl.one);
+    // The same samples as `sample`, and the density of those samples is what `logProb` gives (within float32).
+    expect(sl.two[0]).toEqual(s.two[0]);
+    tf.dispose(x);
+    flow.dispose();
+  });
+
+  it('NSF: logProb and sample equal one thread exactly, and the worker follows weight changes', () => {
+    const flow = neuralSplineFlow({ dim: 3, layers: 2, bins: 6, tailBound: 4, hidden: [16], seed: 3 });
+    perturbFlow(flow, 4, 0.3);
+    const x = points(N, 3, 2);
+    const lp = bothWays(() => flow.logProb(x));
+    expect(lp.workerCalls).toBe(1);
+    expect(lp.two).toEqual(lp.one);
+    perturbFlow(flow, 5, 0.3);
+    const again = bothWays(() => flow.logProb(x));
+    expect(again.workerCalls).toBe(1);
+    expect(again.two).toEqual(again.one);
+    expect(again.one[0]).not.toEqual(lp.one[0]);
+    const s = bothWays(() => flow.sample(N, { seed: 1 }));
+    expect(s.two).toEqual(s.one);
+    tf.dispose(x);
+    flow.dispose();
+  });
+
+  it('a conditional flow splits its context rows alike (per-row and broadcast [1, c] context)', () => {
+    const flow = realNVP({ dim: 2, layers: 2, hidden: [8], contextDim: 2, seed: 5 });
+    perturbFlow(flow, 6, 0.5);
+    const x = points(N, 2, 3);
+    const c = points(N, 2, 4);
+    const lp = bothWays(() => flow.logProb(x, c));
+    expect(lp.workerCalls).toBe(1);
+    expect(lp.two).toEqual(lp.one);
+    const s = bothWays(() => flow.sample(N, { seed: 2, context: [[0.5, -1]] }));
+    expect(s.workerCalls).toBe(1);
+    expect(s.two).toEqual(s.one);
+    tf.dispose([x, c]);
+    flow.dispose();
+  });
+
+  it('ActNorm state and the standardisation reach the worker; an uninitialised ActNorm stays on one thread', () => {
+    const flow = realNVP({ dim: 2, layers: 2, hidden: [8], normalization: 'actnorm', seed: 8 });
+    perturbFlow(flow, 9, 0.3);
+    const x = points(N, 2, 5);
+    // First call initialises ActNorm from the whole batch: it must not be split.
+    const first = bothWays(() => flow.logProb(x));
+    expect(first.workerCalls).toBe(0);
+    const fresh = realNVP({ dim: 2, layers: 2, hidden: [8], normalization: 'actnorm', seed: 8 });
+    perturbFlow(fresh, 9, 0.3);
+    setEvaluationThreads(1);
+    const reference = fresh.logProb(x);
+    setEvaluationThreads(null);
+    expect(first.two[0]).toEqual(reference.dataSync());
+    tf.dispose(reference);
+    fresh.dispose();
+    // Initialised now: split, and the standardisation (set after the worker rebuilt the flow) counts.
+    flow.standardize({ mean: [0.3, -0.2], std: [2, 0.5] });
+    const lp = bothWays(() => flow.logProb(x));
+    expect(lp.workerCalls).toBe(1);
+    expect(lp.two).toEqual(lp.one);
+    expect(lp.one[0]).not.toEqual(first.one[0]);
+    const s = bothWays(() => flow.sample(N, { seed: 3 }));
+    expect(s.two).toEqual(s.one);
+    tf.dispose(x);
+    flow.dispose();
+  });
+
+  it('under a gradient tape logProb stays on the differentiable path (no worker), with the same gradients', () => {
+    const flow = realNVP({ dim: 2, layers: 2, hidden: [8], seed: 10 });
+    perturbFlow(flow, 11, 0.3);
+    const x = points(N, 2, 6);
+    const grads = bothWays(() => {
+      const { value, grads: g } = tf.variableGrads(() => tf.mean(flow.logProb(x)) as tf.Scalar, flow.trainableVariables);
+      return [value, ...flow.trainableVariables.map((v) => g[v.name])];
+    });
+    expect(grads.workerCalls).toBe(0);
+    expect(grads.two).toEqual(grads.one);
+    expect(grads.two.slice(1).some((g) => g.some((v) => v !== 0))).toBe(true);
+    tf.dispose(x);
+    flow.dispose();
+  });
+
+  it('a flow the worker cannot rebuild (an unregistered bijector) falls back to one thread, and the worker keeps serving others', () => {
+    const flow = new Flow(new StandardNormal(2), new Chain([new Shear(2, [[0, 0], [0.7, 0]]), new Shift([0.5, -0.5])]));
+    const x = points(N, 2, 7);
+    const lp = bothWays(() => flow.logProb(x));
+    expect(lp.workerCalls).toBe(0);
+    expect(lp.two).toEqual(lp.one);
+    expect(evaluationWorkerError()).toMatch(/Shear/);
+    const other = realNVP({ dim: 2, layers: 2, hidden: [8], seed: 12 });
+    expect(bothWays(() => other.logProb(x)).workerCalls).toBe(1);
+    // Later calls on the refused flow go straight to one thread (no second attempt).
+    expect(bothWays(() => flow.logProb(x)).workerCalls).toBe(0);
+    tf.dispose(x);
+    flow.dispose();
+    other.dispose();
+  });
+
+  it('leaves no tensor behind, on either thread path', () => {
+    const flow = realNVP({ dim: 2, layers: 2, hidden: [8], seed: 13 });
+    const x = points(N, 2, 8);
+    setEvaluationThreads(2);
+    const before = evaluationWorkerCalls();
+    expectNoLeak(() => flow.logProb(x));
+    expectNoLeak(() => flow.sample(N, { seed: 1 }));
+    expectNoLeak(() => flow.sampleAndLogProb(N, { seed: 1 }));
+    expect(evaluationWorkerCalls() - before).toBe(3);
+    setEvaluationThreads(null);
+    tf.dispose(x);
+    flow.dispose();
+  });
+
+  it('below the threshold, or with TFJS_FLOWS_THREADS=1 semantics (threads 1), the worker is not used', () => {
+    const flow = realNVP({ dim: 2, layers: 2, hidden: [8], seed: 14 });
+    const small = points(TWO_THREAD_EVAL_MIN_ROWS - 1, 2, 9);
+    const before = evaluationWorkerCalls();
+    tf.dispose(flow.logProb(small));
+    setEvaluationThreads(1);
+    const big = points(N, 2, 10);
+    tf.dispose(flow.logProb(big));
+    setEvaluationThreads(null);
+    expect(evaluationWorkerCalls()).toBe(before);
+    tf.dispose([small, big]);
+    flow.dispose();
+  });
+});
