@@ -16,3 +16,4 @@ export {
   type RenderOptions,
 } from './plot/node/render.js';
 export { findBrowser, launchBrowser, CHROMIUM_FLAGS } from './plot/node/browser.js';
+export { enableRelaxedSimd } from './kernels/simd/enable-relaxed-simd.js';

@@ -21,7 +21,7 @@ import { BatchNorm } from '../bijectors/batch-norm.js';
 import { readWeights } from '../io/snapshot.js';
 import { gradientsRecorded } from '../ops/tape.js';
 import { EVAL_COMMAND, EVAL_CONTROL_SLOTS, EVAL_ERROR_BYTES, EVAL_SLOT, EVAL_STATUS, type EvalMessage, type EvalWorkerInit } from './eval-protocol.js';
-import { workerExecArgv, workerScript } from './worker-script.js';
+import { startWorker, workerScript } from './worker-script.js';
 
 /**
  * Fewest rows worth splitting. Measured 2026-11-27 (wasm, hidden [64, 64], 2-D moons, median of 9
@@ -106,9 +106,8 @@ function start(): Evaluator | null {
   const channel = new wt.MessageChannel();
   const init: EvalWorkerInit = { backend: tf.getBackend(), control: control.buffer as SharedArrayBuffer, error, port: channel.port2 };
   const script = workerScript(import.meta.url, 'eval-worker', { module: get('node:module'), url: get('node:url') });
-  const worker = new wt.Worker(script.script, {
+  const worker = startWorker(wt.Worker, script.script, {
     eval: script.eval,
-    execArgv: workerExecArgv(),
     workerData: init,
     transferList: [channel.port2],
     env: { ...process.env, TFJS_FLOWS_BACKEND: tf.getBackend(), TFJS_FLOWS_THREADS: '1' },

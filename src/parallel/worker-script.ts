@@ -37,3 +37,28 @@ export function workerScript(here: string, name: string, modules: WorkerScriptMo
 export function workerExecArgv(): string[] {
   return process.execArgv.filter((a) => !a.startsWith('--input-type'));
 }
+
+type WorkerClass = typeof import('node:worker_threads').Worker;
+type WorkerOptions = NonNullable<ConstructorParameters<WorkerClass>[1]>;
+
+/**
+ * `new Worker(script, options)` with the parent's flags ({@link workerExecArgv}), less those Node
+ * refuses for a worker: V8 and process-wide options (`--max-old-space-size`,
+ * `--experimental-wasm-relaxed-simd`, …) throw `ERR_WORKER_INVALID_EXEC_ARGV`. They apply to the whole
+ * process anyway, so the worker is started again without the flags the error names.
+ */
+export function startWorker(Worker: WorkerClass, script: string | URL, options: WorkerOptions): InstanceType<WorkerClass> {
+  let execArgv = workerExecArgv();
+  for (;;) {
+    try {
+      return new Worker(script, { ...options, execArgv });
+    } catch (e) {
+      const err = e as { code?: string; message?: string };
+      if (err?.code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw e;
+      const refused = (err.message ?? '').replace(/^[^:]*:/, '').split(',').map((f) => f.trim()).filter(Boolean);
+      const kept = execArgv.filter((a) => !refused.includes(a) && !refused.includes(a.split('=')[0]));
+      if (kept.length === execArgv.length) throw e;
+      execArgv = kept;
+    }
+  }
+}

@@ -2,7 +2,8 @@
  * `fit({ threads: 2 })` from the built package: there the worker is the compiled `worker.js` beside
  * `two-thread-step.js`, not the tsx bootstrap the other tests use. Builds `src` into a scratch folder
  * under out/ (so Node resolves the dependencies from the repository's node_modules) and trains a few
- * steps in a child process, with one thread and with two.
+ * steps in a child process, with one thread and with two, started with a V8 flag (which a worker
+ * must not inherit) and a main script given as a string.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
@@ -33,7 +34,8 @@ describe('fit({ threads: 2 }) from the compiled package', () => {
       x.dispose();
       console.log(JSON.stringify({ losses, tensors: tf.memory().numTensors }));
     `;
-    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 120_000, cwd: root });
+    // With a V8 flag, which Node refuses in a worker's execArgv: the worker must start without it.
+    const run = spawnSync(process.execPath, ['--max-old-space-size=4096', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 120_000, cwd: root });
     expect(run.status, run.stderr).toBe(0);
     const { losses, tensors } = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { losses: number[][]; tensors: number };
     const [one, two] = losses;

@@ -9,8 +9,8 @@
  * `asm.memory` internal of tfjs-backend-wasm 4.22, pinned), or the engine lacks SIMD: callers then run
  * their JavaScript kernels. `TFJS_FLOWS_SIMD=0` in the environment turns the kernels off.
  *
- * Where the engine has relaxed SIMD (Node 22 and later, current browsers; Node 20 with
- * `--experimental-wasm-relaxed-simd`), the GEMMs accumulate with fused multiply-adds
+ * Where the engine has relaxed SIMD (Node 22 and later, current browsers; Node 20 after
+ * `enableRelaxedSimd()` or with `--experimental-wasm-relaxed-simd`), the GEMMs accumulate with fused multiply-adds
  * (`f32x4.relaxed_madd`): about 1.3× faster on this machine class, and rounded once instead of twice
  * per term, so their sums differ from the baseline's within the same float32 summation bound (the
  * instruction's result is fixed for one machine: runs stay reproducible there).
@@ -45,6 +45,18 @@ export interface WasmBackendInternals {
   disposeData(dataId: object): boolean;
   dataIdMap: { get(dataId: object): { memoryOffset: number } };
   makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
+}
+
+/** One relaxed-SIMD instruction: `(func (param v128) (result v128) (f32x4.relaxed_madd (local.get 0) (local.get 0) (local.get 0)))`. */
+const RELAXED_PROBE = [0, 97, 115, 109, 1, 0, 0, 0, 1, 6, 1, 96, 1, 123, 1, 123, 3, 2, 1, 0, 10, 13, 1, 11, 0, 32, 0, 32, 0, 32, 0, 253, 133, 2, 11];
+
+/** Whether this engine compiles WebAssembly relaxed SIMD (asked afresh: a V8 flag may have changed it). */
+export function engineHasRelaxedSimd(): boolean {
+  try {
+    return WA !== undefined && new WA.Module(Uint8Array.from(RELAXED_PROBE)) !== null;
+  } catch {
+    return false;
+  }
 }
 
 /** Which module runs: `relaxed` (fused multiply-adds) or `baseline`. */
@@ -99,6 +111,11 @@ export function simdKernels(): SimdExports | null {
     if (relaxed) return relaxed;
   }
   return instantiate('baseline', memory);
+}
+
+/** Try the relaxed module again on the next call (after `enableRelaxedSimd()` changed the engine). */
+export function retryRelaxedSimd(): void {
+  instances.relaxed = new WeakMap();
 }
 
 /** Which module {@link simdKernels} runs now, or `null` when it runs none. */

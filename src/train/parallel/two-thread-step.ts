@@ -15,12 +15,13 @@
  */
 import { tf } from '../../backend.js';
 import { BackendError } from '../../errors.js';
+import { float32InPlace } from '../../kernels/js-kernel.js';
 import type { Flow } from '../../flow.js';
 import { flowToJSON } from '../../io/format.js';
 import type { ValueAndGrads } from '../fast-step/training-step.js';
 import type { TwoThreadStep } from './support.js';
 import { COMMAND, CONTROL_SLOTS, ERROR_BYTES, SLOT, type WorkerInit } from './protocol.js';
-import { workerExecArgv, workerScript } from '../../parallel/worker-script.js';
+import { startWorker, workerScript } from '../../parallel/worker-script.js';
 
 type WorkerThreads = typeof import('node:worker_threads');
 type NodeModule = typeof import('node:module');
@@ -67,9 +68,8 @@ export async function startTwoThreadStep(flow: Flow, local: ValueAndGrads, initi
     port: channel.port2 as unknown as WorkerInit['port'],
   };
   const script = workerScript(import.meta.url, 'worker', { module: await load<NodeModule>('node:module'), url: await load<typeof import('node:url')>('node:url') });
-  const worker = new Worker(script.script, {
+  const worker = startWorker(Worker, script.script, {
     eval: script.eval,
-    execArgv: workerExecArgv(),
     workerData: init,
     transferList: [channel.port2],
     env: { ...process.env, TFJS_FLOWS_BACKEND: tf.getBackend() },
@@ -139,7 +139,7 @@ export async function startTwoThreadStep(flow: Flow, local: ValueAndGrads, initi
     data.set(rows.subarray(mine * dim, batch * dim));
     let offset = 0;
     for (const v of vars) {
-      weights.set(v.dataSync() as Float32Array, offset);
+      weights.set(float32InPlace(v) ?? (v.dataSync() as Float32Array), offset);
       offset += v.size;
     }
     Atomics.store(control, SLOT.ROWS, theirs);
@@ -167,7 +167,7 @@ export async function startTwoThreadStep(flow: Flow, local: ValueAndGrads, initi
       for (const v of vars) {
         const g = own.grads[v.name];
         if (g) {
-          const sum = g.dataSync() as Float32Array;
+          const sum = float32InPlace(g) ?? (g.dataSync() as Float32Array);
           const out = new Float32Array(v.size);
           for (let i = 0; i < out.length; i++) out[i] = a * sum[i] + b * results[at + i];
           grads[v.name] = tf.tensor(out, v.shape);

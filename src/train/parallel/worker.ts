@@ -7,6 +7,7 @@ import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_thread
 import { ready, tf } from '../../backend.js';
 import { flowFromJSON, type FlowDocument } from '../../io/format.js';
 import { tapeFreeStep, type ValueAndGrads } from '../fast-step/training-step.js';
+import { float32InPlace } from '../../kernels/js-kernel.js';
 import { COMMAND, ERROR_BYTES, SLOT, type WorkerInit } from './protocol.js';
 
 const init = workerData as WorkerInit;
@@ -70,7 +71,7 @@ function serve(step: ValueAndGrads, vars: tf.Variable[], seen: number): void {
     let offset = 1;
     for (const v of vars) {
       const g = grads[v.name];
-      if (g) results.set(g.dataSync(), offset);
+      if (g) results.set(float32InPlace(g) ?? g.dataSync(), offset);
       else results.fill(0, offset, offset + v.size);
       offset += v.size;
     }
