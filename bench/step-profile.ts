@@ -4,6 +4,7 @@
  * For a JavaScript CPU profile: `node --cpu-prof --import tsx bench/step-profile.ts`.
  */
 import { adam } from '../src/train/optimizer.js';
+import { enableRelaxedSimd } from '../src/kernels/simd/enable-relaxed-simd.js';
 import { tapeFreeStep } from '../src/train/fast-step/training-step.js';
 import { datasets, neuralSplineFlow, ready, realNVP, tf } from '../src/index.js';
 
@@ -11,6 +12,8 @@ const which = process.argv[2] ?? 'realNVP';
 const STEPS = Number(process.env.PROFILE_STEPS ?? 300);
 
 async function main() {
+  // What current Node runs (relaxed SIMD is on by default from Node 22).
+  enableRelaxedSimd();
   await ready();
   const flow = which === 'nsf'
     ? neuralSplineFlow({ dim: 2, layers: 4, bins: 8, tailBound: 5, hidden: [64, 64], seed: 1 })

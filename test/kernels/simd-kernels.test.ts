@@ -168,7 +168,7 @@ describe('WebAssembly SIMD kernels on the wasm backend', () => {
         return [...ins, c!];
       });
     }
-    for (const [Mn, K, Nn] of [[20, 7, 24], [256, 64, 23], [8, 3, 5], [4, 64, 9]] as const) {
+    for (const [Mn, K, Nn] of [[20, 7, 24], [256, 64, 23], [8, 3, 5], [4, 64, 9], [7, 5, 9], [1, 64, 64], [1023, 1, 64]] as const) {
       const x = normals(`nx${Nn}`, Mn * K);
       const w = normals(`nw${Nn}`, K * Nn);
       const bias = normals(`nb${Nn}`, Nn);
@@ -185,11 +185,26 @@ describe('WebAssembly SIMD kernels on the wasm backend', () => {
         }
       }
     }
-    const [odd, w8, a6] = [tf.zeros([6, 8]), tf.zeros([8, 8]), tf.zeros([6, 6])] as tf.Tensor2D[];
-    expect(gemmNNSimd(odd, w8, null, false)).toBeNull(); // 6 rows
+    const [odd, w8, a6, none] = [tf.zeros([6, 8]), tf.zeros([8, 8]), tf.zeros([6, 6]), tf.zeros([0, 8])] as tf.Tensor2D[];
+    expect(gemmNNSimd(none, w8, null, false)).toBeNull(); // no rows
     expect(gemmTNSimd(a6, odd)).toBeNull(); // 6 output rows
-    tf.dispose([odd, w8, a6]);
+    tf.dispose([odd, w8, a6, none]);
     setRelaxedSimdEnabled(true);
+  });
+
+  it('gemmNNSimd gives each row the same bits whatever the batch it is in (remainder rows go through a padded tile)', () => {
+    const [M, K, N] = [11, 64, 23];
+    const x = normals('rows-x', M * K);
+    const w = normals('rows-w', K * N);
+    const bias = normals('rows-b', N);
+    expectNoLeak(() => tf.tidy(() => {
+      const [wt, bt] = [tf.tensor2d(w, [K, N]), tf.tensor1d(bias)];
+      const all = gemmNNSimd(tf.tensor2d(x, [M, K]), wt, bt, true)!.dataSync();
+      for (const [start, rows] of [[0, 1], [3, 5], [8, 3], [1, 10]] as const) {
+        const part = gemmNNSimd(tf.tensor2d(x.subarray(start * K, (start + rows) * K), [rows, K]), wt, bt, true)!.dataSync();
+        expect(Array.from(part)).toEqual(Array.from(all.subarray(start * N, (start + rows) * N)));
+      }
+    }));
   });
 
   it('denseGradSimd declines what it cannot do (other activations, sizes not multiples of 4)', () => {

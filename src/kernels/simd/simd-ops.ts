@@ -259,9 +259,24 @@ function registerGemmNN(): void {
         k.padColumns(heapOffset(b, bb), heapOffset(b, pad), kk, n, ldb);
         if (bias) k.padColumns(heapOffset(b, bias), heapOffset(b, pad) + 4 * kk * ldb, 1, n, ldb);
       }
+      // Rows past the last multiple of 4 (the tile height) go through a zero-padded 4-row scratch
+      // copy: every row's sums are its own, so a row's result never depends on the batch size.
+      const rem = m % 4;
+      const tail = rem === 0 ? null : b.makeOutput([4 * kk + 4 * n], 'float32');
       const bAt = pad ? heapOffset(b, pad) : heapOffset(b, bb);
       const biasAt = !bias ? 0 : pad ? bAt + 4 * kk * ldb : heapOffset(b, bias);
-      k.gemmNN(heapOffset(b, a), bAt, biasAt, heapOffset(b, out), m, kk, n, attrs?.relu ? 1 : 0, ldb);
+      const relu = attrs?.relu ? 1 : 0;
+      const whole = m - rem;
+      if (whole > 0) k.gemmNN(heapOffset(b, a), bAt, biasAt, heapOffset(b, out), whole, kk, n, relu, ldb);
+      if (tail) {
+        const heap = b.wasm.HEAPF32; // after every allocation
+        const [aAt, tAt, outAt] = [heapOffset(b, a) >> 2, heapOffset(b, tail) >> 2, heapOffset(b, out) >> 2];
+        heap.fill(0, tAt, tAt + 4 * kk);
+        heap.copyWithin(tAt, aAt + whole * kk, aAt + m * kk);
+        k.gemmNN(tAt << 2, bAt, biasAt, (tAt + 4 * kk) << 2, 4, kk, n, relu, ldb);
+        heap.copyWithin(outAt + whole * n, tAt + 4 * kk, tAt + 4 * kk + rem * n);
+        b.disposeData(tail.dataId);
+      }
       if (pad) b.disposeData(pad.dataId);
       return out;
     },
@@ -270,14 +285,15 @@ function registerGemmNN(): void {
 
 /**
  * `act(a · b + bias)` for `a` `[M, K]`, `b` `[K, N]`, `bias` `[N]` or null, act relu or linear, by the
- * SIMD kernel when `M` is a multiple of 4 (a ragged `N`, such as a spline conditioner's 23 outputs,
- * is padded to a multiple of 8 in a scratch copy of `b` and the bias): a dense layer's forward pass,
- * and its input gradient `dPre · Wᵀ`. About 60 µs for 256 × 64 × 64, where wasm's matMul takes about
+ * SIMD kernel (a ragged `N`, such as a spline conditioner's 23 outputs, is padded to a multiple of 8
+ * in a scratch copy of `b` and the bias; the last `M mod 4` rows go through a padded copy): a dense
+ * layer's forward pass (training and inference), and its input gradient `dPre · Wᵀ`. Each row's
+ * result depends on that row alone, whatever `M`. About 60 µs for 256 × 64 × 64, where wasm's matMul takes about
  * 90 µs with the packing of a changed weight. `null` where it does not apply. Float32 sums in `k`
  * order, started at the bias.
  */
 export function gemmNNSimd(a: tf.Tensor2D, b: tf.Tensor2D, bias: tf.Tensor1D | null, relu: boolean): tf.Tensor2D | null {
-  if (a.shape[0] % 4 !== 0 || a.shape[0] === 0 || b.shape[1] === 0 || a.dtype !== 'float32' || simdKernels() === null) return null;
+  if (a.shape[0] === 0 || a.shape[1] === 0 || b.shape[1] === 0 || a.dtype !== 'float32' || simdKernels() === null) return null;
   registerGemmNN();
   const inputs: tf.NamedTensorMap = bias ? { a, b, bias } : { a, b };
   return runKernel(GEMM_NN_SIMD, inputs, { relu }) as tf.Tensor2D;
