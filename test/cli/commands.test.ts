@@ -144,7 +144,10 @@ describe('tfjs-flows logprob', () => {
     const want = Array.from(lp.dataSync());
     tf.dispose(lp);
     flow.dispose();
-    expect(parsed.rows.map((row) => Math.fround(row[0]))).toEqual(want);
+    // The CLI's process may run the other SIMD module (this one enables relaxed SIMD, a plain Node 20
+    // child does not): fused multiply-adds round differently, within float32 rounding of log p.
+    expect(parsed.rows).toHaveLength(want.length);
+    parsed.rows.forEach((row, i) => expect(Math.abs(row[0] - want[i])).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(want[i]))));
   });
 
   it('takes the context columns of a conditional flow', async () => {
