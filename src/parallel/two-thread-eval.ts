@@ -24,12 +24,12 @@ import { EVAL_COMMAND, EVAL_CONTROL_SLOTS, EVAL_ERROR_BYTES, EVAL_SLOT, EVAL_STA
 import { startWorker, workerScript } from './worker-script.js';
 
 /**
- * Fewest rows worth splitting. Measured 2026-11-27 (wasm, hidden [64, 64], 2-D moons, median of 9
- * `logProb` calls, machine load ≈ 3.5 from other processes), one thread → two, in ms:
- * RealNVP-8: 4096 rows 14.4 → 22.7, 8192 rows 25.2 → 30.6, 16384 rows 48.8 → 28.1;
- * NSF-4: 4096 rows 11.8 → 6.6, 8192 rows 22.5 → 13.8, 16384 rows 45.4 → 23.4.
- * RealNVP pays a fixed cost per request (its 16 weight matrices copied, assigned and repacked by
- * XNNPACK in the worker, a wake-up, the concatenation) that only 16k rows clearly repay.
+ * Fewest rows worth splitting. Measured 2026-11-27 (wasm, dense layers on the SIMD GEMMs, hidden
+ * [64, 64], 2-D moons, median of 9 `logProb` calls, load ≈ 0.5), one thread → two, in ms:
+ * RealNVP-8: 4096 rows 12.2 → 18.5, 8192 rows 20.5 → 20.1, 16384 rows 39.7 → 28.4;
+ * NSF-4: 4096 rows 10.8 → 13.9, 8192 rows 18.9 → 11.0, 16384 rows 38.6 → 21.1.
+ * Each request pays a fixed cost (all weights copied and assigned in the worker, a wake-up, the
+ * concatenation) that RealNVP's 16 weight matrices only repay from about 10k rows.
  */
 export const TWO_THREAD_EVAL_MIN_ROWS = 16_384;
 
