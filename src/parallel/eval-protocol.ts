@@ -26,6 +26,8 @@ export const EVAL_SLOT = {
   FAILED: 7,
   /** Bytes of UTF-8 error message (of the failure, or of the latest flow that could not be used). */
   ERROR_LENGTH: 8,
+  /** Tests only: 1 makes the worker exit, unannounced, on its next request (a crash mid-call). */
+  CRASH_NEXT: 9,
 } as const;
 
 export const EVAL_CONTROL_SLOTS = 10;

@@ -84,6 +84,7 @@ function serve(seen: number): void {
       }
     }
     const command = Atomics.load(control, EVAL_SLOT.COMMAND);
+    if (Atomics.load(control, EVAL_SLOT.CRASH_NEXT) === 1) process.exit(70);
     if (command === EVAL_COMMAND.STOP) {
       stopping = true;
       return;

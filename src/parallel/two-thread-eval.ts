@@ -336,6 +336,11 @@ export function evaluateOnTwoThreads(
   return own.map((t, k) => tf.concat([t, rest[k]]));
 }
 
+/** Make the worker exit, unannounced, on its next request (tests only: a crash in the middle of a call). */
+export function crashEvaluationWorkerOnNextRequest(): void {
+  if (evaluator) Atomics.store(evaluator.control, EVAL_SLOT.CRASH_NEXT, 1);
+}
+
 /** Calls whose second half the worker computed (for tests: shows that the worker was used). */
 export function evaluationWorkerCalls(): number {
   return answeredCalls;

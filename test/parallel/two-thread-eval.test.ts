@@ -11,7 +11,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Chain, Flow, Shift, StandardNormal, neuralSplineFlow, realNVP, tf } from '../../src/index.js';
-import { TWO_THREAD_EVAL_MIN_ROWS, evaluationThreadsReady, evaluationWorkerCalls, evaluationWorkerError, setEvaluationThreads } from '../../src/parallel/two-thread-eval.js';
+import { TWO_THREAD_EVAL_MIN_ROWS, crashEvaluationWorkerOnNextRequest, evaluationThreadsReady, evaluationWorkerCalls, evaluationWorkerError, resetEvaluationWorker, setEvaluationThreads } from '../../src/parallel/two-thread-eval.js';
 import { useBackend } from '../helpers/backends.js';
 import { expectNoLeak } from '../helpers/leaks.js';
 import { perturbFlow } from '../helpers/perturb-flow.js';
@@ -190,6 +190,39 @@ describe('two-thread evaluation', () => {
     setEvaluationThreads(null);
     expect(evaluationWorkerCalls()).toBe(before);
     tf.dispose([small, big]);
+    flow.dispose();
+  });
+
+  // Last: it retires the worker (and starts a fresh one at the end).
+  it('a worker that dies in the middle of a call: that call computes its half itself, later calls take one thread, no hang', async () => {
+    const flow = realNVP({ dim: 2, layers: 2, hidden: [16], seed: 15 });
+    perturbFlow(flow, 3, 0.3);
+    const x = points(N, 2, 11);
+    setEvaluationThreads(1);
+    const one = flow.logProb(x);
+    const want = Array.from(one.dataSync());
+    one.dispose();
+    setEvaluationThreads(2);
+    const before = evaluationWorkerCalls();
+    crashEvaluationWorkerOnNextRequest();
+    expectNoLeak(() => {
+      const lp = flow.logProb(x);
+      expect(Array.from(lp.dataSync())).toEqual(want);
+      return lp;
+    });
+    expect(evaluationWorkerError()).toMatch(/exited with code 70/);
+    const again = flow.logProb(x);
+    expect(Array.from(again.dataSync())).toEqual(want);
+    again.dispose();
+    expect(evaluationWorkerCalls()).toBe(before);
+    // A reset starts a new worker, which answers again.
+    await resetEvaluationWorker();
+    expect(await evaluationThreadsReady()).toBe(true);
+    const fresh = flow.logProb(x);
+    expect(Array.from(fresh.dataSync())).toEqual(want);
+    fresh.dispose();
+    expect(evaluationWorkerCalls()).toBe(before + 1);
+    x.dispose();
     flow.dispose();
   });
 });
