@@ -37,24 +37,44 @@ function logScale(a: AffineAttrs, s: number, slope: Float64Array): number {
   return s;
 }
 
+const slope = new Float64Array(1);
+
+/**
+ * `z = (y − t) · exp(−ls)`, `logDet = −ls` per element of `y` (`p` interleaves `(t, s)` per element):
+ * the affine kernel's arithmetic, shared with the fused coupling kernel (fused-affine-coupling.ts).
+ */
+export function affineInverseValues(a: AffineAttrs, y: Float32Array, p: Float32Array, z: Float32Array, logDet: Float32Array): void {
+  for (let i = 0; i < y.length; i++) {
+    const ls = logScale(a, p[2 * i + 1], slope);
+    z[i] = (y[i] - p[2 * i]) * Math.exp(-ls);
+    logDet[i] = -ls;
+  }
+}
+
+/** The adjoints `dy`, `dp` of {@link affineInverseValues} from those of its outputs, `dz` and `dl`. */
+export function affineInverseGradValues(a: AffineAttrs, y: Float32Array, p: Float32Array, dz: Float32Array, dl: Float32Array, dy: Float32Array, dp: Float32Array): void {
+  for (let i = 0; i < y.length; i++) {
+    const ls = logScale(a, p[2 * i + 1], slope);
+    const e = Math.exp(-ls);
+    const z = (y[i] - p[2 * i]) * e;
+    dy[i] = dz[i] * e;
+    dp[2 * i] = -dz[i] * e;
+    dp[2 * i + 1] = (-dz[i] * z - dl[i]) * slope[0];
+  }
+}
+
 let registered = false;
 
 /** Register both kernels for cpu and wasm (idempotent). */
 export function ensureAffineKernels(): void {
   if (registered) return;
   registered = true;
-  const slope = new Float64Array(1);
   registerJsKernel({
     kernelName: AFFINE_INVERSE,
     inputNames: ['y', 'params'],
     outputShapes: ([y]) => [y, y],
     compute([y, p], [z, logDet], attrs) {
-      const a = attrs as unknown as AffineAttrs;
-      for (let i = 0; i < y.length; i++) {
-        const ls = logScale(a, p[2 * i + 1], slope);
-        z[i] = (y[i] - p[2 * i]) * Math.exp(-ls);
-        logDet[i] = -ls;
-      }
+      affineInverseValues(attrs as unknown as AffineAttrs, y, p, z, logDet);
     },
   });
   registerJsKernel({
@@ -62,15 +82,7 @@ export function ensureAffineKernels(): void {
     inputNames: ['y', 'params', 'dz', 'dLogDet'],
     outputShapes: ([y, p]) => [y, p],
     compute([y, p, dz, dl], [dy, dp], attrs) {
-      const a = attrs as unknown as AffineAttrs;
-      for (let i = 0; i < y.length; i++) {
-        const ls = logScale(a, p[2 * i + 1], slope);
-        const e = Math.exp(-ls);
-        const z = (y[i] - p[2 * i]) * e;
-        dy[i] = dz[i] * e;
-        dp[2 * i] = -dz[i] * e;
-        dp[2 * i + 1] = (-dz[i] * z - dl[i]) * slope[0];
-      }
+      affineInverseGradValues(attrs as unknown as AffineAttrs, y, p, dz, dl, dy, dp);
     },
   });
 }

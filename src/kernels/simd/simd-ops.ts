@@ -6,7 +6,7 @@
  */
 import { tf } from '../../backend.js';
 import { runKernel } from '../dispatch.js';
-import { type WasmBackendInternals, heapOffset, simdKernels } from './simd-kernels.js';
+import { type SimdExports, type WasmBackendInternals, heapOffset, simdKernels } from './simd-kernels.js';
 
 export const TRANSPOSE_SIMD = 'TfjsFlowsTransposeSimd';
 export const DENSE_GRAD_SIMD = 'TfjsFlowsDenseGradSimd';
@@ -192,6 +192,19 @@ export function denseGradNarrowSimd(dy: tf.Tensor2D, x: tf.Tensor2D, w: tf.Tenso
   return runKernel(DENSE_GRAD_NARROW_SIMD, { dy, x, w }, { needDx }) as unknown as [tf.Tensor2D, tf.Tensor1D, tf.Tensor2D];
 }
 
+/**
+ * `c = aᵀ · b` on heap offsets (`a` `[rows, m]`, `b` `[rows, n]`, `c` `[m, n]`): a ragged `n` is padded
+ * to the tile width in a scratch copy. May allocate: JavaScript views on the heap go stale.
+ */
+export function gemmTNOnHeap(b: WasmBackendInternals, k: SimdExports, aAt: number, rows: number, m: number, bAt: number, n: number, cAt: number): void {
+  const ldb = padded(n);
+  // A ragged N: b copied with zero columns up to a multiple of 8 (the kernel's tile width).
+  const pad = ldb === n ? null : b.makeOutput([rows * ldb], 'float32');
+  if (pad) k.padColumns(bAt, heapOffset(b, pad), rows, n, ldb);
+  k.gemmTN(aAt, pad ? heapOffset(b, pad) : bAt, cAt, rows, m, n, ldb);
+  if (pad) b.disposeData(pad.dataId);
+}
+
 function registerGemmTN(): void {
   if (tf.getKernel(GEMM_TN_SIMD, 'wasm') !== undefined) return;
   tf.registerKernel({
@@ -206,13 +219,7 @@ function registerGemmTN(): void {
       const [rows, m] = a.shape;
       const n = bb.shape[1];
       const out = b.makeOutput([m, n], 'float32');
-      const k = simdKernels()!;
-      const ldb = padded(n);
-      // A ragged N: b copied with zero columns up to a multiple of 8 (the kernel's tile width).
-      const pad = ldb === n ? null : b.makeOutput([rows * ldb], 'float32');
-      if (pad) k.padColumns(heapOffset(b, bb), heapOffset(b, pad), rows, n, ldb);
-      k.gemmTN(heapOffset(b, a), heapOffset(b, pad ?? bb), heapOffset(b, out), rows, m, n, ldb);
-      if (pad) b.disposeData(pad.dataId);
+      gemmTNOnHeap(b, simdKernels()!, heapOffset(b, a), rows, m, heapOffset(b, bb), n, heapOffset(b, out));
       return out;
     },
   });
@@ -235,6 +242,41 @@ function padded(n: number): number {
   return Math.ceil(n / 8) * 8;
 }
 
+/**
+ * `c = act(a · b + bias)` on heap offsets (`a` `[m, kk]`, `b` `[kk, n]`, `bias` `[n]` or offset 0 for
+ * none, `c` `[m, n]`; act relu when `relu` is 1): a ragged `n` is padded to the tile width in a scratch
+ * copy of `b` and the bias, and the last `m mod 4` rows go through a zero-padded 4-row tile, so each
+ * row's result depends on that row alone. May allocate: JavaScript views on the heap go stale.
+ */
+export function gemmNNOnHeap(b: WasmBackendInternals, k: SimdExports, aAt: number, m: number, kk: number, bAt: number, biasAt: number, n: number, relu: number, cAt: number): void {
+  const ldb = padded(n);
+  const pad = ldb === n ? null : b.makeOutput([(kk + 1) * ldb], 'float32');
+  const rem = m % 4;
+  const tail = rem === 0 ? null : b.makeOutput([4 * kk + 4 * n], 'float32');
+  let wAt = bAt;
+  let bsAt = biasAt;
+  if (pad) {
+    wAt = heapOffset(b, pad);
+    k.padColumns(bAt, wAt, kk, n, ldb);
+    if (biasAt) {
+      bsAt = wAt + 4 * kk * ldb;
+      k.padColumns(biasAt, bsAt, 1, n, ldb);
+    }
+  }
+  const whole = m - rem;
+  if (whole > 0) k.gemmNN(aAt, wAt, bsAt, cAt, whole, kk, n, relu, ldb);
+  if (tail) {
+    const heap = b.wasm.HEAPF32; // after every allocation
+    const tAt = heapOffset(b, tail) >> 2;
+    heap.fill(0, tAt, tAt + 4 * kk);
+    heap.copyWithin(tAt, (aAt >> 2) + whole * kk, (aAt >> 2) + m * kk);
+    k.gemmNN(tAt << 2, wAt, bsAt, (tAt + 4 * kk) << 2, 4, kk, n, relu, ldb);
+    heap.copyWithin((cAt >> 2) + whole * n, tAt + 4 * kk, tAt + 4 * kk + rem * n);
+    b.disposeData(tail.dataId);
+  }
+  if (pad) b.disposeData(pad.dataId);
+}
+
 function registerGemmNN(): void {
   if (tf.getKernel(GEMM_NN_SIMD, 'wasm') !== undefined) return;
   tf.registerKernel({
@@ -251,33 +293,7 @@ function registerGemmNN(): void {
       const [m, kk] = a.shape;
       const n = bb.shape[1];
       const out = b.makeOutput([m, n], 'float32');
-      const k = simdKernels()!;
-      const ldb = padded(n);
-      // A ragged N: b and the bias copied with zero columns up to a multiple of 8 (the tile width).
-      const pad = ldb === n ? null : b.makeOutput([(kk + 1) * ldb], 'float32');
-      if (pad) {
-        k.padColumns(heapOffset(b, bb), heapOffset(b, pad), kk, n, ldb);
-        if (bias) k.padColumns(heapOffset(b, bias), heapOffset(b, pad) + 4 * kk * ldb, 1, n, ldb);
-      }
-      // Rows past the last multiple of 4 (the tile height) go through a zero-padded 4-row scratch
-      // copy: every row's sums are its own, so a row's result never depends on the batch size.
-      const rem = m % 4;
-      const tail = rem === 0 ? null : b.makeOutput([4 * kk + 4 * n], 'float32');
-      const bAt = pad ? heapOffset(b, pad) : heapOffset(b, bb);
-      const biasAt = !bias ? 0 : pad ? bAt + 4 * kk * ldb : heapOffset(b, bias);
-      const relu = attrs?.relu ? 1 : 0;
-      const whole = m - rem;
-      if (whole > 0) k.gemmNN(heapOffset(b, a), bAt, biasAt, heapOffset(b, out), whole, kk, n, relu, ldb);
-      if (tail) {
-        const heap = b.wasm.HEAPF32; // after every allocation
-        const [aAt, tAt, outAt] = [heapOffset(b, a) >> 2, heapOffset(b, tail) >> 2, heapOffset(b, out) >> 2];
-        heap.fill(0, tAt, tAt + 4 * kk);
-        heap.copyWithin(tAt, aAt + whole * kk, aAt + m * kk);
-        k.gemmNN(tAt << 2, bAt, biasAt, (tAt + 4 * kk) << 2, 4, kk, n, relu, ldb);
-        heap.copyWithin(outAt + whole * n, tAt + 4 * kk, tAt + 4 * kk + rem * n);
-        b.disposeData(tail.dataId);
-      }
-      if (pad) b.disposeData(pad.dataId);
+      gemmNNOnHeap(b, simdKernels()!, heapOffset(b, a), m, kk, heapOffset(b, bb), bias ? heapOffset(b, bias) : 0, n, attrs?.relu ? 1 : 0, heapOffset(b, out));
       return out;
     },
   });
