@@ -142,6 +142,11 @@ export class Dense extends Module {
     return { inputs: this.inputs, outputs: this.outputs };
   }
 
+  /** Whether a connectivity mask multiplies the kernel (MADE). */
+  get masked(): boolean {
+    return this.mask !== null;
+  }
+
   /**
    * `act(x · W + b)` in one fused kernel; inference only (no gradient recorded), see {@link denseFused}.
    * On wasm, ReLU and linear layers without a mask take the SIMD GEMM (with fused multiply-adds where

@@ -78,6 +78,11 @@ export class MLP extends Module {
     return this.layers;
   }
 
+  /** The dense layers, input first (for fused kernels that run the whole network in one pass). */
+  denseLayers(): readonly Dense[] {
+    return this.layers;
+  }
+
   /**
    * Tape-free pass (see `train/fast-step`): {@link MLP.apply} without context, with a backward that
    * runs the layers' backward passes in reverse. Only for unconditional networks (`contextDim` 0).

@@ -63,6 +63,11 @@ export class AffineTransformer implements Transformer, TapeFreeTransformer {
     return { output: tf.add(tf.mul(x, tf.exp(logScale)), shift) as tf.Tensor2D, logDet: logScale };
   }
 
+  /** The scale map and soft clamp as the fused affine kernels take them. */
+  kernelAttrs(): AffineAttrs {
+    return { scale: this.scale, clamp: this.scale === 'exp' && this.clamp !== null ? this.clamp : 0 };
+  }
+
   /** Tape-free training (see `train/fast-step`): the fused kernels exist on cpu and wasm. */
   supportsTapeFree(): boolean {
     return true;
@@ -74,7 +79,7 @@ export class AffineTransformer implements Transformer, TapeFreeTransformer {
    */
   inverseWithBackward(y: tf.Tensor2D, params: tf.Tensor3D): SavedTransform {
     ensureAffineKernels();
-    const attrs: AffineAttrs = { scale: this.scale, clamp: this.scale === 'exp' && this.clamp !== null ? this.clamp : 0 };
+    const attrs = this.kernelAttrs();
     const [output, logDet] = affineInverse(attrs, y, params);
     return {
       output,

@@ -12,6 +12,7 @@
  * orders of magnitude, since every weight is perturbed so that no gradient is trivially zero).
  */
 import { setDirectDispatch } from '../../src/kernels/dispatch.js';
+import { setFusedCouplingEnabled } from '../../src/train/fast-step/fused-affine-coupling.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   ActNorm, AffineCoupling, Chain, Coupling, DiagNormal, Flow, Rng, SplineCoupling, SplineTransformer, StandardNormal, datasets, fit, neuralSplineFlow, realNVP, tf,
@@ -121,7 +122,9 @@ describe('tape-free step on wasm with the SIMD kernels off, and at the benchmark
     for (const c of simd ? bench : [...CASES.filter((k) => /RealNVP 2D relu|NSF 2D$|scattered/.test(k.name)), ...bench]) {
       it(`${c.name}, SIMD ${simd ? 'on' : 'off'}`, () => {
         setSimdKernelsEnabled(simd);
-        // Every kernel through the engine's runKernel, where the spy sees it.
+        // The per-layer path (the fused 2-D coupling kernels have their own test), every kernel
+        // through the engine's runKernel, where the spy sees it.
+        setFusedCouplingEnabled(false);
         setDirectDispatch(false);
         const spy = vi.spyOn(tf.engine(), 'runKernel');
         try {
@@ -136,6 +139,7 @@ describe('tape-free step on wasm with the SIMD kernels off, and at the benchmark
         } finally {
           spy.mockRestore();
           setDirectDispatch(true);
+          setFusedCouplingEnabled(true);
           setSimdKernelsEnabled(true);
         }
       });

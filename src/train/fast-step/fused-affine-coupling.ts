@@ -1,0 +1,220 @@
+/**
+ * The tape-free pass of an affine coupling with one passed and one transformed column (every coupling
+ * of a 2-D RealNVP) and an unconditional ReLU MLP conditioner, as two wasm kernels: the density pass
+ * (split, the MLP, the affine transform, join) and its backward (the affine gradient, the MLP's
+ * backward, the join of the adjoints).
+ *
+ * Why: the per-layer path (Coupling → MLP → Dense and AffineTransformer, see contract.ts) dispatches
+ * about twenty small kernels per coupling, and at a few µs each they were a sixth of a RealNVP-8
+ * training step. These kernels run the very same SIMD functions and JavaScript arithmetic in the same
+ * order on the same values, so their results are bit-identical to the per-layer path's (tested), which
+ * stays the reference and the path for every other configuration.
+ */
+import { tf } from '../../backend.js';
+import type { ColumnBlocks } from '../../kernels/columns.js';
+import { runKernel } from '../../kernels/dispatch.js';
+import { type WasmBackendInternals, heapOffset, simdKernels } from '../../kernels/simd/simd-kernels.js';
+import { gemmNNOnHeap, gemmTNOnHeap } from '../../kernels/simd/simd-ops.js';
+import { MLP } from '../../nn/mlp.js';
+import { AffineTransformer } from '../../transformers/affine.js';
+import { type AffineAttrs, affineInverseGradValues, affineInverseValues } from '../../transformers/affine-kernels.js';
+import type { Transformer } from '../../transformers/transformer.js';
+import type { SavedInverse } from './contract.js';
+
+const FORWARD = 'TfjsFlowsAffineCouplingInverse';
+const BACKWARD = 'TfjsFlowsAffineCouplingInverseGrad';
+
+/** Kernel attributes: the columns, the affine map and the layer widths (input first). */
+interface CouplingAttrs extends AffineAttrs {
+  pass: number;
+  moved: number;
+  widths: number[];
+  needInput?: boolean;
+}
+
+let enabled = true;
+
+/** Turn the fused kernels off or on (for tests and benchmarks that compare them with the per-layer path). */
+export function setFusedCouplingEnabled(on: boolean): void {
+  enabled = on;
+}
+
+/** A JavaScript scratch column, reused between calls. */
+let columnScratch = new Float32Array(0);
+function scratchColumns(n: number, count: number): Float32Array[] {
+  if (columnScratch.length < n * count) columnScratch = new Float32Array(n * count);
+  return Array.from({ length: count }, (_, i) => columnScratch.subarray(i * n, (i + 1) * n));
+}
+
+function registerKernels(): void {
+  if (tf.getKernel(FORWARD, 'wasm') !== undefined) return;
+  tf.registerKernel({
+    kernelName: FORWARD,
+    backendName: 'wasm',
+    // Inputs y [B, 2], w0, b0, …: outputs z [B, 2], logDet [B], h0 … h_{L−2} (ReLU outputs), params [B, 2].
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const b = backend as unknown as WasmBackendInternals;
+      const a = attrs as unknown as CouplingAttrs;
+      const { widths } = a;
+      const layers = widths.length - 1;
+      const y = inputs.y as tf.TensorInfo;
+      const w = Array.from({ length: layers }, (_, i) => inputs[`w${i}`] as tf.TensorInfo);
+      const bias = Array.from({ length: layers }, (_, i) => inputs[`b${i}`] as tf.TensorInfo);
+      for (const t of [y, ...w, ...bias]) heapOffset(b, t);
+      const B = y.shape[0];
+      const z = b.makeOutput([B, 2], 'float32');
+      const logDet = b.makeOutput([B], 'float32');
+      const hidden = widths.slice(1, -1).map((n) => b.makeOutput([B, n], 'float32'));
+      const params = b.makeOutput([B, 2], 'float32');
+      const ya = b.makeOutput([B, 1], 'float32');
+      const k = simdKernels()!;
+      let heap = b.wasm.HEAPF32;
+      const yAt = heapOffset(b, y) >> 2;
+      const yaAt = heapOffset(b, ya) >> 2;
+      for (let r = 0; r < B; r++) heap[yaAt + r] = heap[yAt + 2 * r + a.pass];
+      // The MLP: ReLU layers, then the linear output layer (may allocate scratch: views go stale).
+      let input = heapOffset(b, ya);
+      for (let i = 0; i < layers; i++) {
+        const out = i < layers - 1 ? heapOffset(b, hidden[i]) : heapOffset(b, params);
+        gemmNNOnHeap(b, k, input, B, widths[i], heapOffset(b, w[i]), heapOffset(b, bias[i]), widths[i + 1], i < layers - 1 ? 1 : 0, out);
+        input = out;
+      }
+      heap = b.wasm.HEAPF32;
+      const [yb, zb, ld] = scratchColumns(B, 3);
+      for (let r = 0; r < B; r++) yb[r] = heap[(heapOffset(b, y) >> 2) + 2 * r + a.moved];
+      const pAt = heapOffset(b, params) >> 2;
+      affineInverseValues(a, yb, heap.subarray(pAt, pAt + 2 * B), zb, ld);
+      const zAt = heapOffset(b, z) >> 2;
+      const ldAt = heapOffset(b, logDet) >> 2;
+      const y0 = heapOffset(b, y) >> 2;
+      for (let r = 0; r < B; r++) {
+        heap[zAt + 2 * r + a.pass] = heap[y0 + 2 * r + a.pass];
+        heap[zAt + 2 * r + a.moved] = zb[r];
+        heap[ldAt + r] = ld[r];
+      }
+      b.disposeData(ya.dataId);
+      return [z, logDet, ...hidden, params];
+    },
+  });
+  tf.registerKernel({
+    kernelName: BACKWARD,
+    backendName: 'wasm',
+    // Inputs dz [B, 2], dLogDet [B], y, params, h0 … h_{L−2}, w0 …: outputs dW0, db0, …, dy [B, 2] ([0, 2] without needInput).
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const b = backend as unknown as WasmBackendInternals;
+      const a = attrs as unknown as CouplingAttrs;
+      const { widths } = a;
+      const layers = widths.length - 1;
+      const get = (name: string) => inputs[name] as tf.TensorInfo;
+      const [dz, dLogDet, y, params] = ['dz', 'dLogDet', 'y', 'params'].map(get);
+      const h = Array.from({ length: layers - 1 }, (_, i) => get(`h${i}`));
+      const w = Array.from({ length: layers }, (_, i) => get(`w${i}`));
+      for (const t of [dz, dLogDet, y, params, ...h, ...w]) heapOffset(b, t);
+      const B = y.shape[0];
+      const grads = widths.slice(1).flatMap((n, i) => [b.makeOutput([widths[i], n], 'float32'), b.makeOutput([n], 'float32')]);
+      const dy = b.makeOutput(a.needInput ? [B, 2] : [0, 2], 'float32');
+      // Scratch: the parameters' adjoint, each hidden layer's input adjoint and pre-activation adjoint,
+      // a transposed kernel, the narrow layer's work space, the passed column and its adjoint.
+      const widest = Math.max(...widths);
+      const dParams = b.makeOutput([B, 2], 'float32');
+      const dh = b.makeOutput([B, widest], 'float32');
+      const dh2 = b.makeOutput([B, widest], 'float32');
+      const dPre = b.makeOutput([B, widest], 'float32');
+      const wT = b.makeOutput([widest * widest], 'float32');
+      const narrow = b.makeOutput([2 * 2 * widths[layers - 1]], 'float32');
+      const ya = b.makeOutput([B, 1], 'float32');
+      const dya = b.makeOutput([B, 1], 'float32');
+      const k = simdKernels()!;
+      const at = (t: tf.TensorInfo) => heapOffset(b, t);
+      let heap = b.wasm.HEAPF32;
+      // The affine transform's backward, from the moved columns.
+      const [yb, dzb, dyb] = scratchColumns(B, 3);
+      const [y0, dz0, ya0] = [at(y) >> 2, at(dz) >> 2, at(ya) >> 2];
+      for (let r = 0; r < B; r++) {
+        yb[r] = heap[y0 + 2 * r + a.moved];
+        dzb[r] = heap[dz0 + 2 * r + a.moved];
+        heap[ya0 + r] = heap[y0 + 2 * r + a.pass];
+      }
+      const [p0, dl0, dp0] = [at(params) >> 2, at(dLogDet) >> 2, at(dParams) >> 2];
+      affineInverseGradValues(a, yb, heap.subarray(p0, p0 + 2 * B), dzb, heap.subarray(dl0, dl0 + B), dyb, heap.subarray(dp0, dp0 + 2 * B));
+      // The MLP's backward, last layer first, as Dense.applyWithBackward takes it on wasm.
+      const last = layers - 1;
+      const hidden = (i: number) => at(h[i]);
+      // The linear output layer (2 outputs): one narrow pass for dW, dBias and its input's adjoint.
+      k.denseGradNarrow(at(dParams), hidden(last - 1), at(w[last]), at(grads[2 * last]), at(grads[2 * last + 1]), at(dh), at(narrow), B, widths[last], 2, 1);
+      let dOut = dh;
+      let spare = dh2;
+      for (let i = last - 1; i >= 1; i--) {
+        const [m, n] = [widths[i], widths[i + 1]];
+        k.denseGrad(at(dOut), hidden(i), at(dPre), 0, at(grads[2 * i + 1]), B, n, 1);
+        gemmTNOnHeap(b, k, hidden(i - 1), B, m, at(dPre), n, at(grads[2 * i]));
+        k.transpose(at(w[i]), at(wT), m, n);
+        gemmNNOnHeap(b, k, at(dPre), B, n, at(wT), 0, m, 0, at(spare));
+        [dOut, spare] = [spare, dOut];
+      }
+      // The first layer (one input): its whole backward in one pass.
+      k.denseGradIn1(at(dOut), hidden(0), at(ya), at(w[0]), at(grads[1]), at(grads[0]), at(dya), B, widths[1], 1, a.needInput ? 1 : 0);
+      if (a.needInput) {
+        heap = b.wasm.HEAPF32;
+        const [d0, dya0] = [at(dy) >> 2, at(dya) >> 2];
+        const dz1 = at(dz) >> 2;
+        for (let r = 0; r < B; r++) {
+          heap[d0 + 2 * r + a.pass] = heap[dz1 + 2 * r + a.pass] + heap[dya0 + r];
+          heap[d0 + 2 * r + a.moved] = dyb[r];
+        }
+      }
+      for (const t of [dParams, dh, dh2, dPre, wT, narrow, ya, dya]) b.disposeData(t.dataId);
+      return [...grads, dy];
+    },
+  });
+}
+
+/** The conditioner's layer widths (input first) when the fused kernels apply, else `null`. */
+function fusableWidths(columns: ColumnBlocks, conditioner: MLP, transformer: Transformer): number[] | null {
+  if (!(transformer instanceof AffineTransformer) || !(conditioner instanceof MLP)) return null;
+  if (columns.a.length !== 1 || columns.b.length !== 1 || conditioner.activation !== 'relu' || conditioner.contextDim !== 0) return null;
+  const layers = conditioner.denseLayers();
+  if (layers.length < 2 || layers.some((l) => l.masked)) return null;
+  const widths = [layers[0].inputs, ...layers.map((l) => l.outputs)];
+  // The per-layer path's SIMD kernels, which these replay: one input, hidden widths in fours, two outputs.
+  if (widths[0] !== 1 || widths.at(-1) !== 2 || widths.slice(1, -1).some((n) => n % 4 !== 0)) return null;
+  return widths;
+}
+
+/**
+ * The coupling's tape-free density pass through the fused kernels, or `null` where they do not apply
+ * (another backend or transformer, a conditional or masked or non-ReLU conditioner, more than one
+ * column on a side, hidden widths not multiples of 4, a batch not a multiple of 4, SIMD off).
+ * Call inside `tf.tidy`, with no tape active.
+ */
+export function fusedAffineCouplingInverse(y: tf.Tensor2D, columns: ColumnBlocks, conditioner: MLP, transformer: Transformer): SavedInverse | null {
+  if (!enabled || y.shape[0] % 4 !== 0 || y.shape[0] === 0 || simdKernels() === null) return null;
+  const widths = fusableWidths(columns, conditioner, transformer);
+  if (!widths) return null;
+  registerKernels();
+  const layers = conditioner.denseLayers();
+  const attrs: CouplingAttrs = { ...(transformer as AffineTransformer).kernelAttrs(), pass: columns.a[0], moved: columns.b[0], widths };
+  const weights: tf.NamedTensorMap = { y };
+  layers.forEach((l, i) => {
+    weights[`w${i}`] = l.kernel;
+    weights[`b${i}`] = l.bias;
+  });
+  const [z, logDet, ...rest] = runKernel<tf.Tensor[]>(FORWARD, weights, attrs as unknown as tf.NamedAttrMap);
+  const params = rest[rest.length - 1];
+  const hidden = rest.slice(0, -1);
+  return {
+    output: z as tf.Tensor2D,
+    logDet: logDet as tf.Tensor1D,
+    backward: (dOutput, dLogDet, sink, needInput) => {
+      const inputs: tf.NamedTensorMap = { dz: dOutput, dLogDet, y, params };
+      hidden.forEach((t, i) => (inputs[`h${i}`] = t));
+      layers.forEach((l, i) => (inputs[`w${i}`] = l.kernel));
+      const outs = runKernel<tf.Tensor[]>(BACKWARD, inputs, { ...attrs, needInput } as unknown as tf.NamedAttrMap);
+      layers.forEach((l, i) => {
+        sink.add(l.kernel, outs[2 * i]);
+        sink.add(l.bias, outs[2 * i + 1]);
+      });
+      return needInput ? (outs[outs.length - 1] as tf.Tensor2D) : null;
+    },
+  };
+}
