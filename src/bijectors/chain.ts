@@ -77,17 +77,18 @@ export class Chain extends Bijector implements TapeFreeInverse {
   inverseWithBackward(y: tf.Tensor2D): SavedInverse {
     const passes: SavedInverse[] = [];
     let output = y;
-    let logDet: tf.Tensor1D | null = null;
+    const logDets: tf.Tensor1D[] = [];
     for (const b of this.bijectors) {
       if (!hasTapeFreeInverse(b)) throw new Error(`Chain.inverseWithBackward: internal: ${b.className} has no tape-free pass`);
       const pass = b.inverseWithBackward(output);
       passes.push(pass);
       output = pass.output;
-      if (pass.logDet) logDet = logDet ? (tf.add(logDet, pass.logDet) as tf.Tensor1D) : pass.logDet;
+      if (pass.logDet) logDets.push(pass.logDet);
     }
     return {
       output,
-      logDet,
+      // One AddN kernel instead of an Add per layer.
+      logDet: logDets.length === 0 ? null : logDets.length === 1 ? logDets[0] : (tf.addN(logDets) as tf.Tensor1D),
       backward: (dOutput, dLogDet, sink, needInput) => {
         let d: tf.Tensor2D | null = dOutput;
         for (let i = passes.length - 1; i >= 0; i--) d = passes[i].backward(d!, dLogDet, sink, i > 0 || needInput);

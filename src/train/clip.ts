@@ -1,6 +1,7 @@
 /** Gradient clipping by global norm (Pascanu et al. 2013), as TF's `clip_by_global_norm`. */
 import { tf } from '../backend.js';
 import { float32InPlace } from '../kernels/js-kernel.js';
+import { type WasmBackendInternals, heapOffset, simdKernels } from '../kernels/simd/simd-kernels.js';
 
 /** ‖g‖ = √(Σᵢ Σ gᵢ²) over every gradient tensor, as a scalar. Non-finite if any gradient value is. */
 export function globalNorm(grads: readonly tf.Tensor[]): tf.Scalar {
@@ -16,6 +17,13 @@ export function globalNorm(grads: readonly tf.Tensor[]): tf.Scalar {
  */
 export function globalNormValue(grads: readonly tf.Tensor[]): number {
   let sum = 0;
+  // On wasm, the SIMD kernel reads each gradient on the heap (float64 sums, exact squares).
+  const simd = simdKernels();
+  if (simd && grads.every((g) => g.dtype === 'float32')) {
+    const backend = tf.backend() as unknown as WasmBackendInternals;
+    for (const g of grads) sum += simd.sumSquares(heapOffset(backend, g), g.size);
+    return Math.sqrt(sum);
+  }
   for (const g of grads) {
     const values = float32InPlace(g);
     if (!values) return globalNormByOps(grads);

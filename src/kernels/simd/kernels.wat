@@ -323,6 +323,33 @@
         (br $rows)))))
   )
 
+;; Σ x[i]² over n float32 values at p, in float64 (each square exact; two lanes of partial sums
+  ;; per accumulator, then the tail): a gradient's contribution to the global norm.
+  (func (export "sumSquares") (param $p i32) (param $n i32) (result f64)
+    (local $end i32) (local $v v128) (local $lo v128) (local $hi v128) (local $a v128) (local $b v128) (local $s f64)
+    (local.set $end (i32.add (local.get $p) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (local.set $a (v128.const i32x4 0 0 0 0))
+    (local.set $b (v128.const i32x4 0 0 0 0))
+    (block $e (loop $l
+      (br_if $e (i32.ge_u (local.get $p) (local.get $end)))
+      (local.set $v (v128.load (local.get $p)))
+      (local.set $lo (f64x2.promote_low_f32x4 (local.get $v)))
+      (local.set $hi (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v))))
+      (local.set $a (f64x2.add (local.get $a) (f64x2.mul (local.get $lo) (local.get $lo))))
+      (local.set $b (f64x2.add (local.get $b) (f64x2.mul (local.get $hi) (local.get $hi))))
+      (local.set $p (i32.add (local.get $p) (i32.const 16)))
+      (br $l)))
+    (local.set $s (f64.add
+      (f64.add (f64x2.extract_lane 0 (local.get $a)) (f64x2.extract_lane 1 (local.get $a)))
+      (f64.add (f64x2.extract_lane 0 (local.get $b)) (f64x2.extract_lane 1 (local.get $b)))))
+    (local.set $end (i32.add (local.get $end) (i32.shl (i32.and (local.get $n) (i32.const 3)) (i32.const 2))))
+    (block $e2 (loop $l2
+      (br_if $e2 (i32.ge_u (local.get $p) (local.get $end)))
+      (local.set $s (f64.add (local.get $s) (f64.mul (f64.promote_f32 (f32.load (local.get $p))) (f64.promote_f32 (f32.load (local.get $p))))))
+      (local.set $p (i32.add (local.get $p) (i32.const 4)))
+      (br $l2)))
+    (local.get $s))
+
   ;; The 4 lanes of v at p, p + stride, p + 2·stride, p + 3·stride (bytes).
   (func $storeStrided (param $p i32) (param $v v128) (param $stride i32)
     (f32.store (local.get $p) (f32x4.extract_lane 0 (local.get $v)))

@@ -29,6 +29,7 @@ export interface SimdExports {
   denseGradNarrow(dy: number, x: number, w: number, dW: number, dBias: number, dx: number, scratch: number, batch: number, m: number, n: number, needDx: number): void;
   denseGradIn1(dy: number, saved: number, x: number, w: number, dBias: number, dW: number, dx: number, batch: number, n: number, relu: number, needDx: number): void;
   adam(w: number, g: number, m: number, v: number, out: number, n: number, b1: number, c1: number, b2: number, c2: number, d1: number, d2: number, eps: number, negLr: number): void;
+  sumSquares(p: number, n: number): number;
 }
 
 /** The WebAssembly API (this package's TypeScript lib settings declare no `WebAssembly` global). */
