@@ -43,11 +43,31 @@ const slope = new Float64Array(1);
  * `z = (y − t) · exp(−ls)`, `logDet = −ls` per element of `y` (`p` interleaves `(t, s)` per element):
  * the affine kernel's arithmetic, shared with the fused coupling kernel (fused-affine-coupling.ts).
  */
-export function affineInverseValues(a: AffineAttrs, y: Float32Array, p: Float32Array, z: Float32Array, logDet: Float32Array): void {
+export function affineInverseValues(a: AffineAttrs, y: Float32Array, p: Float32Array, z: Float32Array, logDet: Float32Array, saved: Float64Array | null = null): void {
   for (let i = 0; i < y.length; i++) {
     const ls = logScale(a, p[2 * i + 1], slope);
-    z[i] = (y[i] - p[2 * i]) * Math.exp(-ls);
+    const e = Math.exp(-ls);
+    z[i] = (y[i] - p[2 * i]) * e;
     logDet[i] = -ls;
+    // For the backward pass (affineInverseGradSaved): the values it would compute again.
+    if (saved) {
+      saved[2 * i] = e;
+      saved[2 * i + 1] = slope[0];
+    }
+  }
+}
+
+/**
+ * {@link affineInverseGradValues} from what {@link affineInverseValues} saved (`exp(−ls)` and
+ * `dls/ds` per element): the same values without the transcendental functions.
+ */
+export function affineInverseGradSaved(y: Float32Array, p: Float32Array, dz: Float32Array, dl: Float32Array, saved: Float64Array, dy: Float32Array, dp: Float32Array): void {
+  for (let i = 0; i < y.length; i++) {
+    const e = saved[2 * i];
+    const z = (y[i] - p[2 * i]) * e;
+    dy[i] = dz[i] * e;
+    dp[2 * i] = -dz[i] * e;
+    dp[2 * i + 1] = (-dz[i] * z - dl[i]) * saved[2 * i + 1];
   }
 }
 

@@ -17,7 +17,7 @@ import { type WasmBackendInternals, heapOffset, simdKernels } from '../../kernel
 import { gemmNNOnHeap, gemmTNOnHeap } from '../../kernels/simd/simd-ops.js';
 import { MLP } from '../../nn/mlp.js';
 import { AffineTransformer } from '../../transformers/affine.js';
-import { type AffineAttrs, affineInverseGradValues, affineInverseValues } from '../../transformers/affine-kernels.js';
+import { type AffineAttrs, affineInverseGradSaved, affineInverseValues } from '../../transformers/affine-kernels.js';
 import type { Transformer } from '../../transformers/transformer.js';
 import type { SavedInverse } from './contract.js';
 
@@ -29,6 +29,8 @@ interface CouplingAttrs extends AffineAttrs {
   pass: number;
   moved: number;
   widths: number[];
+  /** Per moved value, `exp(−ls)` and `dls/ds` from the density pass, for its backward. */
+  saved: Float64Array;
   needInput?: boolean;
 }
 
@@ -83,7 +85,7 @@ function registerKernels(): void {
       const [yb, zb, ld] = scratchColumns(B, 3);
       for (let r = 0; r < B; r++) yb[r] = heap[(heapOffset(b, y) >> 2) + 2 * r + a.moved];
       const pAt = heapOffset(b, params) >> 2;
-      affineInverseValues(a, yb, heap.subarray(pAt, pAt + 2 * B), zb, ld);
+      affineInverseValues(a, yb, heap.subarray(pAt, pAt + 2 * B), zb, ld, a.saved);
       const zAt = heapOffset(b, z) >> 2;
       const ldAt = heapOffset(b, logDet) >> 2;
       const y0 = heapOffset(b, y) >> 2;
@@ -136,7 +138,7 @@ function registerKernels(): void {
         heap[ya0 + r] = heap[y0 + 2 * r + a.pass];
       }
       const [p0, dl0, dp0] = [at(params) >> 2, at(dLogDet) >> 2, at(dParams) >> 2];
-      affineInverseGradValues(a, yb, heap.subarray(p0, p0 + 2 * B), dzb, heap.subarray(dl0, dl0 + B), dyb, heap.subarray(dp0, dp0 + 2 * B));
+      affineInverseGradSaved(yb, heap.subarray(p0, p0 + 2 * B), dzb, heap.subarray(dl0, dl0 + B), a.saved, dyb, heap.subarray(dp0, dp0 + 2 * B));
       // The MLP's backward, last layer first, as Dense.applyWithBackward takes it on wasm.
       const last = layers - 1;
       const hidden = (i: number) => at(h[i]);
@@ -193,7 +195,8 @@ export function fusedAffineCouplingInverse(y: tf.Tensor2D, columns: ColumnBlocks
   if (!widths) return null;
   registerKernels();
   const layers = conditioner.denseLayers();
-  const attrs: CouplingAttrs = { ...(transformer as AffineTransformer).kernelAttrs(), pass: columns.a[0], moved: columns.b[0], widths };
+  const saved = new Float64Array(2 * y.shape[0]);
+  const attrs: CouplingAttrs = { ...(transformer as AffineTransformer).kernelAttrs(), pass: columns.a[0], moved: columns.b[0], widths, saved };
   const weights: tf.NamedTensorMap = { y };
   layers.forEach((l, i) => {
     weights[`w${i}`] = l.kernel;
