@@ -3,7 +3,7 @@ import { ValidationError, describe } from '../errors.js';
 import type { JsonObject, Module, Serialized } from '../module.js';
 import type { Activation } from '../nn/activation.js';
 import { type ColumnBlocks, ensureColumnKernels, joinColumns, putColumns, splitColumns, takeColumns } from '../kernels/columns.js';
-import { fusedAffineCouplingInverse } from '../train/fast-step/fused-affine-coupling.js';
+import { fusedCouplingInverse } from '../train/fast-step/fused-coupling.js';
 import { MLP } from '../nn/mlp.js';
 import { gradientsRecorded } from '../ops/tape.js';
 import type { Seed } from '../random.js';
@@ -159,8 +159,8 @@ export class Coupling extends Bijector implements TapeFreeInverse {
    */
   inverseWithBackward(y: tf.Tensor2D): SavedInverse {
     if (!hasTapeFreeTransformer(this.transformer)) throw new Error(`${this.className}.inverseWithBackward: internal: the transformer has no tape-free pass`);
-    // A 2-D affine coupling on wasm: the same arithmetic in two fused kernels (see the module).
-    const fused = fusedAffineCouplingInverse(y, this.columns, this.conditioner, this.transformer);
+    // A 2-D coupling on wasm: the same arithmetic in two fused kernels (see the module).
+    const fused = fusedCouplingInverse(y, this.columns, this.conditioner, this.transformer);
     if (fused) return fused;
     ensureColumnKernels();
     const transformer = this.transformer;

@@ -40,6 +40,23 @@ function packedRows(p: Float32Array, cfg: SplineConfig): [Rows, Rows, Rows] {
   return [rows(p, stride, 0), rows(p, stride, K), rows(p, stride, 2 * K)];
 }
 
+/**
+ * The packed spline of `x` with per-element parameters `p` (`[n, 3K − 1]`: widths, heights,
+ * derivatives): outputs and log-dets, filling `c.cache` when given. The packed kernel's arithmetic,
+ * shared with the fused coupling kernels (train/fast-step/fused-coupling.ts).
+ */
+export function splinePackedValues(c: SplineAttrs, x: Float32Array, p: Float32Array, out: Float32Array, logDet: Float32Array): void {
+  const [w, h, d] = packedRows(p, c);
+  splineEval(c, c.inverse, x, w, h, d, out, logDet, c.cache);
+}
+
+/** The adjoints `gx`, `gp` of {@link splinePackedValues} from those of its outputs (reading `c.cache` when given). */
+export function splinePackedGradValues(c: SplineAttrs, x: Float32Array, p: Float32Array, gOut: Float32Array, gLd: Float32Array, gx: Float32Array, gp: Float32Array): void {
+  const [w, h, d] = packedRows(p, c);
+  const [gw, gh, gd] = packedRows(gp, c);
+  splineGrad(c, c.inverse, x, w, h, d, gOut, gLd, gx, gw, gh, gd, c.cache);
+}
+
 let registered = false;
 
 /** Register the four kernels and two gradients (idempotent; skips names another copy registered). */
@@ -70,9 +87,7 @@ export function ensureSplineKernels(): void {
     inputNames: ['inputs', 'params'],
     outputShapes: ([x]) => [x, x],
     compute([x, p], [out, logDet], attrs) {
-      const c = config(attrs);
-      const [w, h, d] = packedRows(p, c);
-      splineEval(c, c.inverse, x, w, h, d, out, logDet, c.cache);
+      splinePackedValues(config(attrs), x, p, out, logDet);
     },
   });
   registerJsKernel({
@@ -80,10 +95,7 @@ export function ensureSplineKernels(): void {
     inputNames: ['inputs', 'params', 'dOutputs', 'dLogDet'],
     outputShapes: ([x, p]) => [x, p],
     compute([x, p, gOut, gLd], [gx, gp], attrs) {
-      const c = config(attrs);
-      const [w, h, d] = packedRows(p, c);
-      const [gw, gh, gd] = packedRows(gp, c);
-      splineGrad(c, c.inverse, x, w, h, d, gOut, gLd, gx, gw, gh, gd, c.cache);
+      splinePackedGradValues(config(attrs), x, p, gOut, gLd, gx, gp);
     },
   });
   // The gradient kernel runs once, eagerly, inside gradFunc: the engine calls each returned closure

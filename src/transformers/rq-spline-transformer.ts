@@ -5,7 +5,7 @@ import type { JsonObject } from '../module.js';
 import { checkBoolean, checkInt, checkOptions } from '../validate.js';
 import type { SavedTransform, TapeFreeTransformer } from '../train/fast-step/contract.js';
 import { type SplinePath, rqSplinePacked, splineConfig } from './rq-spline.js';
-import { RQ_SPLINE_PACKED_GRAD, ensureSplineKernels, splineFusedPacked } from './rq-spline-kernels.js';
+import { RQ_SPLINE_PACKED_GRAD, type SplineAttrs, ensureSplineKernels, splineFusedPacked } from './rq-spline-kernels.js';
 import { type SplineConfig, SplineCache } from './rq-spline-math.js';
 import type { Transformer, TransformerResult } from './transformer.js';
 
@@ -127,8 +127,7 @@ export class SplineTransformer implements Transformer, TapeFreeTransformer {
   inverseWithBackward(y: tf.Tensor2D, params: tf.Tensor3D): SavedTransform {
     ensureSplineKernels();
     // The forward kernel leaves each element's bin and softmaxes here for the gradient kernel.
-    const cache = new SplineCache(y.size, this.bins);
-    const attrs = { ...this.config, inverse: !this.invert, cache };
+    const attrs = this.densityKernelAttrs(y.size);
     const [output, logDet] = splineFusedPacked(attrs, y, params) as [tf.Tensor2D, tf.Tensor2D];
     return {
       output,
@@ -139,6 +138,14 @@ export class SplineTransformer implements Transformer, TapeFreeTransformer {
         return { dInput, dParams };
       },
     };
+  }
+
+  /**
+   * The packed kernels' attributes for the density direction over `n` elements, with a fresh cache
+   * the forward kernel fills for the gradient kernel.
+   */
+  densityKernelAttrs(n: number): SplineAttrs {
+    return { ...this.config, inverse: !this.invert, cache: new SplineCache(n, this.bins) };
   }
 
   getConfig(): JsonObject {

@@ -1,14 +1,14 @@
 /**
- * The fused 2-D affine coupling kernels (src/train/fast-step/fused-affine-coupling.ts) against the
+ * The fused 2-D coupling kernels (src/train/fast-step/fused-coupling.ts; affine and spline) against the
  * per-layer tape-free path they replace, which is itself tested against the tape: the same SIMD
  * functions and JavaScript arithmetic on the same values, so the loss and every gradient must be
  * equal bit for bit. Also: they run exactly where they apply, and leave nothing behind.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { type Flow, Rng, fit, datasets, realNVP, tf } from '../../src/index.js';
+import { type Flow, Rng, fit, datasets, neuralSplineFlow, realNVP, tf } from '../../src/index.js';
 import { setDirectDispatch } from '../../src/kernels/dispatch.js';
 import { tapeFreeStep } from '../../src/train/fast-step/training-step.js';
-import { setFusedCouplingEnabled } from '../../src/train/fast-step/fused-affine-coupling.js';
+import { setFusedCouplingEnabled } from '../../src/train/fast-step/fused-coupling.js';
 import { useBackend } from '../helpers/backends.js';
 import { perturbFlow } from '../helpers/perturb-flow.js';
 
@@ -25,7 +25,7 @@ function step(flow: Flow, x: tf.Tensor2D, fused: boolean): { loss: number; grads
     const r = tapeFreeStep(flow)!(x);
     const out = { loss: r.value.dataSync()[0], grads: Object.fromEntries(Object.entries(r.grads).map(([k, g]) => [k, Array.from(g.dataSync())])) };
     tf.dispose([r.value, ...Object.values(r.grads)]);
-    return { ...out, usedFused: spy.mock.calls.some(([name]) => String(name).startsWith('TfjsFlowsAffineCoupling')) };
+    return { ...out, usedFused: spy.mock.calls.some(([name]) => String(name).startsWith('TfjsFlowsCouplingInverse')) };
   } finally {
     spy.mockRestore();
     setDirectDispatch(true);
@@ -33,7 +33,7 @@ function step(flow: Flow, x: tf.Tensor2D, fused: boolean): { loss: number; grads
   }
 }
 
-describe('fused 2-D affine coupling kernels (wasm)', () => {
+describe('fused 2-D coupling kernels (wasm)', () => {
   useBackend('wasm');
   afterEach(() => setFusedCouplingEnabled(true));
 
@@ -42,6 +42,8 @@ describe('fused 2-D affine coupling kernels (wasm)', () => {
     { name: 'hidden [12], batch 36', make: () => realNVP({ dim: 2, layers: 3, hidden: [12], seed: 2 }), n: 36 },
     { name: 'hidden [8, 20, 4], no clamp, batch 64', make: () => realNVP({ dim: 2, layers: 2, hidden: [8, 20, 4], clamp: null, seed: 3 }), n: 64 },
     { name: 'softplus scale, hidden [16, 16], batch 128', make: () => realNVP({ dim: 2, layers: 4, hidden: [16, 16], scale: 'softplus', seed: 4 }), n: 128 },
+    { name: 'NSF-4, 8 bins, hidden [64, 64], batch 256 (the benchmark)', make: () => neuralSplineFlow({ dim: 2, layers: 4, bins: 8, tailBound: 5, hidden: [64, 64], seed: 5 }), n: 256 },
+    { name: 'NSF, 3 bins (8 outputs), invert false, hidden [12], batch 40', make: () => neuralSplineFlow({ dim: 2, layers: 2, bins: 3, hidden: [12], invert: false, seed: 6 }), n: 40 },
   ];
   for (const c of cases) {
     it(`${c.name}: loss and every gradient equal the per-layer path's bit for bit`, () => {
@@ -65,8 +67,9 @@ describe('fused 2-D affine coupling kernels (wasm)', () => {
     });
   }
 
-  it('stays out where it does not apply: a batch not a multiple of 4, hidden widths not multiples of 4, tanh, 3-D', () => {
+  it('stays out where it does not apply: a batch not a multiple of 4, hidden widths not multiples of 4, tanh, a spline layer widening to its parameters, 3-D', () => {
     const runs: [Flow, number][] = [
+      [neuralSplineFlow({ dim: 2, layers: 2, bins: 8, hidden: [16], seed: 10 }), 32],
       [realNVP({ dim: 2, layers: 2, hidden: [16], seed: 5 }), 30],
       [realNVP({ dim: 2, layers: 2, hidden: [10], seed: 6 }), 32],
       [realNVP({ dim: 2, layers: 2, hidden: [16], activation: 'tanh', seed: 7 }), 32],
@@ -84,7 +87,7 @@ describe('fused 2-D affine coupling kernels (wasm)', () => {
     setDirectDispatch(false);
     const r = tapeFreeStep(flow3)!(x3);
     setDirectDispatch(true);
-    expect(spy.mock.calls.some(([name]) => String(name).startsWith('TfjsFlowsAffineCoupling'))).toBe(false);
+    expect(spy.mock.calls.some(([name]) => String(name).startsWith('TfjsFlowsCouplingInverse'))).toBe(false);
     spy.mockRestore();
     tf.dispose([r.value, ...Object.values(r.grads), x3]);
     flow3.dispose();

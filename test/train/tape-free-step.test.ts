@@ -12,7 +12,7 @@
  * orders of magnitude, since every weight is perturbed so that no gradient is trivially zero).
  */
 import { setDirectDispatch } from '../../src/kernels/dispatch.js';
-import { setFusedCouplingEnabled } from '../../src/train/fast-step/fused-affine-coupling.js';
+import { setFusedCouplingEnabled } from '../../src/train/fast-step/fused-coupling.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   ActNorm, AffineCoupling, Chain, Coupling, DiagNormal, Flow, Rng, SplineCoupling, SplineTransformer, StandardNormal, datasets, fit, neuralSplineFlow, realNVP, tf,

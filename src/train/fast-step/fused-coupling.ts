@@ -1,10 +1,10 @@
 /**
- * The tape-free pass of an affine coupling with one passed and one transformed column (every coupling
- * of a 2-D RealNVP) and an unconditional ReLU MLP conditioner, as two wasm kernels: the density pass
- * (split, the MLP, the affine transform, join) and its backward (the affine gradient, the MLP's
- * backward, the join of the adjoints).
+ * The tape-free pass of a coupling with one passed and one transformed column (every coupling of a
+ * 2-D flow), an unconditional ReLU MLP conditioner and an affine or rational-quadratic spline
+ * transformer, as two wasm kernels: the density pass (split, the MLP, the transform, join) and its
+ * backward (the transform's gradient, the MLP's backward, the join of the adjoints).
  *
- * Why: the per-layer path (Coupling → MLP → Dense and AffineTransformer, see contract.ts) dispatches
+ * Why: the per-layer path (Coupling → MLP → Dense and the transformer, see contract.ts) dispatches
  * about twenty small kernels per coupling, and at a few µs each they were a sixth of a RealNVP-8
  * training step. These kernels run the very same SIMD functions and JavaScript arithmetic in the same
  * order on the same values, so their results are bit-identical to the per-layer path's (tested), which
@@ -14,23 +14,58 @@ import { tf } from '../../backend.js';
 import type { ColumnBlocks } from '../../kernels/columns.js';
 import { runKernel } from '../../kernels/dispatch.js';
 import { type WasmBackendInternals, heapOffset, simdKernels } from '../../kernels/simd/simd-kernels.js';
-import { gemmNNOnHeap, gemmTNOnHeap } from '../../kernels/simd/simd-ops.js';
+import { NARROW_MAX_OUTPUTS, gemmNNOnHeap, gemmTNOnHeap } from '../../kernels/simd/simd-ops.js';
 import { MLP } from '../../nn/mlp.js';
 import { AffineTransformer } from '../../transformers/affine.js';
-import { type AffineAttrs, affineInverseGradSaved, affineInverseValues } from '../../transformers/affine-kernels.js';
+import { affineInverseGradSaved, affineInverseValues } from '../../transformers/affine-kernels.js';
+import { splinePackedGradValues, splinePackedValues } from '../../transformers/rq-spline-kernels.js';
+import { SplineTransformer } from '../../transformers/rq-spline-transformer.js';
 import type { Transformer } from '../../transformers/transformer.js';
 import type { SavedInverse } from './contract.js';
 
-const FORWARD = 'TfjsFlowsAffineCouplingInverse';
-const BACKWARD = 'TfjsFlowsAffineCouplingInverseGrad';
+const FORWARD = 'TfjsFlowsCouplingInverse';
+const BACKWARD = 'TfjsFlowsCouplingInverseGrad';
 
-/** Kernel attributes: the columns, the affine map and the layer widths (input first). */
-interface CouplingAttrs extends AffineAttrs {
+/**
+ * A transformer's elementwise density pass and its backward over one column of `n` values, with
+ * `params` values per element (interleaved): the same arithmetic as its tape-free kernels.
+ */
+interface ColumnTransform {
+  params: number;
+  forward(y: Float32Array, p: Float32Array, z: Float32Array, logDet: Float32Array): void;
+  backward(y: Float32Array, p: Float32Array, dz: Float32Array, dLogDet: Float32Array, dy: Float32Array, dp: Float32Array): void;
+}
+
+/** `t`'s column transform for one call over `n` values (its per-call state inside), or `null`. */
+function columnTransform(t: Transformer, n: number): ColumnTransform | null {
+  if (t instanceof AffineTransformer) {
+    const a = t.kernelAttrs();
+    // exp(−ls) and dls/ds per value, from the density pass for its backward.
+    const saved = new Float64Array(2 * n);
+    return {
+      params: 2,
+      forward: (y, p, z, ld) => affineInverseValues(a, y, p, z, ld, saved),
+      backward: (y, p, dz, dl, dy, dp) => affineInverseGradSaved(y, p, dz, dl, saved, dy, dp),
+    };
+  }
+  if (t instanceof SplineTransformer && t.supportsTapeFree()) {
+    // The cache carries each value's bin and softmaxes from the density pass to its backward.
+    const c = t.densityKernelAttrs(n);
+    return {
+      params: t.paramsPerDim,
+      forward: (y, p, z, ld) => splinePackedValues(c, y, p, z, ld),
+      backward: (y, p, dz, dl, dy, dp) => splinePackedGradValues(c, y, p, dz, dl, dy, dp),
+    };
+  }
+  return null;
+}
+
+/** Kernel attributes: the columns, the layer widths (input first) and the transform. */
+interface CouplingAttrs {
   pass: number;
   moved: number;
   widths: number[];
-  /** Per moved value, `exp(−ls)` and `dls/ds` from the density pass, for its backward. */
-  saved: Float64Array;
+  transform: ColumnTransform;
   needInput?: boolean;
 }
 
@@ -53,7 +88,7 @@ function registerKernels(): void {
   tf.registerKernel({
     kernelName: FORWARD,
     backendName: 'wasm',
-    // Inputs y [B, 2], w0, b0, …: outputs z [B, 2], logDet [B], h0 … h_{L−2} (ReLU outputs), params [B, 2].
+    // Inputs y [B, 2], w0, b0, …: outputs z [B, 2], logDet [B], h0 … h_{L−2} (ReLU outputs), params [B, P].
     kernelFunc: ({ inputs, backend, attrs }) => {
       const b = backend as unknown as WasmBackendInternals;
       const a = attrs as unknown as CouplingAttrs;
@@ -67,7 +102,8 @@ function registerKernels(): void {
       const z = b.makeOutput([B, 2], 'float32');
       const logDet = b.makeOutput([B], 'float32');
       const hidden = widths.slice(1, -1).map((n) => b.makeOutput([B, n], 'float32'));
-      const params = b.makeOutput([B, 2], 'float32');
+      const P = widths[layers];
+      const params = b.makeOutput([B, P], 'float32');
       const ya = b.makeOutput([B, 1], 'float32');
       const k = simdKernels()!;
       let heap = b.wasm.HEAPF32;
@@ -85,7 +121,7 @@ function registerKernels(): void {
       const [yb, zb, ld] = scratchColumns(B, 3);
       for (let r = 0; r < B; r++) yb[r] = heap[(heapOffset(b, y) >> 2) + 2 * r + a.moved];
       const pAt = heapOffset(b, params) >> 2;
-      affineInverseValues(a, yb, heap.subarray(pAt, pAt + 2 * B), zb, ld, a.saved);
+      a.transform.forward(yb, heap.subarray(pAt, pAt + P * B), zb, ld);
       const zAt = heapOffset(b, z) >> 2;
       const ldAt = heapOffset(b, logDet) >> 2;
       const y0 = heapOffset(b, y) >> 2;
@@ -118,12 +154,13 @@ function registerKernels(): void {
       // Scratch: the parameters' adjoint, each hidden layer's input adjoint and pre-activation adjoint,
       // a transposed kernel, the narrow layer's work space, the passed column and its adjoint.
       const widest = Math.max(...widths);
-      const dParams = b.makeOutput([B, 2], 'float32');
+      const P = widths[layers];
+      const dParams = b.makeOutput([B, P], 'float32');
       const dh = b.makeOutput([B, widest], 'float32');
       const dh2 = b.makeOutput([B, widest], 'float32');
       const dPre = b.makeOutput([B, widest], 'float32');
       const wT = b.makeOutput([widest * widest], 'float32');
-      const narrow = b.makeOutput([2 * 2 * widths[layers - 1]], 'float32');
+      const narrow = b.makeOutput([2 * P * widths[layers - 1]], 'float32');
       const ya = b.makeOutput([B, 1], 'float32');
       const dya = b.makeOutput([B, 1], 'float32');
       const k = simdKernels()!;
@@ -138,12 +175,25 @@ function registerKernels(): void {
         heap[ya0 + r] = heap[y0 + 2 * r + a.pass];
       }
       const [p0, dl0, dp0] = [at(params) >> 2, at(dLogDet) >> 2, at(dParams) >> 2];
-      affineInverseGradSaved(yb, heap.subarray(p0, p0 + 2 * B), dzb, heap.subarray(dl0, dl0 + B), a.saved, dyb, heap.subarray(dp0, dp0 + 2 * B));
+      a.transform.backward(yb, heap.subarray(p0, p0 + P * B), dzb, heap.subarray(dl0, dl0 + B), dyb, heap.subarray(dp0, dp0 + P * B));
       // The MLP's backward, last layer first, as Dense.applyWithBackward takes it on wasm.
       const last = layers - 1;
       const hidden = (i: number) => at(h[i]);
-      // The linear output layer (2 outputs): one narrow pass for dW, dBias and its input's adjoint.
-      k.denseGradNarrow(at(dParams), hidden(last - 1), at(w[last]), at(grads[2 * last]), at(grads[2 * last + 1]), at(dh), at(narrow), B, widths[last], 2, 1);
+      const m = widths[last];
+      if (P <= NARROW_MAX_OUTPUTS) {
+        // A linear output layer with few outputs: one narrow pass for dW, dBias and its input's adjoint.
+        k.denseGradNarrow(at(dParams), hidden(last - 1), at(w[last]), at(grads[2 * last]), at(grads[2 * last + 1]), at(dh), at(narrow), B, m, P, 1);
+      } else {
+        // A narrowing linear output layer: column sums (float64), xᵀ·dOut, and dOut·Wᵀ with an exact transpose.
+        heap = b.wasm.HEAPF32;
+        const acc = new Float64Array(P);
+        for (let i = at(dParams) >> 2, end = i + B * P; i < end; i += P) for (let j = 0; j < P; j++) acc[j] += heap[i + j];
+        heap.set(acc, at(grads[2 * last + 1]) >> 2);
+        const [w0, t0] = [at(w[last]) >> 2, at(wT) >> 2];
+        for (let r = 0; r < m; r++) for (let j = 0; j < P; j++) heap[t0 + j * m + r] = heap[w0 + r * P + j];
+        gemmTNOnHeap(b, k, hidden(last - 1), B, m, at(dParams), P, at(grads[2 * last]));
+        gemmNNOnHeap(b, k, at(dParams), B, P, at(wT), 0, m, 0, at(dh));
+      }
       let dOut = dh;
       let spare = dh2;
       for (let i = last - 1; i >= 1; i--) {
@@ -172,14 +222,17 @@ function registerKernels(): void {
 }
 
 /** The conditioner's layer widths (input first) when the fused kernels apply, else `null`. */
-function fusableWidths(columns: ColumnBlocks, conditioner: MLP, transformer: Transformer): number[] | null {
-  if (!(transformer instanceof AffineTransformer) || !(conditioner instanceof MLP)) return null;
-  if (columns.a.length !== 1 || columns.b.length !== 1 || conditioner.activation !== 'relu' || conditioner.contextDim !== 0) return null;
+function fusableWidths(columns: ColumnBlocks, conditioner: MLP, params: number): number[] | null {
+  if (!(conditioner instanceof MLP) || columns.a.length !== 1 || columns.b.length !== 1) return null;
+  if (conditioner.activation !== 'relu' || conditioner.contextDim !== 0) return null;
   const layers = conditioner.denseLayers();
   if (layers.length < 2 || layers.some((l) => l.masked)) return null;
   const widths = [layers[0].inputs, ...layers.map((l) => l.outputs)];
-  // The per-layer path's SIMD kernels, which these replay: one input, hidden widths in fours, two outputs.
-  if (widths[0] !== 1 || widths.at(-1) !== 2 || widths.slice(1, -1).some((n) => n % 4 !== 0)) return null;
+  // The per-layer path's SIMD kernels, which these replay: one input, hidden widths in fours, and an
+  // output layer with few outputs (the narrow pass) or fewer outputs than inputs.
+  const [m, P] = [widths[widths.length - 2], widths[widths.length - 1]];
+  if (widths[0] !== 1 || P !== params || widths.slice(1, -1).some((n) => n % 4 !== 0)) return null;
+  if (P > NARROW_MAX_OUTPUTS && P >= m) return null;
   return widths;
 }
 
@@ -189,14 +242,14 @@ function fusableWidths(columns: ColumnBlocks, conditioner: MLP, transformer: Tra
  * column on a side, hidden widths not multiples of 4, a batch not a multiple of 4, SIMD off).
  * Call inside `tf.tidy`, with no tape active.
  */
-export function fusedAffineCouplingInverse(y: tf.Tensor2D, columns: ColumnBlocks, conditioner: MLP, transformer: Transformer): SavedInverse | null {
+export function fusedCouplingInverse(y: tf.Tensor2D, columns: ColumnBlocks, conditioner: MLP, transformer: Transformer): SavedInverse | null {
   if (!enabled || y.shape[0] % 4 !== 0 || y.shape[0] === 0 || simdKernels() === null) return null;
-  const widths = fusableWidths(columns, conditioner, transformer);
-  if (!widths) return null;
+  const transform = columnTransform(transformer, y.shape[0]);
+  const widths = transform && fusableWidths(columns, conditioner, transform.params);
+  if (!transform || !widths) return null;
   registerKernels();
   const layers = conditioner.denseLayers();
-  const saved = new Float64Array(2 * y.shape[0]);
-  const attrs: CouplingAttrs = { ...(transformer as AffineTransformer).kernelAttrs(), pass: columns.a[0], moved: columns.b[0], widths, saved };
+  const attrs: CouplingAttrs = { pass: columns.a[0], moved: columns.b[0], widths, transform };
   const weights: tf.NamedTensorMap = { y };
   layers.forEach((l, i) => {
     weights[`w${i}`] = l.kernel;
