@@ -119,12 +119,12 @@ function registerKernels(): void {
       }
       heap = b.wasm.HEAPF32;
       const [yb, zb, ld] = scratchColumns(B, 3);
-      for (let r = 0; r < B; r++) yb[r] = heap[(heapOffset(b, y) >> 2) + 2 * r + a.moved];
+      const y0 = heapOffset(b, y) >> 2;
+      for (let r = 0; r < B; r++) yb[r] = heap[y0 + 2 * r + a.moved];
       const pAt = heapOffset(b, params) >> 2;
       a.transform.forward(yb, heap.subarray(pAt, pAt + P * B), zb, ld);
       const zAt = heapOffset(b, z) >> 2;
       const ldAt = heapOffset(b, logDet) >> 2;
-      const y0 = heapOffset(b, y) >> 2;
       for (let r = 0; r < B; r++) {
         heap[zAt + 2 * r + a.pass] = heap[y0 + 2 * r + a.pass];
         heap[zAt + 2 * r + a.moved] = zb[r];
