@@ -10,25 +10,17 @@ import type { Flow } from '../flow.js';
 import { FLOW_FORMAT, FLOW_FORMAT_VERSION, flowFromJSON, type FlowDocument } from '../io/format.js';
 import { encodeWeight } from '../io/weight-codec.js';
 import { VERSION } from '../version.js';
-import { EVAL_COMMAND, EVAL_ERROR_BYTES, EVAL_SLOT, EVAL_STATUS, type EvalFlowMessage, type EvalMessage, type EvalWorkerInit } from './eval-protocol.js';
+import { failShared, writeSharedError } from './shared-failure.js';
+import { EVAL_COMMAND, EVAL_SLOT, EVAL_STATUS, type EvalFlowMessage, type EvalMessage, type EvalWorkerInit } from './eval-protocol.js';
 
 const init = workerData as EvalWorkerInit;
 const control = new Int32Array(init.control);
 
-function writeError(e: unknown): void {
-  const text = (e as Error)?.stack ?? String(e);
-  const bytes = new TextEncoder().encode(text).subarray(0, EVAL_ERROR_BYTES);
-  new Uint8Array(init.error).set(bytes);
-  Atomics.store(control, EVAL_SLOT.ERROR_LENGTH, bytes.length);
-}
+/** Why the latest flow could not be used, through shared memory (see `shared-failure.ts`). */
+const writeError = (e: unknown): void => writeSharedError(control, EVAL_SLOT, init.error, e);
 
 /** Fail for good, through shared memory: the main thread may be blocked in `Atomics.wait`, deaf to messages. */
-function fail(e: unknown): void {
-  writeError(e);
-  Atomics.store(control, EVAL_SLOT.FAILED, 1);
-  Atomics.store(control, EVAL_SLOT.DONE, Atomics.load(control, EVAL_SLOT.REQUEST));
-  Atomics.notify(control, EVAL_SLOT.DONE);
-}
+const fail = (e: unknown): void => failShared(control, EVAL_SLOT, init.error, e);
 
 /** A rebuilt flow and where each of its weights sits in the shared weight buffer. */
 interface Rebuilt {

@@ -19,8 +19,10 @@ import type { Flow } from '../flow.js';
 import { ActNorm } from '../bijectors/act-norm.js';
 import { BatchNorm } from '../bijectors/batch-norm.js';
 import { readWeights } from '../io/snapshot.js';
+import { float32InPlace } from '../kernels/js-kernel.js';
 import { gradientsRecorded } from '../ops/tape.js';
 import { EVAL_COMMAND, EVAL_CONTROL_SLOTS, EVAL_ERROR_BYTES, EVAL_SLOT, EVAL_STATUS, type EvalMessage, type EvalWorkerInit } from './eval-protocol.js';
+import { readSharedError } from './shared-failure.js';
 import { startWorker, workerScript } from './worker-script.js';
 
 /**
@@ -256,9 +258,9 @@ function writeWeights(ev: Evaluator, flow: Flow): void {
   const ints = new Int32Array(ev.weights);
   let offset = 0;
   for (const w of flow.weights) {
-    const v = w.variable.dataSync();
-    if (w.variable.dtype === 'float32') floats.set(v as Float32Array, offset);
-    else ints.set(v, offset);
+    // Float32 weights straight from where they live (no copy), others through a read-back.
+    if (w.variable.dtype === 'float32') floats.set(float32InPlace(w.variable) ?? (w.variable.dataSync() as Float32Array), offset);
+    else ints.set(w.variable.dataSync(), offset);
     offset += w.variable.size;
   }
 }
@@ -350,6 +352,5 @@ export function evaluationWorkerCalls(): number {
 export function evaluationWorkerError(): string {
   const ev = evaluator;
   if (!ev) return '';
-  const n = Atomics.load(ev.control, EVAL_SLOT.ERROR_LENGTH);
-  return new TextDecoder().decode(new Uint8Array(ev.error).slice(0, n));
+  return readSharedError(ev.control, EVAL_SLOT, ev.error);
 }

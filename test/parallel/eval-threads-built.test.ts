@@ -4,20 +4,16 @@
  * logProb as one thread, have used the worker, and exit by itself (the worker is unref'd).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-
-const root = resolve(__dirname, '../..');
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { builtPackage, repoRoot as root } from '../helpers/built-package.js';
 
 describe('two-thread evaluation from the compiled package', () => {
-  mkdirSync(join(root, 'out'), { recursive: true });
-  const outDir = mkdtempSync(join(root, 'out', 'built-eval-'));
-  afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+  const pkg = builtPackage('built-eval-');
+  const outDir = pkg.dir;
 
   it('logProb of 50k rows uses the compiled worker, equals one thread, and the process exits by itself', () => {
-    const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json'), '--outDir', outDir], { encoding: 'utf8', timeout: 120_000 });
-    expect(tsc.status, tsc.stdout + tsc.stderr).toBe(0);
+    pkg.build();
     const script = `
       const { ready, datasets, realNVP, tf } = await import(${JSON.stringify(join(outDir, 'index.js'))});
       const { evaluationThreadsReady, evaluationWorkerCalls, setEvaluationThreads } = await import(${JSON.stringify(join(outDir, 'parallel/two-thread-eval.js'))});

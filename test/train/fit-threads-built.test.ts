@@ -6,20 +6,16 @@
  * must not inherit) and a main script given as a string.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-
-const root = resolve(__dirname, '../..');
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { builtPackage, repoRoot as root } from '../helpers/built-package.js';
 
 describe('fit({ threads: 2 }) from the compiled package', () => {
-  mkdirSync(join(root, 'out'), { recursive: true });
-  const outDir = mkdtempSync(join(root, 'out', 'built-threads-'));
-  afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+  const pkg = builtPackage('built-threads-');
+  const outDir = pkg.dir;
 
   it('trains with the compiled worker, and its losses match one thread within float32 summation error', () => {
-    const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json'), '--outDir', outDir], { encoding: 'utf8', timeout: 120_000 });
-    expect(tsc.status, tsc.stdout + tsc.stderr).toBe(0);
+    pkg.build();
     const script = `
       const { ready, datasets, fit, realNVP, tf } = await import(${JSON.stringify(join(outDir, 'index.js'))});
       await ready();

@@ -20,6 +20,7 @@ import type { Flow } from '../../flow.js';
 import { flowToJSON } from '../../io/format.js';
 import type { ValueAndGrads } from '../fast-step/training-step.js';
 import type { TwoThreadStep } from './support.js';
+import { readSharedError } from '../../parallel/shared-failure.js';
 import { COMMAND, CONTROL_SLOTS, ERROR_BYTES, SLOT, type WorkerInit } from './protocol.js';
 import { startWorker, workerScript } from '../../parallel/worker-script.js';
 
@@ -95,10 +96,7 @@ export async function startTwoThreadStep(flow: Flow, local: ValueAndGrads, initi
     await worker.terminate();
     await exit;
   };
-  const workerError = (): string => {
-    const n = Atomics.load(control, SLOT.ERROR_LENGTH);
-    return new TextDecoder().decode(new Uint8Array(error).slice(0, n));
-  };
+  const workerError = (): string => readSharedError(control, SLOT, error);
 
   try {
     await new Promise<void>((resolve, reject) => {

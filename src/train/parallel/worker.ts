@@ -8,21 +8,14 @@ import { ready, tf } from '../../backend.js';
 import { flowFromJSON, type FlowDocument } from '../../io/format.js';
 import { tapeFreeStep, type ValueAndGrads } from '../fast-step/training-step.js';
 import { float32InPlace } from '../../kernels/js-kernel.js';
-import { COMMAND, ERROR_BYTES, SLOT, type WorkerInit } from './protocol.js';
+import { failShared } from '../../parallel/shared-failure.js';
+import { COMMAND, SLOT, type WorkerInit } from './protocol.js';
 
 const init = workerData as WorkerInit;
 const control = new Int32Array(init.control);
 
-/** Report `e` through shared memory: the main thread may be blocked in `Atomics.wait`, deaf to messages. */
-function fail(e: unknown): void {
-  const text = (e as Error)?.stack ?? String(e);
-  const bytes = new TextEncoder().encode(text).subarray(0, ERROR_BYTES);
-  new Uint8Array(init.error).set(bytes);
-  Atomics.store(control, SLOT.ERROR_LENGTH, bytes.length);
-  Atomics.store(control, SLOT.FAILED, 1);
-  Atomics.store(control, SLOT.DONE, Atomics.load(control, SLOT.REQUEST));
-  Atomics.notify(control, SLOT.DONE);
-}
+/** Report `e` through shared memory (see `parallel/shared-failure.ts`). */
+const fail = (e: unknown): void => failShared(control, SLOT, init.error, e);
 
 async function start(): Promise<{ step: ValueAndGrads; vars: tf.Variable[] }> {
   const backend = await ready();
