@@ -8,11 +8,12 @@
  * the updates equal those of `tf.train.adam` on a backend with IEEE float32 kernels (wasm, cpu), bit
  * for bit, and checkpoints are interchangeable between the two.
  *
- * Weights are written back by assigning new tensors, never by writing backend memory in place: wasm
- * caches XNNPACK operators with packed weights keyed by the tensor's data id, and an in-place write
- * would leave matMul using the stale packed weights. On wasm and cpu the new weights come from a
- * JavaScript kernel (reads weights and gradients where they live, writes a fresh output: no copies
- * through `dataSync`); elsewhere (tfjs-node) from `dataSync` and `tf.tensor`, with the same arithmetic.
+ * Where the weights go: on wasm with SIMD, over the old values where the variable alone holds its
+ * memory (wasm's cached matMul packings of that memory are dropped, see `adamUpdateSimd`), else in a
+ * fresh tensor that is assigned. On cpu the new weights come from a JavaScript kernel (reads weights
+ * and gradients where they live, writes a fresh output: no copies through `dataSync`); elsewhere
+ * (tfjs-node) from `dataSync` and `tf.tensor`, with the same arithmetic. Either way no other tensor
+ * ever sees its values change.
  */
 import { tf } from '../backend.js';
 import { runKernel } from '../kernels/dispatch.js';
@@ -99,8 +100,13 @@ export function fusedAdamOptimizer(beta1: number, beta2: number, epsilon: number
           // On wasm the SIMD kernel, all variables in one dispatch (bit-identical), else the JavaScript one.
           const simd = useSimd ? adamUpdateSimd(variables, grads, state.map((s) => s.m), state.map((s) => s.v), k) : null;
           variables.forEach((variable, i) => {
+            if (simd) {
+              // null: updated in place (the variable alone held that memory).
+              if (simd[i]) variable.assign(simd[i]!);
+              return;
+            }
             const attrs = { m: state[i].m, v: state[i].v, k } as unknown as tf.NamedAttrMap;
-            variable.assign(simd ? simd[i] : (runKernel(ADAM_UPDATE, { w: variable, g: grads[i] }, attrs) as tf.Tensor[])[0]);
+            variable.assign((runKernel(ADAM_UPDATE, { w: variable, g: grads[i] }, attrs) as tf.Tensor[])[0]);
           });
         });
       } else {

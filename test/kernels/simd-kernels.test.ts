@@ -237,14 +237,65 @@ describe('WebAssembly SIMD kernels on the wasm backend', () => {
     tf.dispose([...a, ...b]);
   });
 
-  it('adamUpdateSimd leaves no tensor behind but its result', () => {
-    const w = tf.tensor1d(normals('w', 9));
-    const g = tf.tensor1d(normals('g', 9));
-    const k = { b1: 0.9, c1: 0.1, b2: 0.999, c2: 0.001, d1: 0.1, d2: 0.001, eps: 1e-7, negLr: -0.01 };
-    const w2 = tf.tensor2d(normals('w2', 6), [2, 3]);
-    const g2 = tf.tensor2d(normals('g2', 6), [2, 3]);
-    expectNoLeak(() => adamUpdateSimd([w, w2], [g, g2], [new Float32Array(9), new Float32Array(6)], [new Float32Array(9), new Float32Array(6)], k)!);
-    tf.dispose([w, g, w2, g2]);
+  // Adam's float32 arithmetic in tf.train.adam's op order, each step rounded (see train/fused-adam.ts).
+  const f = Math.fround;
+  const K = { b1: f(0.9), c1: f(0.1), b2: f(0.999), c2: f(0.001), d1: f(0.1), d2: f(0.001), eps: f(1e-7), negLr: f(-0.01) };
+  function adamReference(w: number[], g: number[], m: number[], v: number[]) {
+    const mm = g.map((gj, j) => f(f(m[j] * K.b1) + f(gj * K.c1)));
+    const vv = g.map((gj, j) => f(f(v[j] * K.b2) + f(f(gj * gj) * K.c2)));
+    const out = w.map((wj, j) => f(f(f(f(mm[j] / K.d1) / f(f(Math.sqrt(f(vv[j] / K.d2))) + K.eps)) * K.negLr) + wj));
+    return { out, m: mm, v: vv };
+  }
+
+  it('adamUpdateSimd: overwrites memory only the variable holds, gives shared memory a fresh tensor, same values either way', () => {
+    const [ws, gs, ms, vs] = ['w', 'g', 'm', 'v'].map((s) => Array.from(normals(s, 10)));
+    const vAbs = vs.map(Math.abs); // v is a running mean of squares
+    const expected = adamReference(ws, gs, ms, vAbs);
+    // Made in a tidy: the tensors they are made from are gone, so each variable alone holds its memory.
+    const own = tf.tidy(() => tf.variable(tf.tensor1d(ws), true, 'adam-own'));
+    const shared = tf.tidy(() => tf.variable(tf.tensor1d(ws), true, 'adam-shared'));
+    const view = tf.reshape(shared, [2, 5]); // shares the variable's memory on wasm
+    const g = tf.tensor1d(gs);
+    const ownId = own.dataId;
+    const state = () => [Float32Array.from(ms), Float32Array.from(vAbs)];
+    const [m1, v1] = state();
+    const [m2, v2] = state();
+    const before = tf.memory().numTensors;
+    const result = adamUpdateSimd([own, shared], [g, g], [m1, m2], [v1, v2], K)!;
+    expect(result[0]).toBeNull(); // in place
+    expect(own.dataId).toBe(ownId);
+    expect(Array.from(own.dataSync())).toEqual(expected.out);
+    expect(result[1]).not.toBeNull(); // shared: a fresh tensor, the old memory untouched
+    expect(Array.from(result[1]!.dataSync())).toEqual(expected.out);
+    expect(Array.from(view.dataSync())).toEqual(Array.from(Float32Array.from(ws)));
+    for (const [m, v] of [[m1, v1], [m2, v2]]) {
+      expect(Array.from(m)).toEqual(expected.m);
+      expect(Array.from(v)).toEqual(expected.v);
+    }
+    expect(tf.memory().numTensors).toBe(before + 1);
+    tf.dispose([own, shared, view, g, result[1]!]);
+  });
+
+  it('after an in-place update, matMul does not reuse its packing of the old weights (XNNPACK caches it per tensor id)', () => {
+    const [k, n] = [6, 5];
+    const xs = normals('x', 3 * k);
+    const w = tf.tidy(() => tf.variable(tf.tensor2d(normals('w', k * n), [k, n]), true, 'adam-packed'));
+    const x = tf.tensor2d(xs, [3, k]);
+    const product = (weights: Float32Array) => Array.from({ length: 3 * n }, (_, e) => {
+      let sum = 0;
+      for (let j = 0; j < k; j++) sum += xs[Math.floor(e / n) * k + j] * weights[j * n + (e % n)];
+      return sum;
+    });
+    const close = (got: Float32Array, want: number[]) => got.forEach((value, e) => expect(Math.abs(value - want[e])).toBeLessThan(1e-5 * (1 + Math.abs(want[e]))));
+    const y0 = tf.matMul(x, w); // packs w
+    close(y0.dataSync() as Float32Array, product(w.dataSync() as Float32Array));
+    const g = tf.tensor2d(normals('g', k * n).map((v) => v * 30), [k, n]);
+    const result = adamUpdateSimd([w], [g], [new Float32Array(k * n)], [new Float32Array(k * n)], { ...K, negLr: f(-0.5) })!;
+    expect(result[0]).toBeNull();
+    const y1 = tf.matMul(x, w);
+    close(y1.dataSync() as Float32Array, product(w.dataSync() as Float32Array));
+    expect(Array.from(y1.dataSync())).not.toEqual(Array.from(y0.dataSync()));
+    tf.dispose([w, x, g, y0, y1]);
   });
 });
 

@@ -42,9 +42,16 @@ const WA = (globalThis as unknown as { WebAssembly?: WebAssemblyApi }).WebAssemb
 
 /** The parts of the wasm backend used here (typed structurally). */
 export interface WasmBackendInternals {
-  wasm: { asm?: { memory?: object }; wasmMemory?: object; HEAPF32: Float32Array };
+  wasm: {
+    asm?: { memory?: object };
+    wasmMemory?: object;
+    HEAPF32: Float32Array;
+    /** The native side's tensor registry (by the backend's numeric id). */
+    tfjs: { disposeData(id: number): void; registerTensor(id: number, size: number, memoryOffset: number): void };
+  };
   disposeData(dataId: object): boolean;
-  dataIdMap: { get(dataId: object): { memoryOffset: number } };
+  refCount(dataId: object): number;
+  dataIdMap: { get(dataId: object): { id: number; memoryOffset: number } };
   makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
 }
 

@@ -71,58 +71,95 @@ function ensureSimdKernels(): void {
   }
 }
 
+/**
+ * Adam over variables `w[i]` (gradients `g[i]`) on the heap, the new weights written at `out[i]`
+ * (which may be `w[i]` itself: the kernel reads each value before it writes it). `m` and `v` live in
+ * JavaScript (the optimiser's state): copied onto the heap and back, about a microsecond per thousand
+ * values, where the update itself runs 4 lanes at a time. Allocates one scratch block.
+ */
+function adamOnHeap(b: WasmBackendInternals, w: tf.TensorInfo[], g: tf.TensorInfo[], out: tf.TensorInfo[], m: Float32Array[], v: Float32Array[], k: AdamConstants): void {
+  const scratch = b.makeOutput([2 * Math.max(...m.map((a) => a.length))], 'float32');
+  const at = heapOffset(b, scratch);
+  const heap = b.wasm.HEAPF32; // after the allocations: they may have grown the heap
+  const kernels = simdKernels()!;
+  for (let i = 0; i < m.length; i++) {
+    const n = m[i].length;
+    heap.set(m[i], at >> 2);
+    heap.set(v[i], (at >> 2) + n);
+    kernels.adam(heapOffset(b, w[i]), heapOffset(b, g[i]), at, at + 4 * n, heapOffset(b, out[i]), n, k.b1, k.c1, k.b2, k.c2, k.d1, k.d2, k.eps, k.negLr);
+    m[i].set(heap.subarray(at >> 2, (at >> 2) + n));
+    v[i].set(heap.subarray((at >> 2) + n, (at >> 2) + 2 * n));
+  }
+  b.disposeData(scratch.dataId);
+}
+
 function registerAdamKernel(): void {
   if (tf.getKernel(ADAM_UPDATE_SIMD, 'wasm') !== undefined) return;
   tf.registerKernel({
     kernelName: ADAM_UPDATE_SIMD,
     backendName: 'wasm',
-    // Inputs w0, g0, w1, g1, …: every variable of one optimiser step in one dispatch.
+    // Inputs w0, g0, w1, g1, …: every variable of one optimiser step in one dispatch; fresh outputs.
     kernelFunc: ({ inputs, backend, attrs }) => {
       const b = backend as unknown as WasmBackendInternals;
       const { m, v, k } = attrs as unknown as { m: Float32Array[]; v: Float32Array[]; k: AdamConstants };
-      const count = m.length;
-      const ws = Array.from({ length: count }, (_, i) => inputs[`w${i}`] as tf.TensorInfo);
-      const gs = Array.from({ length: count }, (_, i) => inputs[`g${i}`] as tf.TensorInfo);
-      for (let i = 0; i < count; i++) {
-        heapOffset(b, ws[i]);
-        heapOffset(b, gs[i]);
-      }
+      const ws = m.map((_, i) => inputs[`w${i}`] as tf.TensorInfo);
+      const gs = m.map((_, i) => inputs[`g${i}`] as tf.TensorInfo);
+      for (const t of [...ws, ...gs]) heapOffset(b, t);
       const outs = ws.map((w) => b.makeOutput([...w.shape], 'float32'));
-      // m and v live in JavaScript (the optimiser's state): copied onto the heap and back, about a
-      // microsecond per thousand values, where the update itself runs 4 lanes at a time.
-      const largest = Math.max(...m.map((a) => a.length));
-      const scratch = b.makeOutput([2 * largest], 'float32');
-      const at = heapOffset(b, scratch);
-      const heap = b.wasm.HEAPF32; // after the allocations: they may have grown the heap
-      const kernels = simdKernels()!;
-      for (let i = 0; i < count; i++) {
-        const n = m[i].length;
-        heap.set(m[i], at >> 2);
-        heap.set(v[i], (at >> 2) + n);
-        kernels.adam(heapOffset(b, ws[i]), heapOffset(b, gs[i]), at, at + 4 * n, heapOffset(b, outs[i]), n, k.b1, k.c1, k.b2, k.c2, k.d1, k.d2, k.eps, k.negLr);
-        m[i].set(heap.subarray(at >> 2, (at >> 2) + n));
-        v[i].set(heap.subarray((at >> 2) + n, (at >> 2) + 2 * n));
-      }
-      b.disposeData(scratch.dataId);
+      adamOnHeap(b, ws, gs, outs, m, v, k);
       return outs;
     },
   });
 }
 
 /**
- * One fused Adam step over several variables on the wasm heap by the SIMD kernel, in one dispatch:
- * the new weights (fresh tensors, in order), with each `m[i]` and `v[i]` updated in place;
- * bit-identical to the JavaScript kernel. `null` when SIMD is unavailable.
+ * Drop what the wasm backend caches about tensor memory whose values changed in place: its native
+ * side keeps per-tensor-id state (XNNPACK's matMul packs a weight matrix once per id and reuses the
+ * packing until the id is disposed). Unregistering the id runs those disposal callbacks, as disposing
+ * the tensor would; registering it again at the same memory keeps the tensor valid.
  */
-export function adamUpdateSimd(w: readonly tf.Tensor[], g: readonly tf.Tensor[], m: Float32Array[], v: Float32Array[], k: AdamConstants): tf.Tensor[] | null {
+function forgetCachedState(b: WasmBackendInternals, t: tf.TensorInfo): void {
+  const data = b.dataIdMap.get(t.dataId);
+  b.wasm.tfjs.disposeData(data.id);
+  b.wasm.tfjs.registerTensor(data.id, t.shape.reduce((a, c) => a * c, 1), data.memoryOffset);
+}
+
+/**
+ * One fused Adam step over several variables on the wasm heap by the SIMD kernel: bit-identical to
+ * the JavaScript kernel, with each `m[i]` and `v[i]` updated in place. `null` when SIMD is unavailable.
+ *
+ * The new weights of a variable that alone references its memory (reference count 1) overwrite the
+ * old ones (entry `null`): no allocation, no tensor, no assignment, which for the benchmark RealNVP's
+ * 48 variables was most of the update's cost; then the backend's cached state for that memory is
+ * dropped (see `forgetCachedState`). Memory that another tensor shares (a reshape of the variable, or
+ * the tensor it was made from) is never written: such a variable gets a fresh tensor (entry `i`, one
+ * dispatch for all of them) for the caller to assign.
+ */
+export function adamUpdateSimd(w: readonly tf.Tensor[], g: readonly tf.Tensor[], m: Float32Array[], v: Float32Array[], k: AdamConstants): (tf.Tensor | null)[] | null {
   if (w.length === 0 || w.some((t) => t.dtype !== 'float32') || simdKernels() === null) return null;
-  registerAdamKernel();
-  const inputs: tf.NamedTensorMap = {};
-  w.forEach((t, i) => {
-    inputs[`w${i}`] = t;
-    inputs[`g${i}`] = g[i];
-  });
-  return runKernel(ADAM_UPDATE_SIMD, inputs, { m, v, k } as unknown as tf.NamedAttrMap) as tf.Tensor[];
+  const b = tf.backend() as unknown as WasmBackendInternals;
+  for (const t of [...w, ...g]) heapOffset(b, t); // moves data from another backend first
+  const indices = w.map((_, i) => i);
+  const shared = indices.filter((i) => b.refCount(w[i].dataId) !== 1);
+  const own = indices.filter((i) => b.refCount(w[i].dataId) === 1);
+  const result: (tf.Tensor | null)[] = w.map(() => null);
+  if (shared.length > 0) {
+    registerAdamKernel();
+    const inputs: tf.NamedTensorMap = {};
+    shared.forEach((i, j) => {
+      inputs[`w${j}`] = w[i];
+      inputs[`g${j}`] = g[i];
+    });
+    const attrs = { m: shared.map((i) => m[i]), v: shared.map((i) => v[i]), k };
+    const fresh = runKernel(ADAM_UPDATE_SIMD, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+    shared.forEach((i, j) => (result[i] = fresh[j]));
+  }
+  if (own.length > 0) {
+    const ws = own.map((i) => w[i]);
+    adamOnHeap(b, ws, own.map((i) => g[i]), ws, own.map((i) => m[i]), own.map((i) => v[i]), k);
+    for (const t of ws) forgetCachedState(b, t);
+  }
+  return result;
 }
 
 function registerIn1Kernel(): void {
