@@ -1,7 +1,7 @@
 import '@tensorflow/tfjs-backend-wasm';
 import { describe, expect, it } from 'vitest';
 import { Rng, tf } from '../../src/index.js';
-import { engineHasRelaxedSimd, setRelaxedSimdEnabled, simdKernels, simdVariant, wasmHeapMemory } from '../../src/kernels/simd/simd-kernels.js';
+import { type WasmBackendInternals, engineHasRelaxedSimd, setRelaxedSimdEnabled, simdKernels, simdVariant, wasmHeapMemory } from '../../src/kernels/simd/simd-kernels.js';
 import { adamUpdateSimd, denseGradIn1Simd, denseGradNarrowSimd, denseGradSimd, gemmNNSimd, gemmTNSimd, transpose2d } from '../../src/kernels/simd/simd-ops.js';
 import { fusedAdamOptimizer } from '../../src/train/fused-adam.js';
 import { useBackend } from '../helpers/backends.js';
@@ -16,6 +16,14 @@ describe('WebAssembly SIMD kernels on the wasm backend', () => {
     // If this fails after a TF.js upgrade, the SIMD paths silently fall back: fix the lookup.
     expect(wasmHeapMemory(tf.backend())).not.toBeNull();
     expect(simdKernels()).not.toBeNull();
+    // The fused Adam's in-place update: reference counts, and the native registry it re-registers ids in.
+    const b = tf.backend() as unknown as WasmBackendInternals;
+    expect(typeof b.refCount).toBe('function');
+    expect(typeof b.wasm.tfjs.disposeData).toBe('function');
+    expect(typeof b.wasm.tfjs.registerTensor).toBe('function');
+    const t = tf.tensor1d([1, 2]);
+    expect(typeof b.dataIdMap.get(t.dataId).id).toBe('number');
+    t.dispose();
   });
 
   it('transpose2d(x)[j, i] = x[i, j] exactly, for sizes that are and are not multiples of 4', () => {
