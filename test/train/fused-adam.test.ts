@@ -92,6 +92,46 @@ for (const backend of KERNEL_BACKENDS) {
       });
     }
 
+    it('stores subnormal moments as 0 (as TensorFlow\'s CPU kernels do); the weights stay bit-identical to tf.train.adam', () => {
+      // Half of each variable's entries get a gradient at step 1 only: their moments then decay by
+      // β = 0.9 per step, 0.1·0.9ᵏ, through the subnormal range (below 2⁻¹²⁶ from k ≈ 806, exactly 0
+      // from k ≈ 960); the other half get fresh gradients every step and move the weights.
+      const steps = 880;
+      const rng = new Rng(21);
+      const shapes = [[6, 4], [9]];
+      const init = shapes.map((sh) => rng.normals(sh[0] * (sh[1] ?? 1)));
+      const make = (prefix: string) => tf.tidy(() => init.map((v, i) => tf.variable(tf.tensor(v, shapes[i]), true, `${prefix}/w${i}`)));
+      const stockVars = make('sub-stock');
+      const fusedVars = make('sub-fused');
+      const stock = adam({ beta1: 0.9, beta2: 0.9, fused: false });
+      const fused = adam({ beta1: 0.9, beta2: 0.9 });
+      let subnormals = 0;
+      for (let s = 1; s <= steps; s++) {
+        const grads = init.map((v, i) => tf.tensor(v.map((_, j) => (j % 2 === 0 ? rng.normal() : s === 1 ? 1 : 0)), shapes[i]));
+        stock.applyGradients(stockVars, grads, 0.01);
+        fused.applyGradients(fusedVars, grads, 0.01);
+        tf.dispose(grads);
+      }
+      expect(values(fusedVars)).toEqual(values(stockVars));
+      const [a, b] = [stock.getState().slots, fused.getState().slots];
+      a.forEach((slot, i) => {
+        for (const key of ['m', 'v'] as const) {
+          const [x, y] = [slot.values[key], b[i].values[key]];
+          for (let j = 0; j < x.length; j++) {
+            if (x[j] !== 0 && Math.abs(x[j]) < 2 ** -126) {
+              subnormals++;
+              expect(y[j]).toBe(0);
+            } else expect(y[j]).toBe(x[j]);
+          }
+        }
+      });
+      // Every entry of the decaying half is subnormal in tf.train.adam's state by then.
+      expect(subnormals).toBe(2 * (12 + 4));
+      stock.dispose();
+      fused.dispose();
+      tf.dispose([...stockVars, ...fusedVars]);
+    });
+
     it('takes over the state of either implementation and continues identically', () => {
       const p = problem(4);
       const a = p.make('a');

@@ -109,7 +109,9 @@
 
   ;; One Adam step over n values, in place on m and v, new weights to out, in tf.train.adam's float32
   ;; op order (every product, sum, quotient and square root rounded to float32, as the JavaScript
-  ;; kernel does with Math.fround): bit-identical to it.
+  ;; kernel does with Math.fround): bit-identical to it. New moments below the smallest normal float32
+  ;; (2^-126) in magnitude are stored as +0 (see train/fused-adam.ts): subnormal arithmetic takes a
+  ;; slow path in the processor on every later step.
   (func (export "adam")
     (param $w i32) (param $g i32) (param $m i32) (param $v i32) (param $out i32) (param $n i32)
     (param $b1 f32) (param $c1 f32) (param $b2 f32) (param $c2 f32) (param $d1 f32) (param $d2 f32)
@@ -127,6 +129,9 @@
       (local.set $vv (f32x4.add
         (f32x4.mul (v128.load (i32.add (local.get $v) (local.get $o))) (f32x4.splat (local.get $b2)))
         (f32x4.mul (f32x4.mul (local.get $gv) (local.get $gv)) (f32x4.splat (local.get $c2)))))
+      ;; Lanes with |x| < 2^-126 cleared to +0 (a NaN compares false and stays).
+      (local.set $mv (v128.andnot (local.get $mv) (f32x4.lt (f32x4.abs (local.get $mv)) (f32x4.splat (f32.const 0x1p-126)))))
+      (local.set $vv (v128.andnot (local.get $vv) (f32x4.lt (f32x4.abs (local.get $vv)) (f32x4.splat (f32.const 0x1p-126)))))
       (v128.store (i32.add (local.get $m) (local.get $o)) (local.get $mv))
       (v128.store (i32.add (local.get $v) (local.get $o)) (local.get $vv))
       (v128.store (i32.add (local.get $out) (local.get $o))
@@ -148,6 +153,8 @@
       (local.set $vs (f32.add
         (f32.mul (f32.load (i32.add (local.get $v) (local.get $o))) (local.get $b2))
         (f32.mul (f32.mul (local.get $gs) (local.get $gs)) (local.get $c2))))
+      (local.set $ms (select (f32.const 0) (local.get $ms) (f32.lt (f32.abs (local.get $ms)) (f32.const 0x1p-126))))
+      (local.set $vs (select (f32.const 0) (local.get $vs) (f32.lt (f32.abs (local.get $vs)) (f32.const 0x1p-126))))
       (f32.store (i32.add (local.get $m) (local.get $o)) (local.get $ms))
       (f32.store (i32.add (local.get $v) (local.get $o)) (local.get $vs))
       (f32.store (i32.add (local.get $out) (local.get $o))
