@@ -6,6 +6,7 @@
  */
 import { tf } from '../../backend.js';
 import { runKernel } from '../dispatch.js';
+import { releaseScratch, scratchMark, takeScratch } from './heap-scratch.js';
 import { type SimdExports, type WasmBackendInternals, heapOffset, simdKernels } from './simd-kernels.js';
 
 export const TRANSPOSE_SIMD = 'TfjsFlowsTransposeSimd';
@@ -78,8 +79,8 @@ function ensureSimdKernels(): void {
  * values, where the update itself runs 4 lanes at a time. Allocates one scratch block.
  */
 function adamOnHeap(b: WasmBackendInternals, w: tf.TensorInfo[], g: tf.TensorInfo[], out: tf.TensorInfo[], m: Float32Array[], v: Float32Array[], k: AdamConstants): void {
-  const scratch = b.makeOutput([2 * Math.max(...m.map((a) => a.length))], 'float32');
-  const at = heapOffset(b, scratch);
+  const mark = scratchMark(b);
+  const at = takeScratch(b, 2 * Math.max(...m.map((a) => a.length)));
   const heap = b.wasm.HEAPF32; // after the allocations: they may have grown the heap
   const kernels = simdKernels()!;
   for (let i = 0; i < m.length; i++) {
@@ -90,7 +91,7 @@ function adamOnHeap(b: WasmBackendInternals, w: tf.TensorInfo[], g: tf.TensorInf
     m[i].set(heap.subarray(at >> 2, (at >> 2) + n));
     v[i].set(heap.subarray((at >> 2) + n, (at >> 2) + 2 * n));
   }
-  b.disposeData(scratch.dataId);
+  releaseScratch(b, mark);
 }
 
 function registerAdamKernel(): void {
@@ -207,11 +208,12 @@ function registerNarrowKernel(): void {
       const m = infos[1].shape[1];
       const needDx = attrs?.needDx === true;
       const outs = [b.makeOutput([m, n], 'float32'), b.makeOutput([n], 'float32'), b.makeOutput(needDx ? [batch, m] : [0, m], 'float32')];
-      const scratch = b.makeOutput([2 * n * m], 'float32');
+      const mark = scratchMark(b);
+      const scratch = takeScratch(b, 2 * n * m);
       const [dy, x, w] = infos.map((i) => heapOffset(b, i));
       const [dw, db, dx] = outs.map((o) => heapOffset(b, o));
-      simdKernels()!.denseGradNarrow(dy, x, w, dw, db, dx, heapOffset(b, scratch), batch, m, n, needDx ? 1 : 0);
-      b.disposeData(scratch.dataId);
+      simdKernels()!.denseGradNarrow(dy, x, w, dw, db, dx, scratch, batch, m, n, needDx ? 1 : 0);
+      releaseScratch(b, mark);
       return outs;
     },
   });
@@ -236,10 +238,11 @@ export function denseGradNarrowSimd(dy: tf.Tensor2D, x: tf.Tensor2D, w: tf.Tenso
 export function gemmTNOnHeap(b: WasmBackendInternals, k: SimdExports, aAt: number, rows: number, m: number, bAt: number, n: number, cAt: number): void {
   const ldb = padded(n);
   // A ragged N: b copied with zero columns up to a multiple of 8 (the kernel's tile width).
-  const pad = ldb === n ? null : b.makeOutput([rows * ldb], 'float32');
-  if (pad) k.padColumns(bAt, heapOffset(b, pad), rows, n, ldb);
-  k.gemmTN(aAt, pad ? heapOffset(b, pad) : bAt, cAt, rows, m, n, ldb);
-  if (pad) b.disposeData(pad.dataId);
+  const mark = scratchMark(b);
+  const pad = ldb === n ? 0 : takeScratch(b, rows * ldb);
+  if (pad) k.padColumns(bAt, pad, rows, n, ldb);
+  k.gemmTN(aAt, pad || bAt, cAt, rows, m, n, ldb);
+  releaseScratch(b, mark);
 }
 
 function registerGemmTN(): void {
@@ -287,13 +290,14 @@ function padded(n: number): number {
  */
 export function gemmNNOnHeap(b: WasmBackendInternals, k: SimdExports, aAt: number, m: number, kk: number, bAt: number, biasAt: number, n: number, relu: number, cAt: number): void {
   const ldb = padded(n);
-  const pad = ldb === n ? null : b.makeOutput([(kk + 1) * ldb], 'float32');
+  const mark = scratchMark(b);
+  const pad = ldb === n ? 0 : takeScratch(b, (kk + 1) * ldb);
   const rem = m % 4;
-  const tail = rem === 0 ? null : b.makeOutput([4 * kk + 4 * n], 'float32');
+  const tail = rem === 0 ? 0 : takeScratch(b, 4 * kk + 4 * n);
   let wAt = bAt;
   let bsAt = biasAt;
   if (pad) {
-    wAt = heapOffset(b, pad);
+    wAt = pad;
     k.padColumns(bAt, wAt, kk, n, ldb);
     if (biasAt) {
       bsAt = wAt + 4 * kk * ldb;
@@ -304,14 +308,13 @@ export function gemmNNOnHeap(b: WasmBackendInternals, k: SimdExports, aAt: numbe
   if (whole > 0) k.gemmNN(aAt, wAt, bsAt, cAt, whole, kk, n, relu, ldb);
   if (tail) {
     const heap = b.wasm.HEAPF32; // after every allocation
-    const tAt = heapOffset(b, tail) >> 2;
+    const tAt = tail >> 2;
     heap.fill(0, tAt, tAt + 4 * kk);
     heap.copyWithin(tAt, (aAt >> 2) + whole * kk, (aAt >> 2) + m * kk);
     k.gemmNN(tAt << 2, wAt, bsAt, (tAt + 4 * kk) << 2, 4, kk, n, relu, ldb);
     heap.copyWithin((cAt >> 2) + whole * n, tAt + 4 * kk, tAt + 4 * kk + rem * n);
-    b.disposeData(tail.dataId);
   }
-  if (pad) b.disposeData(pad.dataId);
+  releaseScratch(b, mark);
 }
 
 function registerGemmNN(): void {

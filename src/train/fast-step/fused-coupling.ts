@@ -13,6 +13,7 @@
 import { tf } from '../../backend.js';
 import type { ColumnBlocks } from '../../kernels/columns.js';
 import { runKernel } from '../../kernels/dispatch.js';
+import { releaseScratch, scratchMark, takeScratch } from '../../kernels/simd/heap-scratch.js';
 import { type WasmBackendInternals, heapOffset, simdKernels } from '../../kernels/simd/simd-kernels.js';
 import { NARROW_MAX_OUTPUTS, gemmNNOnHeap, gemmTNOnHeap } from '../../kernels/simd/simd-ops.js';
 import { MLP } from '../../nn/mlp.js';
@@ -104,14 +105,15 @@ function registerKernels(): void {
       const hidden = widths.slice(1, -1).map((n) => b.makeOutput([B, n], 'float32'));
       const P = widths[layers];
       const params = b.makeOutput([B, P], 'float32');
-      const ya = b.makeOutput([B, 1], 'float32');
+      const mark = scratchMark(b);
+      const yaOffset = takeScratch(b, B);
       const k = simdKernels()!;
       let heap = b.wasm.HEAPF32;
       const yAt = heapOffset(b, y) >> 2;
-      const yaAt = heapOffset(b, ya) >> 2;
+      const yaAt = yaOffset >> 2;
       for (let r = 0; r < B; r++) heap[yaAt + r] = heap[yAt + 2 * r + a.pass];
       // The MLP: ReLU layers, then the linear output layer (may allocate scratch: views go stale).
-      let input = heapOffset(b, ya);
+      let input = yaOffset;
       for (let i = 0; i < layers; i++) {
         const out = i < layers - 1 ? heapOffset(b, hidden[i]) : heapOffset(b, params);
         gemmNNOnHeap(b, k, input, B, widths[i], heapOffset(b, w[i]), heapOffset(b, bias[i]), widths[i + 1], i < layers - 1 ? 1 : 0, out);
@@ -130,7 +132,7 @@ function registerKernels(): void {
         heap[zAt + 2 * r + a.moved] = zb[r];
         heap[ldAt + r] = ld[r];
       }
-      b.disposeData(ya.dataId);
+      releaseScratch(b, mark);
       return [z, logDet, ...hidden, params];
     },
   });
@@ -155,26 +157,20 @@ function registerKernels(): void {
       // a transposed kernel, the narrow layer's work space, the passed column and its adjoint.
       const widest = Math.max(...widths);
       const P = widths[layers];
-      const dParams = b.makeOutput([B, P], 'float32');
-      const dh = b.makeOutput([B, widest], 'float32');
-      const dh2 = b.makeOutput([B, widest], 'float32');
-      const dPre = b.makeOutput([B, widest], 'float32');
-      const wT = b.makeOutput([widest * widest], 'float32');
-      const narrow = b.makeOutput([2 * P * widths[layers - 1]], 'float32');
-      const ya = b.makeOutput([B, 1], 'float32');
-      const dya = b.makeOutput([B, 1], 'float32');
+      const mark = scratchMark(b);
+      const [dParams, dh, dh2, dPre, wT, narrow, ya, dya] = [B * P, B * widest, B * widest, B * widest, widest * widest, 2 * P * widths[layers - 1], B, B].map((n) => takeScratch(b, n));
       const k = simdKernels()!;
       const at = (t: tf.TensorInfo) => heapOffset(b, t);
       let heap = b.wasm.HEAPF32;
       // The affine transform's backward, from the moved columns.
       const [yb, dzb, dyb] = scratchColumns(B, 3);
-      const [y0, dz0, ya0] = [at(y) >> 2, at(dz) >> 2, at(ya) >> 2];
+      const [y0, dz0, ya0] = [at(y) >> 2, at(dz) >> 2, ya >> 2];
       for (let r = 0; r < B; r++) {
         yb[r] = heap[y0 + 2 * r + a.moved];
         dzb[r] = heap[dz0 + 2 * r + a.moved];
         heap[ya0 + r] = heap[y0 + 2 * r + a.pass];
       }
-      const [p0, dl0, dp0] = [at(params) >> 2, at(dLogDet) >> 2, at(dParams) >> 2];
+      const [p0, dl0, dp0] = [at(params) >> 2, at(dLogDet) >> 2, dParams >> 2];
       a.transform.backward(yb, heap.subarray(p0, p0 + P * B), dzb, heap.subarray(dl0, dl0 + B), dyb, heap.subarray(dp0, dp0 + P * B));
       // The MLP's backward, last layer first, as Dense.applyWithBackward takes it on wasm.
       const last = layers - 1;
@@ -182,40 +178,40 @@ function registerKernels(): void {
       const m = widths[last];
       if (P <= NARROW_MAX_OUTPUTS) {
         // A linear output layer with few outputs: one narrow pass for dW, dBias and its input's adjoint.
-        k.denseGradNarrow(at(dParams), hidden(last - 1), at(w[last]), at(grads[2 * last]), at(grads[2 * last + 1]), at(dh), at(narrow), B, m, P, 1);
+        k.denseGradNarrow(dParams, hidden(last - 1), at(w[last]), at(grads[2 * last]), at(grads[2 * last + 1]), dh, narrow, B, m, P, 1);
       } else {
         // A narrowing linear output layer: column sums (float64), xᵀ·dOut, and dOut·Wᵀ with an exact transpose.
         heap = b.wasm.HEAPF32;
         const acc = new Float64Array(P);
-        for (let i = at(dParams) >> 2, end = i + B * P; i < end; i += P) for (let j = 0; j < P; j++) acc[j] += heap[i + j];
+        for (let i = dParams >> 2, end = i + B * P; i < end; i += P) for (let j = 0; j < P; j++) acc[j] += heap[i + j];
         heap.set(acc, at(grads[2 * last + 1]) >> 2);
-        const [w0, t0] = [at(w[last]) >> 2, at(wT) >> 2];
+        const [w0, t0] = [at(w[last]) >> 2, wT >> 2];
         for (let r = 0; r < m; r++) for (let j = 0; j < P; j++) heap[t0 + j * m + r] = heap[w0 + r * P + j];
-        gemmTNOnHeap(b, k, hidden(last - 1), B, m, at(dParams), P, at(grads[2 * last]));
-        gemmNNOnHeap(b, k, at(dParams), B, P, at(wT), 0, m, 0, at(dh));
+        gemmTNOnHeap(b, k, hidden(last - 1), B, m, dParams, P, at(grads[2 * last]));
+        gemmNNOnHeap(b, k, dParams, B, P, wT, 0, m, 0, dh);
       }
       let dOut = dh;
       let spare = dh2;
       for (let i = last - 1; i >= 1; i--) {
         const [m, n] = [widths[i], widths[i + 1]];
-        k.denseGrad(at(dOut), hidden(i), at(dPre), 0, at(grads[2 * i + 1]), B, n, 1);
-        gemmTNOnHeap(b, k, hidden(i - 1), B, m, at(dPre), n, at(grads[2 * i]));
-        k.transpose(at(w[i]), at(wT), m, n);
-        gemmNNOnHeap(b, k, at(dPre), B, n, at(wT), 0, m, 0, at(spare));
+        k.denseGrad(dOut, hidden(i), dPre, 0, at(grads[2 * i + 1]), B, n, 1);
+        gemmTNOnHeap(b, k, hidden(i - 1), B, m, dPre, n, at(grads[2 * i]));
+        k.transpose(at(w[i]), wT, m, n);
+        gemmNNOnHeap(b, k, dPre, B, n, wT, 0, m, 0, spare);
         [dOut, spare] = [spare, dOut];
       }
       // The first layer (one input): its whole backward in one pass.
-      k.denseGradIn1(at(dOut), hidden(0), at(ya), at(w[0]), at(grads[1]), at(grads[0]), at(dya), B, widths[1], 1, a.needInput ? 1 : 0);
+      k.denseGradIn1(dOut, hidden(0), ya, at(w[0]), at(grads[1]), at(grads[0]), dya, B, widths[1], 1, a.needInput ? 1 : 0);
       if (a.needInput) {
         heap = b.wasm.HEAPF32;
-        const [d0, dya0] = [at(dy) >> 2, at(dya) >> 2];
+        const [d0, dya0] = [at(dy) >> 2, dya >> 2];
         const dz1 = at(dz) >> 2;
         for (let r = 0; r < B; r++) {
           heap[d0 + 2 * r + a.pass] = heap[dz1 + 2 * r + a.pass] + heap[dya0 + r];
           heap[d0 + 2 * r + a.moved] = dyb[r];
         }
       }
-      for (const t of [dParams, dh, dh2, dPre, wT, narrow, ya, dya]) b.disposeData(t.dataId);
+      releaseScratch(b, mark);
       return [...grads, dy];
     },
   });
