@@ -16,6 +16,7 @@ import { runKernel } from '../../kernels/dispatch.js';
 import { releaseScratch, scratchMark, takeScratch } from '../../kernels/simd/heap-scratch.js';
 import { type WasmBackendInternals, heapOffset, simdKernels } from '../../kernels/simd/simd-kernels.js';
 import { NARROW_MAX_OUTPUTS, gemmNNOnHeap, gemmTNOnHeap } from '../../kernels/simd/simd-ops.js';
+import type { Dense } from '../../nn/dense.js';
 import { MLP } from '../../nn/mlp.js';
 import { AffineTransformer } from '../../transformers/affine.js';
 import { affineInverseGradSaved, affineInverseValues } from '../../transformers/affine-kernels.js';
@@ -62,7 +63,7 @@ function columnTransform(t: Transformer, n: number): ColumnTransform | null {
 }
 
 /** Kernel attributes: the columns, the layer widths (input first) and the transform. */
-interface CouplingAttrs {
+export interface CouplingAttrs {
   pass: number;
   moved: number;
   widths: number[];
@@ -84,6 +85,129 @@ function scratchColumns(n: number, count: number): Float32Array[] {
   return Array.from({ length: count }, (_, i) => columnScratch.subarray(i * n, (i + 1) * n));
 }
 
+/** Heap byte offsets of one coupling's density pass: its input, weights and outputs. */
+export interface PassOffsets {
+  y: number;
+  weights: number[];
+  biases: number[];
+  z: number;
+  logDet: number;
+  /** The ReLU layers' outputs, kept for the backward pass. */
+  hidden: number[];
+  params: number;
+}
+
+/** Heap byte offsets of one coupling's backward pass; `grads` holds dW0, db0, dW1, …; `dy` 0 without needInput. */
+export interface BackwardOffsets {
+  dz: number;
+  dLogDet: number;
+  y: number;
+  params: number;
+  hidden: number[];
+  weights: number[];
+  grads: number[];
+  dy: number;
+}
+
+/** The density pass (split, the MLP, the transform, join) of a batch of `B` rows, on heap offsets. */
+export function couplingDensityPass(b: WasmBackendInternals, a: CouplingAttrs, B: number, o: PassOffsets): void {
+  const { widths } = a;
+  const layers = widths.length - 1;
+  const P = widths[layers];
+  const k = simdKernels()!;
+  const mark = scratchMark(b);
+  const yaOffset = takeScratch(b, B);
+  let heap = b.wasm.HEAPF32;
+  const yAt = o.y >> 2;
+  const yaAt = yaOffset >> 2;
+  for (let r = 0; r < B; r++) heap[yaAt + r] = heap[yAt + 2 * r + a.pass];
+  // The MLP: ReLU layers, then the linear output layer (may allocate scratch: views go stale).
+  let input = yaOffset;
+  for (let i = 0; i < layers; i++) {
+    const out = i < layers - 1 ? o.hidden[i] : o.params;
+    gemmNNOnHeap(b, k, input, B, widths[i], o.weights[i], o.biases[i], widths[i + 1], i < layers - 1 ? 1 : 0, out);
+    input = out;
+  }
+  heap = b.wasm.HEAPF32;
+  const [yb, zb, ld] = scratchColumns(B, 3);
+  for (let r = 0; r < B; r++) yb[r] = heap[yAt + 2 * r + a.moved];
+  const pAt = o.params >> 2;
+  a.transform.forward(yb, heap.subarray(pAt, pAt + P * B), zb, ld);
+  const zAt = o.z >> 2;
+  const ldAt = o.logDet >> 2;
+  for (let r = 0; r < B; r++) {
+    heap[zAt + 2 * r + a.pass] = heap[yAt + 2 * r + a.pass];
+    heap[zAt + 2 * r + a.moved] = zb[r];
+    heap[ldAt + r] = ld[r];
+  }
+  releaseScratch(b, mark);
+}
+
+/** The backward of {@link couplingDensityPass}: weight gradients, and the input's adjoint when `o.dy` ≠ 0. */
+export function couplingDensityBackward(b: WasmBackendInternals, a: CouplingAttrs, B: number, o: BackwardOffsets): void {
+  const { widths } = a;
+  const layers = widths.length - 1;
+  const needInput = o.dy !== 0;
+  // Scratch: the parameters' adjoint, each hidden layer's input adjoint and pre-activation adjoint,
+  // a transposed kernel, the narrow layer's work space, the passed column and its adjoint.
+  const widest = Math.max(...widths);
+  const P = widths[layers];
+  const mark = scratchMark(b);
+  const [dParams, dh, dh2, dPre, wT, narrow, ya, dya] = [B * P, B * widest, B * widest, B * widest, widest * widest, 2 * P * widths[layers - 1], B, B].map((n) => takeScratch(b, n));
+  const k = simdKernels()!;
+  let heap = b.wasm.HEAPF32;
+  // The transform's backward, from the moved columns.
+  const [yb, dzb, dyb] = scratchColumns(B, 3);
+  const [y0, dz0, ya0] = [o.y >> 2, o.dz >> 2, ya >> 2];
+  for (let r = 0; r < B; r++) {
+    yb[r] = heap[y0 + 2 * r + a.moved];
+    dzb[r] = heap[dz0 + 2 * r + a.moved];
+    heap[ya0 + r] = heap[y0 + 2 * r + a.pass];
+  }
+  const [p0, dl0, dp0] = [o.params >> 2, o.dLogDet >> 2, dParams >> 2];
+  a.transform.backward(yb, heap.subarray(p0, p0 + P * B), dzb, heap.subarray(dl0, dl0 + B), dyb, heap.subarray(dp0, dp0 + P * B));
+  // The MLP's backward, last layer first, as Dense.applyWithBackward takes it on wasm.
+  const last = layers - 1;
+  const hidden = (i: number) => o.hidden[i];
+  const m = widths[last];
+  if (P <= NARROW_MAX_OUTPUTS) {
+    // A linear output layer with few outputs: one narrow pass for dW, dBias and its input's adjoint.
+    k.denseGradNarrow(dParams, hidden(last - 1), o.weights[last], o.grads[2 * last], o.grads[2 * last + 1], dh, narrow, B, m, P, 1);
+  } else {
+    // A narrowing linear output layer: column sums (float64), xᵀ·dOut, and dOut·Wᵀ with an exact transpose.
+    heap = b.wasm.HEAPF32;
+    const acc = new Float64Array(P);
+    for (let i = dParams >> 2, end = i + B * P; i < end; i += P) for (let j = 0; j < P; j++) acc[j] += heap[i + j];
+    heap.set(acc, o.grads[2 * last + 1] >> 2);
+    const [w0, t0] = [o.weights[last] >> 2, wT >> 2];
+    for (let r = 0; r < m; r++) for (let j = 0; j < P; j++) heap[t0 + j * m + r] = heap[w0 + r * P + j];
+    gemmTNOnHeap(b, k, hidden(last - 1), B, m, dParams, P, o.grads[2 * last]);
+    gemmNNOnHeap(b, k, dParams, B, P, wT, 0, m, 0, dh);
+  }
+  let dOut = dh;
+  let spare = dh2;
+  for (let i = last - 1; i >= 1; i--) {
+    const [m, n] = [widths[i], widths[i + 1]];
+    k.denseGrad(dOut, hidden(i), dPre, 0, o.grads[2 * i + 1], B, n, 1);
+    gemmTNOnHeap(b, k, hidden(i - 1), B, m, dPre, n, o.grads[2 * i]);
+    k.transpose(o.weights[i], wT, m, n);
+    gemmNNOnHeap(b, k, dPre, B, n, wT, 0, m, 0, spare);
+    [dOut, spare] = [spare, dOut];
+  }
+  // The first layer (one input): its whole backward in one pass.
+  k.denseGradIn1(dOut, hidden(0), ya, o.weights[0], o.grads[1], o.grads[0], dya, B, widths[1], 1, needInput ? 1 : 0);
+  if (needInput) {
+    heap = b.wasm.HEAPF32;
+    const [d0, dya0] = [o.dy >> 2, dya >> 2];
+    const dz1 = o.dz >> 2;
+    for (let r = 0; r < B; r++) {
+      heap[d0 + 2 * r + a.pass] = heap[dz1 + 2 * r + a.pass] + heap[dya0 + r];
+      heap[d0 + 2 * r + a.moved] = dyb[r];
+    }
+  }
+  releaseScratch(b, mark);
+}
+
 function registerKernels(): void {
   if (tf.getKernel(FORWARD, 'wasm') !== undefined) return;
   tf.registerKernel({
@@ -103,36 +227,9 @@ function registerKernels(): void {
       const z = b.makeOutput([B, 2], 'float32');
       const logDet = b.makeOutput([B], 'float32');
       const hidden = widths.slice(1, -1).map((n) => b.makeOutput([B, n], 'float32'));
-      const P = widths[layers];
-      const params = b.makeOutput([B, P], 'float32');
-      const mark = scratchMark(b);
-      const yaOffset = takeScratch(b, B);
-      const k = simdKernels()!;
-      let heap = b.wasm.HEAPF32;
-      const yAt = heapOffset(b, y) >> 2;
-      const yaAt = yaOffset >> 2;
-      for (let r = 0; r < B; r++) heap[yaAt + r] = heap[yAt + 2 * r + a.pass];
-      // The MLP: ReLU layers, then the linear output layer (may allocate scratch: views go stale).
-      let input = yaOffset;
-      for (let i = 0; i < layers; i++) {
-        const out = i < layers - 1 ? heapOffset(b, hidden[i]) : heapOffset(b, params);
-        gemmNNOnHeap(b, k, input, B, widths[i], heapOffset(b, w[i]), heapOffset(b, bias[i]), widths[i + 1], i < layers - 1 ? 1 : 0, out);
-        input = out;
-      }
-      heap = b.wasm.HEAPF32;
-      const [yb, zb, ld] = scratchColumns(B, 3);
-      const y0 = heapOffset(b, y) >> 2;
-      for (let r = 0; r < B; r++) yb[r] = heap[y0 + 2 * r + a.moved];
-      const pAt = heapOffset(b, params) >> 2;
-      a.transform.forward(yb, heap.subarray(pAt, pAt + P * B), zb, ld);
-      const zAt = heapOffset(b, z) >> 2;
-      const ldAt = heapOffset(b, logDet) >> 2;
-      for (let r = 0; r < B; r++) {
-        heap[zAt + 2 * r + a.pass] = heap[y0 + 2 * r + a.pass];
-        heap[zAt + 2 * r + a.moved] = zb[r];
-        heap[ldAt + r] = ld[r];
-      }
-      releaseScratch(b, mark);
+      const params = b.makeOutput([B, widths[layers]], 'float32');
+      const at = (t: tf.TensorInfo) => heapOffset(b, t);
+      couplingDensityPass(b, a, B, { y: at(y), weights: w.map(at), biases: bias.map(at), z: at(z), logDet: at(logDet), hidden: hidden.map(at), params: at(params) });
       return [z, logDet, ...hidden, params];
     },
   });
@@ -153,65 +250,8 @@ function registerKernels(): void {
       const B = y.shape[0];
       const grads = widths.slice(1).flatMap((n, i) => [b.makeOutput([widths[i], n], 'float32'), b.makeOutput([n], 'float32')]);
       const dy = b.makeOutput(a.needInput ? [B, 2] : [0, 2], 'float32');
-      // Scratch: the parameters' adjoint, each hidden layer's input adjoint and pre-activation adjoint,
-      // a transposed kernel, the narrow layer's work space, the passed column and its adjoint.
-      const widest = Math.max(...widths);
-      const P = widths[layers];
-      const mark = scratchMark(b);
-      const [dParams, dh, dh2, dPre, wT, narrow, ya, dya] = [B * P, B * widest, B * widest, B * widest, widest * widest, 2 * P * widths[layers - 1], B, B].map((n) => takeScratch(b, n));
-      const k = simdKernels()!;
       const at = (t: tf.TensorInfo) => heapOffset(b, t);
-      let heap = b.wasm.HEAPF32;
-      // The affine transform's backward, from the moved columns.
-      const [yb, dzb, dyb] = scratchColumns(B, 3);
-      const [y0, dz0, ya0] = [at(y) >> 2, at(dz) >> 2, ya >> 2];
-      for (let r = 0; r < B; r++) {
-        yb[r] = heap[y0 + 2 * r + a.moved];
-        dzb[r] = heap[dz0 + 2 * r + a.moved];
-        heap[ya0 + r] = heap[y0 + 2 * r + a.pass];
-      }
-      const [p0, dl0, dp0] = [at(params) >> 2, at(dLogDet) >> 2, dParams >> 2];
-      a.transform.backward(yb, heap.subarray(p0, p0 + P * B), dzb, heap.subarray(dl0, dl0 + B), dyb, heap.subarray(dp0, dp0 + P * B));
-      // The MLP's backward, last layer first, as Dense.applyWithBackward takes it on wasm.
-      const last = layers - 1;
-      const hidden = (i: number) => at(h[i]);
-      const m = widths[last];
-      if (P <= NARROW_MAX_OUTPUTS) {
-        // A linear output layer with few outputs: one narrow pass for dW, dBias and its input's adjoint.
-        k.denseGradNarrow(dParams, hidden(last - 1), at(w[last]), at(grads[2 * last]), at(grads[2 * last + 1]), dh, narrow, B, m, P, 1);
-      } else {
-        // A narrowing linear output layer: column sums (float64), xᵀ·dOut, and dOut·Wᵀ with an exact transpose.
-        heap = b.wasm.HEAPF32;
-        const acc = new Float64Array(P);
-        for (let i = dParams >> 2, end = i + B * P; i < end; i += P) for (let j = 0; j < P; j++) acc[j] += heap[i + j];
-        heap.set(acc, at(grads[2 * last + 1]) >> 2);
-        const [w0, t0] = [at(w[last]) >> 2, wT >> 2];
-        for (let r = 0; r < m; r++) for (let j = 0; j < P; j++) heap[t0 + j * m + r] = heap[w0 + r * P + j];
-        gemmTNOnHeap(b, k, hidden(last - 1), B, m, dParams, P, at(grads[2 * last]));
-        gemmNNOnHeap(b, k, dParams, B, P, wT, 0, m, 0, dh);
-      }
-      let dOut = dh;
-      let spare = dh2;
-      for (let i = last - 1; i >= 1; i--) {
-        const [m, n] = [widths[i], widths[i + 1]];
-        k.denseGrad(dOut, hidden(i), dPre, 0, at(grads[2 * i + 1]), B, n, 1);
-        gemmTNOnHeap(b, k, hidden(i - 1), B, m, dPre, n, at(grads[2 * i]));
-        k.transpose(at(w[i]), wT, m, n);
-        gemmNNOnHeap(b, k, dPre, B, n, wT, 0, m, 0, spare);
-        [dOut, spare] = [spare, dOut];
-      }
-      // The first layer (one input): its whole backward in one pass.
-      k.denseGradIn1(dOut, hidden(0), ya, at(w[0]), at(grads[1]), at(grads[0]), dya, B, widths[1], 1, a.needInput ? 1 : 0);
-      if (a.needInput) {
-        heap = b.wasm.HEAPF32;
-        const [d0, dya0] = [at(dy) >> 2, dya >> 2];
-        const dz1 = at(dz) >> 2;
-        for (let r = 0; r < B; r++) {
-          heap[d0 + 2 * r + a.pass] = heap[dz1 + 2 * r + a.pass] + heap[dya0 + r];
-          heap[d0 + 2 * r + a.moved] = dyb[r];
-        }
-      }
-      releaseScratch(b, mark);
+      couplingDensityBackward(b, a, B, { dz: at(dz), dLogDet: at(dLogDet), y: at(y), params: at(params), hidden: h.map(at), weights: w.map(at), grads: grads.map(at), dy: a.needInput ? at(dy) : 0 });
       return [...grads, dy];
     },
   });
@@ -232,20 +272,35 @@ function fusableWidths(columns: ColumnBlocks, conditioner: MLP, params: number):
   return widths;
 }
 
+/** One coupling's fused configuration for a batch: the kernels' attributes and its dense layers. */
+export interface CouplingPlan {
+  attrs: CouplingAttrs;
+  layers: readonly Dense[];
+}
+
 /**
- * The coupling's tape-free density pass through the fused kernels, or `null` where they do not apply
- * (another backend or transformer, a conditional or masked or non-ReLU conditioner, more than one
- * column on a side, hidden widths not multiples of 4, a batch not a multiple of 4, SIMD off).
- * Call inside `tf.tidy`, with no tape active.
+ * The fused configuration of a coupling for a batch of `batch` rows, or `null` where the fused kernels
+ * do not apply (another backend or transformer, a conditional or masked or non-ReLU conditioner, more
+ * than one column on a side, hidden widths not multiples of 4, a batch not a multiple of 4, SIMD off).
+ * The transform inside carries one call's state: make a plan per pass.
  */
-export function fusedCouplingInverse(y: tf.Tensor2D, columns: ColumnBlocks, conditioner: MLP, transformer: Transformer): SavedInverse | null {
-  if (!enabled || y.shape[0] % 4 !== 0 || y.shape[0] === 0 || simdKernels() === null) return null;
-  const transform = columnTransform(transformer, y.shape[0]);
+export function fusedCouplingPlan(batch: number, columns: ColumnBlocks, conditioner: MLP, transformer: Transformer): CouplingPlan | null {
+  if (!enabled || batch % 4 !== 0 || batch === 0 || simdKernels() === null) return null;
+  const transform = columnTransform(transformer, batch);
   const widths = transform && fusableWidths(columns, conditioner, transform.params);
   if (!transform || !widths) return null;
+  return { attrs: { pass: columns.a[0], moved: columns.b[0], widths, transform }, layers: conditioner.denseLayers() };
+}
+
+/**
+ * The coupling's tape-free density pass through the fused kernels, or `null` where they do not apply
+ * (see {@link fusedCouplingPlan}). Call inside `tf.tidy`, with no tape active.
+ */
+export function fusedCouplingInverse(y: tf.Tensor2D, columns: ColumnBlocks, conditioner: MLP, transformer: Transformer): SavedInverse | null {
+  const plan = fusedCouplingPlan(y.shape[0], columns, conditioner, transformer);
+  if (!plan) return null;
   registerKernels();
-  const layers = conditioner.denseLayers();
-  const attrs: CouplingAttrs = { pass: columns.a[0], moved: columns.b[0], widths, transform };
+  const { attrs, layers } = plan;
   const weights: tf.NamedTensorMap = { y };
   layers.forEach((l, i) => {
     weights[`w${i}`] = l.kernel;
