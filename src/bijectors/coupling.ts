@@ -3,7 +3,7 @@ import { ValidationError, describe } from '../errors.js';
 import type { JsonObject, Module, Serialized } from '../module.js';
 import type { Activation } from '../nn/activation.js';
 import { type ColumnBlocks, ensureColumnKernels, joinColumns, putColumns, splitColumns, takeColumns } from '../kernels/columns.js';
-import { fusedCouplingInverse } from '../train/fast-step/fused-coupling.js';
+import { type CouplingPlan, fusedCouplingInverse, fusedCouplingPlan } from '../train/fast-step/fused-coupling.js';
 import { MLP } from '../nn/mlp.js';
 import { gradientsRecorded } from '../ops/tape.js';
 import type { Seed } from '../random.js';
@@ -151,6 +151,14 @@ export class Coupling extends Bijector implements TapeFreeInverse {
   /** Tape-free training (see `train/fast-step`): unconditional couplings whose transformer supports it. */
   supportsTapeFree(): boolean {
     return this.contextDim === 0 && hasTapeFreeTransformer(this.transformer);
+  }
+
+  /**
+   * This coupling's configuration for the fused 2-D kernels at a batch of `batch` rows, or `null`
+   * where they do not apply (see `fusedCouplingPlan`). Make one per pass: it carries the pass's state.
+   */
+  fusedPlan(batch: number): CouplingPlan | null {
+    return this.supportsTapeFree() ? fusedCouplingPlan(batch, this.columns, this.conditioner, this.transformer) : null;
   }
 
   /**

@@ -14,6 +14,7 @@ import { StandardNormal } from '../../distributions/standard-normal.js';
 import type { Flow } from '../../flow.js';
 import { JS_KERNEL_BACKENDS } from '../../kernels/js-kernel.js';
 import { GradientSink, hasTapeFreeInverse } from './contract.js';
+import { fusedChainLoss } from './fused-chain.js';
 
 /** The loss and the gradients by variable name, as `tf.variableGrads` returns them. */
 export type ValueAndGrads = (x: tf.Tensor2D) => { value: tf.Scalar; grads: tf.NamedTensorMap };
@@ -55,6 +56,9 @@ export function tapeFreeStep(flow: Flow): ValueAndGrads | null {
       const batch = x.shape[0];
       // The same ops as the `Shift` and `Scale` bijectors `Flow.standardize` installs.
       const u = mean && std ? (tf.div(tf.sub(x, tf.tensor1d(mean)), tf.tensor1d(std)) as tf.Tensor2D) : x;
+      // A 2-D flow of fused couplings: the whole step in one kernel, bit-identical to what follows.
+      const fused = fusedChainLoss(bijector, u, standardLogDet);
+      if (fused) return fused;
       const pass = bijector.inverseWithBackward(u);
       const density = base.logProbWithBackward(pass.output);
       let logProb = density.logProb;
