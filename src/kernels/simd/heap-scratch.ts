@@ -8,7 +8,8 @@
  * Use it as a stack: `const mark = scratchMark(b)`, then `takeScratch(b, n)` as often as needed, then
  * `releaseScratch(b, mark)` (in a `finally`). Offsets stay valid while taken; JavaScript views on
  * the heap still go stale when anything allocates. A request that does not fit the block gets its own
- * allocation (freed on release), and the block grows to fit the next time the stack is empty.
+ * allocation (freed on release), and the block grows to fit the next time the stack is empty, up to
+ * {@link MAX_KEPT_SCRATCH}.
  */
 import type { tf } from '../../backend.js';
 import type { WasmBackendInternals } from './simd-kernels.js';
@@ -42,7 +43,7 @@ export function scratchMark(b: WasmBackendInternals): number {
 }
 
 /**
- * Byte offset of `floats` scratch floats (16-byte aligned, contents undefined) on `b`'s heap, valid
+ * Byte offset of `floats` scratch floats (contents undefined; sizes rounded up to 4 floats) on `b`'s heap, valid
  * until the matching {@link releaseScratch}. May allocate.
  */
 export function takeScratch(b: WasmBackendInternals, floats: number): number {
@@ -58,14 +59,21 @@ export function takeScratch(b: WasmBackendInternals, floats: number): number {
   return heapOffset(b, info);
 }
 
+/**
+ * The largest block kept between calls, in floats (16 MB): larger needs (huge batches) get their own
+ * allocations each time, whose cost is small beside their compute, instead of holding the memory.
+ */
+export const MAX_KEPT_SCRATCH = 4 << 20;
+
 /** Give back everything taken since `mark`; on an empty stack, grow the block if requests overflowed it. */
 export function releaseScratch(b: WasmBackendInternals, mark: number): void {
   const s = scratchOf(b);
   while (s.overflow.length > 0 && s.overflow[s.overflow.length - 1].at >= mark) b.disposeData(s.overflow.pop()!.info.dataId);
   s.top = mark;
-  if (mark === 0 && s.wanted > s.capacity) {
+  if (mark === 0 && s.wanted > s.capacity && s.wanted <= MAX_KEPT_SCRATCH) {
     if (s.block) b.disposeData(s.block.dataId);
     s.capacity = s.wanted;
     s.block = b.makeOutput([s.capacity], 'float32');
   }
+  if (mark === 0) s.wanted = s.capacity;
 }
