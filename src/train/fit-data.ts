@@ -71,6 +71,11 @@ export function columnStats(values: Float32Array, n: number, dim: number): Stand
 /** The rows of `values` (`[*, cols]`) listed in `index`, as a new array. */
 export function pickRows(values: Float32Array, cols: number, index: ArrayLike<number>, from = 0, count = index.length): Float32Array {
   const out = new Float32Array(count * cols);
+  // Narrow rows element by element: a subarray per row costs more than the copy (2-D data: 2 floats).
+  if (cols <= 16) {
+    for (let r = 0, o = 0; r < count; r++) for (let c = 0, i = index[from + r] * cols; c < cols; c++) out[o++] = values[i + c];
+    return out;
+  }
   for (let r = 0; r < count; r++) out.set(values.subarray(index[from + r] * cols, index[from + r] * cols + cols), r * cols);
   return out;
 }

@@ -21,10 +21,17 @@ import { type CouplingAttrs, type PassOffsets, couplingDensityBackward, coupling
 
 const KERNEL = 'TfjsFlowsCouplingChainLoss';
 
-/** Kernel attributes: each coupling's plan (density order), and the frozen standardisation's log-det. */
+/** The frozen standardisation `u = (x − mean) / std` (float32 values) and its log-det. */
+export interface ChainStandardization {
+  mean: Float32Array;
+  std: Float32Array;
+  logDet: number;
+}
+
+/** Kernel attributes: each coupling's plan (density order), and the frozen standardisation. */
 interface ChainAttrs {
   plans: CouplingAttrs[];
-  standardLogDet: number;
+  standardization: ChainStandardization | null;
 }
 
 let enabled = true;
@@ -65,17 +72,26 @@ function lossHead(b: WasmBackendInternals, B: number, z: number, logDets: number
   return -f32(sum / B);
 }
 
+/** `u = (x − mean) / std` of `B` rows into scratch, as the `Sub` and `RealDiv` kernels round it; returns u's offset. */
+function standardize(b: WasmBackendInternals, x: number, B: number, s: ChainStandardization): number {
+  const u = takeScratch(b, 2 * B);
+  const heap = b.wasm.HEAPF32;
+  const [x0, u0] = [x >> 2, u >> 2];
+  for (let i = 0; i < 2 * B; i++) heap[u0 + i] = f32(f32(heap[x0 + i] - s.mean[i & 1]) / s.std[i & 1]);
+  return u;
+}
+
 function registerKernel(): void {
   if (tf.getKernel(KERNEL, 'wasm') !== undefined) return;
   tf.registerKernel({
     kernelName: KERNEL,
     backendName: 'wasm',
-    // Inputs u [B, 2], v0, v1, … (each coupling's dense kernels and biases in order): outputs the
-    // loss [] and the gradient of each v.
+    // Inputs x [B, 2] (data units), v0, v1, … (each coupling's dense kernels and biases in order):
+    // outputs the loss [] and the gradient of each v.
     kernelFunc: ({ inputs, backend, attrs }) => {
       const b = backend as unknown as WasmBackendInternals;
-      const { plans, standardLogDet } = attrs as unknown as ChainAttrs;
-      const u = inputs.u as tf.TensorInfo;
+      const { plans, standardization } = attrs as unknown as ChainAttrs;
+      const u = inputs.x as tf.TensorInfo;
       const count = plans.reduce((n, a) => n + 2 * (a.widths.length - 1), 0);
       const vars = Array.from({ length: count }, (_, i) => inputs[`v${i}`] as tf.TensorInfo);
       for (const t of [u, ...vars]) heapOffset(b, t);
@@ -89,6 +105,7 @@ function registerKernel(): void {
         const passes: PassOffsets[] = [];
         const gradOffsets: number[][] = [];
         let y = at(u);
+        if (standardization) y = standardize(b, y, B, standardization);
         let v = 0;
         for (const a of plans) {
           const layers = a.widths.length - 1;
@@ -113,7 +130,7 @@ function registerKernel(): void {
           y = o.z;
         }
         const [dz, dLogDet] = [takeScratch(b, 2 * B), takeScratch(b, B)];
-        const loss = lossHead(b, B, y, passes.map((o) => o.logDet), standardLogDet, dz, dLogDet);
+        const loss = lossHead(b, B, y, passes.map((o) => o.logDet), standardization?.logDet ?? 0, dz, dLogDet);
         b.wasm.HEAPF32[at(value) >> 2] = loss;
         // The backward passes, last layer first; the first layer's input is data (no adjoint).
         let d = dz;
@@ -132,25 +149,26 @@ function registerKernel(): void {
 }
 
 /**
- * The loss `−mean log p(x)` of a batch and its gradients by variable name, for a flow whose bijector
- * is a chain of (or one) coupling(s) that the fused 2-D kernels take, over a standard normal base;
- * `u` `[B, 2]` is the batch after the frozen standardisation, whose log-det is `standardLogDet`.
- * `null` where the kernel does not apply (any other bijector, a coupling the fused kernels do not
- * take, a batch not a multiple of 4, a variable used twice). Call inside `tf.tidy`, no tape active.
+ * The loss `−mean log p(x)` of a batch `x` `[B, 2]` (data units) and its gradients by variable name,
+ * for a flow whose bijector is a chain of (or one) coupling(s) that the fused 2-D kernels take, over
+ * a standard normal base, after the flow's frozen `standardization` if it has one. `null` where the
+ * kernel does not apply (any other bijector, a coupling the fused kernels do not take, a batch not a
+ * multiple of 4, a variable used twice). Call inside `tf.tidy`, no tape active.
  */
-export function fusedChainLoss(bijector: Bijector, u: tf.Tensor2D, standardLogDet: number): { value: tf.Scalar; grads: tf.NamedTensorMap } | null {
+export function fusedChainLoss(bijector: Bijector, x: tf.Tensor2D, standardization: ChainStandardization | null): { value: tf.Scalar; grads: tf.NamedTensorMap } | null {
   if (!enabled) return null;
   const couplings = bijector instanceof Chain ? bijector.bijectors : [bijector];
   if (couplings.length === 0 || !couplings.every((c) => c instanceof Coupling)) return null;
-  const plans = (couplings as Coupling[]).map((c) => c.fusedPlan(u.shape[0]));
+  if (x.shape[1] !== 2) return null;
+  const plans = (couplings as Coupling[]).map((c) => c.fusedPlan(x.shape[0]));
   if (plans.some((p) => p === null)) return null;
   // Each variable once: one used twice would need its gradients summed (the per-layer path does that).
   const vars = plans.flatMap((p) => p!.layers.flatMap((l) => [l.kernel, l.bias]));
   if (new Set(vars.map((v) => v.name)).size !== vars.length) return null;
   registerKernel();
-  const inputs: tf.NamedTensorMap = { u };
+  const inputs: tf.NamedTensorMap = { x };
   vars.forEach((v, i) => (inputs[`v${i}`] = v));
-  const attrs: ChainAttrs = { plans: plans.map((p) => p!.attrs), standardLogDet };
+  const attrs: ChainAttrs = { plans: plans.map((p) => p!.attrs), standardization };
   const [value, ...grads] = runKernel<tf.Tensor[]>(KERNEL, inputs, attrs as unknown as tf.NamedAttrMap);
   const named: tf.NamedTensorMap = {};
   vars.forEach((v, i) => {

@@ -50,15 +50,16 @@ export function tapeFreeStep(flow: Flow): ValueAndGrads | null {
   const std = stats ? Float32Array.from(stats.std) : null;
   // log |det| of the frozen map u = (x − mean) / std, added to every example's log-density.
   const standardLogDet = std ? -std.reduce((s, v) => s + Math.log(v), 0) : 0;
+  const standardization = mean && std ? { mean, std, logDet: standardLogDet } : null;
 
   return (x) =>
     tf.tidy(() => {
       const batch = x.shape[0];
       // The same ops as the `Shift` and `Scale` bijectors `Flow.standardize` installs.
-      const u = mean && std ? (tf.div(tf.sub(x, tf.tensor1d(mean)), tf.tensor1d(std)) as tf.Tensor2D) : x;
       // A 2-D flow of fused couplings: the whole step in one kernel, bit-identical to what follows.
-      const fused = fusedChainLoss(bijector, u, standardLogDet);
+      const fused = fusedChainLoss(bijector, x, standardization);
       if (fused) return fused;
+      const u = mean && std ? (tf.div(tf.sub(x, tf.tensor1d(mean)), tf.tensor1d(std)) as tf.Tensor2D) : x;
       const pass = bijector.inverseWithBackward(u);
       const density = base.logProbWithBackward(pass.output);
       let logProb = density.logProb;
