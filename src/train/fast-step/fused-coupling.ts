@@ -115,12 +115,13 @@ export function couplingDensityPass(b: WasmBackendInternals, a: CouplingAttrs, B
   const layers = widths.length - 1;
   const P = widths[layers];
   const k = simdKernels()!;
+  const { pass, moved } = a; // hoisted: the loops below read them once per row otherwise
   const mark = scratchMark(b);
   const yaOffset = takeScratch(b, B);
   let heap = b.wasm.HEAPF32;
   const yAt = o.y >> 2;
   const yaAt = yaOffset >> 2;
-  for (let r = 0; r < B; r++) heap[yaAt + r] = heap[yAt + 2 * r + a.pass];
+  for (let r = 0; r < B; r++) heap[yaAt + r] = heap[yAt + 2 * r + pass];
   // The MLP: ReLU layers, then the linear output layer (may allocate scratch: views go stale).
   let input = yaOffset;
   for (let i = 0; i < layers; i++) {
@@ -130,14 +131,14 @@ export function couplingDensityPass(b: WasmBackendInternals, a: CouplingAttrs, B
   }
   heap = b.wasm.HEAPF32;
   const [yb, zb, ld] = scratchColumns(B, 3);
-  for (let r = 0; r < B; r++) yb[r] = heap[yAt + 2 * r + a.moved];
+  for (let r = 0; r < B; r++) yb[r] = heap[yAt + 2 * r + moved];
   const pAt = o.params >> 2;
   a.transform.forward(yb, heap.subarray(pAt, pAt + P * B), zb, ld);
   const zAt = o.z >> 2;
   const ldAt = o.logDet >> 2;
   for (let r = 0; r < B; r++) {
-    heap[zAt + 2 * r + a.pass] = heap[yAt + 2 * r + a.pass];
-    heap[zAt + 2 * r + a.moved] = zb[r];
+    heap[zAt + 2 * r + pass] = heap[yAt + 2 * r + pass];
+    heap[zAt + 2 * r + moved] = zb[r];
     heap[ldAt + r] = ld[r];
   }
   releaseScratch(b, mark);
@@ -152,6 +153,7 @@ export function couplingDensityBackward(b: WasmBackendInternals, a: CouplingAttr
   // a transposed kernel, the narrow layer's work space, the passed column and its adjoint.
   const widest = Math.max(...widths);
   const P = widths[layers];
+  const { pass, moved } = a;
   const mark = scratchMark(b);
   const [dParams, dh, dh2, dPre, wT, narrow, ya, dya] = [B * P, B * widest, B * widest, B * widest, widest * widest, 2 * P * widths[layers - 1], B, B].map((n) => takeScratch(b, n));
   const k = simdKernels()!;
@@ -160,9 +162,9 @@ export function couplingDensityBackward(b: WasmBackendInternals, a: CouplingAttr
   const [yb, dzb, dyb] = scratchColumns(B, 3);
   const [y0, dz0, ya0] = [o.y >> 2, o.dz >> 2, ya >> 2];
   for (let r = 0; r < B; r++) {
-    yb[r] = heap[y0 + 2 * r + a.moved];
-    dzb[r] = heap[dz0 + 2 * r + a.moved];
-    heap[ya0 + r] = heap[y0 + 2 * r + a.pass];
+    yb[r] = heap[y0 + 2 * r + moved];
+    dzb[r] = heap[dz0 + 2 * r + moved];
+    heap[ya0 + r] = heap[y0 + 2 * r + pass];
   }
   const [p0, dl0, dp0] = [o.params >> 2, o.dLogDet >> 2, dParams >> 2];
   a.transform.backward(yb, heap.subarray(p0, p0 + P * B), dzb, heap.subarray(dl0, dl0 + B), dyb, heap.subarray(dp0, dp0 + P * B));
@@ -201,8 +203,8 @@ export function couplingDensityBackward(b: WasmBackendInternals, a: CouplingAttr
     const [d0, dya0] = [o.dy >> 2, dya >> 2];
     const dz1 = o.dz >> 2;
     for (let r = 0; r < B; r++) {
-      heap[d0 + 2 * r + a.pass] = heap[dz1 + 2 * r + a.pass] + heap[dya0 + r];
-      heap[d0 + 2 * r + a.moved] = dyb[r];
+      heap[d0 + 2 * r + pass] = heap[dz1 + 2 * r + pass] + heap[dya0 + r];
+      heap[d0 + 2 * r + moved] = dyb[r];
     }
   }
   releaseScratch(b, mark);
