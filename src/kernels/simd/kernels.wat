@@ -305,28 +305,46 @@
         (br $lk4)))
       (local.set $j (i32.add (local.get $j) (i32.const 1)))
       (br $lj)))
-    ;; dx[r, :] = Σ_j dy[r, j] wT[j, :]
+    ;; dx[r, :] = Σ_j dy[r, j] wT[j, :], 4 columns at a time, each sum started at 0 in j order; running
+    ;; pointers (dy's row, dx's row, wT's column block) instead of index products in the inner loops.
     (if (local.get $needDx) (then
-      (local.set $r (i32.const 0))
+      (local.set $pd (local.get $dy))
+      (local.set $t (local.get $dx))
+      (local.set $end (i32.add (local.get $dy) (local.get $end)))
       (block $done (loop $rows
-        (br_if $done (i32.ge_u (local.get $r) (local.get $B)))
+        (br_if $done (i32.ge_u (local.get $pd) (local.get $end)))
         (local.set $k (i32.const 0))
+        (if (i32.eq (local.get $n) (i32.const 2)) (then
+          ;; Two outputs (an affine coupling's shift and log-scale): both factors splatted once per row.
+          (local.set $a0 (v128.load32_splat (local.get $pd)))
+          (local.set $a1 (v128.load32_splat offset=4 (local.get $pd)))
+          (local.set $xrow (local.get $wt))
+          (block $e22 (loop $l22
+            (br_if $e22 (i32.ge_u (local.get $k) (local.get $mo)))
+            (v128.store (i32.add (local.get $t) (local.get $k))
+              (f32x4.add
+                (f32x4.add (v128.const i32x4 0 0 0 0) (f32x4.mul (local.get $a0) (v128.load (local.get $xrow))))
+                (f32x4.mul (local.get $a1) (v128.load (i32.add (local.get $xrow) (local.get $mo))))))
+            (local.set $xrow (i32.add (local.get $xrow) (i32.const 16)))
+            (local.set $k (i32.add (local.get $k) (i32.const 16)))
+            (br $l22)))))
         (block $ek2 (loop $lk2
           (br_if $ek2 (i32.ge_u (local.get $k) (local.get $mo)))
           (local.set $acc (v128.const i32x4 0 0 0 0))
+          (local.set $xrow (i32.add (local.get $wt) (local.get $k)))
           (local.set $j (i32.const 0))
           (block $ej2 (loop $lj2
-            (br_if $ej2 (i32.ge_u (local.get $j) (local.get $n)))
+            (br_if $ej2 (i32.ge_u (local.get $j) (local.get $no)))
             (local.set $acc (f32x4.add (local.get $acc)
-              (f32x4.mul
-                (v128.load32_splat (i32.add (local.get $dy) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $n)) (local.get $j)) (i32.const 2))))
-                (v128.load (i32.add (i32.add (local.get $wt) (i32.mul (local.get $j) (local.get $mo))) (local.get $k))))))
-            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+              (f32x4.mul (v128.load32_splat (i32.add (local.get $pd) (local.get $j))) (v128.load (local.get $xrow)))))
+            (local.set $xrow (i32.add (local.get $xrow) (local.get $mo)))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
             (br $lj2)))
-          (v128.store (i32.add (i32.add (local.get $dx) (i32.mul (local.get $r) (local.get $mo))) (local.get $k)) (local.get $acc))
+          (v128.store (i32.add (local.get $t) (local.get $k)) (local.get $acc))
           (local.set $k (i32.add (local.get $k) (i32.const 16)))
           (br $lk2)))
-        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (local.set $pd (i32.add (local.get $pd) (local.get $no)))
+        (local.set $t (i32.add (local.get $t) (local.get $mo)))
         (br $rows)))))
   )
 
