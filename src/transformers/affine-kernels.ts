@@ -44,6 +44,20 @@ const slope = new Float64Array(1);
  * the affine kernel's arithmetic, shared with the fused coupling kernel (fused-affine-coupling.ts).
  */
 export function affineInverseValues(a: AffineAttrs, y: Float32Array, p: Float32Array, z: Float32Array, logDet: Float32Array, saved: Float64Array | null = null): void {
+  if (a.scale !== 'softplus' && a.clamp > 0 && saved) {
+    // The default soft clamp, logScale's arithmetic inlined (the training step's hot loop).
+    const clamp = a.clamp;
+    for (let i = 0; i < y.length; i++) {
+      const th = Math.tanh(p[2 * i + 1] / clamp);
+      const ls = clamp * th;
+      const e = Math.exp(-ls);
+      z[i] = (y[i] - p[2 * i]) * e;
+      logDet[i] = -ls;
+      saved[2 * i] = e;
+      saved[2 * i + 1] = 1 - th * th;
+    }
+    return;
+  }
   for (let i = 0; i < y.length; i++) {
     const ls = logScale(a, p[2 * i + 1], slope);
     const e = Math.exp(-ls);
