@@ -80,9 +80,12 @@ export function setFusedCouplingEnabled(on: boolean): void {
 
 /** A JavaScript scratch column, reused between calls. */
 let columnScratch = new Float32Array(0);
+let columnViews: Float32Array[] = [];
 function scratchColumns(n: number, count: number): Float32Array[] {
+  if (columnViews.length === count && columnViews[0].length === n) return columnViews; // the views of the last call
   if (columnScratch.length < n * count) columnScratch = new Float32Array(n * count);
-  return Array.from({ length: count }, (_, i) => columnScratch.subarray(i * n, (i + 1) * n));
+  columnViews = Array.from({ length: count }, (_, i) => columnScratch.subarray(i * n, (i + 1) * n));
+  return columnViews;
 }
 
 /** Heap byte offsets of one coupling's density pass: its input, weights and outputs. */
