@@ -1,7 +1,7 @@
 import '@tensorflow/tfjs-backend-wasm';
 import { describe, expect, it } from 'vitest';
 import { Rng, tf } from '../../src/index.js';
-import { type WasmBackendInternals, engineHasRelaxedSimd, setRelaxedSimdEnabled, simdKernels, simdVariant, wasmHeapMemory } from '../../src/kernels/simd/simd-kernels.js';
+import { type WasmBackendInternals, engineHasRelaxedSimd, heapOffset, setRelaxedSimdEnabled, simdKernels, simdVariant, wasmHeapMemory } from '../../src/kernels/simd/simd-kernels.js';
 import { adamUpdateSimd, denseGradIn1Simd, denseGradNarrowSimd, denseGradSimd, gemmNNSimd, gemmTNSimd, transpose2d } from '../../src/kernels/simd/simd-ops.js';
 import { fusedAdamOptimizer } from '../../src/train/fused-adam.js';
 import { useBackend } from '../helpers/backends.js';
@@ -146,6 +146,30 @@ describe('WebAssembly SIMD kernels on the wasm backend', () => {
     setRelaxedSimdEnabled(false);
     expect(simdVariant()).toBe('baseline');
     setRelaxedSimdEnabled(true);
+  });
+
+  it.each(['relaxed', 'baseline'] as const)('denseIn1 (one input column) equals gemmNN\'s 4 × 8 tiles with K = 1 bit for bit, with and without bias and ReLU (%s module)', (variant) => {
+    setRelaxedSimdEnabled(variant === 'relaxed');
+    const k = simdKernels()!;
+    const b = tf.backend() as unknown as WasmBackendInternals;
+    const [M, N] = [36, 24];
+    const x = tf.tensor1d(normals('in1x', M));
+    const w = tf.tensor1d(normals('in1w', N).map((v) => v * 2));
+    const bias = tf.tensor1d(normals('in1b', N));
+    const tiles = tf.zeros([M * N]);
+    const rows = tf.zeros([M * N]);
+    const at = (t: tf.Tensor) => heapOffset(b, t);
+    for (const withBias of [true, false]) {
+      for (const relu of [0, 1]) {
+        k.gemmNN(at(x), at(w), withBias ? at(bias) : 0, at(tiles), M, 1, N, relu, N);
+        k.denseIn1(at(x), at(w), withBias ? at(bias) : 0, at(rows), M, N, relu);
+        const [p, q] = [tiles.dataSync(), rows.dataSync()];
+        expect(Array.from(q)).toEqual(Array.from(p));
+        expect(q.some((v) => v !== 0) && (relu ? q.every((v) => v >= 0) : q.some((v) => v < 0))).toBe(true);
+      }
+    }
+    setRelaxedSimdEnabled(true);
+    tf.dispose([x, w, bias, tiles, rows]);
   });
 
   it.each(['relaxed', 'baseline'] as const)('gemmTNSimd = aᵀ·b and gemmNNSimd = act(a·b + bias) against float64 products, within the float32 summation bound (%s module)', (variant) => {

@@ -546,6 +546,43 @@
       (local.set $i (i32.add (local.get $i) (i32.const 4)))
       (br $li))))
 
+;; c [M, N] = act(x · w + bias) for a ONE-column a (x [M, 1], w [1, N], N a multiple of 8; bias [N]
+  ;; or pointer 0): a dense layer's forward from one input (a 2-D coupling's conditioner). Per element
+  ;; gemmNN's arithmetic with K = 1 (start at the bias, one accumulation, then the activation), row by
+  ;; row: gemmNN's 4 × 8 tiles spend most of their time on setup when K is 1.
+  (func (export "denseIn1") (param $a i32) (param $b i32) (param $bias i32) (param $c i32) (param $M i32) (param $N i32) (param $relu i32)
+    (local $end i32) (local $j i32) (local $no i32)
+    (local $a0 v128) (local $b0 v128) (local $b1 v128) (local $c00 v128) (local $c01 v128)
+    (local.set $no (i32.shl (local.get $N) (i32.const 2)))
+    (local.set $end (i32.add (local.get $a) (i32.shl (local.get $M) (i32.const 2))))
+    (block $er (loop $lr
+      (br_if $er (i32.ge_u (local.get $a) (local.get $end)))
+      (local.set $a0 (v128.load32_splat (local.get $a)))
+      (local.set $j (i32.const 0))
+      (block $ej (loop $lj
+        (br_if $ej (i32.ge_u (local.get $j) (local.get $no)))
+        (if (local.get $bias)
+          (then
+            (local.set $c00 (v128.load (i32.add (local.get $bias) (local.get $j))))
+            (local.set $c01 (v128.load offset=16 (i32.add (local.get $bias) (local.get $j)))))
+          (else
+            (local.set $c00 (v128.const i32x4 0 0 0 0))
+            (local.set $c01 (v128.const i32x4 0 0 0 0))))
+        (local.set $b0 (v128.load (i32.add (local.get $b) (local.get $j))))
+        (local.set $b1 (v128.load offset=16 (i32.add (local.get $b) (local.get $j))))
+        (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $a0) (local.get $b0))))
+        (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $a0) (local.get $b1))))
+        (if (local.get $relu) (then
+          (local.set $c00 (f32x4.max (local.get $c00) (v128.const i32x4 0 0 0 0)))
+          (local.set $c01 (f32x4.max (local.get $c01) (v128.const i32x4 0 0 0 0)))))
+        (v128.store (i32.add (local.get $c) (local.get $j)) (local.get $c00))
+        (v128.store offset=16 (i32.add (local.get $c) (local.get $j)) (local.get $c01))
+        (local.set $j (i32.add (local.get $j) (i32.const 32)))
+        (br $lj)))
+      (local.set $a (i32.add (local.get $a) (i32.const 4)))
+      (local.set $c (i32.add (local.get $c) (local.get $no)))
+      (br $lr))))
+
   ;; The first n (1 … 7) lanes of the 8-lane row (v0, v1) to p: a ragged tile's stores.
   (func $storePartial (param $p i32) (param $v0 v128) (param $v1 v128) (param $n i32)
     (if (i32.ge_u (local.get $n) (i32.const 4))

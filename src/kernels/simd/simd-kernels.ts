@@ -25,6 +25,7 @@ export interface SimdExports {
   transpose(src: number, dst: number, rows: number, cols: number): void;
   gemmTN(a: number, b: number, c: number, rows: number, m: number, n: number, ldb: number): void;
   gemmNN(a: number, b: number, bias: number, c: number, m: number, k: number, n: number, relu: number, ldb: number): void;
+  denseIn1(a: number, b: number, bias: number, c: number, m: number, n: number, relu: number): void;
   padColumns(src: number, dst: number, rows: number, n: number, ldd: number): void;
   denseGradNarrow(dy: number, x: number, w: number, dW: number, dBias: number, dx: number, scratch: number, batch: number, m: number, n: number, needDx: number): void;
   denseGradIn1(dy: number, saved: number, x: number, w: number, dBias: number, dW: number, dx: number, batch: number, n: number, relu: number, needDx: number): void;

@@ -289,6 +289,11 @@ function padded(n: number): number {
  * row's result depends on that row alone. May allocate: JavaScript views on the heap go stale.
  */
 export function gemmNNOnHeap(b: WasmBackendInternals, k: SimdExports, aAt: number, m: number, kk: number, bAt: number, biasAt: number, n: number, relu: number, cAt: number): void {
+  // One input column (a 2-D coupling's first layer): the same per-element arithmetic, row by row.
+  if (kk === 1 && n % 8 === 0) {
+    k.denseIn1(aAt, bAt, biasAt, cAt, m, n, relu);
+    return;
+  }
   const ldb = padded(n);
   const mark = scratchMark(b);
   const pad = ldb === n ? 0 : takeScratch(b, (kk + 1) * ldb);
