@@ -12,8 +12,10 @@
  * stored as 0, as TensorFlow's own CPU kernels do (they run with flush-to-zero). Moments of weights
  * whose gradient stays 0 (dead ReLU units) decay through the subnormal range, and subnormal arithmetic
  * takes a slow path in x86 processors: about 1,000 such values made the benchmark RealNVP's update
- * 2.5× slower. What the weights lose is below 2⁻¹²⁶/ε·lr per step (ε ≥ 1e-8), nothing at all for a
- * weight larger than about 1e-14 (tested against `tf.train.adam` through such a decay).
+ * 2.5× slower. Through `m`, a weight's update changes by at most lr·2⁻¹²⁶/((1 − β₁)·ε) (1.2e-29 at
+ * the defaults and lr = 1), which moves no weight larger than about 2e-22 in magnitude; through `v`,
+ * not at all for ε ≥ 1e-10 (√v̂ then stays below half an ulp of ε). Tested against `tf.train.adam`
+ * through such a decay.
  *
  * Where the weights go: on wasm with SIMD, over the old values where the variable alone holds its
  * memory (wasm's cached matMul packings of that memory are dropped, see `adamUpdateSimd`), else in a
