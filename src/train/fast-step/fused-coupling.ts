@@ -9,6 +9,9 @@
  * training step. These kernels run the very same SIMD functions and JavaScript arithmetic in the same
  * order on the same values, so their results are bit-identical to the per-layer path's (tested), which
  * stays the reference and the path for every other configuration.
+ *
+ * The two bodies work on heap offsets (`couplingDensityPass`, `couplingDensityBackward`): the kernels
+ * here wrap them for one coupling, and fused-chain.ts runs them for a whole chain in one kernel.
  */
 import { tf } from '../../backend.js';
 import type { ColumnBlocks } from '../../kernels/columns.js';
