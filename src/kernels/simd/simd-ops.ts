@@ -140,9 +140,9 @@ export function adamUpdateSimd(w: readonly tf.Tensor[], g: readonly tf.Tensor[],
   if (w.length === 0 || w.some((t) => t.dtype !== 'float32') || simdKernels() === null) return null;
   const b = tf.backend() as unknown as WasmBackendInternals;
   for (const t of [...w, ...g]) heapOffset(b, t); // moves data from another backend first
-  const indices = w.map((_, i) => i);
-  const shared = indices.filter((i) => b.refCount(w[i].dataId) !== 1);
-  const own = indices.filter((i) => b.refCount(w[i].dataId) === 1);
+  const alone = w.map((t) => b.refCount(t.dataId) === 1);
+  const shared = alone.flatMap((a, i) => (a ? [] : [i]));
+  const own = alone.flatMap((a, i) => (a ? [i] : []));
   const result: (tf.Tensor | null)[] = w.map(() => null);
   if (shared.length > 0) {
     registerAdamKernel();

@@ -60,8 +60,9 @@ function lossHead(b: WasmBackendInternals, B: number, z: number, logDets: number
     const [a, c] = [heap[z0 + 2 * r], heap[z0 + 2 * r + 1]];
     let lp = f32(f32(-0.5 * f32(f32(a * a) + f32(c * c))) - halfLog2Pi2);
     // The chain's AddN: a sum from 0 in layer order (one layer: its log-det as it is).
-    let ld = lds.length === 1 ? heap[lds[0] + r] : 0;
-    if (lds.length > 1) for (const o of lds) ld = f32(ld + heap[o + r]);
+    let ld = 0;
+    if (lds.length === 1) ld = heap[lds[0] + r];
+    else for (const o of lds) ld = f32(ld + heap[o + r]);
     lp = f32(lp + ld);
     if (standardLogDet !== 0) lp = f32(lp + standard);
     sum = f32(sum + lp);

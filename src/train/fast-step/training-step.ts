@@ -55,10 +55,10 @@ export function tapeFreeStep(flow: Flow): ValueAndGrads | null {
   return (x) =>
     tf.tidy(() => {
       const batch = x.shape[0];
-      // The same ops as the `Shift` and `Scale` bijectors `Flow.standardize` installs.
       // A 2-D flow of fused couplings: the whole step in one kernel, bit-identical to what follows.
       const fused = fusedChainLoss(bijector, x, standardization);
       if (fused) return fused;
+      // The same ops as the `Shift` and `Scale` bijectors `Flow.standardize` installs.
       const u = mean && std ? (tf.div(tf.sub(x, tf.tensor1d(mean)), tf.tensor1d(std)) as tf.Tensor2D) : x;
       const pass = bijector.inverseWithBackward(u);
       const density = base.logProbWithBackward(pass.output);
