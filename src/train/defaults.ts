@@ -13,6 +13,9 @@
  *   a new best, which on small tables (where over-fitting starts early) saves most of the run.
  */
 
+/** The standardisation `fit` installs with `standardize: true` (see `standardization.ts`). */
+export const DEFAULT_STANDARDIZE: 'columns' | 'whiten' = 'whiten';
+
 /** A run is "long relative to the data" beyond this many planned epochs (see the module comment). */
 export const LONG_RUN_EPOCHS = 10;
 

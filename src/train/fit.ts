@@ -12,16 +12,18 @@ import { setTraining } from '../bijectors/batch-norm.js';
 import { checkInt, checkNumber, checkOptions, type MatrixLike } from '../validate.js';
 import type { TrainingCallbacks } from './callbacks.js';
 import { applyCheckpoint, type CheckpointDocument, type CheckpointPlan, type CheckpointSink, makeCheckpoint, parseCheckpoint, rowsHash } from './checkpoint.js';
-import { type Batch, type BatchWithContext, columnStats, type FitData, isStream, MemoryBatches, pickRows, readRows, type Rows, StreamBatches } from './fit-data.js';
+import { type Batch, type BatchWithContext, type FitData, isStream, MemoryBatches, pickRows, readRows, type Rows, StreamBatches } from './fit-data.js';
 import type { FitHistory } from './history.js';
 import { type LoopCheckpoint, runTraining } from './loop.js';
 import { tapeFreeStep } from './fast-step/training-step.js';
 import { type TwoThreadStep, twoThreadsSupported } from './parallel/support.js';
-import { adam, type AdamOptions } from './optimizer.js';
+import { adam, type AdamOptions, type Optimizer } from './optimizer.js';
 import { createProgress } from './progress.js';
 import { defaultPatience, defaultValidateEvery } from './defaults.js';
 import { addUniformNoise, integerColumns, stepNoiseRng } from './dequantize.js';
 import { withWeightDecay } from './weight-decay.js';
+import { standardizationOf, type StandardizeMode } from './standardization.js';
+import { DEFAULT_STANDARDIZE } from './defaults.js';
 import { type LearningRate, resolveSchedule } from './schedule.js';
 
 export interface FitOptions extends TrainingCallbacks {
@@ -71,12 +73,14 @@ export interface FitOptions extends TrainingCallbacks {
   /** Context rows `[n, contextDim]` alongside the data rows, for a conditional flow (data in memory). */
   context?: MatrixLike;
   /**
-   * `true` (default): if the flow is not standardised yet, standardise it with the per-column mean and
-   * standard deviation of the training rows (of the first batch for a stream); an existing
-   * standardisation is kept, since the trained weights depend on it. `false`: leave the flow as it is.
-   * `{ mean, std }`: use these statistics.
+   * If the flow is not standardised yet, standardise it with statistics of the training rows (of the
+   * first batch for a stream); an existing standardisation is kept, since the trained weights depend
+   * on it. `'whiten'`: the full-covariance Gaussian fit (`u = C⁻¹ (x − mean) / std`, correlations
+   * shrunk where rows are few), so that the flow starts at that Gaussian; `'columns'`: per-column mean
+   * and standard deviation; `true` (default): {@link DEFAULT_STANDARDIZE}. `false`: leave the flow as
+   * it is. `{ mean, std, correlationTril? }`: use these statistics. See `standardization.ts`.
    */
-  standardize?: boolean | Standardization;
+  standardize?: boolean | StandardizeMode | Standardization;
   /** Stops training when aborted (resolves with `stopReason: 'aborted'`). */
   signal?: AbortSignal;
   /** Draw a progress bar on an interactive terminal (default true; never drawn when not a TTY). */
@@ -173,9 +177,14 @@ export async function fit(flow: Flow, data: FitData, options: FitOptions = {}): 
     if (o[cb] !== undefined && typeof o[cb] !== 'function') throw new ValidationError(fn, `options.${cb}`, 'a function', describe(o[cb]));
   }
   if (o.signal !== undefined && typeof (o.signal as AbortSignal)?.aborted !== 'boolean') throw new ValidationError(fn, 'options.signal', 'an AbortSignal', describe(o.signal));
-  const standardize = o.standardize ?? true;
+  const standardizeOption = o.standardize ?? true;
+  const standardize: boolean | Standardization = typeof standardizeOption === 'string' ? true : standardizeOption;
+  const mode: StandardizeMode = standardizeOption === 'columns' || standardizeOption === 'whiten' ? standardizeOption : DEFAULT_STANDARDIZE;
+  if (typeof standardizeOption === 'string' && standardizeOption !== 'columns' && standardizeOption !== 'whiten') {
+    throw new ValidationError(fn, 'options.standardize', "a boolean, 'columns', 'whiten' or { mean, std }", describe(standardizeOption));
+  }
   if (typeof standardize !== 'boolean' && (standardize === null || typeof standardize !== 'object')) {
-    throw new ValidationError(fn, 'options.standardize', 'a boolean or { mean, std }', describe(standardize));
+    throw new ValidationError(fn, 'options.standardize', "a boolean, 'columns', 'whiten' or { mean, std }", describe(standardize));
   }
   if (o.adam !== undefined && (o.adam === null || typeof o.adam !== 'object')) throw new ValidationError(fn, 'options.adam', '{ beta1?, beta2?, epsilon?, fused? }', describe(o.adam));
   const gradientPath = o.gradientPath ?? 'auto';
@@ -194,6 +203,37 @@ export async function fit(flow: Flow, data: FitData, options: FitOptions = {}): 
   const resume = o.resumeFrom === undefined ? null : readResume(fn, o.resumeFrom);
   const trainable = flow.trainableVariables;
   if (trainable.length === 0) throw new ValidationError(fn, 'flow', 'a flow with trainable weights', 'none');
+  // Made before the data is read, so that its options are checked with the others.
+  const optimizer = withWeightDecay(adam(o.adam), weightDecay);
+  try {
+    return await fitWith(flow, data, o, optimizer, { steps, epochs, batchSize, clipNorm, split, validateEvery, givenPatience, weightDecay, dequantize, standardize, mode, gradientPath, threads, sink, resume, trainable });
+  } finally {
+    optimizer.dispose();
+  }
+}
+interface Checked {
+  steps: number | undefined;
+  epochs: number | undefined;
+  batchSize: number;
+  clipNorm: number | null;
+  split: number | null;
+  validateEvery: number | undefined;
+  givenPatience: number | null | undefined;
+  weightDecay: number;
+  dequantize: boolean | 'auto';
+  standardize: boolean | Standardization;
+  mode: StandardizeMode;
+  gradientPath: 'auto' | 'tape';
+  threads: 1 | 2;
+  sink: CheckpointSink | null;
+  resume: CheckpointDocument | null;
+  trainable: tf.Variable[];
+}
+
+/** `fit` after its options are checked and the optimiser is made (the caller disposes it). */
+async function fitWith(flow: Flow, data: FitData, o: FitOptions, optimizer: Optimizer, c: Checked): Promise<FitHistory> {
+  const fn = 'fit';
+  const { steps, epochs, batchSize, clipNorm, split, validateEvery, givenPatience, weightDecay, dequantize, standardize, mode, gradientPath, threads, sink, resume, trainable } = c;
   const { dim, contextDim } = flow;
   const rng = toRng(o.seed, fn, 'options.seed');
   const splitRng = rng.fork();
@@ -239,8 +279,8 @@ export async function fit(flow: Flow, data: FitData, options: FitOptions = {}): 
     if (standardize === true) {
       // Statistics of the dequantised rows (one draw), the data the flow will see.
       const seen = noiseColumns.length > 0 ? addUniformNoise(train.x.slice(), train.n, dim, noiseColumns, stepNoiseRng(noiseSeed, 0)) : train.x;
-      stats = columnStats(seen, train.n, dim);
       rejectConstantColumns(fn, seen, train.n, dim);
+      stats = standardizationOf(fn, mode, seen, train.n, dim);
     }
   }
   if (o.validationData !== undefined) validation = readValidation(fn, o.validationData, dim, contextDim);
@@ -255,14 +295,13 @@ export async function fit(flow: Flow, data: FitData, options: FitOptions = {}): 
   // A resumed run takes the standardisation from its checkpoint (applied with the weights below).
   if (standardize === true && stream && !resume) {
     const first = await stream.first();
-    if (first) stats = columnStats(first.values, first.n, dim);
+    if (first) stats = standardizationOf(fn, mode, first.values, first.n, dim);
   }
   if (resume) {
     // nothing: see above
   } else if (typeof standardize === 'object') flow.standardize(standardize);
   else if (standardize && stats && flow.standardization === null) flow.standardize(stats);
 
-  const optimizer = withWeightDecay(adam(o.adam), weightDecay);
   let checkpoint: LoopCheckpoint | undefined;
   let resumed: ReturnType<typeof applyCheckpoint> | null = null;
   const resolvedValidateEvery = validateEvery ?? (memory ? defaultValidateEvery(memory.stepsPerEpoch, totalSteps) : 100);
@@ -282,16 +321,11 @@ export async function fit(flow: Flow, data: FitData, options: FitOptions = {}): 
       ...(weightDecay > 0 ? { weightDecay } : {}),
       ...(noiseColumns.length > 0 ? { dequantize: noiseColumns } : {}),
     };
-    try {
-      if (resume) {
-        resumed = applyCheckpoint(fn, 'options.resumeFrom', resume, flow, optimizer, plan);
-        const p = resumed.position;
-        if (p.kind === 'memory') memory!.setPosition(p);
-        else stream!.setPosition(p);
-      }
-    } catch (e) {
-      optimizer.dispose();
-      throw e;
+    if (resume) {
+      resumed = applyCheckpoint(fn, 'options.resumeFrom', resume, flow, optimizer, plan);
+      const p = resumed.position;
+      if (p.kind === 'memory') memory!.setPosition(p);
+      else stream!.setPosition(p);
     }
     if (sink) {
       checkpoint = {
@@ -363,7 +397,6 @@ export async function fit(flow: Flow, data: FitData, options: FitOptions = {}): 
   } finally {
     await parallel?.close();
     setTraining(flow, false);
-    optimizer.dispose();
     if (valTensors) tf.dispose(valTensors.context ? [valTensors.x, valTensors.context] : [valTensors.x]);
   }
 }
