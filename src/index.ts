@@ -115,6 +115,10 @@ export type { Energy, Box as EnergyBox } from './energies/energy.js';
 export { datasets, type DatasetName } from './data/datasets.js';
 export type { ToyDataset, ToyDatasetWithDensity, ToyOptions } from './data/toy.js';
 
+// Statistical baselines (float64, plain JavaScript)
+export { fitGaussian, type Gaussian, type GaussianOptions } from './stats/gaussian.js';
+export { gaussianBaseline, type GaussianBaseline, type BaselineSplit } from './stats/baseline.js';
+
 // Diagnostics
 export { checkBijector, type BijectorCheck, type CheckBijectorOptions } from './diagnostics/check-bijector.js';
 
