@@ -49,13 +49,15 @@ interface Component {
   logWeight: number;
   mean: number[];
   cov: Matrix;
-  Linv: Matrix;
+  /** L⁻¹, row-major flat (d × d), for the hot loop. */
+  Linv: Float64Array;
   constant: number;
 }
 
 function factorise(weight: number, mean: number[], cov: Matrix, index: number): Component {
   const L = cholesky(cov, { fn: 'fitGaussianMixture', argument: `covariance of component ${index}` });
-  return { logWeight: Math.log(weight), mean, cov, Linv: invertLower(L), constant: -0.5 * (mean.length * LOG_2PI + logDetFromCholesky(L)) };
+  const Linv = Float64Array.from(invertLower(L).flat());
+  return { logWeight: Math.log(weight), mean, cov, Linv, constant: -0.5 * (mean.length * LOG_2PI + logDetFromCholesky(L)) };
 }
 
 /** Per-row, per-component log w_k + log N_k(x) into `out` (n × K), and each row's log-sum-exp. */
@@ -70,10 +72,9 @@ function componentLogProbs(values: Rows, n: number, dim: number, comps: Componen
       const { mean, Linv } = comps[k];
       for (let j = 0; j < dim; j++) c[j] = values[i * dim + j] - mean[j];
       let q = 0;
-      for (let a = 0; a < dim; a++) {
-        const row = Linv[a];
+      for (let a = 0, off = 0; a < dim; a++, off += dim) {
         let z = 0;
-        for (let b = 0; b <= a; b++) z += row[b] * c[b];
+        for (let b = 0; b <= a; b++) z += Linv[off + b] * c[b];
         q += z * z;
       }
       const v = comps[k].logWeight + comps[k].constant - 0.5 * q;
@@ -199,21 +200,21 @@ export function fitGaussianMixture(values: Rows, n: number, dim: number, options
       }
       if (Nk < 1e-8 * n) continue;
       for (let j = 0; j < dim; j++) mean[j] /= Nk;
-      const cov: Matrix = Array.from({ length: dim }, () => new Array<number>(dim).fill(0));
+      const acc = new Float64Array(dim * dim);
       const c = new Float64Array(dim);
       for (let i = 0; i < n; i++) {
         const r = resp[i * K0 + k];
         if (r === 0) continue;
         for (let j = 0; j < dim; j++) c[j] = values[i * dim + j] - mean[j];
-        for (let a = 0; a < dim; a++) {
+        for (let a = 0, off = 0; a < dim; a++, off += dim) {
           const ra = r * c[a];
-          const row = cov[a];
-          for (let b = 0; b <= a; b++) row[b] += ra * c[b];
+          for (let b = 0; b <= a; b++) acc[off + b] += ra * c[b];
         }
       }
+      const cov: Matrix = Array.from({ length: dim }, () => new Array<number>(dim).fill(0));
       for (let a = 0; a < dim; a++) {
         for (let b = 0; b <= a; b++) {
-          cov[a][b] /= Nk;
+          cov[a][b] = acc[a * dim + b] / Nk;
           cov[b][a] = cov[a][b];
         }
         cov[a][a] += ridge[a];
