@@ -27,6 +27,7 @@ export { VERSION } from './version.js';
 export { Bijector, type BijectorResult, type InverseKind, type BijectorShape } from './bijectors/bijector.js';
 export { Shift } from './bijectors/shift.js';
 export { Scale } from './bijectors/scale.js';
+export { ScaleMatvecTriL } from './bijectors/scale-matvec-tril.js';
 export { Affine, type AffineOptions } from './bijectors/affine.js';
 export { Exp } from './bijectors/exp.js';
 export { Softplus } from './bijectors/softplus.js';
