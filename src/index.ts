@@ -118,6 +118,13 @@ export type { ToyDataset, ToyDatasetWithDensity, ToyOptions } from './data/toy.j
 
 // Statistical baselines (float64, plain JavaScript)
 export { fitGaussian, type Gaussian, type GaussianOptions } from './stats/gaussian.js';
+export {
+  fitGaussianMixture,
+  selectGaussianMixture,
+  type GaussianMixture,
+  type GaussianMixtureOptions,
+  type GaussianMixtureSelection,
+} from './stats/gaussian-mixture.js';
 export { gaussianBaseline, type GaussianBaseline, type BaselineSplit } from './stats/baseline.js';
 
 // Diagnostics
