@@ -27,6 +27,8 @@ export class Dropout extends Module {
   /** The mask seed (an integer below 2²⁴, exact in float32); non-trainable. */
   readonly seed: tf.Variable;
   private calls = 0;
+  /** The seed's value, read once per value of the weight (`assign` gives a variable a new `dataId`). */
+  private cached: { dataId: object; value: number } | null = null;
 
   constructor(rate: number, rng: Rng) {
     super();
@@ -47,7 +49,8 @@ export class Dropout extends Module {
   /** `x` `[batch, n]` → the same shape; identity in evaluation mode or at rate 0. */
   apply(x: tf.Tensor2D): tf.Tensor2D {
     if (!this.training || this.rate === 0) return x;
-    const seed = this.seed.dataSync()[0];
+    if (this.cached?.dataId !== this.seed.dataId) this.cached = { dataId: this.seed.dataId, value: this.seed.dataSync()[0] };
+    const seed = this.cached.value;
     const rng = new Rng(`${seed}:${this.calls++}`);
     const keep = 1 - this.rate;
     const u = rng.uniforms(x.size);

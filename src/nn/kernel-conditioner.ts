@@ -56,7 +56,8 @@ abstract class KernelBase extends Module {
   /** 0 until the first batch has set the auxiliary points, then 1 (non-trainable, so it is saved). */
   readonly initialized: tf.Variable;
   private readonly rng: Rng;
-  private initKnown = false;
+  /** The `initialized` weight's `dataId` when it was last read as 1 (`assign`, also a parent's `setWeights`, gives it a new one). */
+  private knownInitialized: object | null = null;
 
   protected constructor(fn: string, width: number, scales: number, outputs: number, options: KernelConditionerOptions) {
     super();
@@ -71,13 +72,10 @@ abstract class KernelBase extends Module {
 
   /** Whether the auxiliary points have been set from data. */
   get isInitialized(): boolean {
-    if (!this.initKnown) this.initKnown = this.initialized.dataSync()[0] === 1;
-    return this.initKnown;
-  }
-
-  override setWeights(values: Record<string, tf.Tensor | Float32Array | number[]>): void {
-    super.setWeights(values);
-    this.initKnown = false;
+    if (this.knownInitialized === this.initialized.dataId) return true;
+    const yes = this.initialized.dataSync()[0] === 1;
+    if (yes) this.knownInitialized = this.initialized.dataId;
+    return yes;
   }
 
   /** Initial log length-scales for these points (see the subclasses). */
@@ -94,7 +92,7 @@ abstract class KernelBase extends Module {
       this.logLengthScale.assign(this.logLengthScale.rank === 0 ? tf.scalar(scales[0]) : tf.tensor1d(scales));
       this.initialized.assign(tf.scalar(1));
     });
-    this.initKnown = true;
+    this.knownInitialized = this.initialized.dataId;
   }
 
   /** Squared differences `(u_bk − ũ_jk)²` `[batch, M, width]`. */

@@ -87,7 +87,7 @@ export class HiddenBatchNorm extends Module {
     return { width: this.width };
   }
 
-  /** `h` `[batch, width]` → `[batch, width]` (training mode needs at least 2 rows: batch moments). */
+  /** `h` `[batch, width]` → `[batch, width]` (a single row uses the running moments in either mode: it has no batch moments). */
   apply(h: tf.Tensor2D): tf.Tensor2D {
     let mean: tf.Tensor = this.runningMean;
     let variance: tf.Tensor = this.runningVar;
