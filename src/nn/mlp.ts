@@ -43,6 +43,10 @@ export function checkHidden(fn: string, arg: string, value: unknown, fallback: n
  * the coupling layer it drives starts as the identity. Input `[batch, inputs]` (plus context
  * `[batch, contextDim]`), output `[batch, outputs]`.
  *
+ * `dropout` and `norm` add, after each hidden layer, a normalisation (before the activation; `weight`
+ * normalises the layer's kernel instead) and dropout (after it, training mode only); see
+ * docs/conditioners.md. Only the plain network (neither) has the tape-free and fused paths.
+ *
  * @example
  * ```ts
  * const net = new MLP(2, 6, { hidden: [32, 32], contextDim: 1, seed: 0 });
