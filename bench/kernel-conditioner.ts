@@ -21,6 +21,8 @@ const MODELS: Record<string, { build: Build; learningRate: number }> = {
   mlp: { build: (seed) => realNVP({ dim: 2, layers: 8, hidden: [64, 64], seed }), learningRate: 1e-3 },
   'mlp-small': { build: (seed) => realNVP({ dim: 2, layers: 8, hidden: [8, 8], seed }), learningRate: 3e-3 },
   kernel: { build: (seed) => realNVP({ dim: 2, layers: 8, conditioner: { type: 'kernel', points: 32 }, seed }), learningRate: 3e-3 },
+  // Sensitivity of the kernel conditioner to its size (on request).
+  kernel64: { build: (seed) => realNVP({ dim: 2, layers: 8, conditioner: { type: 'kernel', points: 64 }, seed }), learningRate: 3e-3 },
   // Dropout as the regulariser of the default MLP (not in the default model list: pass --models).
   'mlp-dropout0.1': { build: (seed) => realNVP({ dim: 2, layers: 8, conditioner: { hidden: [64, 64], dropout: 0.1 }, seed }), learningRate: 1e-3 },
   'mlp-dropout0.3': { build: (seed) => realNVP({ dim: 2, layers: 8, conditioner: { hidden: [64, 64], dropout: 0.3 }, seed }), learningRate: 1e-3 },
