@@ -125,6 +125,25 @@ describe('training', () => {
     }
   });
 
+  it('fit trains with dropout on (training mode) and leaves the flow in evaluation mode', async () => {
+    const data = datasets.moons(200, { seed: 3 });
+    const losses = async (dropout: number) => {
+      const flow = realNVP({ dim: 2, layers: 2, conditioner: { hidden: [16], dropout }, seed: 1 });
+      const h = await fit(flow, data, { steps: 6, batchSize: 50, learningRate: 1e-2, seed: 2, gradientPath: 'tape' });
+      const x = matrix(new Rng(6), 4, 2);
+      // Evaluation mode after fit: two evaluations agree.
+      expect(logProb(flow, x)).toEqual(logProb(flow, x));
+      flow.dispose();
+      return h.loss;
+    };
+    const [off, on] = [await losses(0), await losses(0.5)];
+    // Same initial weights (dropout seeds are drawn after them) and an identity start: step 1 agrees;
+    // after one update the dropout masks change the losses.
+    expect(on[0]).toBe(off[0]);
+    expect(on.slice(1)).not.toEqual(off.slice(1));
+    tf.dispose(data);
+  });
+
   it.each([
     ['realNVP, resnet + batch norm + dropout', () => realNVP({ dim: 2, layers: 2, conditioner: { type: 'resnet', hidden: [16], norm: 'batch', dropout: 0.1 }, seed: 1 })],
     ['realNVP, kernel', () => realNVP({ dim: 2, layers: 4, conditioner: { type: 'kernel', points: 16 }, seed: 1 })],
