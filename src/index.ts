@@ -63,6 +63,13 @@ export { Dense, denseOp, type DenseOptions, type DenseInit } from './nn/dense.js
 export { MLP, type MLPOptions } from './nn/mlp.js';
 export { MADE, type MADEOptions } from './nn/made.js';
 export { ACTIVATIONS, type Activation } from './nn/activation.js';
+export {
+  CONDITIONER_TYPES, type ConditionerOptions, type ConditionerType, type CouplingConditioner, type AutoregressiveConditioner,
+} from './nn/conditioner.js';
+export { ResidualNet, MaskedResidualNet, type ResidualNetOptions, type MaskedResidualNetOptions } from './nn/residual.js';
+export { KernelConditioner, MaskedKernelConditioner, type KernelConditionerOptions, type MaskedKernelConditionerOptions } from './nn/kernel-conditioner.js';
+export { Dropout } from './nn/dropout.js';
+export { CONDITIONER_NORMS, type ConditionerNorm, LayerNorm, HiddenBatchNorm } from './nn/normalization.js';
 export { rqSpline, type RQSplineOptions, type RQSplineResult } from './transformers/rq-spline.js';
 export { SplineTransformer, type SplineTransformerOptions } from './transformers/rq-spline-transformer.js';
 
