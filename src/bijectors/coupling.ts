@@ -12,7 +12,8 @@ import { transformerFromConfig } from '../transformers/registry.js';
 import type { Transformer } from '../transformers/transformer.js';
 import { type SavedInverse, type TapeFreeInverse, hasTapeFreeTransformer } from '../train/fast-step/contract.js';
 import { checkInt, checkOptions } from '../validate.js';
-import { Bijector, type BijectorResult, sumLogDet } from './bijector.js';
+import { Bijector, type BijectorResult, type ScoreResult, sumLogDet } from './bijector.js';
+import { detach, vjp } from '../ops/score-ops.js';
 import { permuteColumns } from './permute.js';
 
 export interface CouplingOptions {
@@ -192,6 +193,36 @@ export class Coupling extends Bijector implements TapeFreeInverse {
         return dya ? joinColumns(cols, dza, dyb, dya) : null;
       },
     };
+  }
+
+  /**
+   * Score rule (Vaitl et al. 2024): with y_B = T(x_B; p), p = MLP(x_A), L = Σ log T', the score is
+   * s_B = (g_B − ∂L/∂x_B) / T' and s_A = g_A − (∂p/∂x_A)ᵀ (∂L/∂p + (∂T/∂p)ᵀ s_B), g = ∂log q/∂x. The
+   * transformer's and the conditioner's derivatives are read off the tape of this same forward pass
+   * (vector–Jacobian products, no second forward pass).
+   */
+  protected override _forwardWithScore(x: tf.Tensor2D, score: tf.Tensor2D, context: tf.Tensor2D | null): ScoreResult {
+    const [batch, dim] = x.shape;
+    const nMoved = dim - this.nPass;
+    const passStart = this.order || !this.movedFirst ? 0 : nMoved;
+    const movedStart = passStart === 0 ? this.nPass : 0;
+    const split = (t: tf.Tensor2D) => {
+      const tp = this.order ? permuteColumns(t, this.order.index, this.order.inverse) : t;
+      return [tf.slice(tp, [0, passStart], [batch, this.nPass]), tf.slice(tp, [0, movedStart], [batch, nMoved])] as tf.Tensor2D[];
+    };
+    const join = (a: tf.Tensor2D, b: tf.Tensor2D) => {
+      if (this.order) return permuteColumns(tf.concat([a, b], 1), this.order.inverse, this.order.index);
+      return tf.concat(this.movedFirst ? [b, a] : [a, b], 1) as tf.Tensor2D;
+    };
+    const [xa, xb] = split(x);
+    const [ga, gb] = split(score);
+    const params = tf.reshape(this.conditioner.apply(xa, context), [batch, nMoved, this.transformer.paramsPerDim]) as tf.Tensor3D;
+    const r = this.transformer.forward(xb, params);
+    const [dLdx, dLdp] = vjp(r.logDet, [xb, params]);
+    const sB = tf.mul(tf.sub(gb, dLdx), tf.exp(tf.neg(r.logDet))) as tf.Tensor2D;
+    const pulled = tf.add(tf.sum(tf.mul(r.output, detach(sB))), tf.sum(tf.mul(params, detach(dLdp))));
+    const sA = tf.sub(ga, vjp(pulled, [xa])[0]) as tf.Tensor2D;
+    return { output: join(xa, r.output), logDet: sumLogDet(r.logDet), score: join(sA, sB) };
   }
 
   private apply(x: tf.Tensor2D, context: tf.Tensor2D | null, direction: 'forward' | 'inverse'): BijectorResult {
