@@ -19,6 +19,8 @@ import { tapeFreeStep } from './fast-step/training-step.js';
 import { type TwoThreadStep, twoThreadsSupported } from './parallel/support.js';
 import { adam, type AdamOptions } from './optimizer.js';
 import { createProgress } from './progress.js';
+import { fitEstimatorLoss } from './path-gradient.js';
+import type { LogTarget } from '../inference/log-target.js';
 import { type LearningRate, resolveSchedule } from './schedule.js';
 
 export interface FitOptions extends TrainingCallbacks {
@@ -88,11 +90,19 @@ export interface FitOptions extends TrainingCallbacks {
    * tape-free step (`fast-step/`) when every part of the flow supports it, `'tape'` always the tape.
    */
   gradientPath?: 'auto' | 'tape';
+  /**
+   * `'reparam'` (default): plain maximum likelihood. `'fastPath'`: the forward-KL path gradient of
+   * Vaitl et al. (2024), for data whose log-density is known up to a constant (`logTarget`): the same
+   * loss values, a gradient that drops the score term (see `train/path-gradient.ts`).
+   */
+  gradientEstimator?: 'reparam' | 'fastPath';
+  /** With `gradientEstimator: 'fastPath'`: the data's log-density log p̃ in data units, `[n, dim]` → `[n]`. */
+  logTarget?: LogTarget;
 }
 
 const KNOWN = [
   'steps', 'epochs', 'batchSize', 'learningRate', 'clipNorm', 'validationSplit', 'validationData', 'validateEvery', 'patience',
-  'restoreBest', 'seed', 'context', 'standardize', 'signal', 'progress', 'onStep', 'onEpoch', 'checkpoint', 'resumeFrom', 'adam', 'gradientPath', 'threads',
+  'restoreBest', 'seed', 'context', 'standardize', 'signal', 'progress', 'onStep', 'onEpoch', 'checkpoint', 'resumeFrom', 'adam', 'gradientPath', 'threads', 'gradientEstimator', 'logTarget',
 ] as const;
 
 /** Rows evaluated per chunk when computing the validation loss. */
@@ -164,6 +174,7 @@ export async function fit(flow: Flow, data: FitData, options: FitOptions = {}): 
       throw new ValidationError(fn, 'options.threads', '1 for this flow (two threads need the tape-free step: couplings, chains and permutations over a StandardNormal base, unconditional, on cpu or wasm)', '2');
     }
   }
+  const pathLoss = fitEstimatorLoss(fn, flow, o);
   const sink = o.checkpoint === undefined ? null : checkSink(fn, o.checkpoint);
   const resume = o.resumeFrom === undefined ? null : readResume(fn, o.resumeFrom);
   const trainable = flow.trainableVariables;
@@ -269,7 +280,7 @@ export async function fit(flow: Flow, data: FitData, options: FitOptions = {}): 
     : undefined;
   setTraining(flow, true);
   // Compiled after the standardisation is settled (it is part of the step).
-  const fastStep = gradientPath === 'auto' ? tapeFreeStep(flow) : null;
+  const fastStep = gradientPath === 'auto' && !pathLoss ? tapeFreeStep(flow) : null;
   let parallel: TwoThreadStep | null = null;
   try {
     if (threads === 2 && fastStep) {
@@ -287,7 +298,7 @@ export async function fit(flow: Flow, data: FitData, options: FitOptions = {}): 
         const batch = memory ? memory.next() : await stream!.next();
         if (batch === null || batch === 'exhausted') return batch;
         return {
-          loss: () => tf.neg(tf.mean(flow.logProbUnchecked(batch.x, batch.context))) as tf.Scalar,
+          loss: pathLoss ? () => pathLoss(batch.x, batch.context) : () => tf.neg(tf.mean(flow.logProbUnchecked(batch.x, batch.context))) as tf.Scalar,
           valueAndGrads: step ? () => step(batch.x) : undefined,
           epoch: batch.epoch,
           endOfEpoch: batch.endOfEpoch,
