@@ -13,7 +13,7 @@ import type { Transformer } from '../transformers/transformer.js';
 import { type SavedInverse, type TapeFreeInverse, hasTapeFreeTransformer } from '../train/fast-step/contract.js';
 import { checkInt, checkOptions } from '../validate.js';
 import { Bijector, type BijectorResult, type ScoreResult, sumLogDet } from './bijector.js';
-import { detach, vjp } from '../ops/score-ops.js';
+import { untaped, vjp } from '../ops/score-ops.js';
 import { permuteColumns } from './permute.js';
 
 export interface CouplingOptions {
@@ -216,12 +216,22 @@ export class Coupling extends Bijector implements TapeFreeInverse {
     };
     const [xa, xb] = split(x);
     const [ga, gb] = split(score);
-    const params = tf.reshape(this.conditioner.apply(xa, context), [batch, nMoved, this.transformer.paramsPerDim]) as tf.Tensor3D;
+    const net = this.conditioner.applyWithInputVjp(xa, context);
+    const ppd = this.transformer.paramsPerDim;
+    const params = tf.reshape(net.output, [batch, nMoved, ppd]) as tf.Tensor3D;
     const r = this.transformer.forward(xb, params);
+    const t = this.transformer;
+    if (t.scoreTerms) {
+      const [sA, sB] = untaped(() => {
+        const { scoreY, dParams } = t.scoreTerms!(xb, params, gb);
+        return [tf.sub(ga, net.inputVjp(tf.reshape(dParams, [batch, nMoved * ppd]) as tf.Tensor2D)), scoreY] as tf.Tensor2D[];
+      });
+      return { output: join(xa, r.output), logDet: sumLogDet(r.logDet), score: join(sA, sB) };
+    }
     const [dLdx, dLdp] = vjp(r.logDet, [xb, params]);
-    const sB = tf.mul(tf.sub(gb, dLdx), tf.exp(tf.neg(r.logDet))) as tf.Tensor2D;
-    const pulled = tf.add(tf.sum(tf.mul(r.output, detach(sB))), tf.sum(tf.mul(params, detach(dLdp))));
-    const sA = tf.sub(ga, vjp(pulled, [xa])[0]) as tf.Tensor2D;
+    const sB = untaped(() => tf.mul(tf.sub(gb, dLdx), tf.exp(tf.neg(r.logDet))) as tf.Tensor2D);
+    const [dTdp] = vjp(r.output, [params], sB);
+    const sA = untaped(() => tf.sub(ga, net.inputVjp(tf.reshape(tf.add(dTdp, dLdp), [batch, nMoved * ppd]) as tf.Tensor2D)) as tf.Tensor2D);
     return { output: join(xa, r.output), logDet: sumLogDet(r.logDet), score: join(sA, sB) };
   }
 

@@ -4,6 +4,7 @@ import type { JsonObject } from '../module.js';
 import { denseOp } from '../nn/dense.js';
 import { checkPositiveMap, logPositive, type PositiveMap } from '../ops/positive.js';
 import { checkInt, checkOptions } from '../validate.js';
+import { untaped } from '../ops/score-ops.js';
 import { Bijector, type BijectorResult, type ScoreResult, perExample, tidy } from './bijector.js';
 
 export interface LULinearOptions {
@@ -113,10 +114,12 @@ export class LULinear extends Bijector {
 
   /** Score rule: x = W⁻¹z has J = W⁻¹, so ∂log q/∂x = Wᵀ ∂log q/∂z (rows: scoreZ · W). */
   protected override _forwardWithScore(z: tf.Tensor2D, score: tf.Tensor2D): ScoreResult {
-    const { l, u } = this.factors();
-    const lu = tf.matMul(l, u);
-    const w = this.consts.p ? tf.matMul(this.consts.p, lu) : lu;
-    return { ...this._forward(z), score: tf.matMul(score, w) as tf.Tensor2D };
+    const scoreX = untaped(() => {
+      const { l, u } = this.factors();
+      const lu = tf.matMul(l, u);
+      return tf.matMul(score, this.consts.p ? tf.matMul(this.consts.p, lu) : lu) as tf.Tensor2D;
+    });
+    return { ...this._forward(z), score: scoreX };
   }
 
   protected _forward(z: tf.Tensor2D): BijectorResult {

@@ -4,6 +4,7 @@ import type { JsonObject } from '../module.js';
 import { solveIncreasing } from '../ops/safeguarded-newton.js';
 import { type Seed, toRng } from '../random.js';
 import { checkInt, checkNumber, checkOptions, checkVector } from '../validate.js';
+import { untaped } from '../ops/score-ops.js';
 import { Bijector, type BijectorResult, type ScoreResult, type InverseKind } from './bijector.js';
 
 /** The scalar nonlinearity h of a planar layer. */
@@ -147,6 +148,10 @@ export class Planar extends Bijector {
    */
   protected override _forwardWithScore(z: tf.Tensor2D, score: tf.Tensor2D): ScoreResult {
     const r = this._forward(z);
+    return { ...r, score: untaped(() => this.score(z, score, r.logDet)) };
+  }
+
+  private score(z: tf.Tensor2D, score: tf.Tensor2D, logDet: tf.Tensor1D): tf.Tensor2D {
     const { uHat, sp } = this.parameters();
     const t = tf.add(tf.sum(tf.mul(z, this.w), 1), this.b) as tf.Tensor1D;
     const wu = tf.sub(sp, 1);
@@ -157,12 +162,11 @@ export class Planar extends Bijector {
       dh = tf.sub(1, tf.square(th)) as tf.Tensor1D;
       d2h = tf.mul(-2, tf.mul(th, dh)) as tf.Tensor1D;
     } else dh = this.leakySlope(t);
-    const den = tf.exp(r.logDet); // 1 + h' wᵀû
+    const den = tf.exp(logDet); // 1 + h' wᵀû
     const col = (v: tf.Tensor) => tf.expandDims(v, 1);
     const v = d2h ? tf.sub(score, tf.mul(col(tf.div(tf.mul(d2h, wu), den)), this.w)) : score;
     const uv = tf.sum(tf.mul(v, uHat), 1);
-    const scoreX = tf.sub(v, tf.mul(col(tf.div(tf.mul(dh, uv), den)), this.w)) as tf.Tensor2D;
-    return { ...r, score: scoreX };
+    return tf.sub(v, tf.mul(col(tf.div(tf.mul(dh, uv), den)), this.w)) as tf.Tensor2D;
   }
 
   protected _inverse(x: tf.Tensor2D): BijectorResult {

@@ -3,6 +3,7 @@ import { ValidationError } from '../errors.js';
 import type { JsonObject } from '../module.js';
 import { type Seed, toRng } from '../random.js';
 import { checkInt, checkNumber, checkOptions, checkVector } from '../validate.js';
+import { untaped } from '../ops/score-ops.js';
 import { Bijector, type BijectorResult, type ScoreResult } from './bijector.js';
 
 export interface RadialOptions {
@@ -98,7 +99,10 @@ export class Radial extends Bijector {
    * and L' = (d − 1)(1/(s + r) − 1/(α + r)) + 2(α + r)/(αs + 2αr + r²) − 2/(α + r).
    */
   protected override _forwardWithScore(z: tf.Tensor2D, score: tf.Tensor2D): ScoreResult {
-    const r0 = this._forward(z);
+    return { ...this._forward(z), score: untaped(() => this.score(z, score)) };
+  }
+
+  private score(z: tf.Tensor2D, score: tf.Tensor2D): tf.Tensor2D {
     const alpha = tf.softplus(this.rawAlpha);
     const s = tf.softplus(this.rawBeta);
     const diff = tf.sub(z, this.z0);
@@ -116,8 +120,7 @@ export class Radial extends Bijector {
     const v = tf.sub(score, tf.mul(diff, col(tf.div(dL, r))));
     const dv = tf.sum(tf.mul(diff, v), 1);
     const coef = tf.div(tf.mul(da, dv), tf.mul(tf.mul(r, a), tf.add(a, tf.mul(da, r))));
-    const scoreX = tf.sub(tf.div(v, col(a)), tf.mul(diff, col(coef))) as tf.Tensor2D;
-    return { ...r0, score: scoreX };
+    return tf.sub(tf.div(v, col(a)), tf.mul(diff, col(coef))) as tf.Tensor2D;
   }
 
   protected _inverse(x: tf.Tensor2D): BijectorResult {

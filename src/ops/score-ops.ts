@@ -21,13 +21,39 @@ export function detach<T extends tf.Tensor>(x: T): T {
 
 /**
  * Vector–Jacobian products `dyᵀ ∂y/∂xᵢ` (each shaped like `xᵢ`), with `y` already computed from `xs`
- * while a tape was recording. `dy` is treated as a constant (it is detached first).
+ * while a tape was recording. `dy` is treated as a constant (it is detached first). The backward pass
+ * runs untaped (see {@link untaped}): its ops are not recorded on the caller's tape.
  */
 export function vjp(y: tf.Tensor, xs: tf.Tensor[], dy: tf.Tensor | null = null): tf.Tensor[] {
-  const weight = dy === null ? null : detach(dy);
-  const { value, grads } = tf.engine().gradients(() => (weight === null ? tf.sum(y) : tf.sum(tf.mul(y, weight))) as tf.Scalar, xs, undefined, true);
-  value.dispose();
-  return xs.map((x, i) => grads[i] ?? tf.zerosLike(x));
+  const total = (dy === null ? tf.sum(y) : tf.sum(tf.mul(y, detach(dy)))) as tf.Scalar;
+  return untaped(() => {
+    const { value, grads } = tf.engine().gradients(() => total, xs, undefined, true);
+    return xs.map((x, i) => grads[i] ?? tf.zerosLike(x));
+    void value;
+  });
+}
+
+/**
+ * `f()` without recording its ops on the active tape (their results are detached): TF.js records
+ * nothing inside a custom gradient's forward function, so `f` runs there. Use it for arithmetic
+ * whose gradient is never wanted (the score), which would otherwise pay the tape's bookkeeping.
+ */
+export function untaped<T extends tf.Tensor | tf.Tensor[]>(f: () => T): T {
+  if (!gradientsRecorded()) return f();
+  let kept: tf.Tensor[] = [];
+  let single = false;
+  const run = tf.customGrad((() => {
+    const r = f();
+    single = !Array.isArray(r);
+    kept = (single ? [r] : r) as tf.Tensor[];
+    for (const t of kept) tf.keep(t);
+    return { value: tf.scalar(0), gradFunc: () => [] };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  (run as unknown as () => tf.Tensor)().dispose();
+  // Kept tensors belong to no scope: hand back clones owned by the caller's scope.
+  const out = kept.map((t) => detach(t));
+  tf.dispose(kept);
+  return (single ? out[0] : out) as T;
 }
 
 /**
