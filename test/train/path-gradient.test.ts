@@ -150,3 +150,26 @@ describe('fitToTarget / fit with gradientEstimator', () => {
     flow.dispose();
   });
 });
+
+describe('memory', () => {
+  it('fastPath training leaves the tensor count unchanged (reverse and forward KL)', async () => {
+    const flow = new Flow(new StandardNormal(2), new Chain([
+      new AffineCoupling({ mask: halfMask(2), hidden: [8], seed: 1 }),
+      new SplineCoupling({ mask: halfMask(2, true), hidden: [8], bins: 4, tailBound: 3, invert: false, seed: 2 }),
+      new Planar(2, { seed: 3 }),
+      new MaskedAutoregressiveAffine(2, { hidden: [8], seed: 4 }),
+    ]));
+    await fitToTarget(flow, logTarget, { steps: 2, samplesPerStep: 16, gradientEstimator: 'fastPath', progress: false });
+    const before = tf.memory().numTensors;
+    await fitToTarget(flow, logTarget, { steps: 5, samplesPerStep: 16, gradientEstimator: 'fastPath', progress: false });
+    expect(tf.memory().numTensors).toBe(before);
+    flow.dispose();
+    const f2 = new Flow(new StandardNormal(2), new AffineCoupling({ mask: halfMask(2), hidden: [8], seed: 1 }));
+    const data = [[0, 1], [1, 0], [0.5, 0.5], [1, 1]];
+    await fit(f2, data, { steps: 2, batchSize: 4, gradientEstimator: 'fastPath', logTarget, standardize: false, progress: false });
+    const before2 = tf.memory().numTensors;
+    await fit(f2, data, { steps: 5, batchSize: 4, gradientEstimator: 'fastPath', logTarget, standardize: false, progress: false });
+    expect(tf.memory().numTensors).toBe(before2);
+    f2.dispose();
+  });
+});
