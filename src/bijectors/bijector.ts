@@ -80,6 +80,13 @@ export abstract class Bijector extends Module {
    * `x = f(z)`, `logDet = log |det ∂x/∂z|` and `score = ∂log q_x/∂x = J⁻ᵀ (scoreZ − ∂logDet/∂z)`, where
    * `q_x` is the push-forward of `q_z`. Shapes: `z`, `scoreZ` `[batch, dim]`. Uses the bijector's own
    * rule when it has one ({@link ScoreRule}), else autodiff through the inverse.
+   *
+   * @example
+   * ```ts
+   * // q_z = N(0, I) has score −z; after x = 2z + 1 the score is −(x − 1)/4.
+   * const z = tf.tensor2d([[0.5, -1]]);
+   * const { output, score } = new Affine(2, { shift: [1, 1], scale: [2, 2] }).forwardWithScore(z, tf.neg(z));
+   * ```
    */
   forwardWithScore(z: tf.Tensor2D, scoreZ: tf.Tensor2D, context?: tf.Tensor2D | null): ScoreResult {
     const name = `${this.className}.forwardWithScore`;

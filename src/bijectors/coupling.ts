@@ -198,8 +198,9 @@ export class Coupling extends Bijector implements TapeFreeInverse {
   /**
    * Score rule (Vaitl et al. 2024): with y_B = T(x_B; p), p = MLP(x_A), L = Σ log T', the score is
    * s_B = (g_B − ∂L/∂x_B) / T' and s_A = g_A − (∂p/∂x_A)ᵀ (∂L/∂p + (∂T/∂p)ᵀ s_B), g = ∂log q/∂x. The
-   * transformer's and the conditioner's derivatives are read off the tape of this same forward pass
-   * (vector–Jacobian products, no second forward pass).
+   * transformer's terms come from its `scoreTerms` (closed form) or else off the tape of this same
+   * forward pass (vector–Jacobian products); the conditioner's from `MLP.applyWithInputVjp`. No second
+   * forward pass either way.
    */
   protected override _forwardWithScore(x: tf.Tensor2D, score: tf.Tensor2D, context: tf.Tensor2D | null): ScoreResult {
     const [batch, dim] = x.shape;
@@ -215,24 +216,31 @@ export class Coupling extends Bijector implements TapeFreeInverse {
       return tf.concat(this.movedFirst ? [b, a] : [a, b], 1) as tf.Tensor2D;
     };
     const [xa, xb] = split(x);
-    const [ga, gb] = split(score);
     const net = this.conditioner.applyWithInputVjp(xa, context);
     const ppd = this.transformer.paramsPerDim;
     const params = tf.reshape(net.output, [batch, nMoved, ppd]) as tf.Tensor3D;
     const r = this.transformer.forward(xb, params);
+    const output = join(xa, r.output);
+    const logDet = sumLogDet(r.logDet);
     const t = this.transformer;
     if (t.scoreTerms) {
-      const [sA, sB] = untaped(() => {
-        const { scoreY, dParams } = t.scoreTerms!(xb, params, gb);
-        return [tf.sub(ga, net.inputVjp(tf.reshape(dParams, [batch, nMoved * ppd]) as tf.Tensor2D)), scoreY] as tf.Tensor2D[];
-      });
-      return { output: join(xa, r.output), logDet: sumLogDet(r.logDet), score: join(sA, sB) };
+      // All of the score in closed form, off the tape.
+      return {
+        output,
+        logDet,
+        score: untaped(() => {
+          const [ga, gb] = split(score);
+          const { scoreY, dParams } = t.scoreTerms!(xb, params, gb, r);
+          return join(tf.sub(ga, net.inputVjp(tf.reshape(dParams, [batch, nMoved * ppd]) as tf.Tensor2D)) as tf.Tensor2D, scoreY);
+        }),
+      };
     }
+    const [ga, gb] = split(score);
     const [dLdx, dLdp] = vjp(r.logDet, [xb, params]);
     const sB = untaped(() => tf.mul(tf.sub(gb, dLdx), tf.exp(tf.neg(r.logDet))) as tf.Tensor2D);
     const [dTdp] = vjp(r.output, [params], sB);
     const sA = untaped(() => tf.sub(ga, net.inputVjp(tf.reshape(tf.add(dTdp, dLdp), [batch, nMoved * ppd]) as tf.Tensor2D)) as tf.Tensor2D);
-    return { output: join(xa, r.output), logDet: sumLogDet(r.logDet), score: join(sA, sB) };
+    return { output, logDet, score: join(sA, sB) };
   }
 
   private apply(x: tf.Tensor2D, context: tf.Tensor2D | null, direction: 'forward' | 'inverse'): BijectorResult {

@@ -65,18 +65,21 @@ export class AffineTransformer implements Transformer, TapeFreeTransformer {
 
   /**
    * Score terms for couplings (see {@link Transformer.scoreTerms}): L = ls(s) does not depend on x, so
-   * `scoreY = g e^{−ls}`, and `dParams` = (dt, ds) = (scoreY, (1 + scoreY · x e^{ls}) · dls/ds).
+   * `scoreY = g e^{−ls}`, and `dParams` = (dt, ds) = (scoreY, (1 + scoreY · x e^{ls}) · dls/ds), where
+   * dls/ds = 1 − (ls/c)² under the soft clamp ls = c tanh(s/c).
    */
-  scoreTerms(x: tf.Tensor2D, params: tf.Tensor3D, g: tf.Tensor2D): { scoreY: tf.Tensor2D; dParams: tf.Tensor3D } {
-    const [b, d] = params.shape;
-    const { logScale } = this.split(params);
-    const s = tf.reshape(takeColumns(tf.reshape(params, [b * d, 2]) as tf.Tensor2D, [1]), [b, d]);
-    let slope: tf.Tensor;
-    if (this.scale === 'exp') slope = this.clamp === null ? tf.onesLike(s) : tf.sub(1, tf.square(tf.tanh(tf.div(s, this.clamp))));
-    else slope = tf.div(tf.sigmoid(s), tf.add(tf.softplus(s), SOFTPLUS_EPS));
-    const scoreY = tf.mul(g, tf.exp(tf.neg(logScale))) as tf.Tensor2D;
-    const ds = tf.mul(tf.add(1, tf.mul(scoreY, tf.mul(x, tf.exp(logScale)))), slope);
-    return { scoreY, dParams: tf.stack([scoreY, ds], 2) as tf.Tensor3D };
+  scoreTerms(x: tf.Tensor2D, params: tf.Tensor3D, g: tf.Tensor2D, forward: TransformerResult): { scoreY: tf.Tensor2D; dParams: tf.Tensor3D } {
+    const ls = forward.logDet;
+    let slope: tf.Tensor | null = null;
+    if (this.scale === 'exp') slope = this.clamp === null ? null : tf.sub(1, tf.square(tf.div(ls, this.clamp)));
+    else {
+      const [b, d] = params.shape;
+      const s = tf.reshape(takeColumns(tf.reshape(params, [b * d, 2]) as tf.Tensor2D, [1]), [b, d]);
+      slope = tf.div(tf.sigmoid(s), tf.add(tf.softplus(s), SOFTPLUS_EPS));
+    }
+    const scoreY = tf.mul(g, tf.exp(tf.neg(ls))) as tf.Tensor2D;
+    const dls = tf.add(1, tf.mul(scoreY, tf.mul(x, tf.exp(ls))));
+    return { scoreY, dParams: tf.stack([scoreY, slope ? tf.mul(dls, slope) : dls], 2) as tf.Tensor3D };
   }
 
   /** The scale map and soft clamp as the fused affine kernels take them. */
