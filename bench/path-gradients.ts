@@ -11,7 +11,7 @@
  *
  *     nice -n 10 npx tsx bench/path-gradients.ts [--quick] [stepCost u2Variance overfitting planarRadial]
  */
-import { Flow, Rng, energies, fit, fitToTarget, planarFlow, radialFlow, ready, realNVP, tf, type LogTarget } from '../src/index.js';
+import { Flow, Rng, energies, fit, fitToTarget, neuralSplineFlow, planarFlow, radialFlow, ready, realNVP, tf, type LogTarget } from '../src/index.js';
 import { fastPathReverseKlTerms } from '../src/train/path-gradient.js';
 import { reverseKlTerms } from '../src/train/reverse-kl.js';
 
@@ -47,11 +47,13 @@ if (want('stepCost')) {
   const flows: Record<string, () => Flow> = {
     realNVP8: () => realNVP({ dim: 2, layers: 8, hidden: [64, 64], seed: 0 }),
     planar32: () => planarFlow({ dim: 2, layers: 32, seed: 0 }),
+    // Spline couplings: the transformer's score terms are read off the tape (no closed form yet).
+    nsf4: () => neuralSplineFlow({ dim: 2, layers: 4, hidden: [64, 64], bins: 8, tailBound: 5, invert: false, seed: 0 }),
   };
   const out: Record<string, unknown> = {};
   for (const [name, build] of Object.entries(flows)) {
     const flow = build();
-    const reps = quick ? 10 : 40;
+    const reps = quick ? 10 : Number(process.env.REPS ?? 40);
     const times: Record<Estimator, number[]> = { reparam: [], stl: [], fastPath: [] };
     for (let r = -3; r < reps; r++) {
       for (const e of ESTIMATORS) {
