@@ -43,17 +43,22 @@ export function untaped<T extends tf.Tensor | tf.Tensor[]>(f: () => T): T {
   let kept: tf.Tensor[] = [];
   let single = false;
   const run = tf.customGrad((() => {
+    const marker = tf.scalar(0);
     const r = f();
     single = !Array.isArray(r);
-    kept = (single ? [r] : r) as tf.Tensor[];
+    // One new tensor: it is the op's output itself (no copy); one made before f ran gets a copy.
+    if (single) return { value: (r as tf.Tensor).id > marker.id ? r : tf.clone(r as tf.Tensor), gradFunc: () => [] };
+    kept = r as tf.Tensor[];
     for (const t of kept) tf.keep(t);
-    return { value: tf.scalar(0), gradFunc: () => [] };
+    return { value: marker, gradFunc: () => [] };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
-  (run as unknown as () => tf.Tensor)().dispose();
-  // Kept tensors belong to no scope: hand back clones owned by the caller's scope.
+  const value = (run as unknown as () => tf.Tensor)();
+  if (single) return value as T;
+  value.dispose();
+  // Kept tensors belong to no scope: hand back copies owned by the caller's scope.
   const out = kept.map((t) => detach(t));
   tf.dispose(kept);
-  return (single ? out[0] : out) as T;
+  return out as T;
 }
 
 /**
