@@ -111,6 +111,9 @@ export function fitEstimatorLoss(
   const logTarget = options.logTarget;
   if (typeof logTarget !== 'function') throw new ValidationError(fn, 'options.logTarget', "the data's log-density (a function of a [n, dim] tensor returning [n]) with gradientEstimator 'fastPath'", describe(logTarget));
   if (options.threads === 2) throw new ValidationError(fn, 'options.threads', "1 with gradientEstimator 'fastPath'", '2');
-  if (flow.bijector.inverseKind === 'none') throw new ValidationError(fn, 'flow', "a flow with an inverse for gradientEstimator 'fastPath'", 'a bijector without an inverse');
+  if (flow.bijector.inverseKind === 'none' || !flow.bijector.hasForward) {
+    // The pulled-back score is carried by autodiff through each member's forward pass.
+    throw new ValidationError(fn, 'flow', "a flow with both directions for gradientEstimator 'fastPath'", `a bijector without ${flow.bijector.hasForward ? 'an inverse' : 'a forward direction'}`);
+  }
   return (x, context) => fastPathNll(flow, logTarget as LogTarget, x, context, fn);
 }
