@@ -24,7 +24,7 @@ export type { JsonObject, JsonValue, NamedWeight, Serialized } from './module.js
 export { VERSION } from './version.js';
 
 // Bijectors (forward = latent → data, inverse = data → latent)
-export { Bijector, type BijectorResult, type InverseKind, type BijectorShape } from './bijectors/bijector.js';
+export { Bijector, type BijectorResult, type InverseKind, type BijectorShape, type ScoreResult, type ScoreRule } from './bijectors/bijector.js';
 export { Shift } from './bijectors/shift.js';
 export { Scale } from './bijectors/scale.js';
 export { ScaleMatvecTriL } from './bijectors/scale-matvec-tril.js';
@@ -110,6 +110,7 @@ export type { AdamOptions } from './train/optimizer.js';
 export type { StepInfo, EpochInfo, TrainingCallbacks } from './train/callbacks.js';
 export { cosineDecay, type LearningRate, type ScheduleSpec, type ScheduleFunction } from './train/schedule.js';
 export { fitToTarget, type FitToTargetOptions, type FitToTargetHistory } from './train/fit-to-target.js';
+export type { GradientEstimator } from './train/path-gradient.js';
 export { linearAnneal, type BetaFunction } from './train/anneal.js';
 export { stopGradient, scaleGradient } from './ops/gradient.js';
 

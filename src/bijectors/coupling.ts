@@ -13,7 +13,8 @@ import { transformerFromConfig } from '../transformers/registry.js';
 import type { Transformer } from '../transformers/transformer.js';
 import { type SavedInverse, type TapeFreeInverse, hasTapeFreeTransformer } from '../train/fast-step/contract.js';
 import { checkInt, checkOptions } from '../validate.js';
-import { Bijector, type BijectorResult, sumLogDet } from './bijector.js';
+import { Bijector, type BijectorResult, type ScoreResult, sumLogDet } from './bijector.js';
+import { untaped, vjp } from '../ops/score-ops.js';
 import { permuteColumns } from './permute.js';
 
 export interface CouplingOptions {
@@ -202,6 +203,60 @@ export class Coupling extends Bijector implements TapeFreeInverse {
     };
   }
 
+  /**
+   * Score rule (Vaitl et al. 2024): with y_B = T(x_B; p), p = MLP(x_A), L = Σ log T', the score is
+   * s_B = (g_B − ∂L/∂x_B) / T' and s_A = g_A − (∂p/∂x_A)ᵀ (∂L/∂p + (∂T/∂p)ᵀ s_B), g = ∂log q/∂x. The
+   * transformer's terms come from its `scoreTerms` (closed form) or else off the tape of this same
+   * forward pass (vector–Jacobian products); the conditioner's from `MLP.applyWithInputVjp`. No second
+   * forward pass either way.
+   */
+  protected override _forwardWithScore(x: tf.Tensor2D, score: tf.Tensor2D, context: tf.Tensor2D | null): ScoreResult {
+    const [batch, dim] = x.shape;
+    const nMoved = dim - this.nPass;
+    const passStart = this.order || !this.movedFirst ? 0 : nMoved;
+    const movedStart = passStart === 0 ? this.nPass : 0;
+    const split = (t: tf.Tensor2D) => {
+      const tp = this.order ? permuteColumns(t, this.order.index, this.order.inverse) : t;
+      return [tf.slice(tp, [0, passStart], [batch, this.nPass]), tf.slice(tp, [0, movedStart], [batch, nMoved])] as tf.Tensor2D[];
+    };
+    const join = (a: tf.Tensor2D, b: tf.Tensor2D) => {
+      if (this.order) return permuteColumns(tf.concat([a, b], 1), this.order.inverse, this.order.index);
+      return tf.concat(this.movedFirst ? [b, a] : [a, b], 1) as tf.Tensor2D;
+    };
+    const [xa, xb] = split(x);
+    const net = conditionerWithInputVjp(this.conditioner, xa, context);
+    const ppd = this.transformer.paramsPerDim;
+    const params = tf.reshape(net.output, [batch, nMoved, ppd]) as tf.Tensor3D;
+    const r = this.transformer.forward(xb, params);
+    const output = join(xa, r.output);
+    const logDet = sumLogDet(r.logDet);
+    const t = this.transformer;
+    if (t.scoreTerms) {
+      // All of the score in closed form, off the tape.
+      return {
+        output,
+        logDet,
+        score: (() => {
+          const [ga, gb] = untaped(() => split(score));
+          const [scoreY, dParams] = untaped(() => {
+            const terms = t.scoreTerms!(xb, params, gb, r);
+            return [terms.scoreY, terms.dParams];
+          }) as [tf.Tensor2D, tf.Tensor3D];
+          // The conditioner's VJP outside `untaped`: a taped one (non-MLP conditioners) needs the tape.
+          const va = net.inputVjp(untaped(() => tf.reshape(dParams, [batch, nMoved * ppd]) as tf.Tensor2D));
+          return untaped(() => join(tf.sub(ga, va) as tf.Tensor2D, scoreY));
+        })(),
+      };
+    }
+    const [ga, gb] = split(score);
+    const [dLdx, dLdp] = vjp(r.logDet, [xb, params]);
+    const sB = untaped(() => tf.mul(tf.sub(gb, dLdx), tf.exp(tf.neg(r.logDet))) as tf.Tensor2D);
+    const [dTdp] = vjp(r.output, [params], sB);
+    const va = net.inputVjp(untaped(() => tf.reshape(tf.add(dTdp, dLdp), [batch, nMoved * ppd]) as tf.Tensor2D));
+    const sA = untaped(() => tf.sub(ga, va) as tf.Tensor2D);
+    return { output, logDet, score: join(sA, sB) };
+  }
+
   private apply(x: tf.Tensor2D, context: tf.Tensor2D | null, direction: 'forward' | 'inverse'): BijectorResult {
     if (!gradientsRecorded()) return this.applyInference(x, context, direction);
     const [batch, dim] = x.shape;
@@ -268,4 +323,17 @@ export class AffineCoupling extends Coupling {
   static override fromConfig(c: JsonObject): AffineCoupling {
     return new AffineCoupling({ ...Coupling.optionsFromConfig(c), scale: c.scale as 'exp' | 'softplus', clamp: c.clamp as number | null });
   }
+}
+
+/**
+ * The conditioner's output and its input vector–Jacobian product: the hand-written one of a plain MLP,
+ * else read off the tape of this same pass (residual and kernel conditioners, dropout, norms).
+ */
+function conditionerWithInputVjp(net: CouplingConditioner, x: tf.Tensor2D, context: tf.Tensor2D | null): { output: tf.Tensor2D; inputVjp: (d: tf.Tensor2D) => tf.Tensor2D } {
+  if (net instanceof MLP && net.plain) {
+    const m = net.applyWithInputVjp(x, context);
+    return { output: m.output, inputVjp: (d) => untaped(() => m.inputVjp(d)) };
+  }
+  const output = net.apply(x, context);
+  return { output, inputVjp: (d) => vjp(output, [x], d)[0] as tf.Tensor2D };
 }

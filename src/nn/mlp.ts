@@ -129,6 +129,34 @@ export class MLP extends Module {
     };
   }
 
+  /**
+   * {@link MLP.apply} on the tape, with the input's vector–Jacobian product written by hand:
+   * `inputVjp(d)` = `dᵀ ∂output/∂x` `[batch, inputs]`, backward through the activations and `Wᵀ` only
+   * (no weight gradients, which a tape backward would compute too). For the score rule of
+   * path-gradient training (`Coupling`); call `inputVjp` untaped (`ops/score-ops.ts`).
+   */
+  applyWithInputVjp(x: tf.Tensor2D, context: tf.Tensor2D | null): { output: tf.Tensor2D; inputVjp: (d: tf.Tensor2D) => tf.Tensor2D } {
+    let h = this.contextDim > 0 && context ? (this.inputs > 0 ? tf.concat([x, context], 1) : context) : x;
+    const last = this.layers.length - 1;
+    const saved: tf.Tensor2D[] = [];
+    this.layers.forEach((layer, i) => {
+      const pre = layer.apply(h);
+      h = i < last ? activate(this.activation, pre) : pre;
+      if (i < last) saved.push(this.activation === 'silu' ? pre : h);
+    });
+    return {
+      output: h,
+      inputVjp: (dOutput) => {
+        let d = dOutput;
+        for (let i = last; i >= 0; i--) {
+          if (i < last) d = tf.mul(d, activationSlope(this.activation, saved[i])) as tf.Tensor2D;
+          d = tf.matMul(d, tf.transpose(this.layers[i].kernel)) as tf.Tensor2D;
+        }
+        return d.shape[1] === this.inputs ? d : (tf.slice(d, [0, 0], [d.shape[0], this.inputs]) as tf.Tensor2D);
+      },
+    };
+  }
+
   /** `x` `[batch, inputs]`, `context` `[batch, contextDim]` or null → `[batch, outputs]`. Call inside `tf.tidy`. */
   apply(x: tf.Tensor2D, context: tf.Tensor2D | null): tf.Tensor2D {
     let h = this.contextDim > 0 && context ? (this.inputs > 0 ? tf.concat([x, context], 1) : context) : x;
@@ -155,5 +183,23 @@ export class MLP extends Module {
       if (i < this.layers.length - 1) h = activate(this.activation, h);
     });
     return h;
+  }
+}
+
+/** d act / d pre-activation from the activation's output (its input for silu), as in `dense-kernels.ts`. */
+function activationSlope(name: Activation, s: tf.Tensor2D): tf.Tensor {
+  switch (name) {
+    case 'relu':
+      return tf.step(s);
+    case 'leakyRelu':
+      return tf.add(0.01, tf.mul(0.99, tf.step(s)));
+    case 'tanh':
+      return tf.sub(1, tf.square(s));
+    case 'elu':
+      return tf.where(tf.greater(s, 0), tf.onesLike(s), tf.add(s, 1));
+    case 'silu': {
+      const sig = tf.sigmoid(s);
+      return tf.mul(sig, tf.add(1, tf.mul(s, tf.sub(1, sig))));
+    }
   }
 }
