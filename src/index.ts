@@ -110,6 +110,19 @@ export type { LogTarget } from './inference/log-target.js';
 export { importanceSample, type ImportanceSampleOptions, type ImportanceSampleResult } from './inference/importance-sample.js';
 export { energies } from './energies/index.js';
 export type { Energy, Box as EnergyBox } from './energies/energy.js';
+export { sampleDoubleWell, DOUBLE_WELL_LEFT_MASS } from './energies/double-well.js';
+export { summarizeLogWeights, type WeightSummary } from './inference/weights.js';
+
+// Stochastic normalizing flows (bijectors interleaved with MCMC blocks; importance weights, no logProb)
+export { StochasticBlock, type BlockOptions } from './stochastic/block.js';
+export { MetropolisBlock } from './stochastic/metropolis.js';
+export { LangevinBlock, type LangevinOptions } from './stochastic/langevin.js';
+export { HMCBlock, type HMCBlockOptions } from './stochastic/hmc-block.js';
+export { applyLayer, type FlowLayer, type LayerContext, type LayerResult } from './stochastic/layer.js';
+export { StochasticFlow, interleaveBlocks, type InterleaveOptions, type SampleWithWeightsOptions, type SerializedStochasticFlow } from './stochastic/stochastic-flow.js';
+export { trainStochasticFlow, type TrainStochasticFlowOptions } from './stochastic/train.js';
+export { stochasticFlowToJSON, stochasticFlowFromJSON, type StochasticFlowDocument } from './stochastic/io.js';
+export { registerStochasticBlock, type BlockBuilder } from './stochastic/registry.js';
 
 // Data
 export { datasets, type DatasetName } from './data/datasets.js';
