@@ -124,6 +124,16 @@ export { trainStochasticFlow, type TrainStochasticFlowOptions } from './stochast
 export { stochasticFlowToJSON, stochasticFlowFromJSON, type StochasticFlowDocument } from './stochastic/io.js';
 export { registerStochasticBlock, type BlockBuilder } from './stochastic/registry.js';
 
+// MCMC: plain and flow-accelerated samplers, chain diagnostics
+export { hmc, type HMCOptions, type HMCResult } from './mcmc/hmc.js';
+export { flowHMC, pullBack, type FlowHMCResult } from './mcmc/flow-hmc.js';
+export { flowIndependenceMH, type IndependenceMHOptions, type IndependenceMHResult } from './mcmc/independence-mh.js';
+export { type McmcResult, coordinate, summarizeChains } from './mcmc/chains.js';
+export { DualAveraging } from './mcmc/dual-averaging.js';
+export {
+  essBulk, essTail, splitRhat, integratedAutocorrelationTime, autocorrelation, summarizeScalar, rankNormalize, splitChains, type ChainSummary,
+} from './mcmc/diagnostics.js';
+
 // Data
 export { datasets, type DatasetName } from './data/datasets.js';
 export type { ToyDataset, ToyDatasetWithDensity, ToyOptions } from './data/toy.js';

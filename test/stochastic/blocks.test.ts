@@ -53,7 +53,10 @@ describe.each(cases)('%s', (name, make) => {
     const b = block.apply(x, { logBase, logTarget, rng: new Rng(5) });
     expect(Array.from(a.output.dataSync())).toEqual(Array.from(b.output.dataSync()));
     tf.dispose([a.output, a.logWeight, b.output, b.logWeight]);
-    expectNoLeak(() => block.apply(x, { logBase, logTarget, rng: new Rng(6) }));
+    expectNoLeak(() => {
+      const r = block.apply(x, { logBase, logTarget, rng: new Rng(6) });
+      return [r.output, r.logWeight];
+    });
     x.dispose();
     block.dispose();
   });
