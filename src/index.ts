@@ -110,7 +110,8 @@ export type { LogTarget } from './inference/log-target.js';
 export { importanceSample, type ImportanceSampleOptions, type ImportanceSampleResult } from './inference/importance-sample.js';
 export { energies } from './energies/index.js';
 export type { Energy, Box as EnergyBox } from './energies/energy.js';
-export { sampleDoubleWell, DOUBLE_WELL_LEFT_MASS } from './energies/double-well.js';
+export { sampleDoubleWell, doubleWellFreeEnergy, DOUBLE_WELL_LEFT_MASS } from './energies/double-well.js';
+export { freeEnergyProfile, type FreeEnergyProfile, type ProfileOptions } from './inference/free-energy.js';
 export { summarizeLogWeights, type WeightSummary } from './inference/weights.js';
 
 // Stochastic normalizing flows (bijectors interleaved with MCMC blocks; importance weights, no logProb)

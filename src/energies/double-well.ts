@@ -78,3 +78,18 @@ function doubleWellCdf(): { grid: Float64Array; cdf: Float64Array } {
   table = { grid, cdf };
   return table;
 }
+
+/**
+ * The double well's exact free-energy profile along x₁ on the bins `edges`: `F = −log(P(bin)/width)`
+ * with P(bin) by Simpson's rule (200 intervals per bin) over the normalised marginal of x₁.
+ */
+export function doubleWellFreeEnergy(edges: readonly number[]): number[] {
+  const simpson = (a: number, b: number, m = 200) => {
+    const h = (b - a) / m;
+    let s = Math.exp(-doubleWellEnergy1(a)) + Math.exp(-doubleWellEnergy1(b));
+    for (let i = 1; i < m; i++) s += (i % 2 ? 4 : 2) * Math.exp(-doubleWellEnergy1(a + i * h));
+    return (s * h) / 3;
+  };
+  const z = simpson(-6, 6, 24000);
+  return edges.slice(1).map((b, k) => -Math.log(simpson(edges[k], b) / z / (b - edges[k])));
+}
