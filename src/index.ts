@@ -167,3 +167,4 @@ export { layersFigure } from './plot/layers.js';
 export { layerStates, type LayersFigureOptions, type LayerStates, type ColorBy } from './plot/layer-states.js';
 export { densityComparisonFigure, type DensityComparisonOptions } from './plot/compare.js';
 export { density1dFigure, type Density1dOptions } from './plot/density-1d.js';
+export { traceFigure, autocorrelationFigure, type TraceFigureOptions, type AutocorrelationFigureOptions } from './plot/trace.js';
