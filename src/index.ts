@@ -168,3 +168,4 @@ export { layerStates, type LayersFigureOptions, type LayerStates, type ColorBy }
 export { densityComparisonFigure, type DensityComparisonOptions } from './plot/compare.js';
 export { density1dFigure, type Density1dOptions } from './plot/density-1d.js';
 export { traceFigure, autocorrelationFigure, type TraceFigureOptions, type AutocorrelationFigureOptions } from './plot/trace.js';
+export { freeEnergyFigure, type ProfileCurve } from './plot/free-energy.js';

@@ -29,3 +29,13 @@ describe('MCMC figures', () => {
     expect(() => autocorrelationFigure(result, { lag: 3 } as never)).toThrow(/unknown option "lag"/);
   });
 });
+
+describe('freeEnergyFigure', () => {
+  it('shifts each curve to a minimum of 0 and draws +∞ as a gap', async () => {
+    const { freeEnergyFigure } = await import('../../src/index.js');
+    const fig = freeEnergyFigure([{ name: 'a', centres: [0, 1, 2], freeEnergy: [3, 5, Infinity] }, { name: 'b', centres: [0, 1], freeEnergy: [1, 0], line: true }]);
+    expect(fig.data[0].y).toEqual([0, 2, null]);
+    expect(fig.data[1].y).toEqual([1, 0]);
+    expect(fig.data[1].mode).toBe('lines');
+  });
+});
