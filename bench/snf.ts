@@ -33,7 +33,7 @@ const out: Record<string, unknown> = { backend: backendName(), quick };
 if (only === 'all' || only === 'doubleWell') {
   const steps = quick ? 20 : 300;
   const reps = quick ? 2 : 5;
-  const perRep = quick ? 1000 : 10000;
+  const perRep = Number(opt('--per-rep', quick ? '1000' : '4000'));
   const target = energies.doubleWell;
   const runs = [];
   for (let seed = 0; seed < seeds; seed++) {

@@ -9,7 +9,7 @@
  *     npx tsx examples/double-well-snf.ts [--quick]
  */
 import {
-  DOUBLE_WELL_LEFT_MASS, Flow, MetropolisBlock, autocorrelationFigure, doubleWellFreeEnergy, energies, flowIndependenceMH, freeEnergyFigure, freeEnergyProfile,
+  DOUBLE_WELL_LEFT_MASS, MetropolisBlock, autocorrelationFigure, doubleWellFreeEnergy, energies, flowIndependenceMH, freeEnergyFigure, freeEnergyProfile,
   interleaveBlocks, ready, realNVP, sampleDoubleWell, summarizeChains, trainStochasticFlow, traceFigure,
 } from '../src/index.js';
 import { writeHtml } from '../src/node.js';
@@ -49,7 +49,7 @@ const profile = freeEnergyFigure(
 );
 
 // The same flow (its bijectors are the stochastic flow's) as the proposal of independence MH, with MALA in between.
-const plain = new Flow(flow.base, flow.bijector);
+const plain = snf.deterministicFlow();
 const mh = flowIndependenceMH(plain, target.logDensity, { samples: pick(2000, 100), warmup: pick(200, 20), chains: 4, localSteps: 2, local: 'mala', localStepSize: 0.02, seed: 5 });
 const [s1] = summarizeChains(mh);
 console.log(`independence MH: acceptance ${mh.acceptanceRate.toFixed(2)} (flow), ${mh.localAcceptanceRate.toFixed(2)} (MALA); x₁: mean ${s1.mean.toFixed(3)} ± ${s1.mcse.toFixed(3)}, bulk ESS ${s1.essBulk.toFixed(0)}, R̂ ${s1.rhat.toFixed(3)}`);

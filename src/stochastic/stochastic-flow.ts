@@ -186,6 +186,17 @@ export class StochasticFlow {
     return tf.tidy(() => this.inverseWithWeights(matrix(x, { fn, arg: 'x', cols: this.dim }), toRng(0)));
   }
 
+  /**
+   * The flow without its stochastic blocks: `Flow(base, Chain(bijectors))`, sharing this flow's
+   * weights (not copies: dispose only one of the two). For `logProb`, `flowHMC` or `flowIndependenceMH`
+   * with the trained bijectors.
+   */
+  deterministicFlow(): Flow {
+    const bijectors = this.layers.filter((l): l is Bijector => l instanceof Bijector);
+    if (bijectors.length === 0) throw new ValidationError('StochasticFlow.deterministicFlow', 'this', 'a stochastic flow with at least one bijector', 'none');
+    return new Flow(this.base, bijectors.length === 1 ? bijectors[0] : new Chain(bijectors));
+  }
+
   /** All weights: `base/…`, then `layers/<i>/…` (i from the data side). */
   get weights(): NamedWeight[] {
     return [

@@ -126,3 +126,18 @@ describe('StochasticFlow', () => {
     snf.dispose();
   });
 });
+
+describe('StochasticFlow.deterministicFlow', () => {
+  it('is the flow of its bijectors: logProb equals the chain of bijectors over the base', () => {
+    const flow = realNVP({ dim: 2, layers: 4, hidden: [8], seed: 3 });
+    tf.tidy(() => flow.trainableVariables.forEach((v, i) => v.assign(tf.add(v, 0.02 * (i + 1)))));
+    const x = tf.tensor2d([[0.5, -0.3], [1.2, 2]]);
+    const want = flow.logProb(x).dataSync();
+    const snf = interleaveBlocks(flow, logTarget, { groups: 2, block: (lambda) => new MetropolisBlock({ lambda }) });
+    const got = snf.deterministicFlow().logProb(x).dataSync();
+    expect(got[0]).toBeCloseTo(want[0], 5);
+    expect(got[1]).toBeCloseTo(want[1], 5);
+    x.dispose();
+    snf.dispose();
+  });
+});
