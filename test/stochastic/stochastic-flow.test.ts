@@ -141,3 +141,22 @@ describe('StochasticFlow.deterministicFlow', () => {
     snf.dispose();
   });
 });
+
+describe('HMCBlock save/load', () => {
+  it('round-trips leapfrogSteps, λ and a trained step size', () => {
+    const snf = new StochasticFlow(new StandardNormal(2), [new HMCBlock({ lambda: 0.4, steps: 2, leapfrogSteps: 3, stepSize: 0.2, trainableStepSize: true }), new Shift([0.5, 0])], logTarget);
+    tf.tidy(() => snf.trainableVariables[0].assign(tf.scalar(Math.log(0.3))));
+    const again = stochasticFlowFromJSON(JSON.stringify(stochasticFlowToJSON(snf)), logTarget);
+    const block = again.layers[0] as HMCBlock;
+    expect(block.leapfrogSteps).toBe(3);
+    expect(block.lambda).toBe(0.4);
+    expect(block.stepSize).toBeCloseTo(0.3, 6);
+    expect(block.trainableStepSize).toBe(true);
+    snf.dispose();
+    again.dispose();
+  });
+
+  it('rejects a document of another format', () => {
+    expect(() => stochasticFlowFromJSON('{"format":"tfjs-flows"}', logTarget)).toThrow(/not a tfjs-flows-stochastic document/);
+  });
+});
