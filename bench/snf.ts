@@ -12,7 +12,7 @@
  *    tuning (dual averaging to 0.8, 10 leapfrog steps) and the same number of gradient evaluations: bulk ESS
  *    of x₀ per gradient evaluation, and x₀'s mean and variance against 0 and 9 in Monte Carlo standard errors.
  *
- *     nice -n 10 npx tsx bench/snf.ts [--quick] [--seeds 5] [--only doubleWell|funnel]
+ *     nice -n 10 npx tsx bench/snf.ts [--quick] [--seeds 5 | --seed-list 0,1] [--per-rep 4000] [--only doubleWell|funnel]
  */
 import {
   DOUBLE_WELL_LEFT_MASS, MetropolisBlock, backendName, coordinate, doubleWellFreeEnergy, energies, essBulk, fitToTarget, flowHMC, freeEnergyProfile,
@@ -23,6 +23,8 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const opt = (name: string, fallback: string) => (args.indexOf(name) >= 0 ? args[args.indexOf(name) + 1] : fallback);
 const seeds = Number(opt('--seeds', quick ? '1' : '5'));
+// `--seed-list 3,4` runs only those seeds (to spread the double-well runs over processes).
+const seedList = opt('--seed-list', '').split(',').filter(Boolean).map(Number);
 const only = opt('--only', 'all');
 const log = (...a: unknown[]) => console.error(...a);
 
@@ -36,7 +38,7 @@ if (only === 'all' || only === 'doubleWell') {
   const perRep = Number(opt('--per-rep', quick ? '1000' : '4000'));
   const target = energies.doubleWell;
   const runs = [];
-  for (let seed = 0; seed < seeds; seed++) {
+  for (const seed of seedList.length ? seedList : Array.from({ length: seeds }, (_, i) => i)) {
     const data = sampleDoubleWell(10000, `data:${seed}`);
     const row: Record<string, unknown> = { seed };
     for (const kind of ['metropolis', 'none'] as const) {
