@@ -14,7 +14,7 @@ import { ValidationError, describe } from '../errors.js';
 import { type JsonObject, Module } from '../module.js';
 import { stopGradient } from '../ops/gradient.js';
 import type { Rng } from '../random.js';
-import { checkBoolean, checkInt, checkNumber } from '../validate.js';
+import { checkBoolean, checkInt, checkNumber, checkOptions } from '../validate.js';
 import type { LayerContext, LayerResult } from './layer.js';
 
 /** A log-density as TF.js ops: `[n, dim]` → `[n]`. */
@@ -41,10 +41,12 @@ export abstract class StochasticBlock extends Module {
   /** Fraction of proposals accepted in the latest application (1 for unadjusted moves). */
   lastAcceptance = NaN;
 
-  constructor(options: BlockOptions, defaultStepSize: number) {
+  /** @param extraKeys the subclass's own option names (unknown names are rejected). */
+  constructor(options: BlockOptions, defaultStepSize: number, extraKeys: readonly string[] = []) {
     super();
     const fn = `new ${new.target.name}`;
     if (options === null || typeof options !== 'object') throw new ValidationError(fn, 'options', 'an object', describe(options));
+    checkOptions(fn, options, ['lambda', 'steps', 'stepSize', 'trainableStepSize', ...extraKeys]);
     this.lambda = checkNumber(fn, 'options.lambda', options.lambda ?? 1, { min: 0, max: 1 });
     this.steps = checkInt(fn, 'options.steps', options.steps ?? 1);
     const stepSize = checkNumber(fn, 'options.stepSize', options.stepSize ?? defaultStepSize, { min: 0, open: true });

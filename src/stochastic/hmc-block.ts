@@ -24,7 +24,7 @@ export class HMCBlock extends StochasticBlock {
   readonly leapfrogSteps: number;
 
   constructor(options: HMCBlockOptions = {}) {
-    super(options, 0.1);
+    super(options, 0.1, ['leapfrogSteps']);
     this.leapfrogSteps = checkInt('new HMCBlock', 'options.leapfrogSteps', options.leapfrogSteps ?? 10);
   }
 

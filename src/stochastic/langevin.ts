@@ -26,7 +26,7 @@ export class LangevinBlock extends StochasticBlock {
   readonly adjusted: boolean;
 
   constructor(options: LangevinOptions = {}) {
-    super(options, 0.01);
+    super(options, 0.01, ['adjusted']);
     const a = options.adjusted ?? true;
     if (typeof a !== 'boolean') throw new ValidationError('new LangevinBlock', 'options.adjusted', 'true or false', describe(a));
     this.adjusted = a;

@@ -66,6 +66,26 @@ describe.each(cases)('%s', (name, make) => {
     expect(() => new Ctor({ stepSize: -0.1 })).toThrow(ValidationError);
     expect(() => new Ctor({ stepSize: 0 })).toThrow(/options.stepSize' must be a finite number > 0/);
     expect(() => new Ctor({ lambda: 1.5 })).toThrow(/options.lambda/);
+    expect(() => new Ctor({ stepsize: 0.1 })).toThrow(/unknown option "stepsize"/);
+  });
+});
+
+describe('training through blocks', () => {
+  it.each(cases)('%s: gradients reach a trainable step size through the accepted moves (finite, non-zero)', (name, make) => {
+    const proto = make();
+    const config = { ...(proto.getConfig() as object), trainableStepSize: true };
+    proto.dispose();
+    const block = (proto.constructor as unknown as { fromConfig(c: object): StochasticBlock }).fromConfig(config);
+    const x = exactSamples(64, 7);
+    const { value, grads } = tf.variableGrads(() => {
+      const { output, logWeight } = block.apply(x, { logBase, logTarget, rng: new Rng(8) });
+      return tf.add(tf.mean(tf.sum(tf.square(output), 1)), tf.mean(logWeight)) as tf.Scalar;
+    }, block.trainableVariables);
+    const g = Object.values(grads)[0].dataSync()[0];
+    expect(Number.isFinite(value.dataSync()[0])).toBe(true);
+    expect(Number.isFinite(g) && g !== 0).toBe(true);
+    tf.dispose([value, ...Object.values(grads), x]);
+    block.dispose();
   });
 });
 
