@@ -136,7 +136,7 @@ if (only === 'all' || only === 'funnel') {
     return {
       acceptanceRate: r.acceptanceRate, stepSize: r.stepSize, gradientEvaluations: r.gradientEvaluations, seconds,
       essBulkX0: s.essBulk, essPerGradient: s.essBulk / r.gradientEvaluations, rhatX0: s.rhat,
-      meanX0: s.mean, meanX0InMcse: s.mean / s.mcse, varX0: v.mean, varX0InMcse: (v.mean - 9) / v.mcse, essTailX0: essBulk(sqDev),
+      meanX0: s.mean, meanX0InMcse: s.mean / s.mcse, varX0: v.mean, varX0InMcse: (v.mean - 9) / v.mcse, essTailX0: s.essTail, essSquaredDeviation: essBulk(sqDev),
     };
   };
   let t = performance.now();
