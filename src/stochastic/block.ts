@@ -61,15 +61,20 @@ export abstract class StochasticBlock extends Module {
 
   /** Apply the block to `x` `[batch, dim]`: `{ output, logWeight = log p_λ(x) − log p_λ(output) }`. */
   apply(x: tf.Tensor2D, ctx: LayerContext): LayerResult {
-    const fn = `${this.className}.apply`;
-    assertReady(fn);
-    if (!(x instanceof tf.Tensor) || x.rank !== 2) throw new ValidationError(fn, 'x', 'a 2D tensor [batch, dim]', describe(x));
+    this.checkInput(x);
     const logP = this.logDensity(ctx);
     return tf.tidy(() => {
       const start = logP(x);
       const output = this.run(x, logP, ctx.rng);
       return { output, logWeight: tf.sub(start, logP(output)) as tf.Tensor1D };
     }) as unknown as LayerResult;
+  }
+
+  /** Throw a ValidationError unless `x` is a 2D tensor. */
+  protected checkInput(x: unknown): void {
+    const fn = `${this.className}.apply`;
+    assertReady(fn);
+    if (!(x instanceof tf.Tensor) || x.rank !== 2) throw new ValidationError(fn, 'x', 'a 2D tensor [batch, dim]', describe(x));
   }
 
   /** log p_λ = (1 − λ) log p_base + λ log p̃ (a single term at λ = 0 or 1). */

@@ -34,6 +34,7 @@ export class LangevinBlock extends StochasticBlock {
 
   override apply(x: tf.Tensor2D, ctx: Parameters<StochasticBlock['apply']>[1]) {
     if (this.adjusted) return super.apply(x, ctx);
+    this.checkInput(x);
     // Unadjusted moves do not keep p_λ: the weight is the path ratio itself.
     const logP = this.logDensity(ctx);
     return tf.tidy(() => {
