@@ -4,6 +4,7 @@ import { Flow } from '../flow.js';
 import { type Seed, toRng } from '../random.js';
 import { checkInt, checkOptions } from '../validate.js';
 import { callLogTarget, checkLogTarget, type LogTarget } from './log-target.js';
+import { summarizeLogWeights } from './weights.js';
 
 export interface ImportanceSampleOptions {
   /** Seed for the flow's samples (number, string or an `Rng`). */
@@ -88,30 +89,10 @@ export function importanceSample(flow: Flow, logTarget: LogTarget, n: number, op
   const samples = parts.length === 1 ? parts[0] : (tf.concat(parts, 0) as tf.Tensor2D);
   if (parts.length > 1) tf.dispose(parts);
 
-  let max = -Infinity;
-  for (const v of logWeights) max = Math.max(max, v);
-  if (max === -Infinity) {
+  try {
+    return { samples, ...summarizeLogWeights(logWeights, fn, 'logTarget') };
+  } catch (e) {
     samples.dispose();
-    throw new ValidationError(fn, 'logTarget', 'a log-density that is finite at some of the flow\'s samples', `−∞ at all ${n} samples`);
+    throw e;
   }
-  const scaled = logWeights.map((v) => Math.exp(v - max));
-  let sum = 0;
-  for (const v of scaled) sum += v;
-  const mean = sum / n;
-  let squares = 0;
-  let deviations = 0;
-  for (const v of scaled) {
-    squares += v * v;
-    deviations += (v - mean) ** 2;
-  }
-  const ess = (sum * sum) / squares;
-  return {
-    samples,
-    logWeights,
-    weights: scaled.map((v) => v / sum),
-    ess,
-    essFraction: ess / n,
-    logZ: max + Math.log(mean),
-    logZStdErr: Math.sqrt(deviations / (n - 1) / n) / mean,
-  };
 }
