@@ -3,13 +3,18 @@ import { join } from 'node:path';
 import { type Command, Option } from 'commander';
 import { ready } from '../backend.js';
 import { ValidationError } from '../errors.js';
+import { STDIN } from '../data/csv-reader.js';
 import { cosineDecay } from '../train/schedule.js';
 import { DEFAULT_LAYERS, FLOW_KINDS, type FlowKind, type FlowSpec } from './build-flow.js';
-import { columnList, fraction, integer, positiveNumber, seed, sizes } from './parse.js';
+import { EXIT_HELP } from './errors.js';
+import { Interrupted, watchInterrupts } from './interrupt.js';
+import { checkOutDir, removeStale } from './model-dir.js';
+import { columnList, delimiter, fraction, integer, positiveNumber, seed, sizes } from './parse.js';
 import { writeReport } from './report.js';
 import { splitRows } from './split.js';
-import { readLikeLayout, readTable } from './table.js';
-import { FILES, type Splits, saveRun, trainFlow } from './train.js';
+import { fitRowLimit, planStream, SHUFFLE_BUFFER } from './stream-fit.js';
+import { type ColumnLayout, type CsvFlags, openTable, readAll, readLikeLayout } from './table.js';
+import { FILES, type Splits, saveRun, type TrainSettings, trainFlow } from './train.js';
 
 interface FitFlags {
   flow: FlowKind;
@@ -30,8 +35,14 @@ interface FitFlags {
   columns?: string[];
   contextColumns?: string[];
   out: string;
+  force?: boolean;
   report: boolean;
   progress: boolean;
+  delimiter?: string;
+  header?: boolean;
+  maxRows?: number;
+  stream?: boolean;
+  shuffleBuffer: number;
 }
 
 /** `--test`: a fraction of the rows, or a CSV file of test rows. */
@@ -45,10 +56,18 @@ export function registerFit(program: Command): void {
     .summary('fit a flow to the rows of a CSV file')
     .description(
       'Fit a normalizing flow to the numeric rows of a CSV file by maximum likelihood (Adam), in standardised coordinates.\n' +
-        `Writes DIR/${FILES.flow} (the model, with its metrics as metadata), DIR/${FILES.metrics} and DIR/${FILES.report}.`,
+        `Writes DIR/${FILES.flow} (the model, with its metrics as metadata), DIR/${FILES.metrics} and DIR/${FILES.report}; ` +
+        'an earlier model in DIR is replaced only with --force.\n' +
+        'The file is read once, as a stream, into memory (up to --max-rows rows); with --stream it is not held at all: ' +
+        'it is read once to scan it, then once per epoch through a shuffle buffer.\n' +
+        'Ctrl-C (or SIGTERM) stops at the end of the current step, keeps the best weights so far, writes the model and metrics and exits 130; ' +
+        'a second Ctrl-C exits at once.\n' +
+        EXIT_HELP,
     )
-    .argument('<data.csv>', 'CSV file; a first line with any non-numeric cell is a header')
-    .requiredOption('--out <dir>', 'directory to write the model, metrics and report into')
+    .usage('<data.csv> --out <dir> [options]')
+    .argument('<data.csv>', 'CSV file (- reads standard input); a first line with any non-numeric cell is a header')
+    .requiredOption('--out <dir>', 'directory to write the model, metrics and report into (required)')
+    .option('--force', 'replace an earlier model in --out (all of its files: no stale report is left)')
     .addOption(new Option('--flow <kind>', 'flow family: nsf (neural spline), realnvp, maf (masked autoregressive), planar').choices(FLOW_KINDS).default('nsf'))
     .option('--layers <n>', `flow layers (default: ${Object.entries(DEFAULT_LAYERS).map(([k, v]) => `${k} ${v}`).join(', ')})`, integer(1))
     .option('--hidden <sizes>', 'hidden layer sizes of the conditioner networks, e.g. 64,64 (default 64,64; not for planar)', sizes)
@@ -66,6 +85,12 @@ export function registerFit(program: Command): void {
     .option('--seed <seed>', 'seed of the split, the initial weights and the batch order', seed, 0)
     .option('--columns <list>', 'data columns by name or 0-based index, e.g. x,y (default: all but the context columns)', columnList)
     .option('--context-columns <list>', 'context columns of a conditional flow, by name or index (default: none)', columnList)
+    .option('--delimiter <char>', "field delimiter: one character, or 'tab' (default: detected, ',' ';' or tab)", delimiter)
+    .option('--header', 'the first line names the columns (default: detected, a header has a non-numeric cell)')
+    .option('--no-header', 'the first line is data')
+    .option('--max-rows <n>', 'most rows held in memory; past it fit stops and suggests --stream (default: from the machine\'s memory)', integer(1))
+    .option('--stream', 'train without holding the file: scan it once, then read it once per epoch through a shuffle buffer (needs a file, not -)')
+    .option('--shuffle-buffer <rows>', 'rows of the shuffle buffer of --stream', integer(1), SHUFFLE_BUFFER)
     .option('--no-report', `skip ${FILES.report}`)
     .option('--no-progress', 'no progress bar (it is only drawn on a terminal anyway)')
     .action(async (file: string, flags: FitFlags) => {
@@ -77,48 +102,92 @@ async function runFit(file: string, flags: FitFlags): Promise<void> {
   const fn = 'tfjs-flows fit';
   if (flags.steps !== undefined && flags.epochs !== undefined) throw new ValidationError(fn, '--steps/--epochs', 'one of them, not both', `--steps ${flags.steps} --epochs ${flags.epochs}`);
   if (flags.patience !== undefined && flags.val === 0) throw new ValidationError(fn, '--patience', 'given with validation rows (--val > 0)', '--val 0');
-  await ready();
-  const { table, layout } = await readTable(fn, file, flags.columns, flags.contextColumns);
   const testFraction = Number(flags.test);
   const testFile = flags.test.trim() !== '' && Number.isFinite(testFraction) ? null : flags.test;
   if (testFile === null && (testFraction < 0 || testFraction >= 1)) throw new ValidationError(fn, '--test', 'a fraction in [0, 1) or a CSV file', flags.test);
-  const split = splitRows(table, { validation: flags.val, test: testFile === null ? testFraction : 0 }, `${flags.seed}/split`);
-  const splits: Splits = { ...split, test: testFile === null ? split.test : await readLikeLayout(testFile, layout) };
-
-  const spec: FlowSpec = {
-    kind: flags.flow,
-    dim: table.dim,
-    contextDim: table.contextDim,
-    layers: flags.layers,
-    hidden: flags.hidden,
-    bins: flags.bins,
-    tailBound: flags.tailBound,
-    autoregressive: flags.autoregressive,
-    seed: flags.seed,
-  };
-  const options = Object.fromEntries(Object.entries({ ...flags, data: file }).filter(([, v]) => v !== undefined)) as Record<string, string | number | boolean | number[] | string[]>;
-  const result = await trainFlow(
-    spec,
-    splits,
-    { steps: flags.steps, epochs: flags.epochs, batchSize: flags.batchSize, learningRate: flags.schedule === 'cosine' ? cosineDecay(flags.lr) : flags.lr, patience: flags.patience, seed: `${flags.seed}/fit`, progress: flags.progress },
-    { options, data: { file, testFile, columns: layout.columns, contextColumns: layout.contextColumns } },
-  );
+  if (file === STDIN && testFile === STDIN) throw new ValidationError(fn, '--test', 'a file other than standard input (the data are read from it)', '-');
+  if (flags.stream && file === STDIN) throw new ValidationError(fn, '<data.csv>', 'a file with --stream (it is read once per epoch; save standard input to a file first)', '-');
+  const earlier = await checkOutDir(fn, flags.out, flags.force ?? false);
+  const csv: CsvFlags = { delimiter: flags.delimiter, header: flags.header };
+  const watch = watchInterrupts();
   try {
-    await saveRun(flags.out, result, layout);
-    const m = result.metrics;
-    const show = (v: unknown) => (typeof v === 'number' ? v.toFixed(4) : '–');
-    console.log(`${spec.kind}: ${m.steps} steps in ${show(m.wallTime)} s on ${m.backend}; mean NLL (nats) train ${show(m.trainNll)}, validation ${show(m.validationNll)}, test ${show(m.testNll)}`);
-    if (flags.report) {
-      await writeReport(join(flags.out, FILES.report), {
-        flow: result.flow,
-        data: splits.train,
-        history: result.history,
-        columns: layout.columns,
-        title: `tfjs-flows fit ${file} (${spec.kind}): test NLL ${show(m.testNll)} nats`,
+    await ready();
+    let splits: Splits;
+    let layout: ColumnLayout;
+    let stream: TrainSettings['stream'];
+    let streamInfo: Record<string, number> | null = null;
+    if (flags.stream) {
+      const plan = await planStream(fn, file, {
+        columns: flags.columns, contextColumns: flags.contextColumns, csv, validation: flags.val, test: testFile === null ? testFraction : 0,
+        seed: flags.seed, batchSize: flags.batchSize, shuffleBuffer: flags.shuffleBuffer, progress: flags.progress, signal: watch.signal,
       });
+      layout = plan.layout;
+      stream = { batches: plan.batches, standardize: plan.standardize };
+      streamInfo = { ...plan.counts, trainSample: plan.samples.train.n, validationSample: plan.samples.validation?.n ?? 0, testSample: plan.samples.test?.n ?? 0 };
+      splits = { ...plan.samples, test: testFile === null ? plan.samples.test : await readLikeLayout(testFile, layout, csv) };
+      console.log(
+        `streaming ${file}: ${plan.counts.rows} rows, ${plan.counts.train} for training` +
+          (plan.counts.validation ? `, validation on a sample of ${streamInfo.validationSample} of ${plan.counts.validation}` : '') +
+          (plan.counts.test ? `, test on a sample of ${streamInfo.testSample} of ${plan.counts.test}` : ''),
+      );
+    } else {
+      const opened = await openTable(fn, file, flags.columns, flags.contextColumns, csv);
+      layout = opened.layout;
+      const columns = opened.selection.indices.length + opened.selection.contextIndices.length;
+      const table = await readAll(opened, fitRowLimit(flags.maxRows, columns, file), flags.progress, watch.signal);
+      const split = splitRows(table, { validation: flags.val, test: testFile === null ? testFraction : 0 }, `${flags.seed}/split`);
+      splits = { ...split, test: testFile === null ? split.test : await readLikeLayout(testFile, layout, csv) };
     }
-    console.log(`wrote ${[FILES.flow, FILES.metrics, ...(flags.report ? [FILES.report] : [])].map((f) => join(flags.out, f)).join(', ')}`);
+
+    const spec: FlowSpec = {
+      kind: flags.flow,
+      dim: layout.columns.length,
+      contextDim: layout.contextColumns.length,
+      layers: flags.layers,
+      hidden: flags.hidden,
+      bins: flags.bins,
+      tailBound: flags.tailBound,
+      autoregressive: flags.autoregressive,
+      seed: flags.seed,
+    };
+    const options = Object.fromEntries(Object.entries({ ...flags, data: file }).filter(([, v]) => v !== undefined)) as Record<string, string | number | boolean | number[] | string[]>;
+    const result = await trainFlow(
+      spec,
+      splits,
+      {
+        steps: flags.steps ?? (flags.stream && flags.epochs === undefined ? 1000 : undefined),
+        epochs: flags.epochs, batchSize: flags.batchSize, learningRate: flags.schedule === 'cosine' ? cosineDecay(flags.lr) : flags.lr, patience: flags.patience,
+        seed: `${flags.seed}/fit`, progress: flags.progress, signal: watch.signal, stream,
+      },
+      { options, data: { file, testFile, columns: layout.columns, contextColumns: layout.contextColumns, ...(streamInfo ? { stream: streamInfo } : {}) } },
+    );
+    try {
+      if (watch.received && result.history.steps.length === 0) throw new Interrupted(`interrupted (${watch.received}) before the first step: nothing written`);
+      const written = [FILES.flow, FILES.metrics, ...(flags.report ? [FILES.report] : [])];
+      await removeStale(flags.out, earlier, written);
+      await saveRun(flags.out, result, layout);
+      const m = result.metrics;
+      const show = (v: unknown) => (typeof v === 'number' ? v.toFixed(4) : '–');
+      console.log(`${spec.kind}: ${m.steps} steps in ${show(m.wallTime)} s on ${m.backend}; mean NLL (nats) train ${show(m.trainNll)}, validation ${show(m.validationNll)}, test ${show(m.testNll)}`);
+      if (flags.report) {
+        await writeReport(join(flags.out, FILES.report), {
+          flow: result.flow,
+          data: splits.train,
+          history: result.history,
+          columns: layout.columns,
+          title: `tfjs-flows fit ${file} (${spec.kind}): test NLL ${show(m.testNll)} nats`,
+        });
+      }
+      if (watch.received) {
+        const h = result.history;
+        const kept = h.restoredBest ? `the best weights (validation NLL ${show(h.bestLoss)} at step ${h.bestStep})` : 'the weights of the last step';
+        throw new Interrupted(`interrupted (${watch.received}) at step ${h.steps.length}: wrote ${kept}, the metrics${flags.report ? ' and the report' : ''} to ${flags.out}`);
+      }
+      console.log(`wrote ${written.map((f) => join(flags.out, f)).join(', ')}`);
+    } finally {
+      result.flow.dispose();
+    }
   } finally {
-    result.flow.dispose();
+    watch.dispose();
   }
 }

@@ -3,12 +3,12 @@
  * NLL of every split with the final weights, and write the model directory
  * (`flow.json` with the metrics as metadata, `metrics.json`, `report.html`).
  */
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { backendName, tf } from '../backend.js';
-import { FileFormatError } from '../errors.js';
-import type { Flow } from '../flow.js';
+import type { Flow, Standardization } from '../flow.js';
 import { saveFlow } from '../io/flow-file.js';
+import { writeTextAtomic } from '../io/text-file.js';
+import type { StreamBatch } from '../train/fit-data.js';
 import type { JsonObject, JsonValue } from '../module.js';
 import { fit, meanNll } from '../train/fit.js';
 import type { FitHistory } from '../train/history.js';
@@ -34,6 +34,14 @@ export interface TrainSettings {
   patience?: number;
   seed: number | string;
   progress: boolean;
+  /** Stops training at the end of the current step (the best weights so far are kept when there are validation rows). */
+  signal?: AbortSignal;
+  /**
+   * Training batches streamed from a file (`fit --stream`) instead of `splits.train`, which then holds
+   * a sample of the training rows (for the metrics and the report); `standardize`: the statistics of
+   * all training rows.
+   */
+  stream?: { batches: AsyncIterable<StreamBatch>; standardize: Standardization };
 }
 
 export interface TrainResult {
@@ -68,14 +76,18 @@ export async function trainFlow(spec: FlowSpec, splits: Splits, settings: TrainS
   try {
     const { train, validation } = splits;
     const toMatrix = (t: Table, values: Float32Array, cols: number) => ({ data: values, shape: [t.n, cols] as const });
-    const history = await fit(flow, toMatrix(train, train.x, train.dim), {
+    const history = await fit(flow, settings.stream ? settings.stream.batches : toMatrix(train, train.x, train.dim), {
       ...(settings.steps !== undefined ? { steps: settings.steps } : {}),
       ...(settings.epochs !== undefined ? { epochs: settings.epochs } : {}),
       batchSize: settings.batchSize,
       learningRate: settings.learningRate,
       seed: settings.seed,
       progress: settings.progress,
-      ...(train.context ? { context: toMatrix(train, train.context, train.contextDim) } : {}),
+      ...(train.context && !settings.stream ? { context: toMatrix(train, train.context, train.contextDim) } : {}),
+      ...(settings.stream ? { standardize: settings.stream.standardize } : {}),
+      ...(settings.signal ? { signal: settings.signal } : {}),
+      // Snapshots of the best weights, so that an interrupted run keeps the best so far.
+      ...(validation ? { restoreBest: true } : {}),
       ...(validation
         ? { validationData: validation.context ? { x: toMatrix(validation, validation.x, validation.dim), context: toMatrix(validation, validation.context, validation.contextDim) } : toMatrix(validation, validation.x, validation.dim) }
         : {}),
@@ -124,10 +136,5 @@ export async function saveRun(dir: string, result: TrainResult, layout: ColumnLa
     metrics: { trainNll: metrics.trainNll, validationNll: metrics.validationNll, testNll: metrics.testNll, steps: metrics.steps, backend: metrics.backend },
   };
   await saveFlow(result.flow, join(dir, FILES.flow), { metadata });
-  const path = join(dir, FILES.metrics);
-  try {
-    await writeFile(path, `${JSON.stringify(metrics, null, 2)}\n`, 'utf8');
-  } catch (e) {
-    throw new FileFormatError(path, `could not be written (${(e as Error).message})`);
-  }
+  await writeTextAtomic(join(dir, FILES.metrics), `${JSON.stringify(metrics, null, 2)}\n`);
 }
