@@ -150,6 +150,8 @@ async function runFit(file: string, flags: FitFlags): Promise<void> {
       autoregressive: flags.autoregressive,
       seed: flags.seed,
     };
+    const held = (t: { n: number } | null) => t?.n ?? 0;
+    console.log(`fitting ${spec.kind} to ${stream ? `${streamInfo!.train} streamed` : held(splits.train)} training rows (validation ${held(splits.validation)}, test ${held(splits.test)}); Ctrl-C stops after the current step and saves`);
     const options = Object.fromEntries(Object.entries({ ...flags, data: file }).filter(([, v]) => v !== undefined)) as Record<string, string | number | boolean | number[] | string[]>;
     const result = await trainFlow(
       spec,

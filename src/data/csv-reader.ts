@@ -8,7 +8,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable, pipeline } from 'node:stream';
-import { parse } from 'csv-parse';
+import { CsvError, parse } from 'csv-parse';
 import { FileFormatError } from '../errors.js';
 
 /** The path that means standard input. */
@@ -76,13 +76,13 @@ export function sniffDelimiter(head: string): string | null {
 /** The parser's error in our words, with its line. */
 function parserMessage(e: Error & { code?: string; lines?: number }): string {
   const at = e.lines !== undefined ? `line ${e.lines}: ` : '';
-  switch (e.code) {
-    case 'CSV_QUOTE_NOT_CLOSED':
+  switch (e.code?.replace(/^CSV_/, '')) {
+    case 'QUOTE_NOT_CLOSED':
       return `${at}a quoted field is not closed before the end of the input`;
-    case 'CSV_INVALID_OPENING_QUOTE':
+    case 'INVALID_OPENING_QUOTE':
       return `${at}a quote inside an unquoted field (quote the whole field, or remove the quote)`;
-    case 'CSV_INVALID_CLOSING_QUOTE':
-    case 'CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE':
+    case 'INVALID_CLOSING_QUOTE':
+    case 'NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE':
       return `${at}text after the closing quote of a field`;
     default:
       return `${at}not readable as CSV (${e.code ?? 'parser error'})`;
@@ -142,7 +142,8 @@ export class CsvReader {
 
   /** @internal Use {@link openCsv}. */
   static async open(path: string, options: CsvReadOptions = {}): Promise<CsvReader> {
-    const fromStdin = path === STDIN;
+    // /dev/stdin cannot be opened when standard input is a socket (as child processes often get): read it directly.
+    const fromStdin = path === STDIN || path === '/dev/stdin';
     const label = fromStdin ? 'standard input' : path;
     let totalBytes: number | null = null;
     if (!fromStdin) {
@@ -234,9 +235,8 @@ export class CsvReader {
       } catch (e) {
         this.stop();
         if (e instanceof FileFormatError) throw e;
-        const err = e as Error & { code?: string };
-        if (typeof err.code === 'string' && err.code.startsWith('CSV_')) throw new FileFormatError(this.label, parserMessage(err));
-        throw new FileFormatError(this.label, readReason(err as NodeJS.ErrnoException));
+        if (e instanceof CsvError) throw new FileFormatError(this.label, parserMessage(e));
+        throw new FileFormatError(this.label, readReason(e as NodeJS.ErrnoException));
       }
       if (r.done) return null;
       const record = r.value;
