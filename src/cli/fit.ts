@@ -182,7 +182,7 @@ async function runFit(file: string, flags: FitFlags): Promise<void> {
       }
       if (watch.received) {
         const h = result.history;
-        const kept = h.restoredBest ? `the best weights (validation NLL ${show(h.bestLoss)} at step ${h.bestStep})` : 'the weights of the last step';
+        const kept = h.bestStep !== undefined ? `the best weights (validation NLL ${show(h.bestLoss)} at step ${h.bestStep})` : 'the weights of the last step (no validation rows)';
         throw new Interrupted(`interrupted (${watch.received}) at step ${h.steps.length}: wrote ${kept}, the metrics${flags.report ? ' and the report' : ''} to ${flags.out}`);
       }
       console.log(`wrote ${written.map((f) => join(flags.out, f)).join(', ')}`);
