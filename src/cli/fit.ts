@@ -80,7 +80,7 @@ export function registerFit(program: Command): void {
     .option('--lr <rate>', 'Adam learning rate', positiveNumber, 1e-3)
     .addOption(new Option('--schedule <kind>', 'learning-rate schedule: constant, or cosine decay from --lr to 0').choices(['constant', 'cosine']).default('constant'))
     .option('--val <fraction>', 'fraction of the rows held out for validation (0: none)', fraction, 0.1)
-    .option('--test <fraction|file>', 'fraction of the rows held out for the test NLL (0: none), or a CSV file of test rows', testOption, '0.1')
+    .option('--test <fraction|file>', 'fraction of the rows held out for the test NLL (0: none), or a CSV file of test rows (- reads standard input)', testOption, '0.1')
     .option('--patience <n>', 'early stopping: stop after n validations (one per epoch) without improvement, keep the best weights', integer(1))
     .option('--seed <seed>', 'seed of the split, the initial weights and the batch order', seed, 0)
     .option('--columns <list>', 'data columns by name or 0-based index, e.g. x,y (default: all but the context columns)', columnList)

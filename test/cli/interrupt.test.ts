@@ -52,7 +52,7 @@ describe('Ctrl-C and SIGTERM during fit', () => {
     const flow = await loadFlow(join(out, 'flow.json'));
     flow.dispose();
     expect(existsSync(join(out, 'report.html'))).toBe(true);
-  });
+  }, 120_000);
 
   it.concurrent('a second Ctrl-C exits at once, without saving', async () => {
     const out = p('run-twice');
@@ -66,7 +66,7 @@ describe('Ctrl-C and SIGTERM during fit', () => {
     expect(r.code).toBe(130);
     expect(r.stderr).toMatch(/SIGINT again: exiting at once/);
     expect(r.stderr).not.toMatch(/wrote/);
-  });
+  }, 120_000);
 });
 
 describe('an interrupted logprob --out', () => {
@@ -88,7 +88,7 @@ describe('an interrupted logprob --out', () => {
     expect(r.stderr).toMatch(/^interrupted \(SIGINT\) after \d+ rows: .*lp\.csv left as it was\n$/);
     expect(readFileSync(out, 'utf8')).toBe('old\n');
     expect(readdirSync(p('lp-dir'))).toEqual(['lp.csv']);
-  });
+  }, 120_000);
 });
 
 describe('atomic writes', () => {
@@ -120,5 +120,5 @@ describe('atomic writes', () => {
     }
     // The writer got far enough to replace the files several times.
     expect(generations.size).toBeGreaterThan(1);
-  });
+  }, 240_000);
 });

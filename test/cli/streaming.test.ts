@@ -49,7 +49,7 @@ beforeAll(async () => {
   writeFileSync(p('train.csv'), csv('a,b', rows(400, 1)));
   // The model is trained from standard input, a ;-separated file without being told.
   fitFromStdin = await runCliWithInput(['fit', '-', '--steps', '5', '--val', '0.1', '--test', '0', ...small, '--no-report', '--out', model], csv('a;b', rows(400, 1, ';')));
-});
+}, 120_000);
 
 describe('standard input and CSV options', () => {
   it('fit reads - (a ;-separated file, detected) and says what it trains on', () => {
@@ -59,7 +59,7 @@ describe('standard input and CSV options', () => {
     const m = JSON.parse(readFileSync(join(model, 'metrics.json'), 'utf8'));
     expect(m.data.file).toBe('-');
     expect(m.rows).toEqual({ train: 360, validation: 40, test: 0 });
-  });
+  }, 120_000);
 
   it('logprob of - and of /dev/stdin equal logprob of the file, tab-separated or headerless', async () => {
     const lines = rows(300, 2);
@@ -78,7 +78,7 @@ describe('standard input and CSV options', () => {
       expect(r.code).toBe(0);
       close(parseCsv(r.stdout).rows.map((x) => x[0]), want);
     }
-  });
+  }, 120_000);
 
   it('a bad cell on standard input is named by line and column; an ambiguous delimiter asks for --delimiter', async () => {
     const [bad, amb, flag] = await Promise.all([
@@ -92,7 +92,7 @@ describe('standard input and CSV options', () => {
     expect(amb.stderr).toMatch(/^error: standard input: cannot tell the delimiter: ',' and ';' .*--delimiter/);
     expect(flag.code).toBe(2);
     expect(flag.stderr).toMatch(/--delimiter <char>.*'::' is invalid/);
-  });
+  }, 120_000);
 });
 
 describe('streamed logprob and sample', () => {
@@ -105,7 +105,7 @@ describe('streamed logprob and sample', () => {
     close(parseCsv(readFileSync(p('lp.csv'), 'utf8')).rows.map((x) => x[0]), want);
     // Written through a temporary file, renamed at the end: nothing else is left in the folder.
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
-  });
+  }, 120_000);
 
   it('sample in chunks equals one draw of n rows with the same seed', async () => {
     const n = 9000;
@@ -119,7 +119,7 @@ describe('streamed logprob and sample', () => {
     x.dispose();
     flow.dispose();
     close(got.rows.flat(), want);
-  });
+  }, 120_000);
 });
 
 describe('fit on large data', () => {
@@ -128,7 +128,7 @@ describe('fit on large data', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^error: .*train\.csv: more than 100 rows, the most held in memory \(--max-rows\); train with --stream/);
     expect(existsSync(p('limited'))).toBe(false);
-  });
+  }, 120_000);
 
   it('--stream trains from the file through a shuffle buffer, with samples of the held-out rows', async () => {
     const [r, stdin] = await Promise.all([
@@ -152,7 +152,7 @@ describe('fit on large data', () => {
     flow.dispose();
     expect(stdin.code).toBe(2);
     expect(stdin.stderr).toMatch(/'<data\.csv>' must be a file with --stream/);
-  });
+  }, 120_000);
 });
 
 describe('--out and --force', () => {
@@ -172,5 +172,5 @@ describe('--out and --force', () => {
     // No stale report beside the new model.
     expect(readdirSync(out).sort()).toEqual(['flow.json', 'metrics.json']);
     expect(JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')).options.seed).toBe(3);
-  });
+  }, 120_000);
 });
