@@ -11,6 +11,7 @@ import { assertReady, tf } from './backend.js';
 import type { Bijector } from './bijectors/bijector.js';
 import { Chain } from './bijectors/chain.js';
 import { Scale } from './bijectors/scale.js';
+import { checkTril, ScaleMatvecTriL } from './bijectors/scale-matvec-tril.js';
 import { Shift } from './bijectors/shift.js';
 import type { Distribution } from './distributions/distribution.js';
 import { ValidationError, describe } from './errors.js';
@@ -33,10 +34,17 @@ export interface SerializedFlow {
   standardization: Standardization | null;
 }
 
-/** Frozen per-dimension data statistics: the flow models `(x − mean) / std`. */
+/**
+ * Frozen data statistics: the flow models `u = C⁻¹ ((x − mean) / std)`, where `C` is
+ * `correlationTril` when given (the whitening standardisation) and the identity otherwise (per-column
+ * scaling). With `C` the lower Cholesky factor of the training rows' correlation matrix, a flow whose
+ * layers are the identity is exactly the full-covariance Gaussian `N(mean, diag(std) C Cᵀ diag(std))`.
+ */
 export interface Standardization {
   mean: number[];
   std: number[];
+  /** Lower Cholesky factor of the correlation matrix of the standardised columns (d × d, positive diagonal), or absent. */
+  correlationTril?: number[][];
 }
 
 /**
@@ -81,18 +89,23 @@ export class Flow {
 
   /** The frozen data standardisation, or `null` (see {@link Flow.standardize}). */
   get standardization(): Standardization | null {
-    return this.standardization_ && { mean: [...this.standardization_.mean], std: [...this.standardization_.std] };
+    const s = this.standardization_;
+    if (!s) return null;
+    return { mean: [...s.mean], std: [...s.std], ...(s.correlationTril ? { correlationTril: s.correlationTril.map((r) => [...r]) } : {}) };
   }
 
   /**
-   * Make the flow model standardised data `(x − mean) / std` while every method keeps answering in
-   * data units: a frozen affine map `x = mean + std · u` is applied on the data side, and its
-   * log-det (−Σ log std in the density direction) is included in `logProb`. `fit` calls this with the
-   * training data's statistics; `null` removes it.
+   * Make the flow model standardised data `u = C⁻¹ ((x − mean) / std)` while every method keeps
+   * answering in data units: a frozen affine map `x = mean + std · (C u)` is applied on the data side
+   * (`C` = `correlationTril`, or the identity), and its log-det (`−Σ log std − Σ log Cᵢᵢ` in the density
+   * direction) is included in `logProb`. `fit` calls this with the training data's statistics; `null`
+   * removes it. `flow.bijector` alone excludes it; {@link Flow.toLatent} and {@link Flow.fromLatent}
+   * include it.
    *
    * @example
    * ```ts
    * flow.standardize({ mean: [0.5, 0.25], std: [0.87, 0.5] });
+   * flow.standardize({ mean: [0, 0], std: [1, 2], correlationTril: [[1, 0], [0.6, 0.8]] }); // whitening
    * ```
    */
   standardize(stats: Standardization | null): void {
@@ -104,8 +117,10 @@ export class Flow {
     if (stats === null) return;
     const mean = checkVector(fn, 'stats.mean', stats?.mean, this.dim);
     const std = checkVector(fn, 'stats.std', stats?.std, this.dim, { min: 0, open: true });
-    this.standardizer = [new Shift(mean), new Scale(std)];
-    this.standardization_ = { mean, std };
+    const tril = stats.correlationTril === undefined || stats.correlationTril === null ? null : checkTril(fn, 'stats.correlationTril', stats.correlationTril);
+    if (tril && tril.length !== this.dim) throw new ValidationError(fn, 'stats.correlationTril', `a ${this.dim} × ${this.dim} matrix`, `${tril.length} rows`);
+    this.standardizer = [new Shift(mean), new Scale(std), ...(tril ? [new ScaleMatvecTriL(tril)] : [])];
+    this.standardization_ = { mean, std, ...(tril ? { correlationTril: tril } : {}) };
     const inner = this.bijector instanceof Chain ? [...this.bijector.bijectors] : [this.bijector];
     this.pipeline = new Chain([...this.standardizer, ...inner]);
   }
@@ -138,6 +153,41 @@ export class Flow {
     return tf.tidy(() => {
       const { output: z, logDet } = this.pipeline.inverse(x, context);
       return tf.add(this.base.logProb(z), logDet) as tf.Tensor1D;
+    });
+  }
+
+  /**
+   * The latent point of each row of `x` (`[batch, dim]`, data units) → `[batch, dim]`: the whole
+   * density-direction map, the standardisation included (`flow.bijector.inverse` alone excludes it).
+   * After `fit` on data the flow models well, the rows of `toLatent(x)` look like draws of the base
+   * (mean ≈ 0, variance ≈ 1 per dimension for a standard normal base).
+   *
+   * @example
+   * ```ts
+   * const z = flow.toLatent(x);      // [n, dim]
+   * const back = flow.fromLatent(z); // ≈ x
+   * ```
+   */
+  toLatent(x: MatrixLike, context?: MatrixLike): tf.Tensor2D {
+    const fn = 'Flow.toLatent';
+    assertReady(fn);
+    return tf.tidy(() => {
+      const xt = matrix(x, { fn, arg: 'x', cols: this.dim });
+      return this.pipeline.inverse(xt, this.contextTensor(fn, context, xt.shape[0], false)).output;
+    });
+  }
+
+  /**
+   * The data point of each latent row `z` (`[batch, dim]`) → `[batch, dim]` in data units: the whole
+   * sampling-direction map, the standardisation included; the inverse of {@link Flow.toLatent}. A
+   * `[1, contextDim]` context is used for every row.
+   */
+  fromLatent(z: MatrixLike, context?: MatrixLike): tf.Tensor2D {
+    const fn = 'Flow.fromLatent';
+    assertReady(fn);
+    return tf.tidy(() => {
+      const zt = matrix(z, { fn, arg: 'z', cols: this.dim });
+      return this.pipeline.forward(zt, this.contextTensor(fn, context, zt.shape[0], true)).output;
     });
   }
 

@@ -27,6 +27,7 @@ export { VERSION } from './version.js';
 export { Bijector, type BijectorResult, type InverseKind, type BijectorShape } from './bijectors/bijector.js';
 export { Shift } from './bijectors/shift.js';
 export { Scale } from './bijectors/scale.js';
+export { ScaleMatvecTriL } from './bijectors/scale-matvec-tril.js';
 export { Affine, type AffineOptions } from './bijectors/affine.js';
 export { Exp } from './bijectors/exp.js';
 export { Softplus } from './bijectors/softplus.js';
@@ -114,6 +115,10 @@ export type { Energy, Box as EnergyBox } from './energies/energy.js';
 // Data
 export { datasets, type DatasetName } from './data/datasets.js';
 export type { ToyDataset, ToyDatasetWithDensity, ToyOptions } from './data/toy.js';
+
+// Statistical baselines (float64, plain JavaScript)
+export { fitGaussian, type Gaussian, type GaussianOptions } from './stats/gaussian.js';
+export { gaussianBaseline, type GaussianBaseline, type BaselineSplit } from './stats/baseline.js';
 
 // Diagnostics
 export { checkBijector, type BijectorCheck, type CheckBijectorOptions } from './diagnostics/check-bijector.js';

@@ -22,6 +22,7 @@ import { Planar, type PlanarActivation } from './planar.js';
 import { Radial } from './radial.js';
 import { Reverse } from './reverse.js';
 import { Scale } from './scale.js';
+import { ScaleMatvecTriL } from './scale-matvec-tril.js';
 import { Shift } from './shift.js';
 import { Sigmoid } from './sigmoid.js';
 import { Softplus } from './softplus.js';
@@ -50,6 +51,7 @@ const builtins: Record<string, BijectorBuilder> = {
   Radial: (c) => new Radial(c.dim as number),
   Reverse: () => new Reverse(),
   Scale: (c) => new Scale(c.scale as number | number[]),
+  ScaleMatvecTriL: (c) => new ScaleMatvecTriL(c.scaleTril as number[][]),
   Shift: (c) => new Shift(c.shift as number | number[]),
   Sigmoid: () => new Sigmoid(),
   Softplus: () => new Softplus(),

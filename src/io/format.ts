@@ -8,7 +8,7 @@
  *   "libraryVersion": "0.1.0",
  *   "architecture": { "base": { "className": …, "config": … },
  *                     "bijector": { "className": …, "config": … },
- *                     "standardization": null | { "mean": [...], "std": [...] } },
+ *                     "standardization": null | { "mean": [...], "std": [...], "correlationTril"?: [[...], ...] } },
  *   "weights": [ { "name": "bijector/0/shift", "shape": [3], "dtype": "float32", "data": "<base64>" }, … ],
  *   "metadata": { … }            // optional, anything JSON: training metrics, data description…
  * }
@@ -178,8 +178,8 @@ function parse(json: unknown, source: string): { doc: FlowDocument; weights: Wei
     }
   }
   const st = arch.standardization;
-  if (st !== null && st !== undefined && !(isObject(st) && Array.isArray(st.mean) && Array.isArray(st.std))) {
-    fail(`has an invalid "architecture.standardization" (expected null or { mean: number[], std: number[] }, got ${describe(st)})`);
+  if (st !== null && st !== undefined && !(isObject(st) && Array.isArray(st.mean) && Array.isArray(st.std) && (st.correlationTril === undefined || Array.isArray(st.correlationTril)))) {
+    fail(`has an invalid "architecture.standardization" (expected null or { mean: number[], std: number[], correlationTril?: number[][] }, got ${describe(st)})`);
   }
   if (value.metadata !== undefined && !isObject(value.metadata)) fail(`has invalid "metadata" (expected an object, got ${describe(value.metadata)})`);
 

@@ -40,6 +40,10 @@ export interface CheckpointPlan {
   patience: number | null;
   restoreBest: boolean;
   clipNorm: number | null;
+  /** Decoupled weight decay, present only when non-zero. */
+  weightDecay?: number;
+  /** Dequantised columns, present only when some are. */
+  dequantize?: number[];
 }
 
 type JsonNumber = number | 'NaN' | 'Infinity' | '-Infinity';

@@ -7,18 +7,23 @@
 import { assertReady, tf } from '../backend.js';
 import { ValidationError, describe } from '../errors.js';
 import { Flow, type Standardization } from '../flow.js';
-import { type Seed, toRng } from '../random.js';
+import { type Rng, type Seed, toRng } from '../random.js';
 import { setTraining } from '../bijectors/batch-norm.js';
 import { checkInt, checkNumber, checkOptions, type MatrixLike } from '../validate.js';
 import type { TrainingCallbacks } from './callbacks.js';
 import { applyCheckpoint, type CheckpointDocument, type CheckpointPlan, type CheckpointSink, makeCheckpoint, parseCheckpoint, rowsHash } from './checkpoint.js';
-import { type BatchWithContext, columnStats, type FitData, isStream, MemoryBatches, pickRows, readRows, type Rows, StreamBatches } from './fit-data.js';
+import { type Batch, type BatchWithContext, type FitData, isStream, MemoryBatches, pickRows, readRows, type Rows, StreamBatches } from './fit-data.js';
 import type { FitHistory } from './history.js';
 import { type LoopCheckpoint, runTraining } from './loop.js';
 import { tapeFreeStep } from './fast-step/training-step.js';
 import { type TwoThreadStep, twoThreadsSupported } from './parallel/support.js';
-import { adam, type AdamOptions } from './optimizer.js';
+import { adam, type AdamOptions, type Optimizer } from './optimizer.js';
 import { createProgress } from './progress.js';
+import { defaultPatience, defaultValidateEvery } from './defaults.js';
+import { addUniformNoise, integerColumns, stepNoiseRng } from './dequantize.js';
+import { withWeightDecay } from './weight-decay.js';
+import { standardizationOf, type StandardizeMode } from './standardization.js';
+import { DEFAULT_STANDARDIZE } from './defaults.js';
 import { type LearningRate, resolveSchedule } from './schedule.js';
 
 export interface FitOptions extends TrainingCallbacks {
@@ -40,21 +45,42 @@ export interface FitOptions extends TrainingCallbacks {
   validationData?: MatrixLike | BatchWithContext;
   /** Evaluate the validation loss every this many steps (default: once per epoch for data in memory, every 100 steps for a stream). */
   validateEvery?: number;
-  /** Early stopping: stop after this many validations without a new best validation loss. */
-  patience?: number;
-  /** Restore the weights of the best validation step at the end (default: true when `patience` is set). */
+  /**
+   * Early stopping: stop after this many validations without a new best validation loss. Default:
+   * when validation exists and the run plans more than 10 epochs, a fifth of the planned validations
+   * (at least 10); otherwise none. `null` turns early stopping off. See docs/defaults.md.
+   */
+  patience?: number | null;
+  /**
+   * Restore the weights of the best validation step at the end (default: `true` whenever validation
+   * exists; the history's `restoredBest` says whether it happened). `false` keeps the last weights.
+   */
   restoreBest?: boolean;
+  /**
+   * Decoupled weight decay λ ≥ 0 (AdamW, Loshchilov & Hutter 2019): every step shrinks each weight by
+   * `θ ← θ (1 − lr · λ)` before Adam's update. Default 0.
+   */
+  weightDecay?: number;
+  /**
+   * Uniform dequantisation of integer-valued columns: `true` dequantises every column, `'auto'` those
+   * whose every training value is an integer, `false` (default) none (with a warning in the history
+   * when integer columns are found). The model then fits `x + u`, `u ~ U[0, 1)` (fresh noise per
+   * batch), and its losses are upper bounds on the discrete NLL: see `dequantize.ts`. Data in memory.
+   */
+  dequantize?: boolean | 'auto';
   /** Seed for the batch order and the validation split (number, string or `Rng`). */
   seed?: Seed;
   /** Context rows `[n, contextDim]` alongside the data rows, for a conditional flow (data in memory). */
   context?: MatrixLike;
   /**
-   * `true` (default): if the flow is not standardised yet, standardise it with the per-column mean and
-   * standard deviation of the training rows (of the first batch for a stream); an existing
-   * standardisation is kept, since the trained weights depend on it. `false`: leave the flow as it is.
-   * `{ mean, std }`: use these statistics.
+   * If the flow is not standardised yet, standardise it with statistics of the training rows (of the
+   * first batch for a stream); an existing standardisation is kept, since the trained weights depend
+   * on it. `'whiten'`: the full-covariance Gaussian fit (`u = C⁻¹ (x − mean) / std`, correlations
+   * shrunk where rows are few), so that the flow starts at that Gaussian; `'columns'`: per-column mean
+   * and standard deviation; `true` (default): {@link DEFAULT_STANDARDIZE}. `false`: leave the flow as
+   * it is. `{ mean, std, correlationTril? }`: use these statistics. See `standardization.ts`.
    */
-  standardize?: boolean | Standardization;
+  standardize?: boolean | StandardizeMode | Standardization;
   /** Stops training when aborted (resolves with `stopReason: 'aborted'`). */
   signal?: AbortSignal;
   /** Draw a progress bar on an interactive terminal (default true; never drawn when not a TTY). */
@@ -93,6 +119,7 @@ export interface FitOptions extends TrainingCallbacks {
 const KNOWN = [
   'steps', 'epochs', 'batchSize', 'learningRate', 'clipNorm', 'validationSplit', 'validationData', 'validateEvery', 'patience',
   'restoreBest', 'seed', 'context', 'standardize', 'signal', 'progress', 'onStep', 'onEpoch', 'checkpoint', 'resumeFrom', 'adam', 'gradientPath', 'threads',
+  'weightDecay', 'dequantize',
 ] as const;
 
 /** Rows evaluated per chunk when computing the validation loss. */
@@ -140,16 +167,24 @@ export async function fit(flow: Flow, data: FitData, options: FitOptions = {}): 
   const split = o.validationSplit === undefined ? null : checkNumber(fn, 'options.validationSplit', o.validationSplit, { min: 0, max: 1, open: true });
   if (split !== null && o.validationData !== undefined) throw new ValidationError(fn, 'options', 'either validationSplit or validationData, not both', 'both');
   const validateEvery = o.validateEvery === undefined ? undefined : checkInt(fn, 'options.validateEvery', o.validateEvery);
-  const patience = o.patience === undefined ? null : checkInt(fn, 'options.patience', o.patience);
+  const givenPatience = o.patience === undefined || o.patience === null ? o.patience : checkInt(fn, 'options.patience', o.patience);
+  const weightDecay = checkNumber(fn, 'options.weightDecay', o.weightDecay ?? 0, { min: 0 });
+  const dequantize = o.dequantize ?? false;
+  if (dequantize !== true && dequantize !== false && dequantize !== 'auto') throw new ValidationError(fn, 'options.dequantize', "true, false or 'auto'", describe(dequantize));
   if (o.restoreBest !== undefined && typeof o.restoreBest !== 'boolean') throw new ValidationError(fn, 'options.restoreBest', 'a boolean', describe(o.restoreBest));
   if (o.progress !== undefined && typeof o.progress !== 'boolean') throw new ValidationError(fn, 'options.progress', 'a boolean', describe(o.progress));
   for (const cb of ['onStep', 'onEpoch'] as const) {
     if (o[cb] !== undefined && typeof o[cb] !== 'function') throw new ValidationError(fn, `options.${cb}`, 'a function', describe(o[cb]));
   }
   if (o.signal !== undefined && typeof (o.signal as AbortSignal)?.aborted !== 'boolean') throw new ValidationError(fn, 'options.signal', 'an AbortSignal', describe(o.signal));
-  const standardize = o.standardize ?? true;
+  const standardizeOption = o.standardize ?? true;
+  const standardize: boolean | Standardization = typeof standardizeOption === 'string' ? true : standardizeOption;
+  const mode: StandardizeMode = standardizeOption === 'columns' || standardizeOption === 'whiten' ? standardizeOption : DEFAULT_STANDARDIZE;
+  if (typeof standardizeOption === 'string' && standardizeOption !== 'columns' && standardizeOption !== 'whiten') {
+    throw new ValidationError(fn, 'options.standardize', "a boolean, 'columns', 'whiten' or { mean, std }", describe(standardizeOption));
+  }
   if (typeof standardize !== 'boolean' && (standardize === null || typeof standardize !== 'object')) {
-    throw new ValidationError(fn, 'options.standardize', 'a boolean or { mean, std }', describe(standardize));
+    throw new ValidationError(fn, 'options.standardize', "a boolean, 'columns', 'whiten' or { mean, std }", describe(standardize));
   }
   if (o.adam !== undefined && (o.adam === null || typeof o.adam !== 'object')) throw new ValidationError(fn, 'options.adam', '{ beta1?, beta2?, epsilon?, fused? }', describe(o.adam));
   const gradientPath = o.gradientPath ?? 'auto';
@@ -168,10 +203,45 @@ export async function fit(flow: Flow, data: FitData, options: FitOptions = {}): 
   const resume = o.resumeFrom === undefined ? null : readResume(fn, o.resumeFrom);
   const trainable = flow.trainableVariables;
   if (trainable.length === 0) throw new ValidationError(fn, 'flow', 'a flow with trainable weights', 'none');
+  // Made before the data is read, so that its options are checked with the others.
+  const optimizer = withWeightDecay(adam(o.adam), weightDecay);
+  try {
+    return await fitWith(flow, data, o, optimizer, { steps, epochs, batchSize, clipNorm, split, validateEvery, givenPatience, weightDecay, dequantize, standardize, mode, gradientPath, threads, sink, resume, trainable });
+  } finally {
+    optimizer.dispose();
+  }
+}
+interface Checked {
+  steps: number | undefined;
+  epochs: number | undefined;
+  batchSize: number;
+  clipNorm: number | null;
+  split: number | null;
+  validateEvery: number | undefined;
+  givenPatience: number | null | undefined;
+  weightDecay: number;
+  dequantize: boolean | 'auto';
+  standardize: boolean | Standardization;
+  mode: StandardizeMode;
+  gradientPath: 'auto' | 'tape';
+  threads: 1 | 2;
+  sink: CheckpointSink | null;
+  resume: CheckpointDocument | null;
+  trainable: tf.Variable[];
+}
+
+/** `fit` after its options are checked and the optimiser is made (the caller disposes it). */
+async function fitWith(flow: Flow, data: FitData, o: FitOptions, optimizer: Optimizer, c: Checked): Promise<FitHistory> {
+  const fn = 'fit';
+  const { steps, epochs, batchSize, clipNorm, split, validateEvery, givenPatience, weightDecay, dequantize, standardize, mode, gradientPath, threads, sink, resume, trainable } = c;
   const { dim, contextDim } = flow;
   const rng = toRng(o.seed, fn, 'options.seed');
   const splitRng = rng.fork();
   const batchRng = rng.fork();
+  // Forked after the others, so that the split and batch order of a seed do not depend on dequantisation.
+  const noiseSeed = String(rng.fork().uniform());
+  const warnings: string[] = [];
+  let noiseColumns: number[] = [];
 
   // Training rows and the validation set.
   let memory: MemoryBatches | null = null;
@@ -181,6 +251,7 @@ export async function fit(flow: Flow, data: FitData, options: FitOptions = {}): 
   let trainRows: Rows | null = null;
   if (isStream(data)) {
     if (split !== null) throw new ValidationError(fn, 'options.validationSplit', 'absent when data is a stream (pass validationData)', String(split));
+    if (dequantize !== false) throw new ValidationError(fn, 'options.dequantize', 'false when data is a stream (dequantisation needs the rows in memory to find integer columns)', String(dequantize));
     if (o.context !== undefined) throw new ValidationError(fn, 'options.context', 'absent when data is a stream (give batches as { x, context })', describe(o.context));
     stream = new StreamBatches(fn, data, dim, contextDim, steps !== undefined ? null : epochs ?? 1);
   } else {
@@ -199,10 +270,24 @@ export async function fit(flow: Flow, data: FitData, options: FitOptions = {}): 
       train = take(nVal, rows.n - nVal);
     }
     trainRows = train;
+    const integers = integerColumns(train.x, train.n, dim);
+    noiseColumns = dequantize === true ? Array.from({ length: dim }, (_, j) => j) : dequantize === 'auto' ? integers : [];
+    if (dequantize === false && integers.length > 0) {
+      warnings.push(`column${integers.length > 1 ? 's' : ''} ${integers.join(', ')} hold${integers.length > 1 ? '' : 's'} only integers: a discrete column has no density, and the likelihood can grow without bound there; consider dequantize: 'auto'`);
+    }
     memory = new MemoryBatches(train, dim, contextDim, Math.min(batchSize, train.n), batchRng, steps !== undefined ? null : epochs ?? null);
-    if (standardize === true) stats = columnStats(train.x, train.n, dim);
+    if (standardize === true) {
+      // Statistics of the dequantised rows (one draw), the data the flow will see.
+      const seen = noiseColumns.length > 0 ? addUniformNoise(train.x.slice(), train.n, dim, noiseColumns, stepNoiseRng(noiseSeed, 0)) : train.x;
+      rejectConstantColumns(fn, seen, train.n, dim);
+      stats = standardizationOf(fn, mode, seen, train.n, dim);
+    }
   }
   if (o.validationData !== undefined) validation = readValidation(fn, o.validationData, dim, contextDim);
+  // Validation rows get one fixed draw of noise, so that validation losses are comparable over the run.
+  if (validation && noiseColumns.length > 0) {
+    validation = { ...validation, x: addUniformNoise(validation.x.slice(), validation.n, dim, noiseColumns, stepNoiseRng(noiseSeed, -1)) };
+  }
 
   const totalSteps = steps ?? (memory ? (epochs !== undefined ? epochs * memory.stepsPerEpoch : 1000) : null);
   const learningRate = resolveSchedule(fn, o.learningRate ?? 1e-3, totalSteps);
@@ -210,18 +295,18 @@ export async function fit(flow: Flow, data: FitData, options: FitOptions = {}): 
   // A resumed run takes the standardisation from its checkpoint (applied with the weights below).
   if (standardize === true && stream && !resume) {
     const first = await stream.first();
-    if (first) stats = columnStats(first.values, first.n, dim);
+    if (first) stats = standardizationOf(fn, mode, first.values, first.n, dim);
   }
   if (resume) {
     // nothing: see above
   } else if (typeof standardize === 'object') flow.standardize(standardize);
   else if (standardize && stats && flow.standardization === null) flow.standardize(stats);
 
-  const optimizer = adam(o.adam);
   let checkpoint: LoopCheckpoint | undefined;
   let resumed: ReturnType<typeof applyCheckpoint> | null = null;
-  const restoreBest = o.restoreBest ?? patience !== null;
-  const resolvedValidateEvery = validateEvery ?? (memory ? memory.stepsPerEpoch : 100);
+  const resolvedValidateEvery = validateEvery ?? (memory ? defaultValidateEvery(memory.stepsPerEpoch, totalSteps) : 100);
+  const patience = givenPatience !== undefined ? givenPatience : validation && memory ? defaultPatience(totalSteps, memory.stepsPerEpoch, resolvedValidateEvery) : null;
+  const restoreBest = o.restoreBest ?? validation !== null;
   if (sink || resume) {
     const plan: CheckpointPlan = {
       totalSteps,
@@ -232,17 +317,15 @@ export async function fit(flow: Flow, data: FitData, options: FitOptions = {}): 
       patience,
       restoreBest,
       clipNorm,
+      // Only when used, so that checkpoints of runs without them still match.
+      ...(weightDecay > 0 ? { weightDecay } : {}),
+      ...(noiseColumns.length > 0 ? { dequantize: noiseColumns } : {}),
     };
-    try {
-      if (resume) {
-        resumed = applyCheckpoint(fn, 'options.resumeFrom', resume, flow, optimizer, plan);
-        const p = resumed.position;
-        if (p.kind === 'memory') memory!.setPosition(p);
-        else stream!.setPosition(p);
-      }
-    } catch (e) {
-      optimizer.dispose();
-      throw e;
+    if (resume) {
+      resumed = applyCheckpoint(fn, 'options.resumeFrom', resume, flow, optimizer, plan);
+      const p = resumed.position;
+      if (p.kind === 'memory') memory!.setPosition(p);
+      else stream!.setPosition(p);
     }
     if (sink) {
       checkpoint = {
@@ -278,14 +361,16 @@ export async function fit(flow: Flow, data: FitData, options: FitOptions = {}): 
       parallel = await startTwoThreadStep(flow, fastStep, batchSize);
     }
     const step = parallel ? parallel.valueAndGrads : fastStep;
-    return await runTraining({
+    let drawn = resumed?.loop.step ?? 0;
+    const history = await runTraining({
       fn,
       trainable,
       weights: flow,
       totalSteps,
       nextStep: async () => {
-        const batch = memory ? memory.next() : await stream!.next();
-        if (batch === null || batch === 'exhausted') return batch;
+        const raw = memory ? memory.next() : await stream!.next();
+        if (raw === null || raw === 'exhausted') return raw;
+        const batch = noiseColumns.length > 0 ? dequantized(raw, noiseColumns, stepNoiseRng(noiseSeed, ++drawn)) : raw;
         return {
           loss: () => tf.neg(tf.mean(flow.logProbUnchecked(batch.x, batch.context))) as tf.Scalar,
           valueAndGrads: step ? () => step(batch.x) : undefined,
@@ -306,11 +391,33 @@ export async function fit(flow: Flow, data: FitData, options: FitOptions = {}): 
       onStep: o.onStep,
       onEpoch: o.onEpoch,
     }, resumed?.loop, checkpoint);
+    if (warnings.length > 0) history.warnings = warnings;
+    if (noiseColumns.length > 0) history.dequantized = noiseColumns;
+    return history;
   } finally {
     await parallel?.close();
     setTraining(flow, false);
-    optimizer.dispose();
     if (valTensors) tf.dispose(valTensors.context ? [valTensors.x, valTensors.context] : [valTensors.x]);
+  }
+}
+
+/** The batch with `U[0, 1)` noise added to `columns` (a new tensor; the batch's own is freed with it). */
+function dequantized(batch: Batch, columns: readonly number[], rng: Rng): Batch {
+  const [n, dim] = batch.x.shape;
+  const noise = new Float32Array(n * dim);
+  for (let i = 0; i < n; i++) for (const j of columns) noise[i * dim + j] = rng.uniform();
+  const x = tf.tidy(() => tf.add(batch.x, tf.tensor2d(noise, [n, dim])) as tf.Tensor2D);
+  return { ...batch, x, dispose: () => { x.dispose(); batch.dispose(); } };
+}
+
+/** A constant column has no density (its variance is 0): say which, instead of a degenerate fit. */
+function rejectConstantColumns(fn: string, values: Float32Array, n: number, dim: number): void {
+  for (let j = 0; j < dim && n > 1; j++) {
+    let constant = true;
+    for (let i = 1; i < n && constant; i++) constant = values[i * dim + j] === values[j];
+    if (constant) {
+      throw new ValidationError(fn, 'data', `rows whose columns all vary (a constant column has no density: drop it, or pass standardize: false to fit it as it is)`, `column ${j} equal to ${values[j]} in all ${n} training rows`);
+    }
   }
 }
 

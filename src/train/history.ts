@@ -37,4 +37,8 @@ export interface FitHistory {
   wallTime: number;
   /** Optimisation steps per second of wall time. */
   stepsPerSecond: number;
+  /** Things the caller should know about the data or the run (for example integer columns fitted without dequantisation). */
+  warnings?: string[];
+  /** The columns fitted with uniform dequantisation (`fit`'s `dequantize`): losses are then bounds, see `dequantize.ts`. */
+  dequantized?: number[];
 }

@@ -4,7 +4,7 @@
  */
 import {
   ActNorm, Affine, AffineCoupling, AffineTransformer, BatchNorm, type Bijector, Chain, Coupling, Exp, Invert, LULinear, Logit,
-  MaskedAutoregressive, MaskedAutoregressiveAffine, MaskedAutoregressiveSpline, Permute, Planar, Radial, Reverse, Rng, Scale, Shift, Sigmoid, Softplus, SplineCoupling, Tanh,
+  MaskedAutoregressive, MaskedAutoregressiveAffine, MaskedAutoregressiveSpline, Permute, Planar, Radial, Reverse, Rng, Scale, ScaleMatvecTriL, Shift, Sigmoid, Softplus, SplineCoupling, Tanh,
   halfMask,
 } from '../../src/index.js';
 
@@ -164,6 +164,7 @@ export const bijectorCases: BijectorCase[] = [
   { name: 'Shift', dim: 3, make: () => new Shift([1, -2, 0.5]), domain: normal(3) },
   { name: 'Shift (scalar)', dim: 2, make: () => new Shift(3), domain: normal(2) },
   { name: 'Scale', dim: 3, make: () => new Scale([2, 0.25, 7]), domain: normal(3) },
+  { name: 'ScaleMatvecTriL 3D', dim: 3, make: () => new ScaleMatvecTriL([[2, 0, 0], [-0.7, 0.5, 0], [1.2, 0.3, 1.5]]), domain: normal(3) },
   { name: 'Affine', dim: 4, make: () => new Affine(4, { shift: [1, 2, 3, 4], scale: [0.5, 2, 1, 3] }), domain: normal(4) },
   { name: 'Exp', dim: 2, make: () => new Exp(), domain: normal(2) },
   { name: 'Softplus', dim: 3, make: () => new Softplus(), domain: normal(3, 3) },

@@ -162,11 +162,41 @@ describe('fit: validation and early stopping', () => {
 
   it('validationSplit holds out a seeded subset, evaluated once per epoch and after the last step', async () => {
     const flow = new Flow(new StandardNormal(1), new Affine(1));
-    const h = await fit(flow, train, { epochs: 3, batchSize: 300, validationSplit: 0.25, seed: 7, progress: false });
-    // 1500 training rows → 5 steps per epoch.
-    expect(h.steps.length).toBe(15);
-    expect(h.validation!.steps).toEqual([5, 10, 15]);
-    expect(h.epochs).toBe(3);
+    const h = await fit(flow, train, { epochs: 30, batchSize: 300, validationSplit: 0.25, seed: 7, progress: false, patience: null });
+    // 1500 training rows → 5 steps per epoch; 150 steps would allow 20 validations 8 steps apart, so once per epoch.
+    expect(h.steps.length).toBe(150);
+    expect(h.validation!.steps).toEqual(Array.from({ length: 30 }, (_, i) => 5 * (i + 1)));
+    expect(h.epochs).toBe(30);
+    flow.dispose();
+  });
+
+  it('validates about 20 times when epochs are long relative to the run', async () => {
+    const flow = new Flow(new StandardNormal(1), new Affine(1));
+    // 1500 rows at batch 10: 150 steps per epoch, longer than the 100-step run: every ceil(100 / 20) = 5 steps.
+    const h = await fit(flow, train, { steps: 100, batchSize: 10, validationSplit: 0.25, seed: 7, progress: false });
+    expect(h.validation!.steps).toEqual(Array.from({ length: 20 }, (_, i) => 5 * (i + 1)));
+    flow.dispose();
+  });
+
+  it('by default restores the best validation weights and stops early on runs long relative to the data', async () => {
+    const flow = new Flow(new StandardNormal(1), new Affine(1));
+    // 20 epochs of 20 steps (> 10 epochs: early stopping on), validated once per epoch: patience max(10, 20 / 5) = 10.
+    // The validation data sit at 1 while training pulls the mean to 2: the best is passed early, the run stops 10 epochs later.
+    const h = await fit(flow, train, { epochs: 20, batchSize: 100, learningRate: 0.05, validationData: val, seed: 5, standardize: false, progress: false });
+    expect(h.restoredBest).toBe(true);
+    expect(h.stopReason).toBe('early-stopping');
+    expect(h.validation!.steps.at(-1)).toBe(h.bestStep! + 10 * 20);
+    expect(Math.abs(-meanLogProb(flow, val) - h.bestLoss!)).toBeLessThan(1e-5);
+    flow.dispose();
+  });
+
+  it('short runs keep going to the end but still end with the best weights', async () => {
+    const flow = new Flow(new StandardNormal(1), new Affine(1));
+    const h = await fit(flow, train, { epochs: 5, batchSize: 100, learningRate: 0.05, validationData: val, seed: 5, standardize: false, progress: false });
+    expect(h.stopReason).toBe('completed');
+    expect(h.steps.length).toBe(100);
+    expect(h.restoredBest).toBe(h.bestStep !== 100);
+    expect(Math.abs(-meanLogProb(flow, val) - h.bestLoss!)).toBeLessThan(1e-5);
     flow.dispose();
   });
 });

@@ -89,7 +89,9 @@ describe('fused 2-D coupling kernels (wasm)', () => {
     const flows: [string, Flow, number][] = [];
     flows.push(['one coupling (no chain)', realNVP({ dim: 2, layers: 1, hidden: [16, 16], seed: 11 }), 100]);
     const standardised = neuralSplineFlow({ dim: 2, layers: 2, bins: 5, hidden: [16], seed: 12 });
-    await fit(standardised, data, { steps: 3, batchSize: 100, seed: 1, progress: false }); // sets the frozen standardisation
+    // Sets the frozen per-column standardisation, which the kernel applies itself (a whitened flow's
+    // rows are whitened before the kernel: tape-free-step.test.ts holds that path to the tape).
+    await fit(standardised, data, { steps: 3, batchSize: 100, seed: 1, progress: false, standardize: 'columns' });
     flows.push(['standardised NSF', standardised, 100]);
     const frozen = realNVP({ dim: 2, layers: 3, hidden: [8], seed: 13 });
     const firstLayer = frozen.weights.find((w) => w.variable.trainable)!.variable;
@@ -144,7 +146,7 @@ describe('fused 2-D coupling kernels (wasm)', () => {
     const run = async (path: Path) => {
       setPath(path);
       const flow = realNVP({ dim: 2, layers: 4, hidden: [32, 32], seed: 9 });
-      const h = await fit(flow, x, { steps: 30, batchSize: 128, seed: 2, progress: false });
+      const h = await fit(flow, x, { steps: 30, batchSize: 128, seed: 2, progress: false, standardize: 'columns' });
       const weights = flow.weights.map((w) => Array.from(w.variable.dataSync()));
       flow.dispose();
       return { loss: h.loss, weights };

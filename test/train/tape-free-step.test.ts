@@ -95,11 +95,24 @@ for (const backend of KERNEL_BACKENDS) {
     // cpu's matMul is ~30× slower: a representative subset there.
     const cases = backend === 'wasm' ? CASES : CASES.filter((c) => /RealNVP 5D relu|NSF 2D$|scattered/.test(c.name));
     for (const c of cases) {
-      for (const standardize of [false, true]) {
-        it(`${c.name}, standardisation ${standardize ? 'on' : 'off'}`, () => {
+      for (const standardize of ['off', 'columns', 'whitening'] as const) {
+        it(`${c.name}, standardisation ${standardize}`, () => {
           const flow = c.make();
           perturbFlow(flow, 100);
-          if (standardize) flow.standardize({ mean: Array.from({ length: flow.dim }, (_, i) => 0.3 - 0.2 * i), std: Array.from({ length: flow.dim }, (_, i) => 0.5 + 0.3 * i) });
+          const d = flow.dim;
+          // A correlation factor: unit-norm rows, lower triangular, every entry non-zero.
+          const correlationTril = Array.from({ length: d }, (_, i) => {
+            const row = Array.from({ length: d }, (_, j) => (j < i ? 0.3 + 0.1 * j : j === i ? 1 : 0));
+            const norm = Math.hypot(...row);
+            return row.map((v) => v / norm);
+          });
+          if (standardize !== 'off') {
+            flow.standardize({
+              mean: Array.from({ length: d }, (_, i) => 0.3 - 0.2 * i),
+              std: Array.from({ length: d }, (_, i) => 0.5 + 0.3 * i),
+              ...(standardize === 'whitening' ? { correlationTril } : {}),
+            });
+          }
           const x = batch(200, 64, flow.dim);
           expectSameGradients(flow, x);
           x.dispose();

@@ -15,6 +15,7 @@ import type { Flow } from '../../flow.js';
 import { JS_KERNEL_BACKENDS } from '../../kernels/js-kernel.js';
 import { GradientSink, hasTapeFreeInverse } from './contract.js';
 import { fusedChainLoss } from './fused-chain.js';
+import { invertLower } from '../../stats/linalg.js';
 
 /** The loss and the gradients by variable name, as `tf.variableGrads` returns them. */
 export type ValueAndGrads = (x: tf.Tensor2D) => { value: tf.Scalar; grads: tf.NamedTensorMap };
@@ -39,6 +40,13 @@ export type ValueAndGrads = (x: tf.Tensor2D) => { value: tf.Scalar; grads: tf.Na
  * }
  * ```
  */
+/** `(L⁻¹)ᵀ` of a lower-triangular `L`, row-major, for `u = v L⁻ᵀ` on rows. */
+function transposedInverse(tril: number[][]): number[] {
+  const inv = invertLower(tril);
+  const d = tril.length;
+  return Array.from({ length: d * d }, (_, k) => inv[k % d][Math.floor(k / d)]);
+}
+
 export function tapeFreeStep(flow: Flow): ValueAndGrads | null {
   if (!(JS_KERNEL_BACKENDS as readonly string[]).includes(tf.getBackend())) return null;
   if (flow.contextDim !== 0 || !(flow.base instanceof StandardNormal)) return null;
@@ -48,18 +56,33 @@ export function tapeFreeStep(flow: Flow): ValueAndGrads | null {
   const stats = flow.standardization;
   const mean = stats ? Float32Array.from(stats.mean) : null;
   const std = stats ? Float32Array.from(stats.std) : null;
-  // log |det| of the frozen map u = (x − mean) / std, added to every example's log-density.
-  const standardLogDet = std ? -std.reduce((s, v) => s + Math.log(v), 0) : 0;
-  const standardization = mean && std ? { mean, std, logDet: standardLogDet } : null;
+  // The whitening part u = C⁻¹ v of a standardisation, as `ScaleMatvecTriL` computes it (v L⁻ᵀ).
+  const tril = stats?.correlationTril ?? null;
+  const whiten = tril ? Float32Array.from(transposedInverse(tril)) : null;
+  // log |det| of the frozen map u = C⁻¹ (x − mean) / std, added to every example's log-density.
+  const standardLogDet = (std ? -std.reduce((s, v) => s + Math.log(v), 0) : 0) - (tril ? tril.reduce((s, row, i) => s + Math.log(row[i]), 0) : 0);
+  const standardization = mean && std && !tril ? { mean, std, logDet: standardLogDet } : null;
+  const dim = flow.dim;
+  // The same ops as the `Shift`, `Scale` and `ScaleMatvecTriL` bijectors `Flow.standardize` installs.
+  const standardized = (x: tf.Tensor2D): tf.Tensor2D => {
+    if (!mean || !std) return x;
+    const v = tf.div(tf.sub(x, tf.tensor1d(mean)), tf.tensor1d(std)) as tf.Tensor2D;
+    return whiten ? tf.matMul(v, tf.tensor2d(whiten, [dim, dim])) : v;
+  };
 
   return (x) =>
     tf.tidy(() => {
       const batch = x.shape[0];
       // A 2-D flow of fused couplings: the whole step in one kernel, bit-identical to what follows.
-      const fused = fusedChainLoss(bijector, x, standardization);
-      if (fused) return fused;
-      // The same ops as the `Shift` and `Scale` bijectors `Flow.standardize` installs.
-      const u = mean && std ? (tf.div(tf.sub(x, tf.tensor1d(mean)), tf.tensor1d(std)) as tf.Tensor2D) : x;
+      // (A whitened flow goes through the kernel too, on rows whitened first; the constant log-det is added after.)
+      if (whiten) {
+        const fused = fusedChainLoss(bijector, standardized(x), null);
+        if (fused) return { value: tf.sub(fused.value, standardLogDet) as tf.Scalar, grads: fused.grads };
+      } else {
+        const fused = fusedChainLoss(bijector, x, standardization);
+        if (fused) return fused;
+      }
+      const u = standardized(x);
       const pass = bijector.inverseWithBackward(u);
       const density = base.logProbWithBackward(pass.output);
       let logProb = density.logProb;

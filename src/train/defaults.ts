@@ -1,0 +1,44 @@
+/**
+ * The defaults of `fit` that depend on the data, in one place (documented in docs/defaults.md and
+ * the README). Each rule says what it protects against.
+ *
+ * - Validation schedule: once per epoch, but at least about 20 times over a run whose epochs are long
+ *   (200,000 rows at batch 256 is 781 steps per epoch: validating once per epoch would mean once per
+ *   run). A table smaller than a batch is one epoch per step, so it is validated after every step.
+ * - Best-validation weights: restored at the end whenever validation exists (`restoreBest`), so an
+ *   over-fitted end of the run never becomes the model.
+ * - Early stopping (`patience`) when validation exists and the run is long relative to the data: more
+ *   than {@link LONG_RUN_EPOCHS} planned passes over the training rows. Patience is a fifth of the
+ *   planned validations (at least {@link MIN_PATIENCE}): a run stops when a fifth of it went by without
+ *   a new best, which on small tables (where over-fitting starts early) saves most of the run.
+ */
+
+/** The standardisation `fit` installs with `standardize: true` (see `standardization.ts`). */
+export const DEFAULT_STANDARDIZE: 'columns' | 'whiten' = 'whiten';
+
+/** A run is "long relative to the data" beyond this many planned epochs (see the module comment). */
+export const LONG_RUN_EPOCHS = 10;
+
+/** Fewest validations without improvement before a default early stop. */
+export const MIN_PATIENCE = 10;
+
+/** Validations planned per run at least, when epochs are long. */
+export const MIN_VALIDATIONS = 20;
+
+/** Steps between validations: an epoch, or less so that a run validates about {@link MIN_VALIDATIONS} times. */
+export function defaultValidateEvery(stepsPerEpoch: number, totalSteps: number | null): number {
+  if (totalSteps === null) return stepsPerEpoch;
+  return Math.max(1, Math.min(stepsPerEpoch, Math.ceil(totalSteps / MIN_VALIDATIONS)));
+}
+
+/**
+ * The default patience (in validations), or `null` for no early stopping: only when the run plans more
+ * than {@link LONG_RUN_EPOCHS} epochs (`always` drops that condition, as the CLI does).
+ */
+export function defaultPatience(totalSteps: number | null, stepsPerEpoch: number, validateEvery: number, always = false): number | null {
+  if (totalSteps === null) return always ? MIN_PATIENCE : null;
+  const epochs = totalSteps / stepsPerEpoch;
+  if (!always && epochs <= LONG_RUN_EPOCHS) return null;
+  const validations = Math.ceil(totalSteps / validateEvery);
+  return Math.max(MIN_PATIENCE, Math.ceil(validations / 5));
+}
