@@ -1,8 +1,8 @@
 /**
  * `fit --stream`: training from a CSV file that is not held in memory. The file is read once to scan
- * it (row count, per-column mean and standard deviation of the training rows, uniform samples of the
- * held-out rows), then once per epoch through a shuffle buffer: rows enter a buffer of
+ * it (row count, uniform samples of the training and of the held-out rows), then once per epoch through a shuffle buffer: rows enter a buffer of
  * `--shuffle-buffer` rows and leave it in random order, batch by batch (as `tf.data`'s shuffle).
+ * The standardisation is fit's default, computed on a uniform sample of the training rows.
  * Memory is the buffer plus the samples, whatever the file's size. The split is a seeded coin per row,
  * drawn in file order in every pass, so a row is always in the same split.
  */
@@ -10,6 +10,8 @@ import { totalmem } from 'node:os';
 import { ValidationError } from '../errors.js';
 import type { Standardization } from '../flow.js';
 import { Rng } from '../random.js';
+import { DEFAULT_STANDARDIZE } from '../train/defaults.js';
+import { standardizationOf } from '../train/standardization.js';
 import type { StreamBatch } from '../train/fit-data.js';
 import type { CsvSelection } from '../data/csv-reader.js';
 import { Interrupted } from './interrupt.js';
@@ -94,7 +96,7 @@ export interface StreamPlan {
   samples: { train: Table; validation: Table | null; test: Table | null };
   /** Rows of the file in each split. */
   counts: { rows: number; train: number; validation: number; test: number };
-  /** Mean and standard deviation of every data column over all training rows. */
+  /** fit's default standardisation (whitening), from the sample of training rows. */
   standardize: Standardization;
   /** The training batches: each iteration is one pass over the file (an epoch), freshly shuffled. */
   batches: AsyncIterable<StreamBatch>;
@@ -133,9 +135,6 @@ export async function planStream(fn: string, file: string, o: StreamOptions): Pr
     validation: new Reservoir(HOLDOUT_SAMPLE, cols, pickRng),
     test: new Reservoir(HOLDOUT_SAMPLE, cols, pickRng),
   };
-  // Welford's running mean and sum of squared deviations, in float64.
-  const mean = new Float64Array(dim);
-  const m2 = new Float64Array(dim);
   const split = new Rng(`${o.seed}/stream-split`);
   let rows = 0;
   const started = performance.now();
@@ -145,15 +144,6 @@ export async function planStream(fn: string, file: string, o: StreamOptions): Pr
       for (let i = 0; i < chunk.n; i++) {
         const part = splitOf(split.uniform(), o);
         samples[part].offer(chunk.values, i * cols);
-        if (part === 'train') {
-          const k = samples.train.seen;
-          for (let j = 0; j < dim; j++) {
-            const v = chunk.values[i * cols + j];
-            const delta = v - mean[j];
-            mean[j] += delta / k;
-            m2[j] += delta * (v - mean[j]);
-          }
-        }
       }
       rows += chunk.n;
       if (o.signal?.aborted) throw new Interrupted(`interrupted (${String(o.signal.reason)}) while scanning ${file}: nothing written`);
@@ -161,15 +151,14 @@ export async function planStream(fn: string, file: string, o: StreamOptions): Pr
   } finally {
     line.stop();
   }
-  const trainRows = samples.train.seen;
   const train = samples.train.table(dim, contextDim);
   if (train === null) throw new ValidationError(fn, '--val/--test', `fractions leaving at least one training row of ${rows}`, `${samples.validation.seen} validation and ${samples.test.seen} test rows`);
-  const std = Array.from(m2, (s) => Math.sqrt(s / trainRows)).map((s) => (s > 0 && Number.isFinite(s) ? s : 1));
   return {
     layout,
     samples: { train, validation: samples.validation.table(dim, contextDim), test: samples.test.table(dim, contextDim) },
-    counts: { rows, train: trainRows, validation: samples.validation.seen, test: samples.test.seen },
-    standardize: { mean: Array.from(mean), std },
+    counts: { rows, train: samples.train.seen, validation: samples.validation.seen, test: samples.test.seen },
+    // fit's default standardisation, from the uniform sample of training rows (statistics of 20,000 rows are as good as of all).
+    standardize: standardizationOf(fn, DEFAULT_STANDARDIZE, train.x, train.n, dim),
     batches: shuffledBatches(file, o, selection, dim, contextDim),
   };
 }

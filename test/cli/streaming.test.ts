@@ -147,7 +147,7 @@ describe('fit on large data', () => {
     expect(m.rows).toEqual({ train: s.train, validation: s.validation, test: s.test });
     expect(m.flow.dim).toBe(2);
     const flow = await loadFlow(p('streamed/flow.json'));
-    // Standardised with the statistics of all training rows: the mean is that of the data (about 0).
+    // Standardised with the statistics of the sample of training rows: the mean is that of the data (about 0).
     expect(Math.abs(flow.standardization!.mean[0])).toBeLessThan(0.3);
     flow.dispose();
     expect(stdin.code).toBe(2);
