@@ -45,7 +45,7 @@ const CASES: [string, string[], RegExp, number][] = [
 ];
 
 describe('bad input', () => {
-  it.concurrent.each(CASES)('%s: one line, exit code %#', async (_, args, pattern, code) => {
+  it.concurrent.each(CASES)('%s: one line, the right exit code', async (_, args, pattern, code) => {
     const r: CliResult = await runCli(args.map((a) => (/\.(csv)$|^model$|^no-model$|^\.$/.test(a) ? p(a) : a)));
     expect(r.code).toBe(code);
     const lines = r.stderr.trim().split('\n');
