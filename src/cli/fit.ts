@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { type Command, Option } from 'commander';
 import { ready } from '../backend.js';
 import { ValidationError } from '../errors.js';
-import { STDIN } from '../data/csv-reader.js';
 import { cosineDecay } from '../train/schedule.js';
 import { DEFAULT_LAYERS, FLOW_KINDS, type FlowKind, type FlowSpec } from './build-flow.js';
 import { EXIT_HELP } from './errors.js';
@@ -11,10 +10,9 @@ import { Interrupted, watchInterrupts } from './interrupt.js';
 import { checkOutDir, removeStale } from './model-dir.js';
 import { columnList, delimiter, fraction, integer, positiveNumber, seed, sizes } from './parse.js';
 import { writeReport } from './report.js';
-import { splitRows } from './split.js';
-import { fitRowLimit, planStream, SHUFFLE_BUFFER } from './stream-fit.js';
-import { type ColumnLayout, type CsvFlags, openTable, readAll, readLikeLayout } from './table.js';
-import { FILES, type Splits, saveRun, type TrainSettings, trainFlow } from './train.js';
+import { checkFitInput, readFitInput } from './fit-input.js';
+import { SHUFFLE_BUFFER } from './stream-fit.js';
+import { FILES, saveRun, trainFlow } from './train.js';
 
 interface FitFlags {
   flow: FlowKind;
@@ -102,94 +100,61 @@ async function runFit(file: string, flags: FitFlags): Promise<void> {
   const fn = 'tfjs-flows fit';
   if (flags.steps !== undefined && flags.epochs !== undefined) throw new ValidationError(fn, '--steps/--epochs', 'one of them, not both', `--steps ${flags.steps} --epochs ${flags.epochs}`);
   if (flags.patience !== undefined && flags.val === 0) throw new ValidationError(fn, '--patience', 'given with validation rows (--val > 0)', '--val 0');
-  const testFraction = Number(flags.test);
-  const testFile = flags.test.trim() !== '' && Number.isFinite(testFraction) ? null : flags.test;
-  if (testFile === null && (testFraction < 0 || testFraction >= 1)) throw new ValidationError(fn, '--test', 'a fraction in [0, 1) or a CSV file', flags.test);
-  if (file === STDIN && testFile === STDIN) throw new ValidationError(fn, '--test', 'a file other than standard input (the data are read from it)', '-');
-  if (flags.stream && file === STDIN) throw new ValidationError(fn, '<data.csv>', 'a file with --stream (it is read once per epoch; save standard input to a file first)', '-');
+  checkFitInput(fn, file, flags);
   const earlier = await checkOutDir(fn, flags.out, flags.force ?? false);
-  const csv: CsvFlags = { delimiter: flags.delimiter, header: flags.header };
+  // For the rest of the command: the first Ctrl-C stops reading or training and saves, a second exits.
   const watch = watchInterrupts();
-  try {
-    await ready();
-    let splits: Splits;
-    let layout: ColumnLayout;
-    let stream: TrainSettings['stream'];
-    let streamInfo: Record<string, number> | null = null;
-    if (flags.stream) {
-      const plan = await planStream(fn, file, {
-        columns: flags.columns, contextColumns: flags.contextColumns, csv, validation: flags.val, test: testFile === null ? testFraction : 0,
-        seed: flags.seed, batchSize: flags.batchSize, shuffleBuffer: flags.shuffleBuffer, progress: flags.progress, signal: watch.signal,
-      });
-      layout = plan.layout;
-      stream = { batches: plan.batches, standardize: plan.standardize };
-      streamInfo = { ...plan.counts, trainSample: plan.samples.train.n, validationSample: plan.samples.validation?.n ?? 0, testSample: plan.samples.test?.n ?? 0 };
-      splits = { ...plan.samples, test: testFile === null ? plan.samples.test : await readLikeLayout(testFile, layout, csv) };
-      console.log(
-        `streaming ${file}: ${plan.counts.rows} rows, ${plan.counts.train} for training` +
-          (plan.counts.validation ? `, validation on a sample of ${streamInfo.validationSample} of ${plan.counts.validation}` : '') +
-          (plan.counts.test ? `, test on a sample of ${streamInfo.testSample} of ${plan.counts.test}` : ''),
-      );
-    } else {
-      const opened = await openTable(fn, file, flags.columns, flags.contextColumns, csv);
-      layout = opened.layout;
-      const columns = opened.selection.indices.length + opened.selection.contextIndices.length;
-      const table = await readAll(opened, fitRowLimit(flags.maxRows, columns, file), flags.progress, watch.signal);
-      const split = splitRows(table, { validation: flags.val, test: testFile === null ? testFraction : 0 }, `${flags.seed}/split`);
-      splits = { ...split, test: testFile === null ? split.test : await readLikeLayout(testFile, layout, csv) };
-    }
+  await ready();
+  const { splits, layout, testFile, stream, streamInfo } = await readFitInput(fn, file, flags, watch.signal);
 
-    const spec: FlowSpec = {
-      kind: flags.flow,
-      dim: layout.columns.length,
-      contextDim: layout.contextColumns.length,
-      layers: flags.layers,
-      hidden: flags.hidden,
-      bins: flags.bins,
-      tailBound: flags.tailBound,
-      autoregressive: flags.autoregressive,
-      seed: flags.seed,
-    };
-    const held = (t: { n: number } | null) => t?.n ?? 0;
-    console.log(`fitting ${spec.kind} to ${stream ? `${streamInfo!.train} streamed` : held(splits.train)} training rows (validation ${held(splits.validation)}, test ${held(splits.test)}); Ctrl-C stops after the current step and saves`);
-    const options = Object.fromEntries(Object.entries({ ...flags, data: file }).filter(([, v]) => v !== undefined)) as Record<string, string | number | boolean | number[] | string[]>;
-    const result = await trainFlow(
-      spec,
-      splits,
-      {
-        steps: flags.steps ?? (flags.stream && flags.epochs === undefined ? 1000 : undefined),
-        epochs: flags.epochs, batchSize: flags.batchSize, learningRate: flags.schedule === 'cosine' ? cosineDecay(flags.lr) : flags.lr, patience: flags.patience,
-        seed: `${flags.seed}/fit`, progress: flags.progress, signal: watch.signal, stream,
-      },
-      { options, data: { file, testFile, columns: layout.columns, contextColumns: layout.contextColumns, ...(streamInfo ? { stream: streamInfo } : {}) } },
-    );
-    try {
-      if (watch.received && result.history.steps.length === 0) throw new Interrupted(`interrupted (${watch.received}) before the first step: nothing written`);
-      const written = [FILES.flow, FILES.metrics, ...(flags.report ? [FILES.report] : [])];
-      await removeStale(flags.out, earlier, written);
-      await saveRun(flags.out, result, layout);
-      const m = result.metrics;
-      const show = (v: unknown) => (typeof v === 'number' ? v.toFixed(4) : '–');
-      console.log(`${spec.kind}: ${m.steps} steps in ${show(m.wallTime)} s on ${m.backend}; mean NLL (nats) train ${show(m.trainNll)}, validation ${show(m.validationNll)}, test ${show(m.testNll)}`);
-      if (flags.report) {
-        await writeReport(join(flags.out, FILES.report), {
-          flow: result.flow,
-          data: splits.train,
-          history: result.history,
-          columns: layout.columns,
-          title: `tfjs-flows fit ${file} (${spec.kind}): test NLL ${show(m.testNll)} nats`,
-        });
-      }
-      if (watch.received) {
-        const h = result.history;
-        const kept = h.bestStep !== undefined ? `the best weights (validation NLL ${show(h.bestLoss)} at step ${h.bestStep})` : 'the weights of the last step (no validation rows)';
-        throw new Interrupted(`interrupted (${watch.received}) at step ${h.steps.length}: wrote ${kept}, the metrics${flags.report ? ' and the report' : ''} to ${flags.out}`);
-      }
-      console.log(`wrote ${written.map((f) => join(flags.out, f)).join(', ')}`);
-    } finally {
-      result.flow.dispose();
+  const spec: FlowSpec = {
+    kind: flags.flow,
+    dim: layout.columns.length,
+    contextDim: layout.contextColumns.length,
+    layers: flags.layers,
+    hidden: flags.hidden,
+    bins: flags.bins,
+    tailBound: flags.tailBound,
+    autoregressive: flags.autoregressive,
+    seed: flags.seed,
+  };
+  const held = (t: { n: number } | null) => t?.n ?? 0;
+  console.log(`fitting ${spec.kind} to ${streamInfo ? `${streamInfo.train} streamed` : held(splits.train)} training rows (validation ${held(splits.validation)}, test ${held(splits.test)}); Ctrl-C stops after the current step and saves`);
+  const options = Object.fromEntries(Object.entries({ ...flags, data: file }).filter(([, v]) => v !== undefined)) as Record<string, string | number | boolean | number[] | string[]>;
+  const result = await trainFlow(
+    spec,
+    splits,
+    {
+      steps: flags.steps ?? (stream && flags.epochs === undefined ? 1000 : undefined), epochs: flags.epochs, batchSize: flags.batchSize,
+      learningRate: flags.schedule === 'cosine' ? cosineDecay(flags.lr) : flags.lr, patience: flags.patience, seed: `${flags.seed}/fit`, progress: flags.progress,
+      signal: watch.signal, stream,
+    },
+    { options, data: { file, testFile, columns: layout.columns, contextColumns: layout.contextColumns, ...(streamInfo ? { stream: streamInfo } : {}) } },
+  );
+  try {
+    if (watch.received && result.history.steps.length === 0) throw new Interrupted(`interrupted (${watch.received}) before the first step: nothing written`);
+    const written = [FILES.flow, FILES.metrics, ...(flags.report ? [FILES.report] : [])];
+    await removeStale(flags.out, earlier, written);
+    await saveRun(flags.out, result, layout);
+    const m = result.metrics;
+    const show = (v: unknown) => (typeof v === 'number' ? v.toFixed(4) : '–');
+    console.log(`${spec.kind}: ${m.steps} steps in ${show(m.wallTime)} s on ${m.backend}; mean NLL (nats) train ${show(m.trainNll)}, validation ${show(m.validationNll)}, test ${show(m.testNll)}`);
+    if (flags.report) {
+      await writeReport(join(flags.out, FILES.report), {
+        flow: result.flow,
+        data: splits.train,
+        history: result.history,
+        columns: layout.columns,
+        title: `tfjs-flows fit ${file} (${spec.kind}): test NLL ${show(m.testNll)} nats`,
+      });
     }
+    if (watch.received) {
+      const h = result.history;
+      const kept = h.bestStep !== undefined ? `the best weights (validation NLL ${show(h.bestLoss)} at step ${h.bestStep})` : 'the weights of the last step (no validation rows)';
+      throw new Interrupted(`interrupted (${watch.received}) at step ${h.steps.length}: wrote ${kept}, the metrics${flags.report ? ' and the report' : ''} to ${flags.out}`);
+    }
+    console.log(`wrote ${written.map((f) => join(flags.out, f)).join(', ')}`);
   } finally {
-    watch.dispose();
+    result.flow.dispose();
   }
 }
