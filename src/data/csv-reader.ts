@@ -57,18 +57,23 @@ function countOutsideQuotes(line: string, d: string): number {
   return n;
 }
 
+/** The candidates that occur the same number of times (at least once) on every non-empty line of `head`. */
+function consistentDelimiters(head: string): string[] {
+  const lines = head.split('\n').map((l) => l.replace(/\r$/, '')).filter((l) => l.trim() !== '').slice(0, SNIFF_LINES);
+  if (lines.length === 0) return [];
+  return CANDIDATES.filter((d) => {
+    const k = countOutsideQuotes(lines[0], d);
+    return k > 0 && lines.every((l) => countOutsideQuotes(l, d) === k);
+  });
+}
+
 /**
  * The delimiter of the text `head` (whole lines): of `,`, `;` and tab, the one that occurs the same
  * number of times (at least once) on every non-empty line. None: `,` (one column). Several: ambiguous,
  * `null`.
  */
 export function sniffDelimiter(head: string): string | null {
-  const lines = head.split('\n').map((l) => l.replace(/\r$/, '')).filter((l) => l.trim() !== '').slice(0, SNIFF_LINES);
-  if (lines.length === 0) return ',';
-  const consistent = CANDIDATES.filter((d) => {
-    const k = countOutsideQuotes(lines[0], d);
-    return k > 0 && lines.every((l) => countOutsideQuotes(l, d) === k);
-  });
+  const consistent = consistentDelimiters(head);
   if (consistent.length === 0) return ',';
   return consistent.length === 1 ? consistent[0] : null;
 }
@@ -191,8 +196,7 @@ export class CsvReader {
       if (!ended) text = text.slice(0, text.lastIndexOf('\n') + 1);
       const found = sniffDelimiter(text);
       if (found === null) {
-        const first = text.split('\n').find((l) => l.trim() !== '') ?? '';
-        const both = CANDIDATES.filter((d) => first.includes(d)).map(show).join(' and ');
+        const both = consistentDelimiters(text).map(show).join(' and ');
         void input.return?.();
         throw new FileFormatError(label, `cannot tell the delimiter: ${both} each split every line into the same number of fields; give it with ${options.delimiterHint ?? 'the delimiter option'}`);
       }
