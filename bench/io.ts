@@ -5,7 +5,9 @@
  * at exit); the CSV is generated on the fly into the child's standard input, never stored. Memory
  * should be flat in the row count: `peakRssGrowthMB` is the peak RSS at the largest size minus that at
  * the second largest, and `memoryFlat` says whether every growth is below a quarter of what holding
- * the added rows as float32 would cost (72 MB from 10⁶ to 10⁷ rows of 8 columns).
+ * the added rows as float32 would cost (72 MB from 10⁶ to 10⁷ rows of 8 columns). It is meaningful
+ * when the second largest size is past the warm-up (10⁶ rows or more): below that, peak RSS is still
+ * rising to its steady state.
  *
  *     npm run bench:io                          # 1e5, 1e6, 1e7 rows (several minutes: logprob of 1e7 rows is ~2 CPU-minutes for NSF)
  *     npm run bench:io -- --sizes 1e5,1e6       # shorter
