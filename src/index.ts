@@ -63,6 +63,13 @@ export { Dense, denseOp, type DenseOptions, type DenseInit } from './nn/dense.js
 export { MLP, type MLPOptions } from './nn/mlp.js';
 export { MADE, type MADEOptions } from './nn/made.js';
 export { ACTIVATIONS, type Activation } from './nn/activation.js';
+export {
+  CONDITIONER_TYPES, type ConditionerOptions, type ConditionerType, type CouplingConditioner, type AutoregressiveConditioner,
+} from './nn/conditioner.js';
+export { ResidualNet, MaskedResidualNet, type ResidualNetOptions, type MaskedResidualNetOptions } from './nn/residual.js';
+export { KernelConditioner, MaskedKernelConditioner, type KernelConditionerOptions, type MaskedKernelConditionerOptions } from './nn/kernel-conditioner.js';
+export { Dropout } from './nn/dropout.js';
+export { CONDITIONER_NORMS, type ConditionerNorm, LayerNorm, HiddenBatchNorm } from './nn/normalization.js';
 export { rqSpline, type RQSplineOptions, type RQSplineResult } from './transformers/rq-spline.js';
 export { SplineTransformer, type SplineTransformerOptions } from './transformers/rq-spline-transformer.js';
 
@@ -118,6 +125,13 @@ export type { ToyDataset, ToyDatasetWithDensity, ToyOptions } from './data/toy.j
 
 // Statistical baselines (float64, plain JavaScript)
 export { fitGaussian, type Gaussian, type GaussianOptions } from './stats/gaussian.js';
+export {
+  fitGaussianMixture,
+  selectGaussianMixture,
+  type GaussianMixture,
+  type GaussianMixtureOptions,
+  type GaussianMixtureSelection,
+} from './stats/gaussian-mixture.js';
 export { gaussianBaseline, type GaussianBaseline, type BaselineSplit } from './stats/baseline.js';
 
 // Diagnostics

@@ -4,6 +4,7 @@ import type { JsonObject, Module, Serialized } from '../module.js';
 import type { Activation } from '../nn/activation.js';
 import { type ColumnBlocks, ensureColumnKernels, joinColumns, putColumns, splitColumns, takeColumns } from '../kernels/columns.js';
 import { type CouplingPlan, fusedCouplingInverse, fusedCouplingPlan } from '../train/fast-step/fused-coupling.js';
+import { type ConditionerOptions, type ConditionerSpec, type CouplingConditioner, checkConditioner, conditionerConfig, couplingConditioner, isPlainMlp } from '../nn/conditioner.js';
 import { MLP } from '../nn/mlp.js';
 import { gradientsRecorded } from '../ops/tape.js';
 import type { Seed } from '../random.js';
@@ -18,10 +19,12 @@ import { permuteColumns } from './permute.js';
 export interface CouplingOptions {
   /** Per dimension: `true`/1 = passed through unchanged and fed to the conditioner, `false`/0 = transformed. At least one of each. */
   mask: boolean[] | number[];
-  /** Conditioner hidden sizes (default `[64, 64]`). */
+  /** Conditioner hidden sizes (default `[64, 64]`); shorthand for `conditioner.hidden`. */
   hidden?: number[];
-  /** Conditioner activation (default `relu`). */
+  /** Conditioner activation (default `relu`); shorthand for `conditioner.activation`. */
   activation?: Activation;
+  /** The conditioner network: MLP (default), residual or kernel, with dropout and normalisation (see {@link ConditionerOptions}). */
+  conditioner?: ConditionerOptions;
   /** Context dimension; a conditional coupling requires a context in both directions (default 0). */
   contextDim?: number;
   /** Seed of the conditioner's initial weights. */
@@ -29,7 +32,7 @@ export interface CouplingOptions {
 }
 
 /** Option keys of every coupling class (subclasses add their transformer's). */
-export const COUPLING_KEYS = ['mask', 'hidden', 'activation', 'contextDim', 'seed'] as const;
+export const COUPLING_KEYS = ['mask', 'hidden', 'activation', 'conditioner', 'contextDim', 'seed'] as const;
 
 /**
  * The usual coupling mask for `dim` dimensions: the first ⌈dim/2⌉ pass through (`true`), the rest
@@ -68,7 +71,9 @@ export class Coupling extends Bijector implements TapeFreeInverse {
   readonly className: string = 'Coupling';
   readonly mask: readonly boolean[];
   readonly transformer: Transformer;
-  readonly conditioner: MLP;
+  readonly conditioner: CouplingConditioner;
+  /** The checked conditioner options. */
+  readonly conditionerSpec: ConditionerSpec;
   private readonly nPass: number;
   /** Whether the transformed block comes first; used when both blocks are contiguous (slices, no gather). */
   private readonly movedFirst: boolean;
@@ -85,6 +90,7 @@ export class Coupling extends Bijector implements TapeFreeInverse {
     }
     const o: Partial<CouplingOptions> = options ?? {};
     const mask = checkMask(fn, o.mask);
+    const spec = checkConditioner(fn, o.conditioner, { hidden: o.hidden, activation: o.activation });
     const contextDim = checkInt(fn, 'options.contextDim', o.contextDim ?? 0, 0);
     super({ dim: mask.length, contextDim });
     assertReady(`new ${fn}`);
@@ -93,12 +99,8 @@ export class Coupling extends Bijector implements TapeFreeInverse {
     const pass = mask.flatMap((m, i) => (m ? [i] : []));
     const moved = mask.flatMap((m, i) => (m ? [] : [i]));
     this.nPass = pass.length;
-    this.conditioner = new MLP(pass.length, moved.length * transformer.paramsPerDim, {
-      hidden: o.hidden,
-      activation: o.activation,
-      contextDim,
-      seed: o.seed,
-    });
+    this.conditionerSpec = spec;
+    this.conditioner = couplingConditioner(spec, pass.length, moved.length * transformer.paramsPerDim, contextDim, o.seed);
     const index = [...pass, ...moved];
     this.columns = { a: pass, b: moved };
     const contiguous = (a: number[]) => a.every((v, i) => v === a[0] + i);
@@ -112,11 +114,12 @@ export class Coupling extends Bijector implements TapeFreeInverse {
   }
 
   getConfig(): JsonObject {
-    const c = this.conditioner;
+    const spec = this.conditionerSpec;
+    // The plain MLP is saved as it always was (hidden, activation), so older readers load it.
+    const net: JsonObject = isPlainMlp(spec) ? { hidden: [...spec.hidden], activation: spec.activation } : { conditioner: conditionerConfig(spec) };
     return {
       mask: this.mask.map((m) => (m ? 1 : 0)),
-      hidden: [...c.hidden],
-      activation: c.activation,
+      ...net,
       contextDim: this.contextDim,
       transformer: { className: this.transformer.className, config: this.transformer.getConfig() },
     };
@@ -124,7 +127,8 @@ export class Coupling extends Bijector implements TapeFreeInverse {
 
   /** Options shared by every coupling class, from a saved config. */
   static optionsFromConfig(c: JsonObject): CouplingOptions {
-    return { mask: c.mask as number[], hidden: c.hidden as number[], activation: c.activation as Activation, contextDim: c.contextDim as number };
+    const net = c.conditioner !== undefined ? { conditioner: c.conditioner as ConditionerOptions } : { hidden: c.hidden as number[], activation: c.activation as Activation };
+    return { mask: c.mask as number[], ...net, contextDim: c.contextDim as number };
   }
 
   static fromConfig(c: JsonObject): Coupling {
@@ -148,9 +152,12 @@ export class Coupling extends Bijector implements TapeFreeInverse {
     return this.apply(y, context, 'inverse');
   }
 
-  /** Tape-free training (see `train/fast-step`): unconditional couplings whose transformer supports it. */
+  /**
+   * Tape-free training (see `train/fast-step`): unconditional couplings with a plain MLP conditioner
+   * (no dropout, no normalisation) and a transformer that supports it. Everything else takes the tape.
+   */
   supportsTapeFree(): boolean {
-    return this.contextDim === 0 && hasTapeFreeTransformer(this.transformer);
+    return this.contextDim === 0 && this.conditioner instanceof MLP && this.conditioner.plain && hasTapeFreeTransformer(this.transformer);
   }
 
   /**
@@ -158,7 +165,7 @@ export class Coupling extends Bijector implements TapeFreeInverse {
    * where they do not apply (see `fusedCouplingPlan`). Make one per pass: it carries the pass's state.
    */
   fusedPlan(batch: number): CouplingPlan | null {
-    return this.supportsTapeFree() ? fusedCouplingPlan(batch, this.columns, this.conditioner, this.transformer) : null;
+    return this.supportsTapeFree() ? fusedCouplingPlan(batch, this.columns, this.conditioner as MLP, this.transformer) : null;
   }
 
   /**
@@ -166,9 +173,10 @@ export class Coupling extends Bijector implements TapeFreeInverse {
    * and backward `dy_B = ∂T⁻¹/∂y_B · dz_B`, `dy_A = dz_A + MLPᵀ(dθ)`. Call inside `tf.tidy`, no tape.
    */
   inverseWithBackward(y: tf.Tensor2D): SavedInverse {
-    if (!hasTapeFreeTransformer(this.transformer)) throw new Error(`${this.className}.inverseWithBackward: internal: the transformer has no tape-free pass`);
+    if (!this.supportsTapeFree() || !hasTapeFreeTransformer(this.transformer)) throw new Error(`${this.className}.inverseWithBackward: internal: this coupling takes the tape path`);
+    const conditioner = this.conditioner as MLP;
     // A 2-D coupling on wasm: the same arithmetic in two fused kernels (see the module).
-    const fused = fusedCouplingInverse(y, this.columns, this.conditioner, this.transformer);
+    const fused = fusedCouplingInverse(y, this.columns, conditioner, this.transformer);
     if (fused) return fused;
     ensureColumnKernels();
     const transformer = this.transformer;
@@ -176,7 +184,7 @@ export class Coupling extends Bijector implements TapeFreeInverse {
     const nMoved = dim - this.nPass;
     const cols = this.columns;
     const [ya, yb] = splitColumns(cols, y);
-    const net = this.conditioner.applyWithBackward(ya);
+    const net = conditioner.applyWithBackward(ya);
     const params = tf.reshape(net.output, [batch, nMoved, transformer.paramsPerDim]) as tf.Tensor3D;
     const t = transformer.inverseWithBackward(yb, params);
     const logDet = (nMoved === 1 ? tf.reshape(t.logDet, [batch]) : tf.sum(t.logDet, 1)) as tf.Tensor1D;

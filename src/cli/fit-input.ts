@@ -8,6 +8,7 @@ import { STDIN } from '../data/csv-reader.js';
 import { splitRows } from './split.js';
 import { fitRowLimit, planStream } from './stream-fit.js';
 import { type ColumnLayout, type CsvFlags, openTable, readAll, readLikeLayout } from './table.js';
+import type { StandardizeMode } from '../train/standardization.js';
 import type { Splits, TrainSettings } from './train.js';
 
 export interface FitInputFlags {
@@ -23,6 +24,7 @@ export interface FitInputFlags {
   maxRows?: number;
   stream?: boolean;
   shuffleBuffer: number;
+  standardize: StandardizeMode | 'none';
 }
 
 export interface FitInput {
@@ -62,6 +64,7 @@ export async function readFitInput(fn: string, file: string, flags: FitInputFlag
   const plan = await planStream(fn, file, {
     columns: flags.columns, contextColumns: flags.contextColumns, csv, ...fractions,
     seed: flags.seed, batchSize: flags.batchSize, shuffleBuffer: flags.shuffleBuffer, progress: flags.progress, signal,
+    standardize: flags.standardize === 'none' ? false : flags.standardize,
   });
   const { counts, samples, layout } = plan;
   const streamInfo = { ...counts, trainSample: samples.train.n, validationSample: samples.validation?.n ?? 0, testSample: samples.test?.n ?? 0 };
@@ -74,7 +77,7 @@ export async function readFitInput(fn: string, file: string, flags: FitInputFlag
     splits: { ...samples, test: testFile === null ? samples.test : await readLikeLayout(testFile, layout, csv) },
     layout,
     testFile,
-    stream: { batches: plan.batches, standardize: plan.standardize },
+    stream: { batches: plan.batches, trainRows: counts.train, standardize: plan.standardize },
     streamInfo,
   };
 }

@@ -8,7 +8,9 @@ import { DEFAULT_LAYERS, FLOW_KINDS, type FlowKind, type FlowSpec } from './buil
 import { EXIT_HELP } from './errors.js';
 import { Interrupted, watchInterrupts } from './interrupt.js';
 import { checkOutDir, removeStale } from './model-dir.js';
-import { columnList, delimiter, fraction, integer, positiveNumber, seed, sizes } from './parse.js';
+import { columnList, delimiter, fraction, integer, nonNegativeNumber, positiveNumber, seed, sizes } from './parse.js';
+import type { JsonObject } from '../module.js';
+import type { StandardizeMode } from '../train/standardization.js';
 import { writeReport } from './report.js';
 import { checkFitInput, readFitInput } from './fit-input.js';
 import { SHUFFLE_BUFFER } from './stream-fit.js';
@@ -29,6 +31,10 @@ interface FitFlags {
   val: number;
   test: string;
   patience?: number;
+  earlyStopping: boolean;
+  weightDecay?: number;
+  dequantize?: boolean;
+  standardize: StandardizeMode | 'none';
   seed: number | string;
   columns?: string[];
   contextColumns?: string[];
@@ -41,6 +47,21 @@ interface FitFlags {
   maxRows?: number;
   stream?: boolean;
   shuffleBuffer: number;
+}
+
+/** The NLL lines beside the Gaussian baseline's: "validation  flow 18.9 nats, Gaussian 19.8 nats (better by 0.9)". */
+function nllTable(m: JsonObject): string {
+  const g = m.gaussianBaseline as JsonObject | null;
+  const lines = ['mean NLL (nats per row, lower is better):'];
+  for (const [name, key] of [['train', 'trainNll'], ['validation', 'validationNll'], ['test', 'testNll']] as const) {
+    const flow = m[key];
+    if (typeof flow !== 'number') continue;
+    const base = g && typeof g[key] === 'number' ? (g[key] as number) : null;
+    const verdict = base === null ? '' : `, Gaussian ${base.toFixed(4)} (${flow <= base ? `flow better by ${(base - flow).toFixed(4)}` : `Gaussian better by ${(flow - base).toFixed(4)}`})`;
+    lines.push(`  ${name.padEnd(10)} flow ${flow.toFixed(4)}${verdict}`);
+  }
+  if (g && typeof g.error === 'string') lines.push(`  (no Gaussian baseline: ${g.error})`);
+  return lines.join('\n');
 }
 
 /** `--test`: a fraction of the rows, or a CSV file of test rows. */
@@ -79,7 +100,11 @@ export function registerFit(program: Command): void {
     .addOption(new Option('--schedule <kind>', 'learning-rate schedule: constant, or cosine decay from --lr to 0').choices(['constant', 'cosine']).default('constant'))
     .option('--val <fraction>', 'fraction of the rows held out for validation (0: none)', fraction, 0.1)
     .option('--test <fraction|file>', 'fraction of the rows held out for the test NLL (0: none), or a CSV file of test rows (- reads standard input)', testOption, '0.1')
-    .option('--patience <n>', 'early stopping: stop after n validations (one per epoch) without improvement, keep the best weights', integer(1))
+    .option('--patience <n>', 'early stopping: stop after n validations without improvement (default: a fifth of the planned validations, at least 10); the best validation weights are kept either way', integer(1))
+    .option('--no-early-stopping', 'train for every planned step (the best validation weights are still kept)')
+    .option('--weight-decay <lambda>', 'decoupled weight decay (AdamW) of every weight, per unit learning rate (default 0)', nonNegativeNumber)
+    .option('--dequantize', 'fit integer-valued columns as x + U[0,1) (counts, ratings): the reported NLLs are then upper bounds on the discrete NLL (not with --stream)')
+    .addOption(new Option('--standardize <kind>', 'data-side standardisation: whiten (full-covariance Gaussian fit, the flow starts there), columns (per-column mean and sd), none').choices(['whiten', 'columns', 'none']).default('whiten'))
     .option('--seed <seed>', 'seed of the split, the initial weights and the batch order', seed, 0)
     .option('--columns <list>', 'data columns by name or 0-based index, e.g. x,y (default: all but the context columns)', columnList)
     .option('--context-columns <list>', 'context columns of a conditional flow, by name or index (default: none)', columnList)
@@ -100,6 +125,8 @@ async function runFit(file: string, flags: FitFlags): Promise<void> {
   const fn = 'tfjs-flows fit';
   if (flags.steps !== undefined && flags.epochs !== undefined) throw new ValidationError(fn, '--steps/--epochs', 'one of them, not both', `--steps ${flags.steps} --epochs ${flags.epochs}`);
   if (flags.patience !== undefined && flags.val === 0) throw new ValidationError(fn, '--patience', 'given with validation rows (--val > 0)', '--val 0');
+  if (flags.patience !== undefined && !flags.earlyStopping) throw new ValidationError(fn, '--patience', 'absent with --no-early-stopping', `--patience ${flags.patience}`);
+  if (flags.dequantize && flags.stream) throw new ValidationError(fn, '--dequantize', 'absent with --stream (dequantisation needs the rows in memory)', '--stream');
   checkFitInput(fn, file, flags);
   const earlier = await checkOutDir(fn, flags.out, flags.force ?? false);
   // For the rest of the command: the first Ctrl-C stops reading or training and saves, a second exits.
@@ -125,9 +152,18 @@ async function runFit(file: string, flags: FitFlags): Promise<void> {
     spec,
     splits,
     {
-      steps: flags.steps ?? (stream && flags.epochs === undefined ? 1000 : undefined), epochs: flags.epochs, batchSize: flags.batchSize,
-      learningRate: flags.schedule === 'cosine' ? cosineDecay(flags.lr) : flags.lr, patience: flags.patience, seed: `${flags.seed}/fit`, progress: flags.progress,
-      signal: watch.signal, stream,
+      steps: flags.steps ?? (stream && flags.epochs === undefined ? 1000 : undefined),
+      epochs: flags.epochs,
+      batchSize: flags.batchSize,
+      learningRate: flags.schedule === 'cosine' ? cosineDecay(flags.lr) : flags.lr,
+      patience: !flags.earlyStopping ? null : flags.patience ?? 'default',
+      seed: `${flags.seed}/fit`,
+      progress: flags.progress,
+      weightDecay: flags.weightDecay,
+      dequantize: flags.dequantize,
+      standardize: flags.standardize === 'none' ? false : flags.standardize,
+      signal: watch.signal,
+      stream,
     },
     { options, data: { file, testFile, columns: layout.columns, contextColumns: layout.contextColumns, ...(streamInfo ? { stream: streamInfo } : {}) } },
   );
@@ -138,7 +174,10 @@ async function runFit(file: string, flags: FitFlags): Promise<void> {
     await saveRun(flags.out, result, layout);
     const m = result.metrics;
     const show = (v: unknown) => (typeof v === 'number' ? v.toFixed(4) : '–');
-    console.log(`${spec.kind}: ${m.steps} steps in ${show(m.wallTime)} s on ${m.backend}; mean NLL (nats) train ${show(m.trainNll)}, validation ${show(m.validationNll)}, test ${show(m.testNll)}`);
+    for (const w of result.history.warnings ?? []) console.warn(`warning: ${w.replace(/consider dequantize: 'auto'$/, 'consider --dequantize')}`);
+    const stop = m.stopReason === 'early-stopping' ? ` (stopped early; best validation at step ${m.bestStep})` : '';
+    console.log(`${spec.kind}: ${m.steps} steps in ${show(m.wallTime)} s on ${m.backend}${stop}; ${m.restoredBest ? 'kept the best validation weights' : 'kept the last weights'}`);
+    console.log(nllTable(m));
     if (flags.report) {
       await writeReport(join(flags.out, FILES.report), {
         flow: result.flow,

@@ -20,6 +20,13 @@ export function positiveNumber(value: string): number {
   return x;
 }
 
+/** A finite number ≥ 0. */
+export function nonNegativeNumber(value: string): number {
+  const x = Number(value);
+  if (value.trim() === '' || !Number.isFinite(x) || x < 0) throw new InvalidArgumentError('Expected a finite number ≥ 0.');
+  return x;
+}
+
 /** A fraction in [0, 1). */
 export function fraction(value: string): number {
   const x = Number(value);

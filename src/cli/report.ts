@@ -71,15 +71,15 @@ export function reportFigures(input: ReportInput): PlotFigure[] {
   const ctx = context ? { context } : {};
   const figures: PlotFigure[] = [];
   if (flow.dim === 1) {
-    figures.push(density1dFigure(flow, { data, ...ctx, title: `Learned density of ${columns[0]}${at}` }));
+    figures.push(density1dFigure(flow, { data, ...ctx, labels: columns, title: `Learned density of ${columns[0]}${at}` }));
   } else if (flow.dim === 2) {
-    figures.push(densityFigure(flow, { data, ...ctx, title: `Learned density${at}` }));
-    figures.push(samplesFigure(flow, { n: MAX_POINTS, data, seed: 1, ...ctx, title: `Samples (blue) over the data (grey)${at}` }));
+    figures.push(densityFigure(flow, { data, ...ctx, labels: columns, title: `Learned density${at}` }));
+    figures.push(samplesFigure(flow, { n: MAX_POINTS, data, seed: 1, ...ctx, labels: columns, title: `Samples (blue) over the data (grey)${at}` }));
   } else {
     const d = Math.min(flow.dim, MAX_PAIR_DIMS);
     for (let i = 0; i < d; i++) {
       for (let j = i + 1; j < d; j++) {
-        figures.push(samplesFigure(flow, { n: MAX_POINTS, data, seed: 1, dims: [i, j], ...ctx, title: `Samples over the data: ${columns[i]} vs ${columns[j]}${at}` }));
+        figures.push(samplesFigure(flow, { n: MAX_POINTS, data, seed: 1, dims: [i, j], ...ctx, labels: columns, title: `Samples over the data: ${columns[i]} vs ${columns[j]}${at}` }));
       }
     }
   }

@@ -2,7 +2,7 @@
  * `fit --stream`: training from a CSV file that is not held in memory. The file is read once to scan
  * it (row count, uniform samples of the training and of the held-out rows), then once per epoch through a shuffle buffer: rows enter a buffer of
  * `--shuffle-buffer` rows and leave it in random order, batch by batch (as `tf.data`'s shuffle).
- * The standardisation is fit's default, computed on a uniform sample of the training rows.
+ * The standardisation (`--standardize`) is computed on a uniform sample of the training rows.
  * Memory is the buffer plus the samples, whatever the file's size. The split is a seeded coin per row,
  * drawn in file order in every pass, so a row is always in the same split.
  */
@@ -10,8 +10,7 @@ import { totalmem } from 'node:os';
 import { ValidationError } from '../errors.js';
 import type { Standardization } from '../flow.js';
 import { Rng } from '../random.js';
-import { DEFAULT_STANDARDIZE } from '../train/defaults.js';
-import { standardizationOf } from '../train/standardization.js';
+import { type StandardizeMode, standardizationOf } from '../train/standardization.js';
 import type { StreamBatch } from '../train/fit-data.js';
 import type { CsvSelection } from '../data/csv-reader.js';
 import { Interrupted } from './interrupt.js';
@@ -85,6 +84,8 @@ export interface StreamOptions {
   seed: number | string;
   batchSize: number;
   shuffleBuffer: number;
+  /** The standardisation to compute (on the sample of training rows), or `false` for none. */
+  standardize: StandardizeMode | false;
   progress: boolean;
   /** Stops the scan (with `Interrupted`). */
   signal?: AbortSignal;
@@ -96,8 +97,8 @@ export interface StreamPlan {
   samples: { train: Table; validation: Table | null; test: Table | null };
   /** Rows of the file in each split. */
   counts: { rows: number; train: number; validation: number; test: number };
-  /** fit's default standardisation (whitening), from the sample of training rows. */
-  standardize: Standardization;
+  /** The standardisation asked for, from the sample of training rows (`false`: none). */
+  standardize: Standardization | false;
   /** The training batches: each iteration is one pass over the file (an epoch), freshly shuffled. */
   batches: AsyncIterable<StreamBatch>;
 }
@@ -157,8 +158,8 @@ export async function planStream(fn: string, file: string, o: StreamOptions): Pr
     layout,
     samples: { train, validation: samples.validation.table(dim, contextDim), test: samples.test.table(dim, contextDim) },
     counts: { rows, train: samples.train.seen, validation: samples.validation.seen, test: samples.test.seen },
-    // fit's default standardisation, from the uniform sample of training rows (statistics of 20,000 rows are as good as of all).
-    standardize: standardizationOf(fn, DEFAULT_STANDARDIZE, train.x, train.n, dim),
+    // From the uniform sample of training rows: statistics of 20,000 rows are as good as those of all of them.
+    standardize: o.standardize === false ? false : standardizationOf(fn, o.standardize, train.x, train.n, dim),
     batches: shuffledBatches(file, o, selection, dim, contextDim),
   };
 }

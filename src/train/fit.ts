@@ -386,6 +386,8 @@ async function fitWith(flow: Flow, data: FitData, o: FitOptions, optimizer: Opti
       validateEvery: resolvedValidateEvery,
       patience,
       restoreBest,
+      // The initial weights (the standardisation's Gaussian, when every layer starts as the identity) compete for the best.
+      validateInitial: restoreBest,
       signal: o.signal,
       progress: await createProgress(o.progress, totalSteps),
       onStep: o.onStep,
