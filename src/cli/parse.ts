@@ -65,3 +65,10 @@ export function seed(value: string): number | string {
   if (value.trim() === '') throw new InvalidArgumentError('Expected an integer or a non-empty string.');
   return Number.isSafeInteger(n) ? n : value;
 }
+
+/** A field delimiter: one character, or `tab` (also `\t` as typed). */
+export function delimiter(value: string): string {
+  if (value === 'tab' || value === '\\t' || value === '\t') return '\t';
+  if ([...value].length !== 1 || value === '"' || value === '\n' || value === '\r') throw new InvalidArgumentError("Expected one character (not a quote or a newline), or 'tab'.");
+  return value;
+}

@@ -4,6 +4,9 @@
  * dimensions, the flow layer by layer. Conditional flows are drawn at the median context, over the
  * training rows whose context is nearest to it.
  */
+import { rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { FileFormatError } from '../errors.js';
 import type { Flow } from '../flow.js';
 import { density1dFigure } from '../plot/density-1d.js';
 import { densityFigure } from '../plot/density.js';
@@ -85,7 +88,15 @@ export function reportFigures(input: ReportInput): PlotFigure[] {
   return [...figures, ...(input.extra ?? [])];
 }
 
-/** Write the report of a training run to `path`. */
+/** Write the report of a training run to `path`, atomically (a temporary file renamed over it). */
 export async function writeReport(path: string, input: ReportInput): Promise<void> {
-  await writeHtml(reportFigures(input), path, { title: input.title });
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  try {
+    await writeHtml(reportFigures(input), temp, { title: input.title });
+    await rename(temp, path);
+  } catch (e) {
+    await rm(temp, { force: true });
+    if (e instanceof FileFormatError && e.path === temp) throw new FileFormatError(path, e.message.slice(temp.length + 2));
+    throw e;
+  }
 }

@@ -3,12 +3,12 @@
  * NLL of every split with the final weights, and write the model directory
  * (`flow.json` with the metrics as metadata, `metrics.json`, `report.html`).
  */
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { backendName, tf } from '../backend.js';
-import { FileFormatError } from '../errors.js';
-import type { Flow } from '../flow.js';
+import type { Flow, Standardization } from '../flow.js';
 import { saveFlow } from '../io/flow-file.js';
+import { writeTextAtomic } from '../io/text-file.js';
+import type { StreamBatch } from '../train/fit-data.js';
 import type { JsonObject, JsonValue } from '../module.js';
 import { fit, meanNll } from '../train/fit.js';
 import type { FitHistory } from '../train/history.js';
@@ -45,16 +45,28 @@ export interface TrainSettings {
   dequantize?: boolean;
   /** The standardisation `fit` installs, or `false` for none (default: fit's). */
   standardize?: StandardizeMode | false;
+  /** Stops training at the end of the current step (the best validation weights so far are kept). */
+  signal?: AbortSignal;
+  /**
+   * Training batches streamed from a file (`fit --stream`) instead of `splits.train`, which then holds
+   * a sample of the training rows (for the metrics and the report); `trainRows`: how many rows the
+   * stream holds; `standardize`: the statistics to install (or `false`).
+   */
+  stream?: { batches: AsyncIterable<StreamBatch>; trainRows: number; standardize: Standardization | false };
 }
+
+/** Steps between validations of a streamed run (`fit`'s default for streams, see `FitOptions.validateEvery`). */
+const STREAM_VALIDATE_EVERY = 100;
 
 /**
  * The CLI's early stopping: always on when there are validation rows (unlike `fit`, which turns it
  * on only for runs long relative to the data), with `fit`'s patience rule (train/defaults.ts).
  */
-export function cliPatience(trainRows: number, settings: Pick<TrainSettings, 'steps' | 'epochs' | 'batchSize'>): number | null {
-  const stepsPerEpoch = Math.floor(trainRows / Math.min(settings.batchSize, trainRows));
+export function cliPatience(trainRows: number, settings: Pick<TrainSettings, 'steps' | 'epochs' | 'batchSize'>, streamed = false): number | null {
+  const stepsPerEpoch = streamed ? Math.ceil(trainRows / settings.batchSize) : Math.floor(trainRows / Math.min(settings.batchSize, trainRows));
   const totalSteps = settings.steps ?? (settings.epochs !== undefined ? settings.epochs * stepsPerEpoch : 1000);
-  return defaultPatience(totalSteps, stepsPerEpoch, defaultValidateEvery(stepsPerEpoch, totalSteps), true);
+  // A stream is validated every STREAM_VALIDATE_EVERY steps (fit's default for streams).
+  return defaultPatience(totalSteps, stepsPerEpoch, streamed ? STREAM_VALIDATE_EVERY : defaultValidateEvery(stepsPerEpoch, totalSteps), true);
 }
 
 /** A copy of `table` with `U[0, 1)` noise on `columns` (seeded): the rows a dequantised flow is scored on. */
@@ -95,23 +107,27 @@ export async function trainFlow(spec: FlowSpec, splits: Splits, settings: TrainS
   try {
     const { validation } = splits;
     const train = splits.train;
-    const patience = settings.patience === 'default' ? (validation ? cliPatience(train.n, settings) : null) : settings.patience;
+    const { stream } = settings;
+    const patience = settings.patience === 'default' ? (validation ? cliPatience(stream ? stream.trainRows : train.n, settings, stream !== undefined) : null) : settings.patience;
     const toMatrix = (t: Table, values: Float32Array, cols: number) => ({ data: values, shape: [t.n, cols] as const });
-    const history = await fit(flow, toMatrix(train, train.x, train.dim), {
+    const history = await fit(flow, stream ? stream.batches : toMatrix(train, train.x, train.dim), {
       ...(settings.steps !== undefined ? { steps: settings.steps } : {}),
       ...(settings.epochs !== undefined ? { epochs: settings.epochs } : {}),
       batchSize: settings.batchSize,
       learningRate: settings.learningRate,
       seed: settings.seed,
       progress: settings.progress,
-      ...(train.context ? { context: toMatrix(train, train.context, train.contextDim) } : {}),
+      ...(train.context && !stream ? { context: toMatrix(train, train.context, train.contextDim) } : {}),
+      ...(settings.signal ? { signal: settings.signal } : {}),
+      // Snapshots of the best weights, so that an interrupted run keeps the best so far.
+      ...(validation ? { restoreBest: true } : {}),
       ...(validation
         ? { validationData: validation.context ? { x: toMatrix(validation, validation.x, validation.dim), context: toMatrix(validation, validation.context, validation.contextDim) } : toMatrix(validation, validation.x, validation.dim) }
         : {}),
       ...(patience !== undefined ? { patience } : {}),
       ...(settings.weightDecay ? { weightDecay: settings.weightDecay } : {}),
       ...(settings.dequantize ? { dequantize: 'auto' as const } : {}),
-      ...(settings.standardize !== undefined ? { standardize: settings.standardize } : {}),
+      ...(stream ? { standardize: stream.standardize } : settings.standardize !== undefined ? { standardize: settings.standardize } : {}),
     });
     // A dequantised flow is scored on dequantised rows (one seeded draw): the bound of dequantize.ts.
     const noisy = history.dequantized ?? [];
@@ -175,10 +191,5 @@ export async function saveRun(dir: string, result: TrainResult, layout: ColumnLa
     metrics: { trainNll: metrics.trainNll, validationNll: metrics.validationNll, testNll: metrics.testNll, steps: metrics.steps, backend: metrics.backend },
   };
   await saveFlow(result.flow, join(dir, FILES.flow), { metadata });
-  const path = join(dir, FILES.metrics);
-  try {
-    await writeFile(path, `${JSON.stringify(metrics, null, 2)}\n`, 'utf8');
-  } catch (e) {
-    throw new FileFormatError(path, `could not be written (${(e as Error).message})`);
-  }
+  await writeTextAtomic(join(dir, FILES.metrics), `${JSON.stringify(metrics, null, 2)}\n`);
 }

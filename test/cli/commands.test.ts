@@ -122,7 +122,7 @@ describe('tfjs-flows sample', () => {
   it('a conditional flow needs --context and writes it as a column', async () => {
     expect(condRun.code).toBe(0);
     const [missing, ok] = await Promise.all([runCli(['sample', condModel, '-n', '3']), runCli(['sample', condModel, '-n', '4', '--context', '0.5'])]);
-    expect(missing.code).toBe(1);
+    expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/--context.*conditional/);
     const parsed = parseCsv(ok.stdout);
     expect(parsed.header).toEqual(['x', 'y', 'c']);
