@@ -11,6 +11,7 @@ import { checkOutDir, removeStale } from './model-dir.js';
 import { columnList, delimiter, fraction, integer, nonNegativeNumber, positiveNumber, seed, sizes } from './parse.js';
 import type { JsonObject } from '../module.js';
 import type { StandardizeMode } from '../train/standardization.js';
+import { defaultHiddenWidth } from '../train/defaults.js';
 import { writeReport } from './report.js';
 import { checkFitInput, readFitInput } from './fit-input.js';
 import { SHUFFLE_BUFFER } from './stream-fit.js';
@@ -47,6 +48,12 @@ interface FitFlags {
   maxRows?: number;
   stream?: boolean;
   shuffleBuffer: number;
+}
+
+/** Two hidden layers of {@link defaultHiddenWidth}. */
+function defaultHidden(rows: number, dim: number): number[] {
+  const h = defaultHiddenWidth(rows, dim);
+  return [h, h];
 }
 
 /** The NLL lines beside the Gaussian baseline's: "validation  flow 18.9 nats, Gaussian 19.8 nats (better by 0.9)". */
@@ -89,11 +96,11 @@ export function registerFit(program: Command): void {
     .option('--force', 'replace an earlier model in --out (all of its files: no stale report is left)')
     .addOption(new Option('--flow <kind>', 'flow family: nsf (neural spline), realnvp, maf (masked autoregressive), planar').choices(FLOW_KINDS).default('nsf'))
     .option('--layers <n>', `flow layers (default: ${Object.entries(DEFAULT_LAYERS).map(([k, v]) => `${k} ${v}`).join(', ')})`, integer(1))
-    .option('--hidden <sizes>', 'hidden layer sizes of the conditioner networks, e.g. 64,64 (default 64,64; not for planar)', sizes)
+    .option('--hidden <sizes>', 'hidden layer sizes of the conditioner networks, e.g. 64,64 (default: two layers of the power of 2 nearest √(training rows), from 16 up to 64, or up to 4 × columns for wide tables, at most 256; not for planar)', sizes)
     .option('--bins <n>', 'spline bins (nsf only; default 8)', integer(2))
     .option('--tail-bound <b>', 'splines act on [-b, b] of the standardised data, identity outside (nsf only; default 3)', positiveNumber)
     .option('--autoregressive', 'masked autoregressive splines instead of spline couplings (nsf only)')
-    .option('--steps <n>', 'optimisation steps (default 1000 unless --epochs)', integer(1))
+    .option('--steps <n>', 'optimisation steps (default: 20 passes over the training rows, at least 1000, at most 5000; 1000 with --stream)', integer(1))
     .option('--epochs <n>', 'passes over the training rows, instead of --steps', integer(1))
     .option('--batch-size <n>', 'rows per step', integer(1), 256)
     .option('--lr <rate>', 'Adam learning rate', positiveNumber, 1e-3)
@@ -139,7 +146,8 @@ async function runFit(file: string, flags: FitFlags): Promise<void> {
     dim: layout.columns.length,
     contextDim: layout.contextColumns.length,
     layers: flags.layers,
-    hidden: flags.hidden,
+    // Conditioner width from the data's size and dimension unless given (train/defaults.ts).
+    hidden: flags.hidden ?? (flags.flow === 'planar' ? undefined : defaultHidden(streamInfo ? streamInfo.train : splits.train.n, layout.columns.length)),
     bins: flags.bins,
     tailBound: flags.tailBound,
     autoregressive: flags.autoregressive,

@@ -16,7 +16,7 @@ import type { LearningRate } from '../train/schedule.js';
 import { VERSION } from '../version.js';
 import { buildFlow, type FlowSpec, specToJson } from './build-flow.js';
 import type { ColumnLayout, Table } from './table.js';
-import { defaultPatience, defaultValidateEvery } from '../train/defaults.js';
+import { defaultPatience, defaultSteps, defaultValidateEvery } from '../train/defaults.js';
 import { addUniformNoise } from '../train/dequantize.js';
 import { type StandardizeMode, whiteningShrinkage } from '../train/standardization.js';
 import { gaussianBaseline } from '../stats/baseline.js';
@@ -64,7 +64,7 @@ const STREAM_VALIDATE_EVERY = 100;
  */
 export function cliPatience(trainRows: number, settings: Pick<TrainSettings, 'steps' | 'epochs' | 'batchSize'>, streamed = false): number | null {
   const stepsPerEpoch = streamed ? Math.ceil(trainRows / settings.batchSize) : Math.floor(trainRows / Math.min(settings.batchSize, trainRows));
-  const totalSteps = settings.steps ?? (settings.epochs !== undefined ? settings.epochs * stepsPerEpoch : 1000);
+  const totalSteps = settings.steps ?? (settings.epochs !== undefined ? settings.epochs * stepsPerEpoch : defaultSteps(stepsPerEpoch));
   // A stream is validated every STREAM_VALIDATE_EVERY steps (fit's default for streams).
   return defaultPatience(totalSteps, stepsPerEpoch, streamed ? STREAM_VALIDATE_EVERY : defaultValidateEvery(stepsPerEpoch, totalSteps), true);
 }

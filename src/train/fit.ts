@@ -19,7 +19,7 @@ import { tapeFreeStep } from './fast-step/training-step.js';
 import { type TwoThreadStep, twoThreadsSupported } from './parallel/support.js';
 import { adam, type AdamOptions, type Optimizer } from './optimizer.js';
 import { createProgress } from './progress.js';
-import { DEFAULT_STANDARDIZE, defaultPatience, defaultValidateEvery } from './defaults.js';
+import { DEFAULT_STANDARDIZE, defaultPatience, defaultSteps, defaultValidateEvery } from './defaults.js';
 import { addUniformNoise, integerColumns, stepNoiseRng } from './dequantize.js';
 import { withWeightDecay } from './weight-decay.js';
 import { standardizationOf, type StandardizeMode } from './standardization.js';
@@ -28,7 +28,10 @@ import type { LogTarget } from '../inference/log-target.js';
 import { type LearningRate, resolveSchedule } from './schedule.js';
 
 export interface FitOptions extends TrainingCallbacks {
-  /** Number of optimisation steps (default 1000 for data in memory). Give `steps` or `epochs`, not both. */
+  /**
+   * Number of optimisation steps (default for data in memory: 20 passes over the training rows, at
+   * least 1,000 and at most 5,000; see docs/defaults.md). Give `steps` or `epochs`, not both.
+   */
   steps?: number;
   /** Number of passes over the data (default for a stream: 1). */
   epochs?: number;
@@ -300,7 +303,7 @@ async function fitWith(flow: Flow, data: FitData, o: FitOptions, optimizer: Opti
     validation = { ...validation, x: addUniformNoise(validation.x.slice(), validation.n, dim, noiseColumns, stepNoiseRng(noiseSeed, -1)) };
   }
 
-  const totalSteps = steps ?? (memory ? (epochs !== undefined ? epochs * memory.stepsPerEpoch : 1000) : null);
+  const totalSteps = steps ?? (memory ? (epochs !== undefined ? epochs * memory.stepsPerEpoch : defaultSteps(memory.stepsPerEpoch)) : null);
   const learningRate = resolveSchedule(fn, o.learningRate ?? 1e-3, totalSteps);
 
   // A resumed run takes the standardisation from its checkpoint (applied with the weights below).
