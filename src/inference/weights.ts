@@ -2,6 +2,7 @@
  * Statistics of importance weights given as log wᵢ: the one place that turns log weights into ESS,
  * log Ẑ and its standard error, shared by `importanceSample` and stochastic flows' `sampleWithWeights`.
  */
+import { tf } from '../backend.js';
 import { ValidationError } from '../errors.js';
 
 /** What importance weights say, without the samples. */
@@ -54,4 +55,19 @@ export function summarizeLogWeights(logWeights: Float64Array, fn = 'summarizeLog
     logZ: max + Math.log(mean),
     logZStdErr: n > 1 ? Math.sqrt(deviations / (n - 1) / n) / mean : NaN,
   };
+}
+
+/**
+ * The chunks of samples joined (and freed) with the summary of their log weights; the samples are
+ * freed too if the weights cannot be summarised (all −∞).
+ */
+export function samplesWithSummary(parts: tf.Tensor2D[], logWeights: Float64Array, fn: string): WeightSummary & { samples: tf.Tensor2D } {
+  const samples = parts.length === 1 ? parts[0] : (tf.concat(parts, 0) as tf.Tensor2D);
+  if (parts.length > 1) tf.dispose(parts);
+  try {
+    return { samples, ...summarizeLogWeights(logWeights, fn, 'logTarget') };
+  } catch (e) {
+    samples.dispose();
+    throw e;
+  }
 }

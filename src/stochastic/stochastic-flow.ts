@@ -21,7 +21,7 @@ import { ValidationError, describe } from '../errors.js';
 import { Flow } from '../flow.js';
 import { callLogTarget, checkLogTarget, type LogTarget } from '../inference/log-target.js';
 import type { ImportanceSampleResult } from '../inference/importance-sample.js';
-import { summarizeLogWeights } from '../inference/weights.js';
+import { samplesWithSummary } from '../inference/weights.js';
 import type { NamedWeight, Serialized } from '../module.js';
 import { type Rng, type Seed, toRng } from '../random.js';
 import { checkInt, checkOptions, matrix, type MatrixLike } from '../validate.js';
@@ -162,14 +162,7 @@ export class StochasticFlow {
       tf.dispose(parts);
       throw e;
     }
-    const samples = parts.length === 1 ? parts[0] : (tf.concat(parts, 0) as tf.Tensor2D);
-    if (parts.length > 1) tf.dispose(parts);
-    try {
-      return { samples, ...summarizeLogWeights(logWeights, fn, 'logTarget') };
-    } catch (e) {
-      samples.dispose();
-      throw e;
-    }
+    return samplesWithSummary(parts, logWeights, fn);
   }
 
   /**
