@@ -70,6 +70,7 @@ export { Distribution } from './distributions/distribution.js';
 export { StandardNormal } from './distributions/standard-normal.js';
 export { DiagNormal, type DiagNormalOptions } from './distributions/diag-normal.js';
 export { StudentT, type StudentTOptions } from './distributions/student-t.js';
+export { TailAdaptiveBase, type TailAdaptiveBaseOptions } from './distributions/tail-adaptive-base.js';
 export { distributionFromConfig } from './distributions/registry.js';
 export { Flow, type SampleOptions, type SerializedFlow, type Standardization } from './flow.js';
 export { TWO_THREAD_EVAL_MIN_ROWS, evaluationThreadsReady, setEvaluationThreads } from './parallel/two-thread-eval.js';
@@ -85,6 +86,7 @@ export {
 export type { Normalization } from './flows/options.js';
 export { planarFlow, type PlanarFlowOptions } from './flows/planar-flow.js';
 export { radialFlow, type RadialFlowOptions } from './flows/radial-flow.js';
+export { tailAdaptiveFlow, type TailAdaptiveFlowOptions } from './flows/tail-adaptive-flow.js';
 
 // Training
 export { fit, type FitOptions } from './train/fit.js';
@@ -117,6 +119,16 @@ export type { ToyDataset, ToyDatasetWithDensity, ToyOptions } from './data/toy.j
 
 // Diagnostics
 export { checkBijector, type BijectorCheck, type CheckBijectorOptions } from './diagnostics/check-bijector.js';
+export {
+  estimateTails,
+  tailDiagnostics,
+  type EstimateTailsOptions,
+  type MarginalTail,
+  type TailDiagnosticsOptions,
+  type TailEstimate,
+  type TailMethod,
+} from './diagnostics/tails.js';
+export { tailIndexOfTop, tailValueAtRisk } from './diagnostics/tail-index.js';
 
 // Save and load (browser-safe; files are in tfjs-flows/node)
 export { FLOW_FORMAT, FLOW_FORMAT_VERSION, flowToJSON, flowFromJSON, parseFlowDocument, type FlowDocument } from './io/format.js';

@@ -5,11 +5,13 @@ import { DiagNormal } from './diag-normal.js';
 import type { Distribution } from './distribution.js';
 import { StandardNormal } from './standard-normal.js';
 import { StudentT } from './student-t.js';
+import { TailAdaptiveBase } from './tail-adaptive-base.js';
 
 const builtins: Record<string, (c: JsonObject) => Distribution> = {
   StandardNormal: (c) => new StandardNormal(c.dim as number),
   DiagNormal: (c) => new DiagNormal(c.dim as number, { trainable: c.trainable as boolean }),
   StudentT: (c) => new StudentT(c.dim as number, { trainable: c.trainable as boolean }),
+  TailAdaptiveBase: (c) => new TailAdaptiveBase(c.dim as number, { heavy: c.heavy as number[], trainable: c.trainable as boolean }),
 };
 
 /** Rebuild a base distribution (weights freshly initialised) from `{ className, config }`. */

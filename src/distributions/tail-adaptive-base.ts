@@ -1,0 +1,100 @@
+import { tf } from '../backend.js';
+import { ValidationError, describe } from '../errors.js';
+import type { JsonObject } from '../module.js';
+import type { Rng } from '../random.js';
+import { checkBoolean, checkOptions, checkVector } from '../validate.js';
+import { Distribution, HALF_LOG_2PI } from './distribution.js';
+import { standardT, studentTLogDensity } from './student-t.js';
+
+export interface TailAdaptiveBaseOptions {
+  /** Indices of the heavy-tailed dimensions (ascending, distinct); the others are Gaussian. Default none. */
+  heavy?: number[];
+  /** Initial degrees of freedom ν > 0 of the heavy dimensions (one number, or one per heavy index); default 5. */
+  df?: number | number[];
+  /** Whether training updates the degrees of freedom (default true). */
+  trainable?: boolean;
+}
+
+/**
+ * Independent marginals, standard normal on light dimensions and standard Student-t with trainable
+ * degrees of freedom on heavy ones (the base of mTAF, Laszkiewicz et al. 2022):
+ * `log p(z) = Σ_{i light} [−½ zᵢ² − ½ log 2π] + Σ_{i heavy} log t_{νᵢ}(zᵢ)`, with
+ * `log t_ν(u) = log Γ((ν+1)/2) − log Γ(ν/2) − ½ log(νπ) − (ν+1)/2 · log(1 + u²/ν)` and `νᵢ = exp(logDf)`.
+ * An autoregressive flow over this base keeps each light marginal light and each heavy marginal heavy
+ * when no layer lets a light output depend on a heavy input (see `tailAdaptiveFlow`).
+ *
+ * @example
+ * ```ts
+ * const base = new TailAdaptiveBase(4, { heavy: [2, 3], df: [2, 3] });
+ * const lp = base.logProb(tf.zeros([1, 4]));
+ * ```
+ */
+export class TailAdaptiveBase extends Distribution {
+  readonly className = 'TailAdaptiveBase';
+  readonly heavy: readonly number[];
+  private readonly trainable: boolean;
+  /** log ν of the heavy dimensions, `[heavy.length]`, or `null` when none is heavy. */
+  readonly logDf: tf.Variable | null;
+  /** 1 on heavy dimensions, 0 on light ones, `[dim]`. */
+  private readonly heavyMask: tf.Tensor1D;
+  /** Scatter matrix `[heavy.length, dim]` putting the heavy df in place (a matMul: `gather` has no wasm gradient). */
+  private readonly scatter: tf.Tensor2D | null;
+
+  constructor(dim: number, options: TailAdaptiveBaseOptions = {}) {
+    super(dim);
+    const fn = 'TailAdaptiveBase';
+    checkOptions(fn, options, ['heavy', 'df', 'trainable']);
+    const heavy = options.heavy ?? [];
+    if (!Array.isArray(heavy) || !heavy.every((h, i) => Number.isInteger(h) && h >= 0 && h < dim && (i === 0 || h > heavy[i - 1]))) {
+      throw new ValidationError(fn, 'options.heavy', `ascending distinct indices in 0 … ${dim - 1}`, describe(heavy));
+    }
+    this.heavy = [...heavy];
+    const h = heavy.length;
+    const df = h === 0 ? [] : checkVector(fn, 'options.df', options.df ?? 5, h, { min: 0, open: true });
+    this.trainable = checkBoolean(fn, 'options.trainable', options.trainable, true);
+    const mask = new Float32Array(dim);
+    const scatter = new Float32Array(h * dim);
+    heavy.forEach((j, i) => {
+      mask[j] = 1;
+      scatter[i * dim + j] = 1;
+    });
+    this.logDf = h === 0 ? null : this.addWeight('logDf', () => tf.tensor1d(df.map(Math.log)), this.trainable);
+    this.heavyMask = tf.keep(tf.tensor1d(mask));
+    this.scatter = h === 0 ? null : tf.keep(tf.tensor2d(scatter, [h, dim]));
+  }
+
+  /** Current degrees of freedom of the heavy dimensions (aligned with `heavy`). */
+  get df(): number[] {
+    return this.logDf ? Array.from(tf.tidy(() => tf.exp(this.logDf!)).dataSync()) : [];
+  }
+
+  getConfig(): JsonObject {
+    return { dim: this.dim, heavy: [...this.heavy], trainable: this.trainable };
+  }
+
+  override dispose(): void {
+    this.heavyMask.dispose();
+    this.scatter?.dispose();
+    super.dispose();
+  }
+
+  protected _logProb(z: tf.Tensor2D): tf.Tensor1D {
+    const normal = tf.sub(tf.mul(-0.5, tf.square(z)), HALF_LOG_2PI);
+    if (!this.logDf || !this.scatter) return tf.sum(normal, 1) as tf.Tensor1D;
+    // ν on heavy dimensions, 1 (unused, but finite) on light ones.
+    const df = tf.add(tf.reshape(tf.matMul(tf.reshape(tf.exp(this.logDf), [1, -1]), this.scatter), [-1]), tf.sub(1, this.heavyMask)) as tf.Tensor1D;
+    const t = studentTLogDensity(z, df);
+    return tf.sum(tf.add(tf.mul(t, this.heavyMask), tf.mul(normal, tf.sub(1, this.heavyMask))), 1) as tf.Tensor1D;
+  }
+
+  protected _sample(n: number, rng: Rng): tf.Tensor2D {
+    const df = new Float64Array(this.dim);
+    const heavyDf = this.df;
+    this.heavy.forEach((j, i) => (df[j] = heavyDf[i]));
+    const out = new Float32Array(n * this.dim);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < this.dim; j++) out[i * this.dim + j] = df[j] > 0 ? standardT(rng, df[j]) : rng.normal();
+    }
+    return tf.tensor2d(out, [n, this.dim]);
+  }
+}
