@@ -91,7 +91,7 @@ export function estimateTails(x: MatrixLike, options: EstimateTailsOptions = {})
   const cols = columnsOf(fn, x);
   const n = cols[0].length;
   const k = checkInt(fn, 'options.k', options.k ?? defaultK(n), 2);
-  if (2 * k + 2 > n) throw new ValidationError(fn, 'x', `at least 2k + 2 = ${2 * k + 2} rows`, `${n} rows`);
+  if (2 * k + 2 > n) throw new ValidationError(fn, 'x', `a matrix with at least 2k + 2 = ${2 * k + 2} rows`, `${n} rows`);
   const threshold = checkNumber(fn, 'options.threshold', options.threshold ?? (method === 'moments' ? 0.2 : 0.3));
   const upper: number[] = [];
   const lower: number[] = [];

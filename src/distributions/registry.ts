@@ -3,14 +3,19 @@ import { FileFormatError } from '../errors.js';
 import type { JsonObject, Serialized } from '../module.js';
 import { DiagNormal } from './diag-normal.js';
 import type { Distribution } from './distribution.js';
+import { MixtureOfGaussians } from './mixture-of-gaussians.js';
 import { StandardNormal } from './standard-normal.js';
 import { StudentT } from './student-t.js';
 import { TailAdaptiveBase } from './tail-adaptive-base.js';
+import { Uniform } from './uniform.js';
 
 const builtins: Record<string, (c: JsonObject) => Distribution> = {
   StandardNormal: (c) => new StandardNormal(c.dim as number),
   DiagNormal: (c) => new DiagNormal(c.dim as number, { trainable: c.trainable as boolean }),
   StudentT: (c) => new StudentT(c.dim as number, { trainable: c.trainable as boolean }),
+  MixtureOfGaussians: (c) =>
+    new MixtureOfGaussians(c.dim as number, { components: c.components as number, covariance: c.covariance as 'diagonal' | 'full', trainable: c.trainable as boolean }),
+  Uniform: (c) => new Uniform(c.dim as number, { low: c.low as number[], high: c.high as number[] }),
   TailAdaptiveBase: (c) => new TailAdaptiveBase(c.dim as number, { heavy: c.heavy as number[], trainable: c.trainable as boolean }),
 };
 
