@@ -58,28 +58,40 @@ export function tailAdaptiveFlow(options: TailAdaptiveFlowOptions): Flow {
   const contextDim = checkInt(fn, 'options.contextDim', options.contextDim ?? 0, 0);
   const permutation = checkChoice(fn, 'options.permutation', options.permutation, ['reverse', 'random'] as const, 'reverse');
   const trainable = checkBoolean(fn, 'options.trainableDf', options.trainableDf, true);
-  const heavySet = new Set(options.heavy);
+  const heavySet = new Set(Array.isArray(options.heavy) ? options.heavy : []);
   if (!Array.isArray(options.heavy) || heavySet.size !== options.heavy.length || !options.heavy.every((h) => Number.isInteger(h) && h >= 0 && h < dim)) {
     throw new ValidationError(fn, 'options.heavy', `distinct column indices in 0 … ${dim - 1}`, describe(options.heavy));
   }
   const heavy = [...options.heavy].sort((a, b) => a - b);
   const light = Array.from({ length: dim }, (_, j) => j).filter((j) => !heavySet.has(j));
   const order = [...light, ...heavy];
-  // Reorder the per-column df given in the caller's `heavy` order to ascending column order.
-  const df = Array.isArray(options.df) ? heavy.map((h) => (options.df as number[])[options.heavy.indexOf(h)]) : options.df;
-  const base = new TailAdaptiveBase(dim, { heavy: heavy.map((_, i) => light.length + i), df, trainable });
+  if (Array.isArray(options.df) && options.df.length !== heavy.length) {
+    throw new ValidationError(fn, 'options.df', `one number, or ${heavy.length} (one per heavy column)`, `${options.df.length} values`);
+  }
   const rng = toRng(options.seed, fn, 'options.seed');
   const spline = pickSplineOptions(options);
   const restore = new Array<number>(dim);
   order.forEach((col, k) => (restore[col] = k));
   const chain: Bijector[] = [];
   if (order.some((col, k) => col !== k)) chain.push(new Permute(restore));
+  // The data column each position holds, from the data side towards the latent (for the base's df).
+  let columnAt = [...order];
   for (let l = 0; l < layers; l++) {
     if (l > 0 && dim > 1) {
       const p = [...groupPermutation(light.length, 0, permutation, rng), ...groupPermutation(heavy.length, light.length, permutation, rng)];
-      if (p.some((v, i) => v !== i)) chain.push(new Permute(p));
+      if (p.some((v, i) => v !== i)) {
+        chain.push(new Permute(p));
+        // Forward y[:, i] = x[:, p[i]]: data-side position i is latent-side position p[i].
+        const next = new Array<number>(dim);
+        p.forEach((from, i) => (next[from] = columnAt[i]));
+        columnAt = next;
+      }
     }
     chain.push(new MaskedAutoregressiveSpline(dim, { hidden: options.hidden, activation: options.activation, contextDim, seed: rng.fork(), ...spline }));
   }
+  const dfOf = (col: number): number | undefined => (Array.isArray(options.df) ? options.df[options.heavy.indexOf(col)] : options.df);
+  const heavyPositions = heavy.map((_, i) => light.length + i);
+  const df = options.df === undefined ? undefined : heavyPositions.map((pos) => dfOf(columnAt[pos]) as number);
+  const base = new TailAdaptiveBase(dim, { heavy: heavyPositions, df, trainable });
   return new Flow(base, chain.length === 1 ? chain[0] : new Chain(chain));
 }
