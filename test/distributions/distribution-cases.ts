@@ -4,7 +4,7 @@
  * gradients) on every case. Weights are perturbed so the laws do not only see the initial values.
  */
 import {
-  DiagNormal, type Distribution, MixtureOfGaussians, Rng, StandardNormal, StudentT, TailAdaptiveBase, Uniform, tf,
+  ConditionalDiagNormal, DiagNormal, type Distribution, MixtureOfGaussians, Rng, StandardNormal, StudentT, TailAdaptiveBase, Uniform, tf,
 } from '../../src/index.js';
 import { gaussianLogPdf, lgamma64 } from '../helpers/math.js';
 
@@ -13,6 +13,8 @@ export interface DistributionCase {
   make: () => Distribution;
   /** Float64 log-density at one point, from the distribution's current weights (the closed form). */
   reference?: (d: Distribution, z: number[]) => number;
+  /** One context row for a conditional base (every law runs at this context). */
+  context?: number[];
   /** Quadrature tolerance of ∫p = 1 (default 3e-3): looser for densities with jumps. */
   quadratureTol?: number;
 }
@@ -111,6 +113,15 @@ export const distributionCases: DistributionCase[] = [
     name: 'MixtureOfGaussians full',
     make: () => perturbedDistribution(new MixtureOfGaussians(2, { components: 2, covariance: 'full', scale: 0.7, seed: 2 }), 'mogf'),
     reference: mixtureReference,
+  },
+  {
+    name: 'ConditionalDiagNormal',
+    make: () => perturbedDistribution(new ConditionalDiagNormal(2, 3, { hidden: [8], seed: 3 }), 'cdn', 0.3),
+    context: [0.5, -1, 2],
+    reference: (d, z) => {
+      const { loc, logScale } = (d as ConditionalDiagNormal).parameters(tf.tensor2d([[0.5, -1, 2]]));
+      return gaussianLogPdf(z, read(loc), read(logScale).map(Math.exp));
+    },
   },
   {
     name: 'Uniform',

@@ -32,13 +32,17 @@ const cuts = [-1, -0.2, 0.3, 1.2];
 const nSamples = 40000;
 
 describe.each(distributionCases)('$name', (c) => {
+  /** The case's context repeated for `n` rows, or undefined for an unconditional base. */
+  const ctx = (n: number): tf.Tensor2D | undefined => (c.context ? tf.tensor2d(Array.from({ length: n }, () => c.context!)) : undefined);
+
   it('matches its closed-form log-density (float64 reference)', () => {
     if (!c.reference) return;
     const d = c.make();
     const pts = [[0, 0], [0.3, -0.7], [-1.5, 1.9], [0.2, 1.1], [4, -3]];
-    const lp = d.logProb(tf.tensor2d(pts));
+    const [zt, ct] = [tf.tensor2d(pts), ctx(pts.length)];
+    const lp = d.logProb(zt, ct);
     const got = Array.from(lp.dataSync());
-    lp.dispose();
+    tf.dispose([lp, zt, ct]);
     pts.forEach((p, i) => {
       const want = c.reference!(d, p);
       if (want === -Infinity) expect(got[i]).toBe(-Infinity);
@@ -49,9 +53,10 @@ describe.each(distributionCases)('$name', (c) => {
 
   it('integrates to 1, and its samples follow its own density (marginal CDFs at 4 cuts)', () => {
     const d = c.make();
-    const lp = d.logProb(tf.tensor2d(grid.nodes, [N * N, 2]));
+    const [zt, ct] = [tf.tensor2d(grid.nodes, [N * N, 2]), ctx(N * N)];
+    const lp = d.logProb(zt, ct);
     const p = lp.dataSync();
-    lp.dispose();
+    tf.dispose([lp, zt, ct]);
     let mass = 0;
     const cdf = [cuts.map(() => 0), cuts.map(() => 0)];
     for (let i = 0; i < N; i++) {
@@ -65,9 +70,10 @@ describe.each(distributionCases)('$name', (c) => {
       }
     }
     expect(Math.abs(mass - 1)).toBeLessThan(c.quadratureTol ?? 3e-3);
-    const s = d.sample(nSamples, 7);
+    const cs = ctx(nSamples);
+    const s = d.sample(nSamples, 7, cs);
     const v = s.dataSync();
-    s.dispose();
+    tf.dispose([s, cs]);
     for (let dim = 0; dim < 2; dim++) {
       cuts.forEach((cut, k) => {
         let count = 0;
@@ -81,23 +87,26 @@ describe.each(distributionCases)('$name', (c) => {
 
   it('seeded samples repeat, save/load keeps the density, nothing leaks, gradients are finite', () => {
     const d = c.make();
-    const a = d.sample(50, 3);
-    const b = d.sample(50, 3);
+    const c50 = ctx(50);
+    const a = d.sample(50, 3, c50);
+    const b = d.sample(50, 3, c50);
     expect(Array.from(a.dataSync())).toEqual(Array.from(b.dataSync()));
     const flow = new Flow(d, new Shift([0, 0]));
     const loaded = flowFromJSON(JSON.stringify(flowToJSON(flow)));
     expect(loaded.base.className).toBe(d.className);
     const z = tf.tensor2d([[0.1, 0.2], [-0.4, 1.5], [0.3, 0.3]]);
-    const [l1, l2] = [flow.logProb(z), loaded.logProb(z)];
+    const c3 = ctx(3);
+    const [l1, l2] = [flow.logProb(z, c3), loaded.logProb(z, c3)];
     expect(Array.from(l2.dataSync())).toEqual(Array.from(l1.dataSync()));
-    expectNoLeak(() => d.logProb(z));
-    expectNoLeak(() => d.sample(4, 1));
+    const c4 = ctx(4);
+    expectNoLeak(() => d.logProb(z, c3));
+    expectNoLeak(() => d.sample(4, 1, c4));
     if (d.trainableVariables.length > 0) {
-      const { value, grads } = tf.variableGrads(() => tf.mean(d.logProb(z)) as tf.Scalar, d.trainableVariables);
+      const { value, grads } = tf.variableGrads(() => tf.mean(d.logProb(z, c3)) as tf.Scalar, d.trainableVariables);
       for (const g of Object.values(grads)) expect(Array.from(g.dataSync()).every(Number.isFinite)).toBe(true);
       tf.dispose([value, grads]);
     }
-    tf.dispose([a, b, z, l1, l2]);
+    tf.dispose([a, b, z, l1, l2, c50, c3, c4]);
     flow.dispose();
     loaded.dispose();
   });
