@@ -38,7 +38,7 @@ describe('box bridges', () => {
     const n = 20000;
     const xs = Array.from({ length: n }, (_, i) => [2 + (3 * (i + 0.5)) / n]);
     const lp = flow.logProb(xs).dataSync();
-    const mass = lp.reduce((s, v) => s + Math.exp(v) * (3 / n), 0);
+    const mass = Array.from(lp).reduce((s, v) => s + Math.exp(v) * (3 / n), 0);
     expect(Math.abs(mass - 1)).toBeLessThan(1e-3);
     const s = flow.sample(1000, { seed: 1 }).dataSync();
     expect(s.every((v) => v > 2 && v < 5)).toBe(true);
