@@ -71,6 +71,7 @@ export { StandardNormal } from './distributions/standard-normal.js';
 export { DiagNormal, type DiagNormalOptions } from './distributions/diag-normal.js';
 export { StudentT, type StudentTOptions } from './distributions/student-t.js';
 export { ConditionalDiagNormal, type ConditionalDiagNormalOptions } from './distributions/conditional-diag-normal.js';
+export { ConditionalMixtureOfGaussians, type ConditionalMixtureOfGaussiansOptions } from './distributions/conditional-mixture-of-gaussians.js';
 export { MixtureOfGaussians, type MixtureOfGaussiansOptions } from './distributions/mixture-of-gaussians.js';
 export { Uniform, boxToReal, realToBox, type UniformOptions } from './distributions/uniform.js';
 export { TailAdaptiveBase, type TailAdaptiveBaseOptions } from './distributions/tail-adaptive-base.js';

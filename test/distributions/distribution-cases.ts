@@ -4,7 +4,7 @@
  * gradients) on every case. Weights are perturbed so the laws do not only see the initial values.
  */
 import {
-  ConditionalDiagNormal, DiagNormal, type Distribution, MixtureOfGaussians, Rng, StandardNormal, StudentT, TailAdaptiveBase, Uniform, tf,
+  ConditionalDiagNormal, ConditionalMixtureOfGaussians, DiagNormal, type Distribution, MixtureOfGaussians, Rng, StandardNormal, StudentT, TailAdaptiveBase, Uniform, tf,
 } from '../../src/index.js';
 import { gaussianLogPdf, lgamma64 } from '../helpers/math.js';
 
@@ -119,8 +119,23 @@ export const distributionCases: DistributionCase[] = [
     make: () => perturbedDistribution(new ConditionalDiagNormal(2, 3, { hidden: [8], seed: 3 }), 'cdn', 0.3),
     context: [0.5, -1, 2],
     reference: (d, z) => {
-      const { loc, logScale } = (d as ConditionalDiagNormal).parameters(tf.tensor2d([[0.5, -1, 2]]));
-      return gaussianLogPdf(z, read(loc), read(logScale).map(Math.exp));
+      const { loc, logScale } = tf.tidy(() => (d as ConditionalDiagNormal).parameters(tf.tensor2d([[0.5, -1, 2]])));
+      const lp = gaussianLogPdf(z, read(loc), read(logScale).map(Math.exp));
+      tf.dispose([loc, logScale]);
+      return lp;
+    },
+  },
+  {
+    name: 'ConditionalMixtureOfGaussians',
+    make: () => perturbedDistribution(new ConditionalMixtureOfGaussians(2, 2, { components: 3, hidden: [8], seed: 4 }), 'cmog', 0.3),
+    context: [1, -0.5],
+    reference: (d, z) => {
+      const m = d as ConditionalMixtureOfGaussians;
+      const p = tf.tidy(() => m.parameters(tf.tensor2d([[1, -0.5]])));
+      const [lw, loc, ls] = [read(p.logWeights), read(p.loc), read(p.logScale)];
+      tf.dispose([p.logWeights, p.loc, p.logScale]);
+      const terms = lw.map((w, k) => w + gaussianLogPdf(z, loc.slice(2 * k, 2 * k + 2), ls.slice(2 * k, 2 * k + 2).map(Math.exp)));
+      return logSumExp(terms);
     },
   },
   {
