@@ -7,19 +7,20 @@
  *
  *   nsf       StandardNormal base
  *   studentT  StudentT base, trainable per-dimension df (initial 5), loc and scale (TAF, Jaini et al. 2020)
- *   mtaf      tailAdaptiveFlow: Gaussian light / Student-t heavy base (df from estimateTails), heavy columns
- *             last, permutations within groups
+ *   mtaf      tailAdaptiveFlow: Gaussian light / Student-t heavy base (df and tail-matched scale from
+ *             estimateTails, trainable), heavy columns last, permutations within groups
  *
  * trained by maximum likelihood (fit: standardised, batch 256, Adam, cosine decay from 1e-3), then
  * scored by test NLL (nats, data units) and `tailDiagnostics` on the test rows with 100,000 model
  * samples. Prints one JSON document (and appends one JSON line per seed's tail estimates and per trained model to --out).
  *
- *     nice -n 10 npx tsx bench/tail-adaptive.ts [--steps 6000] [--seeds 1,2,3] [--out out/tail-adaptive.jsonl]
+ *     nice -n 10 npx tsx bench/tail-adaptive.ts [--steps 6000] [--seeds 1,2,3] [--models mtaf,nsf,studentT] [--out out/tail-adaptive.jsonl]
  */
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { type Flow, StudentT, cosineDecay, estimateTails, fit, neuralSplineFlow, ready, tailAdaptiveFlow, tailDiagnostics, tf } from '../src/index.js';
 import { Flow as FlowClass } from '../src/flow.js';
+import { columnStats } from '../src/train/fit-data.js';
 import { syntheticProblem } from './tail-adaptive-data.js';
 
 function arg(name: string, fallback: string): string {
@@ -30,6 +31,7 @@ function arg(name: string, fallback: string): string {
 const steps = Number(arg('steps', '6000'));
 const seeds = arg('seeds', '1,2,3').split(',').map(Number);
 const out = arg('out', 'out/tail-adaptive.jsonl');
+const only = arg('models', 'mtaf,nsf,studentT').split(',');
 const N = 20000;
 const SAMPLES = 100000;
 const common = { dim: 8, layers: 5, tailBound: 2, bins: 8, hidden: [64, 64] };
@@ -59,10 +61,13 @@ for (const seed of seeds) {
     }),
   );
   const tails = estimateTails(train, { method: 'moments' });
-  appendFileSync(out, `${JSON.stringify({ seed, heavy: problem.heavy, marginals: problem.marginals.map((m) => m.kind), estimates })}\n`);
+  // fit standardises with these statistics; the heavy scales go to the flow in those units.
+  const { std } = columnStats(train.dataSync() as Float32Array, N, 8);
+  const heavyScale = tails.heavyColumns.map((j, i) => tails.heavyScale[i] / std[j]);
+  appendFileSync(out, `${JSON.stringify({ seed, heavy: problem.heavy, marginals: problem.marginals.map((m) => m.kind), estimates, heavyScale: heavyScale.map(r4) })}\n`);
   // mTAF first, then plain NSF: the pair the targets compare, in case a slow machine cuts the run short.
   const builders: Record<string, () => Flow> = {
-    mtaf: () => tailAdaptiveFlow({ ...common, heavy: tails.heavyColumns, df: tails.heavyDf, seed }),
+    mtaf: () => tailAdaptiveFlow({ ...common, heavy: tails.heavyColumns, df: tails.heavyDf, scale: heavyScale, seed }),
     nsf: () => neuralSplineFlow({ ...common, autoregressive: true, seed }),
     studentT: () => {
       const f = neuralSplineFlow({ ...common, autoregressive: true, seed });
@@ -71,19 +76,22 @@ for (const seed of seeds) {
     },
   };
   const models: Record<string, unknown> = {};
-  for (const [name, build] of Object.entries(builders)) {
+  for (const [name, build] of Object.entries(builders).filter(([n]) => only.includes(n))) {
     const flow = build();
     const t0 = Date.now();
     const history = await fit(flow, train, { steps, batchSize: 256, learningRate: cosineDecay(1e-3), seed, progress: false });
     const seconds = (Date.now() - t0) / 1000;
     const nll = testNll(flow, test);
     const diag = tailDiagnostics(flow, test, { samples: SAMPLES, seed: 1000 + seed });
+    const baseScale = 'scale' in flow.base && Array.isArray((flow.base as unknown as { scale: unknown }).scale) ? (flow.base as unknown as { scale: number[] }).scale.map(r4) : null;
     const baseDf = flow.base instanceof StudentT ? Array.from(tf.tidy(() => tf.exp((flow.base as StudentT).logDf)).dataSync()) : 'df' in flow.base ? (flow.base as unknown as { df: number[] }).df : null;
     models[name] = {
       testNll: r4(nll),
       trainSeconds: Math.round(seconds),
       finalTrainLoss: r4(history.loss[history.loss.length - 1]),
       baseDf: baseDf?.map(r4) ?? null,
+      baseScale,
+      initialScale: name === 'mtaf' ? heavyScale.map(r4) : null,
       relativeTVaRError: diag.map((d) => r4(d.relativeTVaRError)),
       modelHill: diag.map((d) => r4(d.modelHill)),
       dataHill: diag.map((d) => r4(d.dataHill)),

@@ -132,7 +132,7 @@ export {
   type TailEstimate,
   type TailMethod,
 } from './diagnostics/tails.js';
-export { tailIndexOfTop, tailValueAtRisk } from './diagnostics/tail-index.js';
+export { tailIndexOfTop, tailMatchedScale, tailValueAtRisk } from './diagnostics/tail-index.js';
 
 // Save and load (browser-safe; files are in tfjs-flows/node)
 export { FLOW_FORMAT, FLOW_FORMAT_VERSION, flowToJSON, flowFromJSON, parseFlowDocument, type FlowDocument } from './io/format.js';

@@ -87,3 +87,27 @@ export function tailValueAtRisk(values: ArrayLike<number>, level = 0.99): number
   for (let i = s.length - m; i < s.length; i++) sum += s[i];
   return sum / m;
 }
+
+/** log Γ(x) for x > 0 in float64 (Lanczos, g = 7, 9 terms; about 1e-15 relative). */
+function logGamma(x: number): number {
+  const c = [
+    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
+    12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
+  ];
+  if (x < 0.5) return Math.log(Math.PI / Math.abs(Math.sin(Math.PI * x))) - logGamma(1 - x);
+  const xx = x - 1;
+  let a = c[0];
+  const t = xx + 7.5;
+  for (let i = 1; i < 9; i++) a += c[i] / (xx + i);
+  return 0.5 * Math.log(2 * Math.PI) + (xx + 0.5) * Math.log(t) - t + Math.log(a);
+}
+
+/**
+ * The Student-t scale whose tail matches a sample's tail at its threshold: with `u` the k-th largest
+ * excess of n values, `P(X > u) = k/n`, and the t tail `P(T_ν > u/s) ≈ A_ν (u/s)^(−ν)` with
+ * `A_ν = Γ((ν+1)/2) ν^((ν−2)/2) / (√π Γ(ν/2))` (so `A₂ = ½`), `s = u · (k / (n A_ν))^(1/ν)`.
+ */
+export function tailMatchedScale(threshold: number, k: number, n: number, df: number): number {
+  const logA = logGamma((df + 1) / 2) + ((df - 2) / 2) * Math.log(df) - 0.5 * Math.log(Math.PI) - logGamma(df / 2);
+  return threshold * Math.exp((Math.log(k / n) - logA) / df);
+}

@@ -8,7 +8,7 @@ import type { Flow } from '../flow.js';
 import type { Seed } from '../random.js';
 import { checkInt, checkNumber, checkOptions, type MatrixLike, toMatrix } from '../validate.js';
 import { checkChoice } from '../flows/options.js';
-import { median, type TailMethod, tailIndexOfTop, tailValueAtRisk, topExcesses } from './tail-index.js';
+import { median, type TailMethod, tailIndexOfTop, tailMatchedScale, tailValueAtRisk, topExcesses } from './tail-index.js';
 
 export type { TailMethod } from './tail-index.js';
 
@@ -39,6 +39,11 @@ export interface TailEstimate {
   heavyColumns: number[];
   /** Initial Student-t degrees of freedom `1/ξ` for each heavy column (aligned with `heavyColumns`), clipped to [1, 30]. */
   heavyDf: number[];
+  /**
+   * Initial Student-t scale for each heavy column, in data units: the scale whose t_ν tail carries the
+   * data's tail mass at the threshold (geometric mean over both tails; see `tailMatchedScale`).
+   */
+  heavyScale: number[];
 }
 
 /** Read a matrix argument into columns of float64 values. */
@@ -56,17 +61,18 @@ function defaultK(n: number): number {
   return Math.max(10, Math.ceil(Math.sqrt(n)));
 }
 
-/** Upper and lower tail index of one column (excesses over its median). */
-function columnTails(fn: string, col: Float64Array, k: number, method: TailMethod, column: number): { upper: number; lower: number } {
+/** Upper and lower tail index of one column (excesses over its median), with each tail's threshold excess. */
+function columnTails(fn: string, col: Float64Array, k: number, method: TailMethod, column: number): { upper: number; lower: number; thresholds: [number, number] } {
   const centre = median(col);
-  const index = (sign: 1 | -1): number => {
+  const tail = (sign: 1 | -1): { index: number; threshold: number } => {
     const top = topExcesses(col, centre, k, sign);
     if (!top || !(top[k] > 0)) {
       throw new ValidationError(fn, 'x', `at least ${k + 1} distinct values on each side of the median of every column`, `too few in column ${column}`);
     }
-    return tailIndexOfTop(top, k, method);
+    return { index: tailIndexOfTop(top, k, method), threshold: top[k] };
   };
-  return { upper: index(1), lower: index(-1) };
+  const [u, l] = [tail(1), tail(-1)];
+  return { upper: u.index, lower: l.index, thresholds: [u.threshold, l.threshold] };
 }
 
 /**
@@ -95,16 +101,22 @@ export function estimateTails(x: MatrixLike, options: EstimateTailsOptions = {})
   const threshold = checkNumber(fn, 'options.threshold', options.threshold ?? (method === 'moments' ? 0.2 : 0.3));
   const upper: number[] = [];
   const lower: number[] = [];
+  const thresholds: [number, number][] = [];
   cols.forEach((col, j) => {
     const t = columnTails(fn, col, k, method, j);
     upper.push(t.upper);
     lower.push(t.lower);
+    thresholds.push(t.thresholds);
   });
   const tailIndex = upper.map((u, j) => Math.max(u, lower[j]));
   const heavy = tailIndex.map((xi) => xi > threshold);
   const heavyColumns = heavy.flatMap((h, j) => (h ? [j] : []));
   const heavyDf = heavyColumns.map((j) => Math.min(30, Math.max(1, 1 / tailIndex[j])));
-  return { method, k, threshold, upper, lower, tailIndex, heavy, heavyColumns, heavyDf };
+  const heavyScale = heavyColumns.map((j, i) => {
+    const [u, l] = thresholds[j].map((t) => tailMatchedScale(t, k, n, heavyDf[i]));
+    return Math.sqrt(u * l);
+  });
+  return { method, k, threshold, upper, lower, tailIndex, heavy, heavyColumns, heavyDf, heavyScale };
 }
 
 export interface TailDiagnosticsOptions {

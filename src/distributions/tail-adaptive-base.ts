@@ -11,17 +11,21 @@ export interface TailAdaptiveBaseOptions {
   heavy?: number[];
   /** Initial degrees of freedom ν > 0 of the heavy dimensions (one number, or one per heavy index); default 5. */
   df?: number | number[];
-  /** Whether training updates the degrees of freedom (default true). */
+  /** Initial positive scale of the heavy dimensions (one number, or one per heavy index); default 1. */
+  scale?: number | number[];
+  /** Whether training updates the degrees of freedom and scales (default true). */
   trainable?: boolean;
 }
 
 /**
- * Independent marginals, standard normal on light dimensions and standard Student-t with trainable
- * degrees of freedom on heavy ones (the base of mTAF, Laszkiewicz et al. 2022):
- * `log p(z) = Σ_{i light} [−½ zᵢ² − ½ log 2π] + Σ_{i heavy} log t_{νᵢ}(zᵢ)`, with
- * `log t_ν(u) = log Γ((ν+1)/2) − log Γ(ν/2) − ½ log(νπ) − (ν+1)/2 · log(1 + u²/ν)` and `νᵢ = exp(logDf)`.
- * An autoregressive flow over this base keeps each light marginal light and each heavy marginal heavy
- * when no layer lets a light output depend on a heavy input (see `tailAdaptiveFlow`).
+ * Independent marginals, standard normal on light dimensions and Student-t with trainable degrees of
+ * freedom and scale on heavy ones (the base of mTAF, Laszkiewicz et al. 2022):
+ * `log p(z) = Σ_{i light} [−½ zᵢ² − ½ log 2π] + Σ_{i heavy} [log t_{νᵢ}(zᵢ/sᵢ) − log sᵢ]`, with
+ * `log t_ν(u) = log Γ((ν+1)/2) − log Γ(ν/2) − ½ log(νπ) − (ν+1)/2 · log(1 + u²/ν)`, `νᵢ = exp(logDf)`,
+ * `sᵢ = exp(logScale)`. An autoregressive flow over this base keeps each light marginal light and each
+ * heavy marginal heavy when no layer lets a light output depend on a heavy input (see
+ * `tailAdaptiveFlow`). Beyond a spline's tail bound such a flow is the identity, so there the heavy
+ * marginal's density is this base's: ν sets the tail's exponent and s its weight.
  *
  * @example
  * ```ts
@@ -35,6 +39,8 @@ export class TailAdaptiveBase extends Distribution {
   private readonly trainable: boolean;
   /** log ν of the heavy dimensions, `[heavy.length]`, or `null` when none is heavy. */
   readonly logDf: tf.Variable | null;
+  /** log s of the heavy dimensions, `[heavy.length]`, or `null` when none is heavy. */
+  readonly logScale: tf.Variable | null;
   /** 1 on heavy dimensions, 0 on light ones, `[dim]`. */
   private readonly heavyMask: tf.Tensor1D;
   /** Scatter matrix `[heavy.length, dim]` putting the heavy df in place (a matMul: `gather` has no wasm gradient). */
@@ -43,7 +49,7 @@ export class TailAdaptiveBase extends Distribution {
   constructor(dim: number, options: TailAdaptiveBaseOptions = {}) {
     super(dim);
     const fn = 'TailAdaptiveBase';
-    checkOptions(fn, options, ['heavy', 'df', 'trainable']);
+    checkOptions(fn, options, ['heavy', 'df', 'scale', 'trainable']);
     const heavy = options.heavy ?? [];
     if (!Array.isArray(heavy) || !heavy.every((h, i) => Number.isInteger(h) && h >= 0 && h < dim && (i === 0 || h > heavy[i - 1]))) {
       throw new ValidationError(fn, 'options.heavy', `ascending distinct indices in 0 … ${dim - 1}`, describe(heavy));
@@ -51,6 +57,7 @@ export class TailAdaptiveBase extends Distribution {
     this.heavy = [...heavy];
     const h = heavy.length;
     const df = h === 0 ? [] : checkVector(fn, 'options.df', options.df ?? 5, h, { min: 0, open: true });
+    const scale = h === 0 ? [] : checkVector(fn, 'options.scale', options.scale ?? 1, h, { min: 0, open: true });
     this.trainable = checkBoolean(fn, 'options.trainable', options.trainable, true);
     const mask = new Float32Array(dim);
     const scatter = new Float32Array(h * dim);
@@ -59,6 +66,7 @@ export class TailAdaptiveBase extends Distribution {
       scatter[i * dim + j] = 1;
     });
     this.logDf = h === 0 ? null : this.addWeight('logDf', () => tf.tensor1d(df.map(Math.log)), this.trainable);
+    this.logScale = h === 0 ? null : this.addWeight('logScale', () => tf.tensor1d(scale.map(Math.log)), this.trainable);
     this.heavyMask = tf.keep(tf.tensor1d(mask));
     this.scatter = h === 0 ? null : tf.keep(tf.tensor2d(scatter, [h, dim]));
   }
@@ -66,6 +74,11 @@ export class TailAdaptiveBase extends Distribution {
   /** Current degrees of freedom of the heavy dimensions (aligned with `heavy`). */
   get df(): number[] {
     return this.logDf ? Array.from(tf.tidy(() => tf.exp(this.logDf!)).dataSync()) : [];
+  }
+
+  /** Current scales of the heavy dimensions (aligned with `heavy`). */
+  get scale(): number[] {
+    return this.logScale ? Array.from(tf.tidy(() => tf.exp(this.logScale!)).dataSync()) : [];
   }
 
   getConfig(): JsonObject {
@@ -80,10 +93,13 @@ export class TailAdaptiveBase extends Distribution {
 
   protected _logProb(z: tf.Tensor2D): tf.Tensor1D {
     const normal = tf.sub(tf.mul(-0.5, tf.square(z)), HALF_LOG_2PI);
-    if (!this.logDf || !this.scatter) return tf.sum(normal, 1) as tf.Tensor1D;
-    // ν on heavy dimensions, 1 (unused, but finite) on light ones.
-    const df = tf.add(tf.reshape(tf.matMul(tf.reshape(tf.exp(this.logDf), [1, -1]), this.scatter), [-1]), tf.sub(1, this.heavyMask)) as tf.Tensor1D;
-    const t = studentTLogDensity(z, df);
+    if (!this.logDf || !this.logScale || !this.scatter) return tf.sum(normal, 1) as tf.Tensor1D;
+    // Per heavy dimension in place, 0 on light ones.
+    const spread = (v: tf.Tensor): tf.Tensor1D => tf.reshape(tf.matMul(tf.reshape(v, [1, -1]), this.scatter!), [-1]) as tf.Tensor1D;
+    // ν and log s on heavy dimensions; ν = 1 and log s = 0 (unused, but finite) on light ones.
+    const df = tf.add(spread(tf.exp(this.logDf)), tf.sub(1, this.heavyMask)) as tf.Tensor1D;
+    const logScale = spread(this.logScale);
+    const t = tf.sub(studentTLogDensity(tf.mul(z, tf.exp(tf.neg(logScale))) as tf.Tensor2D, df), logScale);
     return tf.sum(tf.add(tf.mul(t, this.heavyMask), tf.mul(normal, tf.sub(1, this.heavyMask))), 1) as tf.Tensor1D;
   }
 
@@ -95,6 +111,10 @@ export class TailAdaptiveBase extends Distribution {
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < this.dim; j++) out[i * this.dim + j] = df[j] > 0 ? standardT(rng, df[j]) : rng.normal();
     }
-    return tf.tensor2d(out, [n, this.dim]);
+    const z = tf.tensor2d(out, [n, this.dim]);
+    if (!this.logScale || !this.scatter) return z;
+    // Heavy dimensions times s (differentiable in s); light ones times 1.
+    const scale = tf.add(tf.reshape(tf.matMul(tf.reshape(tf.exp(this.logScale), [1, -1]), this.scatter), [-1]), tf.sub(1, this.heavyMask));
+    return tf.mul(z, scale) as tf.Tensor2D;
   }
 }

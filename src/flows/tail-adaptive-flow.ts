@@ -15,7 +15,13 @@ export interface TailAdaptiveFlowOptions extends Omit<FlowBuilderOptions, 'norma
   heavy: number[];
   /** Initial degrees of freedom of the heavy columns (one number, or one per heavy column, e.g. `estimateTails(x).heavyDf`); default 5. */
   df?: number | number[];
-  /** Whether the degrees of freedom train (default true). */
+  /**
+   * Initial Student-t scale of the heavy columns, in the units the flow sees (after its standardisation:
+   * divide data-unit scales such as `estimateTails(x).heavyScale` by the column's std); one number or one
+   * per heavy column; default 1.
+   */
+  scale?: number | number[];
+  /** Whether the degrees of freedom and scales train (default true). */
   trainableDf?: boolean;
   /** Autoregressive spline layers (default 5). */
   layers?: number;
@@ -52,7 +58,7 @@ function groupPermutation(n: number, offset: number, kind: 'reverse' | 'random',
 export function tailAdaptiveFlow(options: TailAdaptiveFlowOptions): Flow {
   const fn = 'tailAdaptiveFlow';
   checkOptionsObject(fn, options);
-  checkOptions(fn, options, ['dim', 'heavy', 'df', 'trainableDf', 'layers', 'hidden', 'activation', 'contextDim', 'seed', 'permutation', ...SPLINE_TRANSFORMER_KEYS]);
+  checkOptions(fn, options, ['dim', 'heavy', 'df', 'scale', 'trainableDf', 'layers', 'hidden', 'activation', 'contextDim', 'seed', 'permutation', ...SPLINE_TRANSFORMER_KEYS]);
   const dim = checkInt(fn, 'options.dim', options.dim);
   const layers = checkInt(fn, 'options.layers', options.layers ?? 5);
   const contextDim = checkInt(fn, 'options.contextDim', options.contextDim ?? 0, 0);
@@ -65,8 +71,9 @@ export function tailAdaptiveFlow(options: TailAdaptiveFlowOptions): Flow {
   const heavy = [...options.heavy].sort((a, b) => a - b);
   const light = Array.from({ length: dim }, (_, j) => j).filter((j) => !heavySet.has(j));
   const order = [...light, ...heavy];
-  if (Array.isArray(options.df) && options.df.length !== heavy.length) {
-    throw new ValidationError(fn, 'options.df', `one number, or ${heavy.length} (one per heavy column)`, `${options.df.length} values`);
+  for (const key of ['df', 'scale'] as const) {
+    const v = options[key];
+    if (Array.isArray(v) && v.length !== heavy.length) throw new ValidationError(fn, `options.${key}`, `one number, or ${heavy.length} (one per heavy column)`, `${v.length} values`);
   }
   const rng = toRng(options.seed, fn, 'options.seed');
   const spline = pickSplineOptions(options);
@@ -89,9 +96,10 @@ export function tailAdaptiveFlow(options: TailAdaptiveFlowOptions): Flow {
     }
     chain.push(new MaskedAutoregressiveSpline(dim, { hidden: options.hidden, activation: options.activation, contextDim, seed: rng.fork(), ...spline }));
   }
-  const dfOf = (col: number): number | undefined => (Array.isArray(options.df) ? options.df[options.heavy.indexOf(col)] : options.df);
   const heavyPositions = heavy.map((_, i) => light.length + i);
-  const df = options.df === undefined ? undefined : heavyPositions.map((pos) => dfOf(columnAt[pos]) as number);
-  const base = new TailAdaptiveBase(dim, { heavy: heavyPositions, df, trainable });
+  // Per-column values given in the caller's `heavy` order, placed at the latent position holding the column.
+  const place = (v: number | number[] | undefined): number | number[] | undefined =>
+    Array.isArray(v) ? heavyPositions.map((pos) => v[options.heavy.indexOf(columnAt[pos])]) : v;
+  const base = new TailAdaptiveBase(dim, { heavy: heavyPositions, df: place(options.df), scale: place(options.scale), trainable });
   return new Flow(base, chain.length === 1 ? chain[0] : new Chain(chain));
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Rng, StudentT, ValidationError, estimateTails, tailAdaptiveFlow, tailDiagnostics, tailIndexOfTop, tailValueAtRisk, tf } from '../../src/index.js';
+import { Rng, StudentT, ValidationError, estimateTails, tailMatchedScale, tailAdaptiveFlow, tailDiagnostics, tailIndexOfTop, tailValueAtRisk, tf } from '../../src/index.js';
 
 const E = Math.E;
 
@@ -27,6 +27,13 @@ describe('tail-index estimators on hand-computed order statistics', () => {
   it('Hill: mean log-excess = 2', () => expect(tailIndexOfTop(top, 3, 'hill')).toBeCloseTo(2, 12));
   it('moments: M₁ = 2, M₂ = 14/3, ξ = 3 − ½/(1 − 6/7) = −0.5', () => expect(tailIndexOfTop(top, 3, 'moments')).toBeCloseTo(-0.5, 12));
   it('kernel (biweight): (64 + 50)/243 over 89/243 = 114/89', () => expect(tailIndexOfTop(top, 3, 'kernel')).toBeCloseTo(114 / 89, 12));
+  it('tail-matched scale: a t₂ of scale 3 has P(T > u) ≈ ½ (3/u)² for large u, so the scale is recovered', () => {
+    const u = 300; // P(t₂ > 100) = 1/(√10002 (√10002 + 100)) ≈ 4.9998e-5
+    const k = 1 / (Math.sqrt(2 + 100 ** 2) * (Math.sqrt(2 + 100 ** 2) + 100));
+    expect(tailMatchedScale(u, k * 1e6, 1e6, 2)).toBeCloseTo(3, 3);
+    // A_ν for ν = 1 (Cauchy): P(T > t) ≈ 1/(π t).
+    expect(tailMatchedScale(1000, 1 / (Math.PI * 500), 1, 1)).toBeCloseTo(2, 2);
+  });
   it('tVaR is the mean beyond the quantile', () => {
     expect(tailValueAtRisk([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0.8)).toBeCloseTo(9.5, 12);
     expect(tailValueAtRisk(Array.from({ length: 1000 }, (_, i) => i), 0.99)).toBeCloseTo(994.5, 12);
@@ -49,6 +56,8 @@ describe('estimateTails', () => {
       expect(e.heavy[3]).toBe(false);
       expect(e.heavyDf[0]).toBeGreaterThan(1.4);
       expect(e.heavyDf[0]).toBeLessThan(3);
+      // Tail-matched scale of a standard t₂ is 1 (off by the df estimate's error to the power 1/ν).
+      expect(Math.abs(e.heavyScale[0] - 1)).toBeLessThan(0.3);
       expect(e.k).toBe(142);
     });
   }

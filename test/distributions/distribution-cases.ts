@@ -101,8 +101,8 @@ export const distributionCases: DistributionCase[] = [
   },
   {
     name: 'TailAdaptiveBase',
-    make: () => perturbedDistribution(new TailAdaptiveBase(2, { heavy: [1], df: 2.5 }), 'tab', 0.1),
-    reference: (d, z) => gaussianLogPdf([z[0]], [0], [1]) + studentTLogPdf(z[1], (d as TailAdaptiveBase).df[0]),
+    make: () => perturbedDistribution(new TailAdaptiveBase(2, { heavy: [1], df: 2.5, scale: 0.7 }), 'tab', 0.1),
+    reference: (d, z) => gaussianLogPdf([z[0]], [0], [1]) + studentTLogPdf(z[1], (d as TailAdaptiveBase).df[0], 0, (d as TailAdaptiveBase).scale[0]),
   },
   {
     name: 'MixtureOfGaussians diagonal',

@@ -8,15 +8,16 @@ const small = { hidden: [16, 16], bins: 4, tailBound: 2 };
 
 describe('tailAdaptiveFlow', () => {
   it('starts as its base with the columns restored: Gaussian light columns, Student-t heavy ones (df given in the caller\'s order)', () => {
-    const flow = tailAdaptiveFlow({ dim: 4, heavy: [3, 1], df: [2, 6], layers: 2, ...small, seed: 1 });
+    const flow = tailAdaptiveFlow({ dim: 4, heavy: [3, 1], df: [2, 6], scale: [0.5, 1.5], layers: 2, ...small, seed: 1 });
     const base = flow.base as TailAdaptiveBase;
     expect(base.heavy).toEqual([2, 3]); // light columns 0, 2 first, then heavy 1, 3
-    // The within-group reversal between the two layers swaps the heavy columns: latent 2 is column 3 (ν = 2).
+    // The within-group reversal between the two layers swaps the heavy columns: latent 2 is column 3 (ν = 2, s = 0.5).
     base.df.forEach((v, i) => expect(v).toBeCloseTo([2, 6][i], 5));
+    base.scale.forEach((v, i) => expect(v).toBeCloseTo([0.5, 1.5][i], 5));
     const x = [[0.3, -2.5, 1.1, 7], [-1, 0.5, 0, -0.2]];
     const lp = Array.from(flow.logProb(x).dataSync());
     x.forEach((row, r) => {
-      const want = gaussianLogPdf([row[0], row[2]], [0, 0], [1, 1]) + studentTLogPdf(row[1], 6) + studentTLogPdf(row[3], 2);
+      const want = gaussianLogPdf([row[0], row[2]], [0, 0], [1, 1]) + studentTLogPdf(row[1], 6, 0, 1.5) + studentTLogPdf(row[3], 2, 0, 0.5);
       expect(Math.abs(lp[r] - want)).toBeLessThan(1e-4 * Math.abs(want));
     });
     flow.dispose();
@@ -50,7 +51,11 @@ describe('tailAdaptiveFlow', () => {
     const s = flow.sample(40000, { seed: 4 });
     const hill = estimateTails(s, { method: 'hill', k: 200 });
     const moments = estimateTails(s, { method: 'moments', k: 400 });
-    expect(Math.abs(hill.tailIndex[1] - 0.5)).toBeLessThan(0.12);
+    // The perturbation moved ν too: the sample's tail index is the base's 1/ν.
+    const nu = (flow.base as TailAdaptiveBase).df[0];
+    expect(nu).toBeGreaterThan(1.2);
+    expect(nu).toBeLessThan(3.5);
+    expect(Math.abs(hill.tailIndex[1] - 1 / nu)).toBeLessThan(0.12);
     expect(moments.tailIndex[0]).toBeLessThan(0.15);
     expect(moments.tailIndex[2]).toBeLessThan(0.15);
     s.dispose();
@@ -71,6 +76,8 @@ describe('tailAdaptiveFlow', () => {
     expect(() => tailAdaptiveFlow({ dim: 3, heavy: [3] })).toThrow(ValidationError);
     expect(() => tailAdaptiveFlow({ dim: 3, heavy: [1, 1] })).toThrow(/distinct column indices/);
     expect(() => tailAdaptiveFlow({ dim: 3, heavy: [1], df: [1, 2] })).toThrow(/options.df/);
+    expect(() => tailAdaptiveFlow({ dim: 3, heavy: [1], scale: [1, 2] })).toThrow(/options.scale/);
+    expect(() => tailAdaptiveFlow({ dim: 3, heavy: [1], scale: 0 })).toThrow(/options.scale\[0\]' must be a finite number > 0/);
     expect(() => tailAdaptiveFlow({ dim: 3, heavy: [1], normalization: 'actnorm' } as never)).toThrow(/unknown option "normalization"/);
   });
 });
