@@ -28,7 +28,8 @@ interface ModelLine {
 
 const lines = process.argv.slice(2).flatMap((f) => readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)));
 const seeds = new Map<number, SeedLine>(lines.filter((l) => !('model' in l)).map((l) => [l.seed, l]));
-const model = (seed: number, name: string): ModelLine | undefined => lines.find((l) => l.seed === seed && l.model === name);
+// The last line of a (seed, model) pair wins: later files (re-runs) replace earlier ones.
+const model = (seed: number, name: string): ModelLine | undefined => [...lines].reverse().find((l) => l.seed === seed && l.model === name);
 const mean = (a: number[]): number => a.reduce((s, v) => s + v, 0) / a.length;
 const r4 = (v: number): number => Math.round(v * 1e4) / 1e4;
 
@@ -73,7 +74,7 @@ console.log(
         met: paired.length > 0 && mean(heavyErr('mtaf')) <= 0.5 * mean(heavyErr('nsf')),
       },
       hill: { values: hill, met: hill.length > 0 && hill.every((h) => Math.abs(h.hill - 0.5) <= 0.15) },
-      learnedDf: [...seeds.keys()].map((s) => ({ seed: s, mtaf: model(s, 'mtaf')?.baseDf ?? null })),
+      learnedDf: [...seeds.keys()].map((s) => ({ seed: s, mtaf: model(s, 'mtaf')?.baseDf ?? null, mtafScale: (model(s, 'mtaf') as unknown as { baseScale?: number[] })?.baseScale ?? null })),
     },
     null,
     1,
