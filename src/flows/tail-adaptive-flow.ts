@@ -4,15 +4,24 @@ import { MaskedAutoregressiveSpline } from '../bijectors/masked-autoregressive-s
 import { Permute } from '../bijectors/permute.js';
 import { TailAdaptiveBase } from '../distributions/tail-adaptive-base.js';
 import { ValidationError, describe } from '../errors.js';
-import { Flow } from '../flow.js';
+import { Flow, type Standardization } from '../flow.js';
 import { toRng } from '../random.js';
 import { SPLINE_TRANSFORMER_KEYS, type SplineTransformerOptions, pickSplineOptions } from '../transformers/rq-spline-transformer.js';
-import { checkBoolean, checkInt, checkOptions } from '../validate.js';
+import { checkBoolean, checkInt, checkOptions, type MatrixLike, toMatrix } from '../validate.js';
+import { type EstimateTailsOptions, estimateTails } from '../diagnostics/tails.js';
 import { checkChoice, checkOptionsObject, type FlowBuilderOptions } from './options.js';
 
 export interface TailAdaptiveFlowOptions extends Omit<FlowBuilderOptions, 'normalization'>, SplineTransformerOptions {
-  /** Indices of the heavy-tailed data columns (e.g. `estimateTails(x).heavyColumns`). */
-  heavy: number[];
+  /** Indices of the heavy-tailed data columns (e.g. `estimateTails(x).heavyColumns`); required unless `data` is given. */
+  heavy?: number[];
+  /**
+   * Training rows `[n, dim]`: when given, the flow is standardised with their column mean and std (as
+   * `fit` would), and `heavy`, `df` and `scale` default to `estimateTails(data, tails)`'s heavy
+   * columns, degrees of freedom and tail-matched scales (divided by the std).
+   */
+  data?: MatrixLike;
+  /** Options of the tail estimation when `data` is given (default: moments estimator). */
+  tails?: EstimateTailsOptions;
   /** Initial degrees of freedom of the heavy columns (one number, or one per heavy column, e.g. `estimateTails(x).heavyDf`); default 5. */
   df?: number | number[];
   /**
@@ -50,25 +59,35 @@ function groupPermutation(n: number, offset: number, kind: 'reverse' | 'random',
  *
  * @example
  * ```ts
- * const tails = estimateTails(x);
- * const flow = tailAdaptiveFlow({ dim: 8, heavy: tails.heavyColumns, df: tails.heavyDf, layers: 5, tailBound: 2, seed: 0 });
+ * // Tails estimated from the training rows, flow standardised with their statistics:
+ * const flow = tailAdaptiveFlow({ dim: 8, data: x, layers: 5, tailBound: 2, seed: 0 });
  * await fit(flow, x, { steps: 5000 });
+ * // Or by hand: tailAdaptiveFlow({ dim: 8, heavy: [4, 5, 6, 7], df: 2, scale: 0.3 })
  * ```
  */
 export function tailAdaptiveFlow(options: TailAdaptiveFlowOptions): Flow {
   const fn = 'tailAdaptiveFlow';
   checkOptionsObject(fn, options);
-  checkOptions(fn, options, ['dim', 'heavy', 'df', 'scale', 'trainableDf', 'layers', 'hidden', 'activation', 'contextDim', 'seed', 'permutation', ...SPLINE_TRANSFORMER_KEYS]);
+  checkOptions(fn, options, ['dim', 'heavy', 'data', 'tails', 'df', 'scale', 'trainableDf', 'layers', 'hidden', 'activation', 'contextDim', 'seed', 'permutation', ...SPLINE_TRANSFORMER_KEYS]);
   const dim = checkInt(fn, 'options.dim', options.dim);
   const layers = checkInt(fn, 'options.layers', options.layers ?? 5);
   const contextDim = checkInt(fn, 'options.contextDim', options.contextDim ?? 0, 0);
   const permutation = checkChoice(fn, 'options.permutation', options.permutation, ['reverse', 'random'] as const, 'reverse');
   const trainable = checkBoolean(fn, 'options.trainableDf', options.trainableDf, true);
+  let stats: Standardization | null = null;
+  if (options.data !== undefined) {
+    const est = estimateTails(options.data, options.tails);
+    stats = columnMeanStd(fn, options.data, dim);
+    const std = stats.std;
+    const scaled = est.heavyColumns.map((j, i) => est.heavyScale[i] / std[j]);
+    options = { ...options, heavy: options.heavy ?? est.heavyColumns, df: options.df ?? (options.heavy ? undefined : est.heavyDf), scale: options.scale ?? (options.heavy ? undefined : scaled) };
+  }
   const heavySet = new Set(Array.isArray(options.heavy) ? options.heavy : []);
   if (!Array.isArray(options.heavy) || heavySet.size !== options.heavy.length || !options.heavy.every((h) => Number.isInteger(h) && h >= 0 && h < dim)) {
     throw new ValidationError(fn, 'options.heavy', `distinct column indices in 0 … ${dim - 1}`, describe(options.heavy));
   }
-  const heavy = [...options.heavy].sort((a, b) => a - b);
+  const given = options.heavy as number[];
+  const heavy = [...given].sort((a, b) => a - b);
   const light = Array.from({ length: dim }, (_, j) => j).filter((j) => !heavySet.has(j));
   const order = [...light, ...heavy];
   for (const key of ['df', 'scale'] as const) {
@@ -99,7 +118,22 @@ export function tailAdaptiveFlow(options: TailAdaptiveFlowOptions): Flow {
   const heavyPositions = heavy.map((_, i) => light.length + i);
   // Per-column values given in the caller's `heavy` order, placed at the latent position holding the column.
   const place = (v: number | number[] | undefined): number | number[] | undefined =>
-    Array.isArray(v) ? heavyPositions.map((pos) => v[options.heavy.indexOf(columnAt[pos])]) : v;
+    Array.isArray(v) ? heavyPositions.map((pos) => v[given.indexOf(columnAt[pos])]) : v;
   const base = new TailAdaptiveBase(dim, { heavy: heavyPositions, df: place(options.df), scale: place(options.scale), trainable });
-  return new Flow(base, chain.length === 1 ? chain[0] : new Chain(chain));
+  const flow = new Flow(base, chain.length === 1 ? chain[0] : new Chain(chain));
+  if (stats) flow.standardize(stats);
+  return flow;
+}
+
+/** Column mean and population std of a matrix argument (the statistics `fit` standardises with). */
+function columnMeanStd(fn: string, x: MatrixLike, dim: number): Standardization {
+  const { tensor, owned } = toMatrix(x, { fn, arg: 'options.data', cols: dim });
+  const n = tensor.shape[0];
+  const v = tensor.dataSync();
+  if (owned) tensor.dispose();
+  const mean = new Array<number>(dim).fill(0);
+  const sq = new Array<number>(dim).fill(0);
+  for (let i = 0; i < n; i++) for (let j = 0; j < dim; j++) mean[j] += v[i * dim + j] / n;
+  for (let i = 0; i < n; i++) for (let j = 0; j < dim; j++) sq[j] += (v[i * dim + j] - mean[j]) ** 2;
+  return { mean, std: sq.map((s) => Math.sqrt(s / n)).map((s) => (s > 0 ? s : 1)) };
 }

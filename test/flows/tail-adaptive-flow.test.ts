@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Permute, TailAdaptiveBase, ValidationError, estimateTails, flowFromJSON, flowToJSON, tailAdaptiveFlow, tf } from '../../src/index.js';
+import { Permute, Rng, StudentT, TailAdaptiveBase, ValidationError, estimateTails, flowFromJSON, flowToJSON, tailAdaptiveFlow, tf } from '../../src/index.js';
 import { gaussianLogPdf } from '../helpers/math.js';
 import { perturbFlow } from '../helpers/perturb-flow.js';
 import { studentTLogPdf } from '../distributions/distribution-cases.js';
@@ -59,6 +59,23 @@ describe('tailAdaptiveFlow', () => {
     expect(moments.tailIndex[0]).toBeLessThan(0.15);
     expect(moments.tailIndex[2]).toBeLessThan(0.15);
     s.dispose();
+    flow.dispose();
+  });
+
+  it('from data: estimates the tails, standardises, and scales the heavy base to the standardised tail', () => {
+    const rng = new Rng(8);
+    const t = new StudentT(1, { df: 2, scale: 3 }).sample(20000, rng.fork());
+    const tv = t.dataSync();
+    const x = Array.from({ length: 20000 }, (_, i) => [rng.normal(), tv[i]]);
+    const flow = tailAdaptiveFlow({ dim: 2, data: x, layers: 1, ...small, seed: 5 });
+    const base = flow.base as TailAdaptiveBase;
+    const std = flow.standardization!.std;
+    expect(base.heavy).toEqual([1]);
+    expect(Math.abs(std[0] - 1)).toBeLessThan(0.03);
+    expect(Math.abs(base.df[0] - 2)).toBeLessThan(0.7);
+    // Data scale 3 (tail-matched), seen through the standardisation: 3 / std.
+    expect(Math.abs(base.scale[0] * std[1] - 3) / 3).toBeLessThan(0.3);
+    t.dispose();
     flow.dispose();
   });
 
