@@ -13,14 +13,15 @@ export interface TailAdaptiveBaseOptions {
   df?: number | number[];
   /** Initial positive scale of the heavy dimensions (one number, or one per heavy index); default 1. */
   scale?: number | number[];
-  /** Whether training updates the degrees of freedom and scales (default true). */
+  /** Whether training updates the degrees of freedom, locations and scales (default true). */
   trainable?: boolean;
 }
 
 /**
- * Independent marginals, standard normal on light dimensions and Student-t with trainable degrees of
- * freedom and scale on heavy ones (the base of mTAF, Laszkiewicz et al. 2022):
- * `log p(z) = Σ_{i light} [−½ zᵢ² − ½ log 2π] + Σ_{i heavy} [log t_{νᵢ}(zᵢ/sᵢ) − log sᵢ]`, with
+ * Independent marginals, normal on light dimensions and Student-t with trainable degrees of freedom on
+ * heavy ones (the base of mTAF, Laszkiewicz et al. 2022), each with a trainable location and scale:
+ * with `uᵢ = (zᵢ − locᵢ)/sᵢ`,
+ * `log p(z) = Σ_{i light} [−½ uᵢ² − ½ log 2π − log sᵢ] + Σ_{i heavy} [log t_{νᵢ}(uᵢ) − log sᵢ]`, with
  * `log t_ν(u) = log Γ((ν+1)/2) − log Γ(ν/2) − ½ log(νπ) − (ν+1)/2 · log(1 + u²/ν)`, `νᵢ = exp(logDf)`,
  * `sᵢ = exp(logScale)`. An autoregressive flow over this base keeps each light marginal light and each
  * heavy marginal heavy when no layer lets a light output depend on a heavy input (see
@@ -39,8 +40,10 @@ export class TailAdaptiveBase extends Distribution {
   private readonly trainable: boolean;
   /** log ν of the heavy dimensions, `[heavy.length]`, or `null` when none is heavy. */
   readonly logDf: tf.Variable | null;
-  /** log s of the heavy dimensions, `[heavy.length]`, or `null` when none is heavy. */
-  readonly logScale: tf.Variable | null;
+  /** Location of every dimension, `[dim]`. */
+  readonly loc: tf.Variable;
+  /** log s of every dimension, `[dim]`. */
+  readonly logScale: tf.Variable;
   /** 1 on heavy dimensions, 0 on light ones, `[dim]`. */
   private readonly heavyMask: tf.Tensor1D;
   /** Scatter matrix `[heavy.length, dim]` putting the heavy df in place (a matMul: `gather` has no wasm gradient). */
@@ -66,7 +69,10 @@ export class TailAdaptiveBase extends Distribution {
       scatter[i * dim + j] = 1;
     });
     this.logDf = h === 0 ? null : this.addWeight('logDf', () => tf.tensor1d(df.map(Math.log)), this.trainable);
-    this.logScale = h === 0 ? null : this.addWeight('logScale', () => tf.tensor1d(scale.map(Math.log)), this.trainable);
+    const logScale = new Float32Array(dim);
+    heavy.forEach((j, i) => (logScale[j] = Math.log(scale[i])));
+    this.loc = this.addWeight('loc', () => tf.zeros([dim]), this.trainable);
+    this.logScale = this.addWeight('logScale', () => tf.tensor1d(logScale), this.trainable);
     this.heavyMask = tf.keep(tf.tensor1d(mask));
     this.scatter = h === 0 ? null : tf.keep(tf.tensor2d(scatter, [h, dim]));
   }
@@ -76,9 +82,9 @@ export class TailAdaptiveBase extends Distribution {
     return this.logDf ? Array.from(tf.tidy(() => tf.exp(this.logDf!)).dataSync()) : [];
   }
 
-  /** Current scales of the heavy dimensions (aligned with `heavy`). */
+  /** Current scale of every dimension. */
   get scale(): number[] {
-    return this.logScale ? Array.from(tf.tidy(() => tf.exp(this.logScale!)).dataSync()) : [];
+    return Array.from(tf.tidy(() => tf.exp(this.logScale)).dataSync());
   }
 
   getConfig(): JsonObject {
@@ -92,15 +98,14 @@ export class TailAdaptiveBase extends Distribution {
   }
 
   protected _logProb(z: tf.Tensor2D): tf.Tensor1D {
-    const normal = tf.sub(tf.mul(-0.5, tf.square(z)), HALF_LOG_2PI);
-    if (!this.logDf || !this.logScale || !this.scatter) return tf.sum(normal, 1) as tf.Tensor1D;
-    // Per heavy dimension in place, 0 on light ones.
-    const spread = (v: tf.Tensor): tf.Tensor1D => tf.reshape(tf.matMul(tf.reshape(v, [1, -1]), this.scatter!), [-1]) as tf.Tensor1D;
-    // ν and log s on heavy dimensions; ν = 1 and log s = 0 (unused, but finite) on light ones.
-    const df = tf.add(spread(tf.exp(this.logDf)), tf.sub(1, this.heavyMask)) as tf.Tensor1D;
-    const logScale = spread(this.logScale);
-    const t = tf.sub(studentTLogDensity(tf.mul(z, tf.exp(tf.neg(logScale))) as tf.Tensor2D, df), logScale);
-    return tf.sum(tf.add(tf.mul(t, this.heavyMask), tf.mul(normal, tf.sub(1, this.heavyMask))), 1) as tf.Tensor1D;
+    const u = tf.mul(tf.sub(z, this.loc), tf.exp(tf.neg(this.logScale))) as tf.Tensor2D;
+    const logNorm = tf.sum(this.logScale);
+    const normal = tf.sub(tf.mul(-0.5, tf.square(u)), HALF_LOG_2PI);
+    if (!this.logDf || !this.scatter) return tf.sub(tf.sum(normal, 1), logNorm) as tf.Tensor1D;
+    // ν on heavy dimensions, 1 (unused, but finite) on light ones.
+    const df = tf.add(tf.reshape(tf.matMul(tf.reshape(tf.exp(this.logDf), [1, -1]), this.scatter), [-1]), tf.sub(1, this.heavyMask)) as tf.Tensor1D;
+    const t = studentTLogDensity(u, df);
+    return tf.sub(tf.sum(tf.add(tf.mul(t, this.heavyMask), tf.mul(normal, tf.sub(1, this.heavyMask))), 1), logNorm) as tf.Tensor1D;
   }
 
   protected _sample(n: number, rng: Rng): tf.Tensor2D {
@@ -111,10 +116,7 @@ export class TailAdaptiveBase extends Distribution {
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < this.dim; j++) out[i * this.dim + j] = df[j] > 0 ? standardT(rng, df[j]) : rng.normal();
     }
-    const z = tf.tensor2d(out, [n, this.dim]);
-    if (!this.logScale || !this.scatter) return z;
-    // Heavy dimensions times s (differentiable in s); light ones times 1.
-    const scale = tf.add(tf.reshape(tf.matMul(tf.reshape(tf.exp(this.logScale), [1, -1]), this.scatter), [-1]), tf.sub(1, this.heavyMask));
-    return tf.mul(z, scale) as tf.Tensor2D;
+    // loc + s · (standard draw): differentiable in loc and s.
+    return tf.add(tf.mul(tf.tensor2d(out, [n, this.dim]), tf.exp(this.logScale)), this.loc) as tf.Tensor2D;
   }
 }

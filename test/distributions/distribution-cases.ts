@@ -102,7 +102,11 @@ export const distributionCases: DistributionCase[] = [
   {
     name: 'TailAdaptiveBase',
     make: () => perturbedDistribution(new TailAdaptiveBase(2, { heavy: [1], df: 2.5, scale: 0.7 }), 'tab', 0.1),
-    reference: (d, z) => gaussianLogPdf([z[0]], [0], [1]) + studentTLogPdf(z[1], (d as TailAdaptiveBase).df[0], 0, (d as TailAdaptiveBase).scale[0]),
+    reference: (d, z) => {
+      const b = d as TailAdaptiveBase;
+      const [loc, scale] = [read(b.loc), b.scale];
+      return gaussianLogPdf([z[0]], [loc[0]], [scale[0]]) + studentTLogPdf(z[1], b.df[0], loc[1], scale[1]);
+    },
   },
   {
     name: 'MixtureOfGaussians diagonal',
