@@ -15,6 +15,23 @@
  * samples. Prints one JSON document (and appends one JSON line per seed's tail estimates and per trained model to --out).
  *
  *     nice -n 10 npx tsx bench/tail-adaptive.ts [--steps 6000] [--seeds 1,2,3] [--models mtaf,nsf,studentT] [--out out/tail-adaptive.jsonl]
+ *     npx tsx bench/tail-adaptive-summary.ts out/*.jsonl      # the issue's targets, met or not
+ *
+ * Measured (wasm, 2000 steps each — reduced from the 6000 planned because the shared machine ran at load
+ * 15–29; seeds 1, 2, 3 as three parallel processes; 100,000 model samples):
+ *
+ *   estimateTails: hill, moments and kernel each flag exactly the 4 heavy columns on every seed (no
+ *     miss, no false positive); moments reads ξ 0.39–0.68 on heavy, −0.16–0.08 on light columns.
+ *   test NLL (nats)   nsf 9.934 13.403 14.529   studentT 8.530 12.146 12.308   mtaf 8.583 12.165 12.360
+ *     mtaf − nsf: −1.351 −1.238 −2.170 (mean −1.586); mtaf − studentT: +0.053 +0.018 +0.052.
+ *   relative tVaR₀.₉₉ error, heavy columns (mean over both tails, columns, seeds): nsf 0.309, mtaf 0.122;
+ *     per column (mean over seeds) mtaf ≤ studentT on all 8 (mtaf 0.04–0.11, studentT 0.11–0.25).
+ *   Hill index of model samples, heavy columns (k = 317): 0.40–0.66, 11 of 12 within 0.5 ± 0.15 (seed 3,
+ *     column 0: 0.662, learned ν 1.62; the data's own Hill reads 0.561 there). nsf reads 0.10–0.11 on
+ *     every column, whatever it learned: beyond the tail bound its samples are its Gaussian base.
+ *   learned ν stays near the moment estimates (1.62–2.43); heavy scales 0.14–0.45 (standardised units).
+ *   (A first run with unit-scale Student-t marginals let ν drift to 3.5–5.3, Hill 0.21–0.31: beyond the
+ *   tail bound the base alone sets the tail's weight, hence the trainable, tail-matched scale.)
  */
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
