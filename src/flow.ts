@@ -80,10 +80,14 @@ export class Flow {
     if (bijector.dim !== null && bijector.dim !== base.dim) {
       throw new ValidationError('Flow', 'bijector', `a bijector of dimension ${base.dim} (the base's)`, `dimension ${bijector.dim}`);
     }
+    const baseContext = base.contextDim ?? 0;
+    if (baseContext > 0 && bijector.contextDim > 0 && baseContext !== bijector.contextDim) {
+      throw new ValidationError('Flow', 'base', `a base with the bijector's context dimension ${bijector.contextDim} (or none)`, `contextDim ${baseContext}`);
+    }
     this.base = base;
     this.bijector = bijector;
     this.dim = base.dim;
-    this.contextDim = bijector.contextDim;
+    this.contextDim = Math.max(bijector.contextDim, baseContext);
     this.pipeline = bijector;
   }
 
@@ -152,7 +156,7 @@ export class Flow {
   logProbUnchecked(x: tf.Tensor2D, context: tf.Tensor2D | null = null): tf.Tensor1D {
     return tf.tidy(() => {
       const { output: z, logDet } = this.pipeline.inverse(x, context);
-      return tf.add(this.base.logProb(z), logDet) as tf.Tensor1D;
+      return tf.add(this.base.logProb(z, this.baseContext(context)), logDet) as tf.Tensor1D;
     });
   }
 
@@ -234,7 +238,7 @@ export class Flow {
     checkOptions(fn, options, ['seed', 'context']);
     return tf.tidy(() => {
       const ctx = this.contextTensor(fn, options.context, n, true);
-      return this.forwardLarge(this.base.sample(n, toRng(options.seed, fn, 'options.seed')), ctx).output;
+      return this.forwardLarge(this.base.sample(n, toRng(options.seed, fn, 'options.seed'), this.baseContext(ctx)), ctx).output;
     });
   }
 
@@ -250,9 +254,9 @@ export class Flow {
     checkOptions(fn, options, ['seed', 'context']);
     return tf.tidy(() => {
       const ctx = this.contextTensor(fn, options.context, n, true);
-      const z = this.base.sample(n, toRng(options.seed, fn, 'options.seed'));
+      const z = this.base.sample(n, toRng(options.seed, fn, 'options.seed'), this.baseContext(ctx));
       const { output, logDet } = this.forwardLarge(z, ctx);
-      return { samples: output, logProb: tf.sub(this.base.logProb(z), logDet) as tf.Tensor1D };
+      return { samples: output, logProb: tf.sub(this.base.logProb(z, this.baseContext(ctx)), logDet) as tf.Tensor1D };
     });
   }
 
@@ -301,6 +305,11 @@ export class Flow {
     this.base.dispose();
     this.bijector.dispose();
     for (const b of this.standardizer) b.dispose();
+  }
+
+  /** The context the base sees: `null` for an unconditional base (the bijector may still be conditional). */
+  private baseContext(context: tf.Tensor2D | null): tf.Tensor2D | null {
+    return this.base.contextDim > 0 ? context : null;
   }
 
   /** Check and convert a context argument; `[1, c]` is tiled to `rows` when `broadcast` is allowed. */

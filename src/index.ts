@@ -78,6 +78,11 @@ export { Distribution } from './distributions/distribution.js';
 export { StandardNormal } from './distributions/standard-normal.js';
 export { DiagNormal, type DiagNormalOptions } from './distributions/diag-normal.js';
 export { StudentT, type StudentTOptions } from './distributions/student-t.js';
+export { ConditionalDiagNormal, type ConditionalDiagNormalOptions } from './distributions/conditional-diag-normal.js';
+export { ConditionalMixtureOfGaussians, type ConditionalMixtureOfGaussiansOptions } from './distributions/conditional-mixture-of-gaussians.js';
+export { MixtureOfGaussians, type MixtureOfGaussiansOptions } from './distributions/mixture-of-gaussians.js';
+export { Uniform, boxToReal, realToBox, type UniformOptions } from './distributions/uniform.js';
+export { TailAdaptiveBase, type TailAdaptiveBaseOptions } from './distributions/tail-adaptive-base.js';
 export { distributionFromConfig } from './distributions/registry.js';
 export { Flow, type SampleOptions, type SerializedFlow, type Standardization } from './flow.js';
 export { TWO_THREAD_EVAL_MIN_ROWS, evaluationThreadsReady, setEvaluationThreads } from './parallel/two-thread-eval.js';
@@ -93,6 +98,7 @@ export {
 export type { Normalization } from './flows/options.js';
 export { planarFlow, type PlanarFlowOptions } from './flows/planar-flow.js';
 export { radialFlow, type RadialFlowOptions } from './flows/radial-flow.js';
+export { tailAdaptiveFlow, type TailAdaptiveFlowOptions } from './flows/tail-adaptive-flow.js';
 
 // Training
 export { fit, type FitOptions } from './train/fit.js';
@@ -161,6 +167,16 @@ export { gaussianBaseline, type GaussianBaseline, type BaselineSplit } from './s
 
 // Diagnostics
 export { checkBijector, type BijectorCheck, type CheckBijectorOptions } from './diagnostics/check-bijector.js';
+export {
+  estimateTails,
+  tailDiagnostics,
+  type EstimateTailsOptions,
+  type MarginalTail,
+  type TailDiagnosticsOptions,
+  type TailEstimate,
+  type TailMethod,
+} from './diagnostics/tails.js';
+export { tailIndexOfTop, tailMatchedScale, tailValueAtRisk } from './diagnostics/tail-index.js';
 
 // Save and load (browser-safe; files are in tfjs-flows/node)
 export { FLOW_FORMAT, FLOW_FORMAT_VERSION, flowToJSON, flowFromJSON, parseFlowDocument, type FlowDocument } from './io/format.js';

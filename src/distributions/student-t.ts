@@ -51,16 +51,8 @@ export class StudentT extends Distribution {
   }
 
   protected _logProb(z: tf.Tensor2D): tf.Tensor1D {
-    const df = tf.exp(this.logDf);
     const u = tf.mul(tf.sub(z, this.loc), tf.exp(tf.neg(this.logScale)));
-    const halfDfPlusOne = tf.mul(0.5, tf.add(df, 1));
-    // Per-dimension normaliser, [dim]; broadcast over the batch.
-    const norm = tf.sub(
-      tf.sub(lgamma(halfDfPlusOne), lgamma(tf.mul(0.5, df))),
-      tf.add(tf.mul(0.5, tf.log(tf.mul(df, Math.PI))), this.logScale),
-    );
-    const kernel = tf.mul(tf.neg(halfDfPlusOne), tf.log1p(tf.div(tf.square(u), df)));
-    return tf.sum(tf.add(kernel, norm), 1) as tf.Tensor1D;
+    return tf.sum(tf.sub(studentTLogDensity(u as tf.Tensor2D, tf.exp(this.logDf) as tf.Tensor1D), this.logScale), 1) as tf.Tensor1D;
   }
 
   protected _sample(n: number, rng: Rng): tf.Tensor2D {
@@ -68,10 +60,25 @@ export class StudentT extends Distribution {
     const t = new Float32Array(n * this.dim);
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < this.dim; j++) {
-        const chi2 = 2 * rng.gamma(df[j] / 2);
-        t[i * this.dim + j] = rng.normal() / Math.sqrt(chi2 / df[j]);
+        t[i * this.dim + j] = standardT(rng, df[j]);
       }
     }
     return tf.add(tf.mul(tf.tensor2d(t, [n, this.dim]), tf.exp(this.logScale)), this.loc) as tf.Tensor2D;
   }
+}
+
+/**
+ * Standard Student-t log-density, elementwise: `log Γ((ν+1)/2) − log Γ(ν/2) − ½ log(νπ) − (ν+1)/2 · log(1 + u²/ν)`
+ * for `u` `[batch, dim]` and `df` `[dim]` (broadcast over the batch).
+ */
+export function studentTLogDensity(u: tf.Tensor2D, df: tf.Tensor1D): tf.Tensor2D {
+  const halfDfPlusOne = tf.mul(0.5, tf.add(df, 1));
+  const norm = tf.sub(tf.sub(lgamma(halfDfPlusOne), lgamma(tf.mul(0.5, df))), tf.mul(0.5, tf.log(tf.mul(df, Math.PI))));
+  return tf.add(tf.mul(tf.neg(halfDfPlusOne), tf.log1p(tf.div(tf.square(u), df))), norm) as tf.Tensor2D;
+}
+
+/** One standard Student-t draw `ε / √(V/ν)`, V ~ χ²(ν) = 2 · Gamma(ν/2), ε ~ N(0, 1). */
+export function standardT(rng: Rng, df: number): number {
+  const chi2 = 2 * rng.gamma(df / 2);
+  return rng.normal() / Math.sqrt(chi2 / df);
 }
