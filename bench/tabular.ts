@@ -13,7 +13,8 @@
  * `none` for the baselines only),
  * `--configs` (library: `fit(flow, train, { validationData, seed })` with the builder's and `fit`'s
  * defaults; cli: the `tfjs-flows fit` command with its defaults, spawned on CSV files), `--seed`,
- * `--max-train-rows` (default 50,000: only flights is larger; its extra training rows are dropped, its
+ * `--steps N` (overrides the default budget of both configs, for budget studies; omit it to measure
+ * the defaults), `--max-train-rows` (default 50,000: only flights is larger; its extra training rows are dropped, its
  * validation and test rows are kept), `--gmm-grid 1,2,4,8,16`, `--quick`.
  *
  * Splits are fixed (seeded 80/10/10, bench/tabular-data.ts). The CLI splits its own validation rows
@@ -56,10 +57,12 @@ interface Args {
   maxTrainRows: number;
   gmmGrid: number[];
   out: string | null;
+  /** Override the default number of steps (both configs), for budget studies; null = the defaults. */
+  steps: number | null;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { sets: Object.keys(SETS), families: Object.keys(FAMILIES) as Family[], configs: [...CONFIGS], seed: 1, quick: false, maxTrainRows: 50_000, gmmGrid: [1, 2, 4, 8, 16], out: null };
+  const args: Args = { sets: Object.keys(SETS), families: Object.keys(FAMILIES) as Family[], configs: [...CONFIGS], seed: 1, quick: false, maxTrainRows: 50_000, gmmGrid: [1, 2, 4, 8, 16], out: null, steps: null };
   const list = (v: string | undefined, known: string[], flag: string) => {
     const items = (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
     const bad = items.filter((s) => !known.includes(s));
@@ -77,9 +80,12 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--max-train-rows') args.maxTrainRows = Number(next());
     else if (a === '--gmm-grid') args.gmmGrid = next().split(',').map(Number);
     else if (a === '--out') args.out = next();
+    else if (a === '--steps') args.steps = Number(next());
     else throw new Error(`unknown option ${a} (see the comment at the top of bench/tabular.ts)`);
   }
+  if (args.steps !== null && !(Number.isInteger(args.steps) && args.steps > 0)) throw new Error(`--steps: expected a positive integer; got ${args.steps}`);
   if (args.quick) {
+    args.steps = QUICK_STEPS;
     args.maxTrainRows = Math.min(args.maxTrainRows, 2000);
     args.gmmGrid = args.gmmGrid.filter((k) => k <= 2);
   }
@@ -114,7 +120,7 @@ async function runLibrary(family: Family, set: TabularSet, split: Split, args: A
         validationData: { data: Float32Array.from(split.validation), shape: [split.nValidation, dim] },
         seed: args.seed,
         progress: false,
-        ...(args.quick ? { steps: QUICK_STEPS } : {}),
+        ...(args.steps !== null ? { steps: args.steps } : {}),
       },
     );
     const nll = (values: Float64Array, n: number) => {
@@ -164,7 +170,7 @@ function runCli(family: Family, set: TabularSet, split: Split, args: Args) {
       '--out', join(dir, 'model'), ...FAMILIES[family].cli,
       '--val', String(split.nValidation / nTrainVal), '--test', join(dir, 'test.csv'),
       '--seed', String(args.seed), '--no-report', '--no-progress',
-      ...(args.quick ? ['--steps', String(QUICK_STEPS)] : []),
+      ...(args.steps !== null ? ['--steps', String(args.steps)] : []),
     ];
     const started = performance.now();
     const run = spawnSync(process.execPath, cliArgs, { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 24 });
@@ -256,6 +262,7 @@ async function main(): Promise<void> {
     units: 'mean negative log-likelihood on the test rows, nats per row, in data units (after the stated preprocessing)',
     backend: backendName(),
     quick: args.quick,
+    steps: args.steps ?? 'defaults',
     seed: args.seed,
     maxTrainRows: args.maxTrainRows,
     gmmGrid: args.gmmGrid,
