@@ -13,7 +13,7 @@
  * `none` for the baselines only),
  * `--configs` (library: `fit(flow, train, { validationData, seed })` with the builder's and `fit`'s
  * defaults; cli: the `tfjs-flows fit` command with its defaults, spawned on CSV files), `--seed`,
- * `--steps N` (overrides the default budget of both configs, for budget studies; omit it to measure
+ * `--tail-bound B` (NSF's spline interval instead of its default, for studies), `--steps N` (overrides the default budget of both configs, for budget studies; omit it to measure
  * the defaults), `--max-train-rows` (default 50,000: only flights is larger; its extra training rows are dropped, its
  * validation and test rows are kept), `--gmm-grid 1,2,4,8,16`, `--quick`.
  *
@@ -38,11 +38,16 @@ import { SETS, type Split, type TabularSet, splitSet } from './tabular-data.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
+/** `--tail-bound B` (NSF only): the spline interval [−B, B] instead of the builder's default. */
+let tailBound: number | null = null;
+const tail = () => (tailBound === null ? {} : { tailBound });
+const tailFlag = () => (tailBound === null ? [] : ['--tail-bound', String(tailBound)]);
+
 const FAMILIES = {
-  nsf: { label: 'NSF coupling', build: (dim: number, seed: number) => neuralSplineFlow({ dim, seed }), cli: ['--flow', 'nsf'] },
-  'nsf-ar': { label: 'NSF autoregressive', build: (dim: number, seed: number) => neuralSplineFlow({ dim, seed, autoregressive: true }), cli: ['--flow', 'nsf', '--autoregressive'] },
-  maf: { label: 'MAF', build: (dim: number, seed: number) => maskedAutoregressiveFlow({ dim, seed }), cli: ['--flow', 'maf'] },
-  realnvp: { label: 'RealNVP', build: (dim: number, seed: number) => realNVP({ dim, seed }), cli: ['--flow', 'realnvp'] },
+  nsf: { label: 'NSF coupling', build: (dim: number, seed: number) => neuralSplineFlow({ dim, seed, ...tail() }), cli: ['--flow', 'nsf'], nsf: true },
+  'nsf-ar': { label: 'NSF autoregressive', build: (dim: number, seed: number) => neuralSplineFlow({ dim, seed, autoregressive: true, ...tail() }), cli: ['--flow', 'nsf', '--autoregressive'], nsf: true },
+  maf: { label: 'MAF', build: (dim: number, seed: number) => maskedAutoregressiveFlow({ dim, seed }), cli: ['--flow', 'maf'], nsf: false },
+  realnvp: { label: 'RealNVP', build: (dim: number, seed: number) => realNVP({ dim, seed }), cli: ['--flow', 'realnvp'], nsf: false },
 } as const;
 type Family = keyof typeof FAMILIES;
 const CONFIGS = ['library', 'cli'] as const;
@@ -81,6 +86,10 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--gmm-grid') args.gmmGrid = next().split(',').map(Number);
     else if (a === '--out') args.out = next();
     else if (a === '--steps') args.steps = Number(next());
+    else if (a === '--tail-bound') {
+      tailBound = Number(next());
+      if (!(tailBound > 0)) throw new Error(`--tail-bound: expected a positive number; got ${tailBound}`);
+    }
     else throw new Error(`unknown option ${a} (see the comment at the top of bench/tabular.ts)`);
   }
   if (args.steps !== null && !(Number.isInteger(args.steps) && args.steps > 0)) throw new Error(`--steps: expected a positive integer; got ${args.steps}`);
@@ -167,7 +176,7 @@ function runCli(family: Family, set: TabularSet, split: Split, args: Args) {
     writeCsv(join(dir, 'test.csv'), split.test, split.nTest, dim);
     const cliArgs = [
       '--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'fit', join(dir, 'train.csv'),
-      '--out', join(dir, 'model'), ...FAMILIES[family].cli,
+      '--out', join(dir, 'model'), ...FAMILIES[family].cli, ...(FAMILIES[family].nsf ? tailFlag() : []),
       '--val', String(split.nValidation / nTrainVal), '--test', join(dir, 'test.csv'),
       '--seed', String(args.seed), '--no-report', '--no-progress',
       ...(args.steps !== null ? ['--steps', String(args.steps)] : []),
@@ -263,6 +272,7 @@ async function main(): Promise<void> {
     backend: backendName(),
     quick: args.quick,
     steps: args.steps ?? 'defaults',
+    nsfTailBound: tailBound ?? 'default',
     seed: args.seed,
     maxTrainRows: args.maxTrainRows,
     gmmGrid: args.gmmGrid,
