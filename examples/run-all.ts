@@ -11,6 +11,7 @@ const EXAMPLES: [string, string[]][] = [
   ['two-moons.ts', []],
   ['conditional-density.ts', []],
   ['energy-sampling.ts', []],
+  ['double-well-snf.ts', []],
   ['custom-bijector.ts', []],
   ['fit-csv.ts', []],
   ['plot-gallery.ts', ['out/examples/plot-gallery']],

@@ -8,7 +8,7 @@
  * and sampling is `x = bijector.forward(z)` with `z ~ base`.
  */
 import { assertReady, tf } from './backend.js';
-import type { Bijector } from './bijectors/bijector.js';
+import type { Bijector, ScoreResult } from './bijectors/bijector.js';
 import { Chain } from './bijectors/chain.js';
 import { Scale } from './bijectors/scale.js';
 import { checkTril, ScaleMatvecTriL } from './bijectors/scale-matvec-tril.js';
@@ -198,6 +198,19 @@ export class Flow {
    */
   forwardUnchecked(z: tf.Tensor2D, context: tf.Tensor2D | null = null): { output: tf.Tensor2D; logDet: tf.Tensor1D } {
     return this.pipeline.forward(z, context);
+  }
+
+  /**
+   * `forwardUnchecked` carrying the score (see `Bijector.forwardWithScore`): `scoreZ = ∂log q_z/∂z` in,
+   * `score = ∂log q/∂x` out (standardisation included). For path-gradient training.
+   */
+  forwardWithScoreUnchecked(z: tf.Tensor2D, scoreZ: tf.Tensor2D, context: tf.Tensor2D | null = null): ScoreResult {
+    return this.pipeline.forwardWithScore(z, scoreZ, context);
+  }
+
+  /** The density direction carrying a data-side score back to the latent side (see `Bijector.inverseWithScore`). */
+  inverseWithScoreUnchecked(x: tf.Tensor2D, scoreX: tf.Tensor2D, context: tf.Tensor2D | null = null): ScoreResult {
+    return this.pipeline.inverseWithScore(x, scoreX, context);
   }
 
   /** Forward pass of `z`, on two threads when it is large (see `parallel/two-thread-eval.ts`). */

@@ -24,7 +24,7 @@ export type { JsonObject, JsonValue, NamedWeight, Serialized } from './module.js
 export { VERSION } from './version.js';
 
 // Bijectors (forward = latent → data, inverse = data → latent)
-export { Bijector, type BijectorResult, type InverseKind, type BijectorShape } from './bijectors/bijector.js';
+export { Bijector, type BijectorResult, type InverseKind, type BijectorShape, type ScoreResult, type ScoreRule } from './bijectors/bijector.js';
 export { Shift } from './bijectors/shift.js';
 export { Scale } from './bijectors/scale.js';
 export { ScaleMatvecTriL } from './bijectors/scale-matvec-tril.js';
@@ -63,6 +63,13 @@ export { Dense, denseOp, type DenseOptions, type DenseInit } from './nn/dense.js
 export { MLP, type MLPOptions } from './nn/mlp.js';
 export { MADE, type MADEOptions } from './nn/made.js';
 export { ACTIVATIONS, type Activation } from './nn/activation.js';
+export {
+  CONDITIONER_TYPES, type ConditionerOptions, type ConditionerType, type CouplingConditioner, type AutoregressiveConditioner,
+} from './nn/conditioner.js';
+export { ResidualNet, MaskedResidualNet, type ResidualNetOptions, type MaskedResidualNetOptions } from './nn/residual.js';
+export { KernelConditioner, MaskedKernelConditioner, type KernelConditionerOptions, type MaskedKernelConditionerOptions } from './nn/kernel-conditioner.js';
+export { Dropout } from './nn/dropout.js';
+export { CONDITIONER_NORMS, type ConditionerNorm, LayerNorm, HiddenBatchNorm } from './nn/normalization.js';
 export { rqSpline, type RQSplineOptions, type RQSplineResult } from './transformers/rq-spline.js';
 export { SplineTransformer, type SplineTransformerOptions } from './transformers/rq-spline-transformer.js';
 
@@ -103,6 +110,7 @@ export type { AdamOptions } from './train/optimizer.js';
 export type { StepInfo, EpochInfo, TrainingCallbacks } from './train/callbacks.js';
 export { cosineDecay, type LearningRate, type ScheduleSpec, type ScheduleFunction } from './train/schedule.js';
 export { fitToTarget, type FitToTargetOptions, type FitToTargetHistory } from './train/fit-to-target.js';
+export type { GradientEstimator } from './train/path-gradient.js';
 export { linearAnneal, type BetaFunction } from './train/anneal.js';
 export { stopGradient, scaleGradient } from './ops/gradient.js';
 
@@ -111,6 +119,30 @@ export type { LogTarget } from './inference/log-target.js';
 export { importanceSample, type ImportanceSampleOptions, type ImportanceSampleResult } from './inference/importance-sample.js';
 export { energies } from './energies/index.js';
 export type { Energy, Box as EnergyBox } from './energies/energy.js';
+export { sampleDoubleWell, doubleWellFreeEnergy, DOUBLE_WELL_LEFT_MASS } from './energies/double-well.js';
+export { freeEnergyProfile, type FreeEnergyProfile, type ProfileOptions } from './inference/free-energy.js';
+export { summarizeLogWeights, type WeightSummary } from './inference/weights.js';
+
+// Stochastic normalizing flows (bijectors interleaved with MCMC blocks; importance weights, no logProb)
+export { StochasticBlock, type BlockOptions } from './stochastic/block.js';
+export { MetropolisBlock } from './stochastic/metropolis.js';
+export { LangevinBlock, type LangevinOptions } from './stochastic/langevin.js';
+export { HMCBlock, type HMCBlockOptions } from './stochastic/hmc-block.js';
+export { applyLayer, type FlowLayer, type LayerContext, type LayerResult } from './stochastic/layer.js';
+export { StochasticFlow, interleaveBlocks, type InterleaveOptions, type SampleWithWeightsOptions, type SerializedStochasticFlow } from './stochastic/stochastic-flow.js';
+export { trainStochasticFlow, type TrainStochasticFlowOptions } from './stochastic/train.js';
+export { stochasticFlowToJSON, stochasticFlowFromJSON, type StochasticFlowDocument } from './stochastic/io.js';
+export { registerStochasticBlock, type BlockBuilder } from './stochastic/registry.js';
+
+// MCMC: plain and flow-accelerated samplers, chain diagnostics
+export { hmc, type HMCOptions, type HMCResult } from './mcmc/hmc.js';
+export { flowHMC, pullBack, type FlowHMCResult } from './mcmc/flow-hmc.js';
+export { flowIndependenceMH, type IndependenceMHOptions, type IndependenceMHResult } from './mcmc/independence-mh.js';
+export { type McmcResult, coordinate, summarizeChains } from './mcmc/chains.js';
+export { DualAveraging } from './mcmc/dual-averaging.js';
+export {
+  essBulk, essTail, splitRhat, integratedAutocorrelationTime, autocorrelation, summarizeScalar, rankNormalize, splitChains, type ChainSummary,
+} from './mcmc/diagnostics.js';
 
 // Data
 export { datasets, type DatasetName } from './data/datasets.js';
@@ -155,3 +187,5 @@ export { layersFigure } from './plot/layers.js';
 export { layerStates, type LayersFigureOptions, type LayerStates, type ColorBy } from './plot/layer-states.js';
 export { densityComparisonFigure, type DensityComparisonOptions } from './plot/compare.js';
 export { density1dFigure, type Density1dOptions } from './plot/density-1d.js';
+export { traceFigure, autocorrelationFigure, type TraceFigureOptions, type AutocorrelationFigureOptions } from './plot/trace.js';
+export { freeEnergyFigure, type ProfileCurve } from './plot/free-energy.js';

@@ -26,6 +26,16 @@ export abstract class Module {
   /** Registry name; stable across versions because saved models refer to it. */
   abstract readonly className: string;
   private readonly own: NamedWeight[] = [];
+  /**
+   * Training mode: layers that behave differently while training (batch statistics, dropout) read it;
+   * every other module ignores it. Switch a whole flow with {@link setTraining}.
+   */
+  training = false;
+
+  /** Whether this module behaves differently in training mode (what {@link setTraining} counts). */
+  get hasTrainingMode(): boolean {
+    return false;
+  }
 
   /** Plain-JSON constructor options that rebuild this object (weights excluded). */
   abstract getConfig(): JsonObject;
@@ -104,4 +114,21 @@ export abstract class Module {
     this.own.push({ name, variable, trainable });
     return variable;
   }
+}
+
+/**
+ * Switch every module inside `target` — a flow, a bijector or any module — to training (`true`) or
+ * evaluation (`false`) mode. Returns how many of them behave differently in training mode
+ * (BatchNorm layers, conditioner networks with dropout or batch normalisation).
+ */
+export function setTraining(target: Module | { bijector: Module; base: Module }, training: boolean): number {
+  if (typeof training !== 'boolean') throw new ValidationError('setTraining', 'training', 'a boolean', describe(training));
+  const roots = target instanceof Module ? [target] : target && target.bijector instanceof Module ? [target.base, target.bijector] : null;
+  if (!roots) throw new ValidationError('setTraining', 'target', 'a Flow, Bijector or Module', describe(target));
+  let n = 0;
+  for (const m of roots.flatMap((r) => r.modules())) {
+    m.training = training;
+    if (m.hasTrainingMode) n++;
+  }
+  return n;
 }

@@ -2,7 +2,7 @@ import { assertReady, tf } from '../backend.js';
 import { ValidationError } from '../errors.js';
 import type { JsonObject } from '../module.js';
 import { checkInt, checkNumber, checkOptions } from '../validate.js';
-import { Bijector, type BijectorResult, perExample } from './bijector.js';
+import { Bijector, type BijectorResult, type ScoreResult, perExample } from './bijector.js';
 
 export interface ActNormOptions {
   /** Added to the batch variance before the square root at initialisation (default 1e-6). */
@@ -86,6 +86,12 @@ export class ActNorm extends Bijector {
     if (!this.isInitialized) this.initialize(z, 'forward');
     const output = tf.add(tf.mul(z, tf.exp(this.logScale)), this.shift) as tf.Tensor2D;
     return { output, logDet: perExample(tf.sum(this.logScale) as tf.Scalar, z.shape[0]) };
+  }
+
+  /** Score rule: ∂log q/∂y = ∂log q/∂z · exp(−logScale) (the forward pass initialises the layer if needed). */
+  protected override _forwardWithScore(z: tf.Tensor2D, score: tf.Tensor2D): ScoreResult {
+    const r = this._forward(z);
+    return { ...r, score: tf.mul(score, tf.exp(tf.neg(this.logScale))) as tf.Tensor2D };
   }
 
   protected _inverse(y: tf.Tensor2D): BijectorResult {

@@ -1,7 +1,7 @@
 import { tf } from '../backend.js';
 import type { JsonObject } from '../module.js';
 import { checkBoolean, checkInt, checkOptions, checkVector } from '../validate.js';
-import { Bijector, type BijectorResult, perExample } from './bijector.js';
+import { Bijector, type BijectorResult, type ScoreResult, perExample } from './bijector.js';
 
 export interface AffineOptions {
   /** Initial shift (number or per dimension); default 0. */
@@ -46,6 +46,11 @@ export class Affine extends Bijector {
   protected _forward(x: tf.Tensor2D): BijectorResult {
     const output = tf.add(tf.mul(x, tf.exp(this.logScale)), this.shift) as tf.Tensor2D;
     return { output, logDet: perExample(tf.sum(this.logScale) as tf.Scalar, x.shape[0]) };
+  }
+
+  /** Score rule: ∂log q/∂y = ∂log q/∂x · exp(−logScale). */
+  protected override _forwardWithScore(x: tf.Tensor2D, score: tf.Tensor2D): ScoreResult {
+    return { ...this._forward(x), score: tf.mul(score, tf.exp(tf.neg(this.logScale))) as tf.Tensor2D };
   }
 
   protected _inverse(y: tf.Tensor2D): BijectorResult {

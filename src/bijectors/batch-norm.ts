@@ -1,6 +1,6 @@
 import { assertReady, tf } from '../backend.js';
 import { ValidationError, describe } from '../errors.js';
-import { type JsonObject, Module } from '../module.js';
+import type { JsonObject } from '../module.js';
 import { checkInt, checkNumber, checkOptions } from '../validate.js';
 import { Bijector, type BijectorResult, perExample } from './bijector.js';
 
@@ -40,8 +40,6 @@ export class BatchNorm extends Bijector {
   readonly className = 'BatchNorm';
   readonly momentum: number;
   readonly eps: number;
-  /** Training mode (see the class comment). */
-  training: boolean;
   readonly shift: tf.Variable;
   readonly logScale: tf.Variable;
   readonly runningMean: tf.Variable;
@@ -64,6 +62,11 @@ export class BatchNorm extends Bijector {
     this.logScale = this.addWeight('logScale', () => tf.zeros([dim]));
     this.runningMean = this.addWeight('runningMean', () => tf.zeros([dim]), false);
     this.runningVar = this.addWeight('runningVar', () => tf.ones([dim]), false);
+  }
+
+  /** Training mode (`training`, see the class comment) switches between batch and running statistics. */
+  override get hasTrainingMode(): boolean {
+    return true;
   }
 
   getConfig(): JsonObject {
@@ -94,20 +97,5 @@ export class BatchNorm extends Bijector {
   }
 }
 
-/**
- * Switch every layer with a training mode (such as {@link BatchNorm}) inside `target` — a flow, a
- * bijector or any module — to training (`true`) or evaluation (`false`). Returns how many layers it switched.
- */
-export function setTraining(target: Module | { bijector: Module; base: Module }, training: boolean): number {
-  if (typeof training !== 'boolean') throw new ValidationError('setTraining', 'training', 'a boolean', describe(training));
-  const roots = target instanceof Module ? [target] : target && target.bijector instanceof Module ? [target.base, target.bijector] : null;
-  if (!roots) throw new ValidationError('setTraining', 'target', 'a Flow, Bijector or Module', describe(target));
-  let n = 0;
-  for (const m of roots.flatMap((r) => r.modules())) {
-    if (m instanceof BatchNorm) {
-      m.training = training;
-      n++;
-    }
-  }
-  return n;
-}
+/** Re-exported from `module.ts`, where the training flag lives (kept here for existing imports). */
+export { setTraining } from '../module.js';

@@ -14,6 +14,7 @@
 import { assertReady, tf } from '../backend.js';
 import { NotInvertibleError, ValidationError, describe } from '../errors.js';
 import { Module } from '../module.js';
+import { detach, vjp, withTape } from '../ops/score-ops.js';
 
 /** The output of one direction and the per-example log |det J| of that direction (`[batch]`). */
 export type BijectorResult = {
@@ -26,6 +27,16 @@ export type BijectorResult = {
  * stated tolerance) or `'none'` (calling `inverse` throws `NotInvertibleError`).
  */
 export type InverseKind = 'analytic' | 'numerical' | 'none';
+
+/** A direction's result with the score carried through it: `score` `[batch, dim]` = ∂log q/∂output. */
+export type ScoreResult = BijectorResult & { score: tf.Tensor2D };
+
+/**
+ * How `forwardWithScore` carries the score: `'analytic'` (a closed-form rule of the bijector, no extra
+ * pass), `'autodiff'` (the generic rule: one autodiff pass through the analytic inverse), `'none'`
+ * (neither: no rule and no analytic inverse).
+ */
+export type ScoreRule = 'analytic' | 'autodiff' | 'none';
 
 export interface BijectorShape {
   /** Event dimension, or `null` for elementwise bijectors that accept any dimension. */
@@ -64,6 +75,66 @@ export abstract class Bijector extends Module {
     return tidy(() => this._inverse(y, context ?? null));
   }
 
+  /**
+   * latent → data carrying the score (Vaitl et al. 2024): given `z` and `scoreZ = ∂log q_z/∂z`, returns
+   * `x = f(z)`, `logDet = log |det ∂x/∂z|` and `score = ∂log q_x/∂x = J⁻ᵀ (scoreZ − ∂logDet/∂z)`, where
+   * `q_x` is the push-forward of `q_z`. Shapes: `z`, `scoreZ` `[batch, dim]`. Uses the bijector's own
+   * rule when it has one ({@link ScoreRule}), else autodiff through the inverse.
+   *
+   * @example
+   * ```ts
+   * // q_z = N(0, I) has score −z; after x = 2z + 1 the score is −(x − 1)/4.
+   * const z = tf.tensor2d([[0.5, -1]]);
+   * const { output, score } = new Affine(2, { shift: [1, 1], scale: [2, 2] }).forwardWithScore(z, tf.neg(z));
+   * ```
+   */
+  forwardWithScore(z: tf.Tensor2D, scoreZ: tf.Tensor2D, context?: tf.Tensor2D | null): ScoreResult {
+    const name = `${this.className}.forwardWithScore`;
+    this.check(name, 'z', z, context);
+    if (!(scoreZ instanceof tf.Tensor) || scoreZ.rank !== 2 || scoreZ.shape[0] !== z.shape[0] || scoreZ.shape[1] !== z.shape[1]) {
+      throw new ValidationError(name, 'scoreZ', `a 2D tensor shaped like z [${z.shape.join(', ')}]`, describe(scoreZ));
+    }
+    if (!this.hasForward) throw new NotInvertibleError(`${name}: this bijector implements only the inverse direction`);
+    const rule = this.scoreRule;
+    if (rule === 'none') throw new NotInvertibleError(`${name}: no score rule and no analytic inverse to differentiate`);
+    const ctx = context ?? null;
+    return tidy(() => withTape(() => (this._forwardWithScore ? this._forwardWithScore(z, scoreZ, ctx) : autodiffForwardScore(this, z, scoreZ, ctx))));
+  }
+
+  /**
+   * data → latent carrying the score of a density on the data side: given `x` and `scoreX = ∂log p/∂x`,
+   * returns `z = f⁻¹(x)`, `logDet = log |det ∂z/∂x|` and `score = ∂log p_z/∂z = Jᵀ scoreX + ∂log|det J|/∂z`
+   * (J = ∂x/∂z), where `p_z` is the pull-back of p. Used by maximum likelihood with path gradients.
+   * Uses `_inverseWithScore` where a bijector has it, else autodiff through the forward pass.
+   */
+  inverseWithScore(x: tf.Tensor2D, scoreX: tf.Tensor2D, context?: tf.Tensor2D | null): ScoreResult {
+    const name = `${this.className}.inverseWithScore`;
+    this.check(name, 'x', x, context);
+    if (!(scoreX instanceof tf.Tensor) || scoreX.rank !== 2 || scoreX.shape[0] !== x.shape[0] || scoreX.shape[1] !== x.shape[1]) {
+      throw new ValidationError(name, 'scoreX', `a 2D tensor shaped like x [${x.shape.join(', ')}]`, describe(scoreX));
+    }
+    if (this.inverseKind === 'none') throw new NotInvertibleError(`${name}: this bijector has no inverse (forward only)`);
+    if (!this.hasForward && !this._inverseWithScore) throw new NotInvertibleError(`${name}: no forward direction to differentiate`);
+    const ctx = context ?? null;
+    return tidy(() => withTape(() => (this._inverseWithScore ? this._inverseWithScore(x, scoreX, ctx) : autodiffInverseScore(this, x, scoreX, ctx))));
+  }
+
+  /** See {@link ScoreRule}: `'analytic'` when the class implements `_forwardWithScore`. */
+  get scoreRule(): ScoreRule {
+    if (this._forwardWithScore) return 'analytic';
+    return this.inverseKind === 'analytic' ? 'autodiff' : 'none';
+  }
+
+  /** The classes whose score is carried by autodiff rather than a rule of their own (for notes in histories). */
+  scoreFallbacks(): string[] {
+    return this.scoreRule === 'analytic' ? [] : [this.className];
+  }
+
+  /** The closed-form score rule of `forwardWithScore`, on checked tensors, under a recording tape. */
+  protected _forwardWithScore?(z: tf.Tensor2D, scoreZ: tf.Tensor2D, context: tf.Tensor2D | null): ScoreResult;
+  /** The closed-form rule of `inverseWithScore` (composites only; others use autodiff). */
+  protected _inverseWithScore?(x: tf.Tensor2D, scoreX: tf.Tensor2D, context: tf.Tensor2D | null): ScoreResult;
+
   protected abstract _forward(x: tf.Tensor2D, context: tf.Tensor2D | null): BijectorResult;
   protected abstract _inverse(y: tf.Tensor2D, context: tf.Tensor2D | null): BijectorResult;
 
@@ -85,6 +156,27 @@ export abstract class Bijector extends Module {
       }
     }
   }
+}
+
+/**
+ * The generic forward score rule: with y = f(z) and u(y) the inverse, ∂log q_y/∂y =
+ * ∂/∂y [scoreZ · u(y) + log|det ∂u/∂y|] (one autodiff pass through the inverse, scoreZ held constant).
+ */
+function autodiffForwardScore(b: Bijector, z: tf.Tensor2D, scoreZ: tf.Tensor2D, context: tf.Tensor2D | null): ScoreResult {
+  const { output, logDet } = b.forward(z, context);
+  const y = detach(output);
+  const back = b.inverse(y, context);
+  const terms = tf.add(tf.sum(tf.mul(back.output, detach(scoreZ)), 1), back.logDet);
+  return { output, logDet, score: vjp(terms, [y])[0] as tf.Tensor2D };
+}
+
+/** The generic inverse score rule: ∂log p_z/∂z = ∂/∂z [scoreX · f(z) + log|det ∂f/∂z|] through the forward pass. */
+function autodiffInverseScore(b: Bijector, x: tf.Tensor2D, scoreX: tf.Tensor2D, context: tf.Tensor2D | null): ScoreResult {
+  const { output, logDet } = b.inverse(x, context);
+  const z = detach(output);
+  const fwd = b.forward(z, context);
+  const terms = tf.add(tf.sum(tf.mul(fwd.output, detach(scoreX)), 1), fwd.logDet);
+  return { output, logDet, score: vjp(terms, [z])[0] as tf.Tensor2D };
 }
 
 /** `tf.tidy` for functions returning an object of tensors (TF.js's types want an index signature). */

@@ -2,7 +2,7 @@ import { tf } from '../backend.js';
 import { ValidationError, describe } from '../errors.js';
 import type { JsonObject, Module, Serialized } from '../module.js';
 import { type SavedInverse, type TapeFreeInverse, hasTapeFreeInverse } from '../train/fast-step/contract.js';
-import { Bijector, type BijectorResult, type InverseKind } from './bijector.js';
+import { Bijector, type BijectorResult, type InverseKind, type ScoreResult, type ScoreRule } from './bijector.js';
 
 /**
  * Composition, in TensorFlow Probability's order: `new Chain([f, g, h])` is `f ∘ g ∘ h`, so `forward`
@@ -95,6 +95,42 @@ export class Chain extends Bijector implements TapeFreeInverse {
         return d;
       },
     };
+  }
+
+  /** `'none'` if a member has no rule, `'analytic'` if every member has its own, else `'autodiff'`. */
+  override get scoreRule(): ScoreRule {
+    const rules = this.bijectors.map((b) => b.scoreRule);
+    return rules.includes('none') ? 'none' : rules.every((r) => r === 'analytic') ? 'analytic' : 'autodiff';
+  }
+
+  override scoreFallbacks(): string[] {
+    return this.bijectors.flatMap((b) => b.scoreFallbacks());
+  }
+
+  /** The score carried through the members in sampling order, each with its own rule. */
+  protected override _forwardWithScore(z: tf.Tensor2D, scoreZ: tf.Tensor2D, context: tf.Tensor2D | null): ScoreResult {
+    let output = z;
+    let score = scoreZ;
+    let logDet = tf.zeros([z.shape[0]]) as tf.Tensor1D;
+    for (let i = this.bijectors.length - 1; i >= 0; i--) {
+      const r = this.bijectors[i].forwardWithScore(output, score, context);
+      ({ output, score } = r);
+      logDet = tf.add(logDet, r.logDet);
+    }
+    return { output, logDet, score };
+  }
+
+  /** The data-side score carried through the members' inverses in density order. */
+  protected override _inverseWithScore(x: tf.Tensor2D, scoreX: tf.Tensor2D, context: tf.Tensor2D | null): ScoreResult {
+    let output = x;
+    let score = scoreX;
+    let logDet = tf.zeros([x.shape[0]]) as tf.Tensor1D;
+    for (const b of this.bijectors) {
+      const r = b.inverseWithScore(output, score, context);
+      ({ output, score } = r);
+      logDet = tf.add(logDet, r.logDet);
+    }
+    return { output, logDet, score };
   }
 
   protected _forward(x: tf.Tensor2D, context: tf.Tensor2D | null): BijectorResult {

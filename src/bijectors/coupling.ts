@@ -4,6 +4,7 @@ import type { JsonObject, Module, Serialized } from '../module.js';
 import type { Activation } from '../nn/activation.js';
 import { type ColumnBlocks, ensureColumnKernels, joinColumns, putColumns, splitColumns, takeColumns } from '../kernels/columns.js';
 import { type CouplingPlan, fusedCouplingInverse, fusedCouplingPlan } from '../train/fast-step/fused-coupling.js';
+import { type ConditionerOptions, type ConditionerSpec, type CouplingConditioner, checkConditioner, conditionerConfig, couplingConditioner, isPlainMlp } from '../nn/conditioner.js';
 import { MLP } from '../nn/mlp.js';
 import { gradientsRecorded } from '../ops/tape.js';
 import type { Seed } from '../random.js';
@@ -12,16 +13,19 @@ import { transformerFromConfig } from '../transformers/registry.js';
 import type { Transformer } from '../transformers/transformer.js';
 import { type SavedInverse, type TapeFreeInverse, hasTapeFreeTransformer } from '../train/fast-step/contract.js';
 import { checkInt, checkOptions } from '../validate.js';
-import { Bijector, type BijectorResult, sumLogDet } from './bijector.js';
+import { Bijector, type BijectorResult, type ScoreResult, sumLogDet } from './bijector.js';
+import { untaped, vjp } from '../ops/score-ops.js';
 import { permuteColumns } from './permute.js';
 
 export interface CouplingOptions {
   /** Per dimension: `true`/1 = passed through unchanged and fed to the conditioner, `false`/0 = transformed. At least one of each. */
   mask: boolean[] | number[];
-  /** Conditioner hidden sizes (default `[64, 64]`). */
+  /** Conditioner hidden sizes (default `[64, 64]`); shorthand for `conditioner.hidden`. */
   hidden?: number[];
-  /** Conditioner activation (default `relu`). */
+  /** Conditioner activation (default `relu`); shorthand for `conditioner.activation`. */
   activation?: Activation;
+  /** The conditioner network: MLP (default), residual or kernel, with dropout and normalisation (see {@link ConditionerOptions}). */
+  conditioner?: ConditionerOptions;
   /** Context dimension; a conditional coupling requires a context in both directions (default 0). */
   contextDim?: number;
   /** Seed of the conditioner's initial weights. */
@@ -29,7 +33,7 @@ export interface CouplingOptions {
 }
 
 /** Option keys of every coupling class (subclasses add their transformer's). */
-export const COUPLING_KEYS = ['mask', 'hidden', 'activation', 'contextDim', 'seed'] as const;
+export const COUPLING_KEYS = ['mask', 'hidden', 'activation', 'conditioner', 'contextDim', 'seed'] as const;
 
 /**
  * The usual coupling mask for `dim` dimensions: the first ⌈dim/2⌉ pass through (`true`), the rest
@@ -68,7 +72,9 @@ export class Coupling extends Bijector implements TapeFreeInverse {
   readonly className: string = 'Coupling';
   readonly mask: readonly boolean[];
   readonly transformer: Transformer;
-  readonly conditioner: MLP;
+  readonly conditioner: CouplingConditioner;
+  /** The checked conditioner options. */
+  readonly conditionerSpec: ConditionerSpec;
   private readonly nPass: number;
   /** Whether the transformed block comes first; used when both blocks are contiguous (slices, no gather). */
   private readonly movedFirst: boolean;
@@ -85,6 +91,7 @@ export class Coupling extends Bijector implements TapeFreeInverse {
     }
     const o: Partial<CouplingOptions> = options ?? {};
     const mask = checkMask(fn, o.mask);
+    const spec = checkConditioner(fn, o.conditioner, { hidden: o.hidden, activation: o.activation });
     const contextDim = checkInt(fn, 'options.contextDim', o.contextDim ?? 0, 0);
     super({ dim: mask.length, contextDim });
     assertReady(`new ${fn}`);
@@ -93,12 +100,8 @@ export class Coupling extends Bijector implements TapeFreeInverse {
     const pass = mask.flatMap((m, i) => (m ? [i] : []));
     const moved = mask.flatMap((m, i) => (m ? [] : [i]));
     this.nPass = pass.length;
-    this.conditioner = new MLP(pass.length, moved.length * transformer.paramsPerDim, {
-      hidden: o.hidden,
-      activation: o.activation,
-      contextDim,
-      seed: o.seed,
-    });
+    this.conditionerSpec = spec;
+    this.conditioner = couplingConditioner(spec, pass.length, moved.length * transformer.paramsPerDim, contextDim, o.seed);
     const index = [...pass, ...moved];
     this.columns = { a: pass, b: moved };
     const contiguous = (a: number[]) => a.every((v, i) => v === a[0] + i);
@@ -112,11 +115,12 @@ export class Coupling extends Bijector implements TapeFreeInverse {
   }
 
   getConfig(): JsonObject {
-    const c = this.conditioner;
+    const spec = this.conditionerSpec;
+    // The plain MLP is saved as it always was (hidden, activation), so older readers load it.
+    const net: JsonObject = isPlainMlp(spec) ? { hidden: [...spec.hidden], activation: spec.activation } : { conditioner: conditionerConfig(spec) };
     return {
       mask: this.mask.map((m) => (m ? 1 : 0)),
-      hidden: [...c.hidden],
-      activation: c.activation,
+      ...net,
       contextDim: this.contextDim,
       transformer: { className: this.transformer.className, config: this.transformer.getConfig() },
     };
@@ -124,7 +128,8 @@ export class Coupling extends Bijector implements TapeFreeInverse {
 
   /** Options shared by every coupling class, from a saved config. */
   static optionsFromConfig(c: JsonObject): CouplingOptions {
-    return { mask: c.mask as number[], hidden: c.hidden as number[], activation: c.activation as Activation, contextDim: c.contextDim as number };
+    const net = c.conditioner !== undefined ? { conditioner: c.conditioner as ConditionerOptions } : { hidden: c.hidden as number[], activation: c.activation as Activation };
+    return { mask: c.mask as number[], ...net, contextDim: c.contextDim as number };
   }
 
   static fromConfig(c: JsonObject): Coupling {
@@ -148,9 +153,12 @@ export class Coupling extends Bijector implements TapeFreeInverse {
     return this.apply(y, context, 'inverse');
   }
 
-  /** Tape-free training (see `train/fast-step`): unconditional couplings whose transformer supports it. */
+  /**
+   * Tape-free training (see `train/fast-step`): unconditional couplings with a plain MLP conditioner
+   * (no dropout, no normalisation) and a transformer that supports it. Everything else takes the tape.
+   */
   supportsTapeFree(): boolean {
-    return this.contextDim === 0 && hasTapeFreeTransformer(this.transformer);
+    return this.contextDim === 0 && this.conditioner instanceof MLP && this.conditioner.plain && hasTapeFreeTransformer(this.transformer);
   }
 
   /**
@@ -158,7 +166,7 @@ export class Coupling extends Bijector implements TapeFreeInverse {
    * where they do not apply (see `fusedCouplingPlan`). Make one per pass: it carries the pass's state.
    */
   fusedPlan(batch: number): CouplingPlan | null {
-    return this.supportsTapeFree() ? fusedCouplingPlan(batch, this.columns, this.conditioner, this.transformer) : null;
+    return this.supportsTapeFree() ? fusedCouplingPlan(batch, this.columns, this.conditioner as MLP, this.transformer) : null;
   }
 
   /**
@@ -166,9 +174,10 @@ export class Coupling extends Bijector implements TapeFreeInverse {
    * and backward `dy_B = ∂T⁻¹/∂y_B · dz_B`, `dy_A = dz_A + MLPᵀ(dθ)`. Call inside `tf.tidy`, no tape.
    */
   inverseWithBackward(y: tf.Tensor2D): SavedInverse {
-    if (!hasTapeFreeTransformer(this.transformer)) throw new Error(`${this.className}.inverseWithBackward: internal: the transformer has no tape-free pass`);
+    if (!this.supportsTapeFree() || !hasTapeFreeTransformer(this.transformer)) throw new Error(`${this.className}.inverseWithBackward: internal: this coupling takes the tape path`);
+    const conditioner = this.conditioner as MLP;
     // A 2-D coupling on wasm: the same arithmetic in two fused kernels (see the module).
-    const fused = fusedCouplingInverse(y, this.columns, this.conditioner, this.transformer);
+    const fused = fusedCouplingInverse(y, this.columns, conditioner, this.transformer);
     if (fused) return fused;
     ensureColumnKernels();
     const transformer = this.transformer;
@@ -176,7 +185,7 @@ export class Coupling extends Bijector implements TapeFreeInverse {
     const nMoved = dim - this.nPass;
     const cols = this.columns;
     const [ya, yb] = splitColumns(cols, y);
-    const net = this.conditioner.applyWithBackward(ya);
+    const net = conditioner.applyWithBackward(ya);
     const params = tf.reshape(net.output, [batch, nMoved, transformer.paramsPerDim]) as tf.Tensor3D;
     const t = transformer.inverseWithBackward(yb, params);
     const logDet = (nMoved === 1 ? tf.reshape(t.logDet, [batch]) : tf.sum(t.logDet, 1)) as tf.Tensor1D;
@@ -192,6 +201,60 @@ export class Coupling extends Bijector implements TapeFreeInverse {
         return dya ? joinColumns(cols, dza, dyb, dya) : null;
       },
     };
+  }
+
+  /**
+   * Score rule (Vaitl et al. 2024): with y_B = T(x_B; p), p = MLP(x_A), L = Σ log T', the score is
+   * s_B = (g_B − ∂L/∂x_B) / T' and s_A = g_A − (∂p/∂x_A)ᵀ (∂L/∂p + (∂T/∂p)ᵀ s_B), g = ∂log q/∂x. The
+   * transformer's terms come from its `scoreTerms` (closed form) or else off the tape of this same
+   * forward pass (vector–Jacobian products); the conditioner's from `MLP.applyWithInputVjp`. No second
+   * forward pass either way.
+   */
+  protected override _forwardWithScore(x: tf.Tensor2D, score: tf.Tensor2D, context: tf.Tensor2D | null): ScoreResult {
+    const [batch, dim] = x.shape;
+    const nMoved = dim - this.nPass;
+    const passStart = this.order || !this.movedFirst ? 0 : nMoved;
+    const movedStart = passStart === 0 ? this.nPass : 0;
+    const split = (t: tf.Tensor2D) => {
+      const tp = this.order ? permuteColumns(t, this.order.index, this.order.inverse) : t;
+      return [tf.slice(tp, [0, passStart], [batch, this.nPass]), tf.slice(tp, [0, movedStart], [batch, nMoved])] as tf.Tensor2D[];
+    };
+    const join = (a: tf.Tensor2D, b: tf.Tensor2D) => {
+      if (this.order) return permuteColumns(tf.concat([a, b], 1), this.order.inverse, this.order.index);
+      return tf.concat(this.movedFirst ? [b, a] : [a, b], 1) as tf.Tensor2D;
+    };
+    const [xa, xb] = split(x);
+    const net = conditionerWithInputVjp(this.conditioner, xa, context);
+    const ppd = this.transformer.paramsPerDim;
+    const params = tf.reshape(net.output, [batch, nMoved, ppd]) as tf.Tensor3D;
+    const r = this.transformer.forward(xb, params);
+    const output = join(xa, r.output);
+    const logDet = sumLogDet(r.logDet);
+    const t = this.transformer;
+    if (t.scoreTerms) {
+      // All of the score in closed form, off the tape.
+      return {
+        output,
+        logDet,
+        score: (() => {
+          const [ga, gb] = untaped(() => split(score));
+          const [scoreY, dParams] = untaped(() => {
+            const terms = t.scoreTerms!(xb, params, gb, r);
+            return [terms.scoreY, terms.dParams];
+          }) as [tf.Tensor2D, tf.Tensor3D];
+          // The conditioner's VJP outside `untaped`: a taped one (non-MLP conditioners) needs the tape.
+          const va = net.inputVjp(untaped(() => tf.reshape(dParams, [batch, nMoved * ppd]) as tf.Tensor2D));
+          return untaped(() => join(tf.sub(ga, va) as tf.Tensor2D, scoreY));
+        })(),
+      };
+    }
+    const [ga, gb] = split(score);
+    const [dLdx, dLdp] = vjp(r.logDet, [xb, params]);
+    const sB = untaped(() => tf.mul(tf.sub(gb, dLdx), tf.exp(tf.neg(r.logDet))) as tf.Tensor2D);
+    const [dTdp] = vjp(r.output, [params], sB);
+    const va = net.inputVjp(untaped(() => tf.reshape(tf.add(dTdp, dLdp), [batch, nMoved * ppd]) as tf.Tensor2D));
+    const sA = untaped(() => tf.sub(ga, va) as tf.Tensor2D);
+    return { output, logDet, score: join(sA, sB) };
   }
 
   private apply(x: tf.Tensor2D, context: tf.Tensor2D | null, direction: 'forward' | 'inverse'): BijectorResult {
@@ -260,4 +323,17 @@ export class AffineCoupling extends Coupling {
   static override fromConfig(c: JsonObject): AffineCoupling {
     return new AffineCoupling({ ...Coupling.optionsFromConfig(c), scale: c.scale as 'exp' | 'softplus', clamp: c.clamp as number | null });
   }
+}
+
+/**
+ * The conditioner's output and its input vector–Jacobian product: the hand-written one of a plain MLP,
+ * else read off the tape of this same pass (residual and kernel conditioners, dropout, norms).
+ */
+function conditionerWithInputVjp(net: CouplingConditioner, x: tf.Tensor2D, context: tf.Tensor2D | null): { output: tf.Tensor2D; inputVjp: (d: tf.Tensor2D) => tf.Tensor2D } {
+  if (net instanceof MLP && net.plain) {
+    const m = net.applyWithInputVjp(x, context);
+    return { output: m.output, inputVjp: (d) => untaped(() => m.inputVjp(d)) };
+  }
+  const output = net.apply(x, context);
+  return { output, inputVjp: (d) => vjp(output, [x], d)[0] as tf.Tensor2D };
 }

@@ -1,6 +1,6 @@
 import { tf } from '../backend.js';
 import type { JsonObject } from '../module.js';
-import { Bijector, type BijectorResult, sumLogDet } from './bijector.js';
+import { Bijector, type BijectorResult, type ScoreResult, sumLogDet } from './bijector.js';
 import { checkOpenInterval } from './domain.js';
 
 /**
@@ -20,6 +20,11 @@ export class Exp extends Bijector {
 
   protected _forward(x: tf.Tensor2D): BijectorResult {
     return { output: tf.exp(x), logDet: sumLogDet(x) };
+  }
+
+  /** Score rule: log f' = x, so ∂log q/∂y = (∂log q/∂x − 1) e^{−x}. */
+  protected override _forwardWithScore(x: tf.Tensor2D, score: tf.Tensor2D): ScoreResult {
+    return { ...this._forward(x), score: tf.mul(tf.sub(score, 1), tf.exp(tf.neg(x))) as tf.Tensor2D };
   }
 
   protected _inverse(y: tf.Tensor2D): BijectorResult {

@@ -1,6 +1,6 @@
 import { tf } from '../backend.js';
 import type { JsonObject } from '../module.js';
-import { Bijector, type BijectorResult, sumLogDet } from './bijector.js';
+import { Bijector, type BijectorResult, type ScoreResult, sumLogDet } from './bijector.js';
 import { checkOpenInterval } from './domain.js';
 import { logSigmoidDerivative, logitWithLogDerivative } from './sigmoid.js';
 
@@ -24,6 +24,14 @@ export class Logit extends Bijector {
     checkOpenInterval('Logit.forward', 'x', x, 0, 1);
     const { x: y, logDerivative } = logitWithLogDerivative(x);
     return { output: y, logDet: sumLogDet(logDerivative) };
+  }
+
+  /** Score rule: log f' = −log x − log(1 − x), so ∂log q/∂y = (∂log q/∂x + 1/x − 1/(1 − x)) · x(1 − x). */
+  protected override _forwardWithScore(x: tf.Tensor2D, score: tf.Tensor2D): ScoreResult {
+    const r = this._forward(x);
+    const oneMinus = tf.sub(1, x);
+    const scoreY = tf.sub(tf.add(tf.mul(score, tf.mul(x, oneMinus)), oneMinus), x) as tf.Tensor2D;
+    return { ...r, score: scoreY };
   }
 
   protected _inverse(y: tf.Tensor2D): BijectorResult {

@@ -4,7 +4,8 @@ import type { JsonObject } from '../module.js';
 import { denseOp } from '../nn/dense.js';
 import { checkPositiveMap, logPositive, type PositiveMap } from '../ops/positive.js';
 import { checkInt, checkOptions } from '../validate.js';
-import { Bijector, type BijectorResult, perExample, tidy } from './bijector.js';
+import { untaped } from '../ops/score-ops.js';
+import { Bijector, type BijectorResult, type ScoreResult, perExample, tidy } from './bijector.js';
 
 export interface LULinearOptions {
   /** Map from the raw diagonal of U to its positive diagonal: `softplus` (default, stable) or `exp`. */
@@ -109,6 +110,16 @@ export class LULinear extends Bijector {
     // Rows are examples: z = W y for each row is Y · Wᵀ.
     const output = denseOp(y, tf.transpose(w) as tf.Tensor2D, tf.zeros([this.dim as number]) as tf.Tensor1D, null);
     return { output, logDet: perExample(tf.sum(logDiag) as tf.Scalar, y.shape[0]) };
+  }
+
+  /** Score rule: x = W⁻¹z has J = W⁻¹, so ∂log q/∂x = Wᵀ ∂log q/∂z (rows: scoreZ · W). */
+  protected override _forwardWithScore(z: tf.Tensor2D, score: tf.Tensor2D): ScoreResult {
+    const scoreX = untaped(() => {
+      const { l, u } = this.factors();
+      const lu = tf.matMul(l, u);
+      return tf.matMul(score, this.consts.p ? tf.matMul(this.consts.p, lu) : lu) as tf.Tensor2D;
+    });
+    return { ...this._forward(z), score: scoreX };
   }
 
   protected _forward(z: tf.Tensor2D): BijectorResult {

@@ -2,7 +2,7 @@ import { assertReady, tf } from '../backend.js';
 import { ValidationError, describe } from '../errors.js';
 import type { JsonObject, Module, Serialized } from '../module.js';
 import type { Activation } from '../nn/activation.js';
-import { MADE } from '../nn/made.js';
+import { type AutoregressiveConditioner, type ConditionerOptions, type ConditionerSpec, autoregressiveConditioner, checkConditioner, conditionerConfig, isPlainMlp } from '../nn/conditioner.js';
 import type { Seed } from '../random.js';
 import { AffineTransformer, type AffineTransformerOptions } from '../transformers/affine.js';
 import { transformerFromConfig } from '../transformers/registry.js';
@@ -11,10 +11,12 @@ import { checkInt, checkOptions } from '../validate.js';
 import { Bijector, type BijectorResult, sumLogDet } from './bijector.js';
 
 export interface MaskedAutoregressiveOptions {
-  /** MADE hidden sizes (default `[64, 64]`). */
+  /** MADE hidden sizes (default `[64, 64]`); shorthand for `conditioner.hidden`. */
   hidden?: number[];
-  /** MADE activation (default `relu`). */
+  /** MADE activation (default `relu`); shorthand for `conditioner.activation`. */
   activation?: Activation;
+  /** The masked conditioner: MADE (default), masked residual or masked kernel, with dropout and normalisation (see {@link ConditionerOptions}). */
+  conditioner?: ConditionerOptions;
   /** Context dimension; a conditional layer requires a context in both directions (default 0). */
   contextDim?: number;
   /** Autoregressive order of the dimensions (default `[0, 1, …, dim − 1]`). */
@@ -24,7 +26,7 @@ export interface MaskedAutoregressiveOptions {
 }
 
 /** Option keys of every masked autoregressive class (subclasses add their transformer's). */
-export const MA_KEYS = ['hidden', 'activation', 'contextDim', 'ordering', 'seed'] as const;
+export const MA_KEYS = ['hidden', 'activation', 'conditioner', 'contextDim', 'ordering', 'seed'] as const;
 
 /**
  * Masked autoregressive layer (MAF, Papamakarios et al. 2017), generic over the transformer: on the
@@ -46,7 +48,10 @@ export const MA_KEYS = ['hidden', 'activation', 'contextDim', 'ordering', 'seed'
 export class MaskedAutoregressive extends Bijector {
   readonly className: string = 'MaskedAutoregressive';
   readonly transformer: Transformer;
-  readonly made: MADE;
+  /** The masked conditioner (a {@link MADE} unless `conditioner.type` says otherwise). */
+  readonly made: AutoregressiveConditioner;
+  /** The checked conditioner options. */
+  readonly conditionerSpec: ConditionerSpec;
 
   constructor(transformer: Transformer, dim: number, options: MaskedAutoregressiveOptions = {}) {
     const fn = new.target.name;
@@ -57,27 +62,31 @@ export class MaskedAutoregressive extends Bijector {
     checkInt(fn, 'dim', dim);
     const o = options ?? {};
     const contextDim = checkInt(fn, 'options.contextDim', o.contextDim ?? 0, 0);
+    const spec = checkConditioner(fn, o.conditioner, { hidden: o.hidden, activation: o.activation });
     super({ dim, contextDim });
     assertReady(`new ${fn}`);
     this.transformer = transformer;
-    this.made = new MADE(dim, transformer.paramsPerDim, { hidden: o.hidden, activation: o.activation, contextDim, ordering: o.ordering, seed: o.seed });
+    this.conditionerSpec = spec;
+    this.made = autoregressiveConditioner(fn, spec, dim, transformer.paramsPerDim, contextDim, o.ordering, o.seed);
   }
 
   getConfig(): JsonObject {
-    const m = this.made;
+    const spec = this.conditionerSpec;
+    // The plain MADE is saved as it always was (hidden, activation), so older readers load it.
+    const net: JsonObject = isPlainMlp(spec) ? { hidden: [...spec.hidden], activation: spec.activation } : { conditioner: conditionerConfig(spec) };
     return {
       dim: this.dim,
-      hidden: [...m.hidden],
-      activation: m.activation,
+      ...net,
       contextDim: this.contextDim,
-      ordering: [...m.ordering],
+      ordering: [...this.made.ordering],
       transformer: { className: this.transformer.className, config: this.transformer.getConfig() },
     };
   }
 
   /** Options shared by every masked autoregressive class, from a saved config. */
   static optionsFromConfig(c: JsonObject): MaskedAutoregressiveOptions {
-    return { hidden: c.hidden as number[], activation: c.activation as Activation, contextDim: c.contextDim as number, ordering: c.ordering as number[] };
+    const net = c.conditioner !== undefined ? { conditioner: c.conditioner as ConditionerOptions } : { hidden: c.hidden as number[], activation: c.activation as Activation };
+    return { ...net, contextDim: c.contextDim as number, ordering: c.ordering as number[] };
   }
 
   static fromConfig(c: JsonObject): MaskedAutoregressive {

@@ -4,7 +4,7 @@ import type { JsonObject } from '../module.js';
 import { type Seed, toRng } from '../random.js';
 import { checkInt } from '../validate.js';
 import type { SavedInverse, TapeFreeInverse } from '../train/fast-step/contract.js';
-import { Bijector, type BijectorResult, perExample } from './bijector.js';
+import { Bijector, type BijectorResult, type ScoreResult, perExample } from './bijector.js';
 
 /**
  * Column permutation whose gradient is the inverse permutation. `tf.gather`'s own gradient needs
@@ -82,6 +82,11 @@ export class Permute extends Bijector implements TapeFreeInverse {
 
   protected _forward(x: tf.Tensor2D): BijectorResult {
     return { output: permuteColumns(x, this.index, this.inverseIndex), logDet: perExample(0, x.shape[0]) };
+  }
+
+  /** Score rule: a permutation moves the score with the coordinates. */
+  protected override _forwardWithScore(x: tf.Tensor2D, score: tf.Tensor2D): ScoreResult {
+    return { ...this._forward(x), score: permuteColumns(score, this.index, this.inverseIndex) };
   }
 
   protected _inverse(y: tf.Tensor2D): BijectorResult {

@@ -4,7 +4,8 @@ import type { JsonObject } from '../module.js';
 import { solveIncreasing } from '../ops/safeguarded-newton.js';
 import { type Seed, toRng } from '../random.js';
 import { checkInt, checkNumber, checkOptions, checkVector } from '../validate.js';
-import { Bijector, type BijectorResult, type InverseKind } from './bijector.js';
+import { untaped } from '../ops/score-ops.js';
+import { Bijector, type BijectorResult, type ScoreResult, type InverseKind } from './bijector.js';
 
 /** The scalar nonlinearity h of a planar layer. */
 export type PlanarActivation = 'tanh' | 'leaky_relu';
@@ -139,6 +140,33 @@ export class Planar extends Bijector {
     const t = tf.add(tf.sum(tf.mul(z, this.w), 1), this.b) as tf.Tensor1D;
     const output = tf.add(z, tf.mul(tf.expandDims(this.h(t), 1), uHat)) as tf.Tensor2D;
     return { output, logDet: this.logSlope(t, sp) };
+  }
+
+  /**
+   * Score rule: J = I + h'(t) û wᵀ, so by Sherman–Morrison J⁻ᵀv = v − h' w (ûᵀv) / (1 + h' wᵀû), with
+   * v = ∂log q/∂z − ∂logDet/∂z and ∂logDet/∂z = h''(t) wᵀû / (1 + h' wᵀû) · w.
+   */
+  protected override _forwardWithScore(z: tf.Tensor2D, score: tf.Tensor2D): ScoreResult {
+    const r = this._forward(z);
+    return { ...r, score: untaped(() => this.score(z, score, r.logDet)) };
+  }
+
+  private score(z: tf.Tensor2D, score: tf.Tensor2D, logDet: tf.Tensor1D): tf.Tensor2D {
+    const { uHat, sp } = this.parameters();
+    const t = tf.add(tf.sum(tf.mul(z, this.w), 1), this.b) as tf.Tensor1D;
+    const wu = tf.sub(sp, 1);
+    let dh: tf.Tensor1D;
+    let d2h: tf.Tensor1D | null = null;
+    if (this.activation === 'tanh') {
+      const th = tf.tanh(t);
+      dh = tf.sub(1, tf.square(th)) as tf.Tensor1D;
+      d2h = tf.mul(-2, tf.mul(th, dh)) as tf.Tensor1D;
+    } else dh = this.leakySlope(t);
+    const den = tf.exp(logDet); // 1 + h' wᵀû
+    const col = (v: tf.Tensor) => tf.expandDims(v, 1);
+    const v = d2h ? tf.sub(score, tf.mul(col(tf.div(tf.mul(d2h, wu), den)), this.w)) : score;
+    const uv = tf.sum(tf.mul(v, uHat), 1);
+    return tf.sub(v, tf.mul(col(tf.div(tf.mul(dh, uv), den)), this.w)) as tf.Tensor2D;
   }
 
   protected _inverse(x: tf.Tensor2D): BijectorResult {

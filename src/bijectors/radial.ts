@@ -3,7 +3,8 @@ import { ValidationError } from '../errors.js';
 import type { JsonObject } from '../module.js';
 import { type Seed, toRng } from '../random.js';
 import { checkInt, checkNumber, checkOptions, checkVector } from '../validate.js';
-import { Bijector, type BijectorResult } from './bijector.js';
+import { untaped } from '../ops/score-ops.js';
+import { Bijector, type BijectorResult, type ScoreResult } from './bijector.js';
 
 export interface RadialOptions {
   /** Initial centre z₀ (`dim` values). Default: a standard normal draw (where a standard normal base puts its mass). */
@@ -90,6 +91,36 @@ export class Radial extends Bijector {
     const scale = tf.div(tf.add(s, r), tf.add(alpha, r));
     const output = tf.add(this.z0, tf.mul(diff, tf.expandDims(scale, 1))) as tf.Tensor2D;
     return { output, logDet: this.logDetAt(r, alpha, s) };
+  }
+
+  /**
+   * Score rule: J = a I + a' r e eᵀ with a = (s + r)/(α + r), a' = (α − s)/(α + r)², e = (z − z₀)/r
+   * (symmetric), so J⁻ᵀv = v/a − a' (z − z₀)((z − z₀)ᵀv) / (r a (a + a'r)), with v = ∂log q/∂z − L'(r) e
+   * and L' = (d − 1)(1/(s + r) − 1/(α + r)) + 2(α + r)/(αs + 2αr + r²) − 2/(α + r).
+   */
+  protected override _forwardWithScore(z: tf.Tensor2D, score: tf.Tensor2D): ScoreResult {
+    return { ...this._forward(z), score: untaped(() => this.score(z, score)) };
+  }
+
+  private score(z: tf.Tensor2D, score: tf.Tensor2D): tf.Tensor2D {
+    const alpha = tf.softplus(this.rawAlpha);
+    const s = tf.softplus(this.rawBeta);
+    const diff = tf.sub(z, this.z0);
+    // r ≥ tiny: at r = 0 the log-det has a cone point and e is undefined; 0 · (anything finite) there.
+    const r = tf.maximum(tf.sqrt(tf.sum(tf.square(diff), 1)), 1e-30) as tf.Tensor1D;
+    const ar = tf.add(alpha, r);
+    const a = tf.div(tf.add(s, r), ar);
+    const da = tf.div(tf.sub(alpha, s), tf.square(ar));
+    const inner = tf.add(tf.add(tf.mul(alpha, s), tf.mul(tf.mul(2, alpha), r)), tf.square(r));
+    const dL = tf.add(
+      tf.mul((this.dim as number) - 1, tf.sub(tf.reciprocal(tf.add(s, r)), tf.reciprocal(ar))),
+      tf.sub(tf.div(tf.mul(2, ar), inner), tf.div(2, ar)),
+    );
+    const col = (t: tf.Tensor) => tf.expandDims(t, 1);
+    const v = tf.sub(score, tf.mul(diff, col(tf.div(dL, r))));
+    const dv = tf.sum(tf.mul(diff, v), 1);
+    const coef = tf.div(tf.mul(da, dv), tf.mul(tf.mul(r, a), tf.add(a, tf.mul(da, r))));
+    return tf.sub(tf.div(v, col(a)), tf.mul(diff, col(coef))) as tf.Tensor2D;
   }
 
   protected _inverse(x: tf.Tensor2D): BijectorResult {

@@ -2,7 +2,7 @@ import { tf } from '../backend.js';
 import { ValidationError, describe } from '../errors.js';
 import type { JsonObject } from '../module.js';
 import { invertLower } from '../stats/linalg.js';
-import { Bijector, type BijectorResult, perExample } from './bijector.js';
+import { Bijector, type BijectorResult, type ScoreResult, perExample } from './bijector.js';
 
 /**
  * `y = L x` with a fixed lower-triangular `L` (positive diagonal), as TFP's `ScaleMatvecTriL`. Forward
@@ -42,6 +42,11 @@ export class ScaleMatvecTriL extends Bijector {
 
   protected _forward(x: tf.Tensor2D): BijectorResult {
     return { output: tf.matMul(x, this.forwardMatrix as tf.Tensor2D), logDet: perExample(this.logDetValue, x.shape[0]) };
+  }
+
+  /** Score rule: the log-det is constant, so `∂log q/∂y = L⁻ᵀ ∂log q/∂x` (on rows: `s L⁻¹`). */
+  protected override _forwardWithScore(x: tf.Tensor2D, score: tf.Tensor2D): ScoreResult {
+    return { ...this._forward(x), score: tf.matMul(score, this.inverseMatrix as tf.Tensor2D, false, true) };
   }
 
   protected _inverse(y: tf.Tensor2D): BijectorResult {

@@ -1,7 +1,7 @@
 import { tf } from '../backend.js';
 import type { JsonObject } from '../module.js';
 import { checkVector } from '../validate.js';
-import { Bijector, type BijectorResult, perExample } from './bijector.js';
+import { Bijector, type BijectorResult, type ScoreResult, perExample } from './bijector.js';
 
 /**
  * `y = scale · x` (fixed, positive). Forward log-det `Σ log scale` (times the dimension for a scalar scale).
@@ -36,6 +36,11 @@ export class Scale extends Bijector {
 
   protected _forward(x: tf.Tensor2D): BijectorResult {
     return { output: tf.mul(x, this.scale), logDet: this.logDet(x) };
+  }
+
+  /** Score rule: ∂log q/∂y = ∂log q/∂x / scale. */
+  protected override _forwardWithScore(x: tf.Tensor2D, score: tf.Tensor2D): ScoreResult {
+    return { ...this._forward(x), score: tf.div(score, this.scale) as tf.Tensor2D };
   }
 
   protected _inverse(y: tf.Tensor2D): BijectorResult {

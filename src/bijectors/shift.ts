@@ -1,7 +1,7 @@
 import { tf } from '../backend.js';
 import type { JsonObject } from '../module.js';
 import { checkVector } from '../validate.js';
-import { Bijector, type BijectorResult, perExample } from './bijector.js';
+import { Bijector, type BijectorResult, type ScoreResult, perExample } from './bijector.js';
 
 /**
  * `y = x + shift` (fixed). Log-det 0.
@@ -31,6 +31,11 @@ export class Shift extends Bijector {
 
   protected _forward(x: tf.Tensor2D): BijectorResult {
     return { output: tf.add(x, this.shift), logDet: perExample(0, x.shape[0]) };
+  }
+
+  /** Score rule: J = I, so ∂log q/∂y = ∂log q/∂x. */
+  protected override _forwardWithScore(x: tf.Tensor2D, score: tf.Tensor2D): ScoreResult {
+    return { ...this._forward(x), score: tf.clone(score) };
   }
 
   protected _inverse(y: tf.Tensor2D): BijectorResult {

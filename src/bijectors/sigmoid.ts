@@ -1,6 +1,6 @@
 import { tf } from '../backend.js';
 import type { JsonObject } from '../module.js';
-import { Bijector, type BijectorResult, sumLogDet } from './bijector.js';
+import { Bijector, type BijectorResult, type ScoreResult, sumLogDet } from './bijector.js';
 import { checkOpenInterval } from './domain.js';
 
 /** log σ'(x) = log σ(x) + log σ(−x) = −softplus(−x) − softplus(x), stable for large |x|. */
@@ -33,6 +33,13 @@ export class Sigmoid extends Bijector {
 
   protected _forward(x: tf.Tensor2D): BijectorResult {
     return { output: tf.sigmoid(x), logDet: sumLogDet(logSigmoidDerivative(x)) };
+  }
+
+  /** Score rule: log f' = log σ(1 − σ), d/dx = 1 − 2σ, so ∂log q/∂y = (∂log q/∂x − 1 + 2σ) / (σ(1 − σ)). */
+  protected override _forwardWithScore(x: tf.Tensor2D, score: tf.Tensor2D): ScoreResult {
+    const sg = tf.sigmoid(x);
+    const scoreY = tf.mul(tf.add(tf.sub(score, 1), tf.mul(2, sg)), tf.exp(tf.neg(logSigmoidDerivative(x)))) as tf.Tensor2D;
+    return { ...this._forward(x), score: scoreY };
   }
 
   protected _inverse(y: tf.Tensor2D): BijectorResult {

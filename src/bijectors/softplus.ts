@@ -1,6 +1,6 @@
 import { tf } from '../backend.js';
 import type { JsonObject } from '../module.js';
-import { Bijector, type BijectorResult, sumLogDet } from './bijector.js';
+import { Bijector, type BijectorResult, type ScoreResult, sumLogDet } from './bijector.js';
 import { checkOpenInterval } from './domain.js';
 
 /**
@@ -21,6 +21,12 @@ export class Softplus extends Bijector {
 
   protected _forward(x: tf.Tensor2D): BijectorResult {
     return { output: tf.softplus(x), logDet: tf.neg(sumLogDet(tf.softplus(tf.neg(x)))) };
+  }
+
+  /** Score rule: f' = σ(x), d log f'/dx = σ(−x), so ∂log q/∂y = (∂log q/∂x − σ(−x)) / σ(x). */
+  protected override _forwardWithScore(x: tf.Tensor2D, score: tf.Tensor2D): ScoreResult {
+    const scoreY = tf.div(tf.sub(score, tf.sigmoid(tf.neg(x))), tf.sigmoid(x)) as tf.Tensor2D;
+    return { ...this._forward(x), score: scoreY };
   }
 
   protected _inverse(y: tf.Tensor2D): BijectorResult {

@@ -1,6 +1,6 @@
 import { tf } from '../backend.js';
 import type { JsonObject } from '../module.js';
-import { Bijector, type BijectorResult, sumLogDet } from './bijector.js';
+import { Bijector, type BijectorResult, type ScoreResult, sumLogDet } from './bijector.js';
 import { checkOpenInterval } from './domain.js';
 
 /** log(1 − tanh² x) = 2 (log 2 − x − softplus(−2x)), stable for large |x|. */
@@ -26,6 +26,13 @@ export class Tanh extends Bijector {
 
   protected _forward(x: tf.Tensor2D): BijectorResult {
     return { output: tf.tanh(x), logDet: sumLogDet(logTanhDerivative(x)) };
+  }
+
+  /** Score rule: log f' = log(1 − tanh²x), d/dx = −2 tanh x, so ∂log q/∂y = (∂log q/∂x + 2 tanh x) / (1 − tanh²x). */
+  protected override _forwardWithScore(x: tf.Tensor2D, score: tf.Tensor2D): ScoreResult {
+    const t = tf.tanh(x);
+    const scoreY = tf.mul(tf.add(score, tf.mul(2, t)), tf.exp(tf.neg(logTanhDerivative(x)))) as tf.Tensor2D;
+    return { ...this._forward(x), score: scoreY };
   }
 
   protected _inverse(y: tf.Tensor2D): BijectorResult {

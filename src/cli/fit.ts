@@ -5,11 +5,17 @@ import { ready } from '../backend.js';
 import { ValidationError } from '../errors.js';
 import { cosineDecay } from '../train/schedule.js';
 import { DEFAULT_LAYERS, FLOW_KINDS, type FlowKind, type FlowSpec } from './build-flow.js';
-import { columnList, fraction, integer, positiveNumber, seed, sizes } from './parse.js';
+import { EXIT_HELP } from './errors.js';
+import { Interrupted, watchInterrupts } from './interrupt.js';
+import { checkOutDir, removeStale } from './model-dir.js';
+import { columnList, delimiter, fraction, integer, nonNegativeNumber, positiveNumber, seed, sizes } from './parse.js';
+import type { JsonObject } from '../module.js';
+import type { StandardizeMode } from '../train/standardization.js';
+import { defaultHiddenWidth } from '../train/defaults.js';
 import { writeReport } from './report.js';
-import { splitRows } from './split.js';
-import { readLikeLayout, readTable } from './table.js';
-import { FILES, type Splits, saveRun, trainFlow } from './train.js';
+import { checkFitInput, readFitInput } from './fit-input.js';
+import { SHUFFLE_BUFFER } from './stream-fit.js';
+import { FILES, saveRun, trainFlow } from './train.js';
 
 interface FitFlags {
   flow: FlowKind;
@@ -26,12 +32,43 @@ interface FitFlags {
   val: number;
   test: string;
   patience?: number;
+  earlyStopping: boolean;
+  weightDecay?: number;
+  dequantize?: boolean;
+  standardize: StandardizeMode | 'none';
   seed: number | string;
   columns?: string[];
   contextColumns?: string[];
   out: string;
+  force?: boolean;
   report: boolean;
   progress: boolean;
+  delimiter?: string;
+  header?: boolean;
+  maxRows?: number;
+  stream?: boolean;
+  shuffleBuffer: number;
+}
+
+/** Two hidden layers of {@link defaultHiddenWidth}. */
+function defaultHidden(rows: number, dim: number): number[] {
+  const h = defaultHiddenWidth(rows, dim);
+  return [h, h];
+}
+
+/** The NLL lines beside the Gaussian baseline's: "validation  flow 18.9 nats, Gaussian 19.8 nats (better by 0.9)". */
+function nllTable(m: JsonObject): string {
+  const g = m.gaussianBaseline as JsonObject | null;
+  const lines = ['mean NLL (nats per row, lower is better):'];
+  for (const [name, key] of [['train', 'trainNll'], ['validation', 'validationNll'], ['test', 'testNll']] as const) {
+    const flow = m[key];
+    if (typeof flow !== 'number') continue;
+    const base = g && typeof g[key] === 'number' ? (g[key] as number) : null;
+    const verdict = base === null ? '' : `, Gaussian ${base.toFixed(4)} (${flow <= base ? `flow better by ${(base - flow).toFixed(4)}` : `Gaussian better by ${(flow - base).toFixed(4)}`})`;
+    lines.push(`  ${name.padEnd(10)} flow ${flow.toFixed(4)}${verdict}`);
+  }
+  if (g && typeof g.error === 'string') lines.push(`  (no Gaussian baseline: ${g.error})`);
+  return lines.join('\n');
 }
 
 /** `--test`: a fraction of the rows, or a CSV file of test rows. */
@@ -45,27 +82,45 @@ export function registerFit(program: Command): void {
     .summary('fit a flow to the rows of a CSV file')
     .description(
       'Fit a normalizing flow to the numeric rows of a CSV file by maximum likelihood (Adam), in standardised coordinates.\n' +
-        `Writes DIR/${FILES.flow} (the model, with its metrics as metadata), DIR/${FILES.metrics} and DIR/${FILES.report}.`,
+        `Writes DIR/${FILES.flow} (the model, with its metrics as metadata), DIR/${FILES.metrics} and DIR/${FILES.report}; ` +
+        'an earlier model in DIR is replaced only with --force.\n' +
+        'The file is read once, as a stream, into memory (up to --max-rows rows); with --stream it is not held at all: ' +
+        'it is read once to scan it, then once per epoch through a shuffle buffer.\n' +
+        'Ctrl-C (or SIGTERM) stops at the end of the current step, keeps the best weights so far, writes the model and metrics and exits 130; ' +
+        'a second Ctrl-C exits at once.\n' +
+        EXIT_HELP,
     )
-    .argument('<data.csv>', 'CSV file; a first line with any non-numeric cell is a header')
-    .requiredOption('--out <dir>', 'directory to write the model, metrics and report into')
+    .usage('<data.csv> --out <dir> [options]')
+    .argument('<data.csv>', 'CSV file (- reads standard input); a first line with any non-numeric cell is a header')
+    .requiredOption('--out <dir>', 'directory to write the model, metrics and report into (required)')
+    .option('--force', 'replace an earlier model in --out (all of its files: no stale report is left)')
     .addOption(new Option('--flow <kind>', 'flow family: nsf (neural spline), realnvp, maf (masked autoregressive), planar').choices(FLOW_KINDS).default('nsf'))
     .option('--layers <n>', `flow layers (default: ${Object.entries(DEFAULT_LAYERS).map(([k, v]) => `${k} ${v}`).join(', ')})`, integer(1))
-    .option('--hidden <sizes>', 'hidden layer sizes of the conditioner networks, e.g. 64,64 (default 64,64; not for planar)', sizes)
+    .option('--hidden <sizes>', 'hidden layer sizes of the conditioner networks, e.g. 64,64 (default: two layers of the power of 2 nearest √(training rows), from 16 up to 64, or up to 4 × columns for wide tables, at most 256; not for planar)', sizes)
     .option('--bins <n>', 'spline bins (nsf only; default 8)', integer(2))
     .option('--tail-bound <b>', 'splines act on [-b, b] of the standardised data, identity outside (nsf only; default 3)', positiveNumber)
     .option('--autoregressive', 'masked autoregressive splines instead of spline couplings (nsf only)')
-    .option('--steps <n>', 'optimisation steps (default 1000 unless --epochs)', integer(1))
+    .option('--steps <n>', 'optimisation steps (default: 20 passes over the training rows, at least 1000, at most 5000; 1000 with --stream)', integer(1))
     .option('--epochs <n>', 'passes over the training rows, instead of --steps', integer(1))
     .option('--batch-size <n>', 'rows per step', integer(1), 256)
     .option('--lr <rate>', 'Adam learning rate', positiveNumber, 1e-3)
     .addOption(new Option('--schedule <kind>', 'learning-rate schedule: constant, or cosine decay from --lr to 0').choices(['constant', 'cosine']).default('constant'))
     .option('--val <fraction>', 'fraction of the rows held out for validation (0: none)', fraction, 0.1)
-    .option('--test <fraction|file>', 'fraction of the rows held out for the test NLL (0: none), or a CSV file of test rows', testOption, '0.1')
-    .option('--patience <n>', 'early stopping: stop after n validations (one per epoch) without improvement, keep the best weights', integer(1))
+    .option('--test <fraction|file>', 'fraction of the rows held out for the test NLL (0: none), or a CSV file of test rows (- reads standard input)', testOption, '0.1')
+    .option('--patience <n>', 'early stopping: stop after n validations without improvement (default: a fifth of the planned validations, at least 10); the best validation weights are kept either way', integer(1))
+    .option('--no-early-stopping', 'train for every planned step (the best validation weights are still kept)')
+    .option('--weight-decay <lambda>', 'decoupled weight decay (AdamW) of every weight, per unit learning rate (default 0)', nonNegativeNumber)
+    .option('--dequantize', 'fit integer-valued columns as x + U[0,1) (counts, ratings): the reported NLLs are then upper bounds on the discrete NLL (not with --stream)')
+    .addOption(new Option('--standardize <kind>', 'data-side standardisation: whiten (full-covariance Gaussian fit, the flow starts there), columns (per-column mean and sd), none').choices(['whiten', 'columns', 'none']).default('whiten'))
     .option('--seed <seed>', 'seed of the split, the initial weights and the batch order', seed, 0)
     .option('--columns <list>', 'data columns by name or 0-based index, e.g. x,y (default: all but the context columns)', columnList)
     .option('--context-columns <list>', 'context columns of a conditional flow, by name or index (default: none)', columnList)
+    .option('--delimiter <char>', "field delimiter: one character, or 'tab' (default: detected, ',' ';' or tab)", delimiter)
+    .option('--header', 'the first line names the columns (default: detected, a header has a non-numeric cell)')
+    .option('--no-header', 'the first line is data')
+    .option('--max-rows <n>', 'most rows held in memory; past it fit stops and suggests --stream (default: from the machine\'s memory)', integer(1))
+    .option('--stream', 'train without holding the file: scan it once, then read it once per epoch through a shuffle buffer (needs a file, not -)')
+    .option('--shuffle-buffer <rows>', 'rows of the shuffle buffer of --stream', integer(1), SHUFFLE_BUFFER)
     .option('--no-report', `skip ${FILES.report}`)
     .option('--no-progress', 'no progress bar (it is only drawn on a terminal anyway)')
     .action(async (file: string, flags: FitFlags) => {
@@ -77,37 +132,60 @@ async function runFit(file: string, flags: FitFlags): Promise<void> {
   const fn = 'tfjs-flows fit';
   if (flags.steps !== undefined && flags.epochs !== undefined) throw new ValidationError(fn, '--steps/--epochs', 'one of them, not both', `--steps ${flags.steps} --epochs ${flags.epochs}`);
   if (flags.patience !== undefined && flags.val === 0) throw new ValidationError(fn, '--patience', 'given with validation rows (--val > 0)', '--val 0');
+  if (flags.patience !== undefined && !flags.earlyStopping) throw new ValidationError(fn, '--patience', 'absent with --no-early-stopping', `--patience ${flags.patience}`);
+  if (flags.dequantize && flags.stream) throw new ValidationError(fn, '--dequantize', 'absent with --stream (dequantisation needs the rows in memory)', '--stream');
+  checkFitInput(fn, file, flags);
+  const earlier = await checkOutDir(fn, flags.out, flags.force ?? false);
+  // For the rest of the command: the first Ctrl-C stops reading or training and saves, a second exits.
+  const watch = watchInterrupts();
   await ready();
-  const { table, layout } = await readTable(fn, file, flags.columns, flags.contextColumns);
-  const testFraction = Number(flags.test);
-  const testFile = flags.test.trim() !== '' && Number.isFinite(testFraction) ? null : flags.test;
-  if (testFile === null && (testFraction < 0 || testFraction >= 1)) throw new ValidationError(fn, '--test', 'a fraction in [0, 1) or a CSV file', flags.test);
-  const split = splitRows(table, { validation: flags.val, test: testFile === null ? testFraction : 0 }, `${flags.seed}/split`);
-  const splits: Splits = { ...split, test: testFile === null ? split.test : await readLikeLayout(testFile, layout) };
+  const { splits, layout, testFile, stream, streamInfo } = await readFitInput(fn, file, flags, watch.signal);
 
   const spec: FlowSpec = {
     kind: flags.flow,
-    dim: table.dim,
-    contextDim: table.contextDim,
+    dim: layout.columns.length,
+    contextDim: layout.contextColumns.length,
     layers: flags.layers,
-    hidden: flags.hidden,
+    // Conditioner width from the data's size and dimension unless given (train/defaults.ts).
+    hidden: flags.hidden ?? (flags.flow === 'planar' ? undefined : defaultHidden(streamInfo ? streamInfo.train : splits.train.n, layout.columns.length)),
     bins: flags.bins,
     tailBound: flags.tailBound,
     autoregressive: flags.autoregressive,
     seed: flags.seed,
   };
+  const held = (t: { n: number } | null) => t?.n ?? 0;
+  console.log(`fitting ${spec.kind} to ${streamInfo ? `${streamInfo.train} streamed` : held(splits.train)} training rows (validation ${held(splits.validation)}, test ${held(splits.test)}); Ctrl-C stops after the current step and saves`);
   const options = Object.fromEntries(Object.entries({ ...flags, data: file }).filter(([, v]) => v !== undefined)) as Record<string, string | number | boolean | number[] | string[]>;
   const result = await trainFlow(
     spec,
     splits,
-    { steps: flags.steps, epochs: flags.epochs, batchSize: flags.batchSize, learningRate: flags.schedule === 'cosine' ? cosineDecay(flags.lr) : flags.lr, patience: flags.patience, seed: `${flags.seed}/fit`, progress: flags.progress },
-    { options, data: { file, testFile, columns: layout.columns, contextColumns: layout.contextColumns } },
+    {
+      steps: flags.steps ?? (stream && flags.epochs === undefined ? 1000 : undefined),
+      epochs: flags.epochs,
+      batchSize: flags.batchSize,
+      learningRate: flags.schedule === 'cosine' ? cosineDecay(flags.lr) : flags.lr,
+      patience: !flags.earlyStopping ? null : flags.patience ?? 'default',
+      seed: `${flags.seed}/fit`,
+      progress: flags.progress,
+      weightDecay: flags.weightDecay,
+      dequantize: flags.dequantize,
+      standardize: flags.standardize === 'none' ? false : flags.standardize,
+      signal: watch.signal,
+      stream,
+    },
+    { options, data: { file, testFile, columns: layout.columns, contextColumns: layout.contextColumns, ...(streamInfo ? { stream: streamInfo } : {}) } },
   );
   try {
+    if (watch.received && result.history.steps.length === 0) throw new Interrupted(`interrupted (${watch.received}) before the first step: nothing written`);
+    const written = [FILES.flow, FILES.metrics, ...(flags.report ? [FILES.report] : [])];
+    await removeStale(flags.out, earlier, written);
     await saveRun(flags.out, result, layout);
     const m = result.metrics;
     const show = (v: unknown) => (typeof v === 'number' ? v.toFixed(4) : '–');
-    console.log(`${spec.kind}: ${m.steps} steps in ${show(m.wallTime)} s on ${m.backend}; mean NLL (nats) train ${show(m.trainNll)}, validation ${show(m.validationNll)}, test ${show(m.testNll)}`);
+    for (const w of result.history.warnings ?? []) console.warn(`warning: ${w.replace(/consider dequantize: 'auto'$/, 'consider --dequantize')}`);
+    const stop = m.stopReason === 'early-stopping' ? ` (stopped early; best validation at step ${m.bestStep})` : '';
+    console.log(`${spec.kind}: ${m.steps} steps in ${show(m.wallTime)} s on ${m.backend}${stop}; ${m.restoredBest ? 'kept the best validation weights' : 'kept the last weights'}`);
+    console.log(nllTable(m));
     if (flags.report) {
       await writeReport(join(flags.out, FILES.report), {
         flow: result.flow,
@@ -117,7 +195,12 @@ async function runFit(file: string, flags: FitFlags): Promise<void> {
         title: `tfjs-flows fit ${file} (${spec.kind}): test NLL ${show(m.testNll)} nats`,
       });
     }
-    console.log(`wrote ${[FILES.flow, FILES.metrics, ...(flags.report ? [FILES.report] : [])].map((f) => join(flags.out, f)).join(', ')}`);
+    if (watch.received) {
+      const h = result.history;
+      const kept = h.bestStep !== undefined ? `the best weights (validation NLL ${show(h.bestLoss)} at step ${h.bestStep})` : 'the weights of the last step (no validation rows)';
+      throw new Interrupted(`interrupted (${watch.received}) at step ${h.steps.length}: wrote ${kept}, the metrics${flags.report ? ' and the report' : ''} to ${flags.out}`);
+    }
+    console.log(`wrote ${written.map((f) => join(flags.out, f)).join(', ')}`);
   } finally {
     result.flow.dispose();
   }

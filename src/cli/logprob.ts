@@ -1,33 +1,42 @@
-/** `tfjs-flows logprob DIR data.csv`: the log-density of every row of a CSV file under a saved flow. */
+/**
+ * `tfjs-flows logprob DIR data.csv`: the log-density of every row of a CSV file (or of standard input,
+ * `-`) under a saved flow, streamed: rows are read, evaluated and written in chunks, so memory stays
+ * flat however long the input.
+ */
 import type { Command } from 'commander';
 import { tf } from '../backend.js';
+import type { CsvChunk } from '../data/csv-reader.js';
 import type { Flow } from '../flow.js';
+import { Interrupted, watchInterrupts } from './interrupt.js';
 import { openModel } from './model-dir.js';
-import { columnList } from './parse.js';
-import { readLikeLayout, readTable, type Table, toCsv, writeOutput } from './table.js';
+import { csvLines, openSink } from './output.js';
+import { columnList, delimiter } from './parse.js';
+import { progressLine, rowsText } from './progress-line.js';
+import { type CsvFlags, openLikeLayout, openTable } from './table.js';
 
-interface LogProbFlags {
+interface LogProbFlags extends CsvFlags {
   out?: string;
   columns?: string[];
   contextColumns?: string[];
+  progress: boolean;
 }
 
-/** Rows per `logProb` call (bounds the memory of the intermediate tensors). */
-const CHUNK = 8192;
+/**
+ * Rows per `logProb` call: bounds the memory of the intermediate tensors, and stays below the 16,384
+ * rows from which `Flow.logProb` hands half of a batch to an evaluation worker (a second copy of the
+ * flow and of the rows).
+ */
+export const CHUNK = 8192;
 
-/** log p(x) of every row of `table`, in data units. */
-export function logProbRows(flow: Flow, table: Table): Float32Array {
-  const out = new Float32Array(table.n);
-  for (let from = 0; from < table.n; from += CHUNK) {
-    const rows = Math.min(CHUNK, table.n - from);
-    const lp = tf.tidy(() => {
-      const x = tf.tensor2d(table.x.subarray(from * table.dim, (from + rows) * table.dim), [rows, table.dim]);
-      const c = table.context ? tf.tensor2d(table.context.subarray(from * table.contextDim, (from + rows) * table.contextDim), [rows, table.contextDim]) : undefined;
-      return flow.logProb(x, c);
-    });
-    out.set(lp.dataSync(), from);
-    lp.dispose();
-  }
+/** log p(x) of the rows of `chunk`, in data units. */
+export function logProbChunk(flow: Flow, chunk: CsvChunk): Float32Array {
+  const lp = tf.tidy(() => {
+    const x = tf.tensor2d(chunk.x, [chunk.n, flow.dim]);
+    const c = chunk.context ? tf.tensor2d(chunk.context, [chunk.n, flow.contextDim]) : undefined;
+    return flow.logProb(x, c);
+  });
+  const out = lp.dataSync() as Float32Array;
+  lp.dispose();
   return out;
 }
 
@@ -36,29 +45,65 @@ export function registerLogProb(program: Command): void {
     .command('logprob')
     .summary('log-density of each row of a CSV file under a saved flow')
     .description(
-      'Write log p(x) (nats, in data units) of every row of a CSV file under a saved flow, as a CSV column log_prob.\n' +
-        'Columns are picked by the names the model was trained on when the file has a header, else by position.',
+      'Write log p(x) (nats, in data units) of every row of a CSV file under a saved flow, as a CSV column log_prob, in the order of the rows.\n' +
+        'Columns are picked by the names the model was trained on when the file has a header, else by position. ' +
+        'Rows are streamed in chunks: memory stays flat for any number of rows.',
     )
     .argument('<model>', 'model directory written by `tfjs-flows fit` (or its flow.json)')
-    .argument('<data.csv>', 'CSV file of rows to evaluate')
-    .option('--out <file.csv>', 'output file (default: standard output)')
+    .argument('<data.csv>', 'CSV file of rows to evaluate; - reads standard input')
+    .option('--out <file.csv>', 'output file, replaced atomically at the end (default: standard output)')
     .option('--columns <list>', 'data columns by name or 0-based index (default: those of the training file)', columnList)
     .option('--context-columns <list>', 'context columns by name or index (default: those of the training file)', columnList)
+    .option('--delimiter <char>', "field delimiter: one character, or 'tab' (default: detected, ',' ';' or tab)", delimiter)
+    .option('--header', 'the first line names the columns (default: detected, a header has a non-numeric cell)')
+    .option('--no-header', 'the first line is data')
+    .option('--no-progress', 'no progress line (it is only drawn on a terminal anyway)')
     .action(async (model: string, data: string, flags: LogProbFlags) => {
-      const { flow, layout } = await openModel(model);
-      try {
-        const table = flags.columns || flags.contextColumns
-          ? (await readTable('tfjs-flows logprob', data, flags.columns ?? layout.columns, flags.contextColumns ?? layout.contextColumns)).table
-          : await readLikeLayout(data, layout);
-        // flow.logProb checks the widths and names the mismatch.
-        const lp = logProbRows(flow, table);
-        await writeOutput(flags.out, toCsv(['log_prob'], (i) => [lp[i]], table.n));
-        if (flags.out) {
-          const mean = lp.reduce((s, v) => s + v, 0) / table.n;
-          console.log(`wrote ${table.n} log-densities to ${flags.out} (mean ${mean.toFixed(4)} nats)`);
-        }
-      } finally {
-        flow.dispose();
-      }
+      await runLogProb(model, data, flags);
     });
+}
+
+async function runLogProb(model: string, data: string, flags: LogProbFlags): Promise<void> {
+  const watch = watchInterrupts();
+  const { flow, layout } = await openModel(model);
+  try {
+    const csv: CsvFlags = { delimiter: flags.delimiter, header: flags.header };
+    const { reader, selection } = flags.columns || flags.contextColumns
+      ? await openTable('tfjs-flows logprob', data, flags.columns ?? layout.columns, flags.contextColumns ?? layout.contextColumns, csv)
+      : await openLikeLayout(data, layout, csv);
+    const sink = await openSink(flags.out);
+    const started = performance.now();
+    const line = progressLine(() => rowsText('logprob', reader.rows, started, { done: reader.bytes, total: reader.totalBytes }), flags.progress);
+    let sum = 0;
+    let rows = 0;
+    let stopped = false;
+    try {
+      await sink.write('log_prob\n');
+      for await (const chunk of reader.chunks(selection, CHUNK)) {
+        // flow.logProb checks the widths and names the mismatch.
+        const lp = logProbChunk(flow, chunk);
+        for (let i = 0; i < lp.length; i++) sum += lp[i];
+        rows += chunk.n;
+        await sink.write(csvLines(lp, chunk.n, 1));
+        if (watch.signal.aborted) {
+          stopped = true;
+          break;
+        }
+      }
+    } catch (e) {
+      await sink.abort();
+      throw e;
+    } finally {
+      line.stop();
+    }
+    if (stopped) {
+      await sink.abort();
+      throw new Interrupted(`interrupted (${watch.received}) after ${rows} rows: ${flags.out ? `${flags.out} left as it was` : 'the output is incomplete'}`);
+    }
+    await sink.commit();
+    if (flags.out) console.log(`wrote ${rows} log-densities to ${flags.out} (mean ${(sum / rows).toFixed(4)} nats)`);
+  } finally {
+    watch.dispose();
+    flow.dispose();
+  }
 }

@@ -1,8 +1,8 @@
 /** Finding the model of a directory written by `tfjs-flows fit` (or a model file given directly). */
-import { stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ready } from '../backend.js';
-import { FileFormatError } from '../errors.js';
+import { FileFormatError, ValidationError } from '../errors.js';
 import type { Flow } from '../flow.js';
 import { readFlowFile } from '../io/flow-file.js';
 import { flowFromJSON } from '../io/format.js';
@@ -50,4 +50,36 @@ export async function openModel(target: string): Promise<{ flow: Flow; layout: C
   await ready();
   const flow = flowFromJSON(doc, file);
   return { flow, layout: layoutOf(doc.metadata, flow.dim, flow.contextDim) };
+}
+
+/**
+ * Check, before any work, that `fit --out dir` may write there: `dir` is absent or a directory, and
+ * holds no model of an earlier run unless `force`. Returns the earlier run's files (to be replaced).
+ */
+export async function checkOutDir(fn: string, dir: string, force: boolean): Promise<string[]> {
+  let isDir: boolean;
+  try {
+    isDir = (await stat(dir)).isDirectory();
+  } catch {
+    return [];
+  }
+  if (!isDir) throw new FileFormatError(join(dir, FILES.flow), 'could not be written (a file is in the way of a directory on the path)');
+  const present: string[] = [];
+  for (const f of Object.values(FILES)) {
+    try {
+      await stat(join(dir, f));
+      present.push(f);
+    } catch {
+      /* absent */
+    }
+  }
+  if (present.length > 0 && !force) {
+    throw new ValidationError(fn, '--out', 'a directory without an earlier model, or --force to replace it', `${dir}, which holds ${present.join(', ')}`);
+  }
+  return present;
+}
+
+/** Remove the files of an earlier run in `dir` that this run does not write again (no stale report beside a new model). */
+export async function removeStale(dir: string, earlier: string[], written: string[]): Promise<void> {
+  for (const f of earlier) if (!written.includes(f)) await rm(join(dir, f), { force: true });
 }

@@ -20,6 +20,13 @@ export function positiveNumber(value: string): number {
   return x;
 }
 
+/** A finite number ≥ 0. */
+export function nonNegativeNumber(value: string): number {
+  const x = Number(value);
+  if (value.trim() === '' || !Number.isFinite(x) || x < 0) throw new InvalidArgumentError('Expected a finite number ≥ 0.');
+  return x;
+}
+
 /** A fraction in [0, 1). */
 export function fraction(value: string): number {
   const x = Number(value);
@@ -57,4 +64,11 @@ export function seed(value: string): number | string {
   const n = Number(value);
   if (value.trim() === '') throw new InvalidArgumentError('Expected an integer or a non-empty string.');
   return Number.isSafeInteger(n) ? n : value;
+}
+
+/** A field delimiter: one character, or `tab` (also `\t` as typed). */
+export function delimiter(value: string): string {
+  if (value === 'tab' || value === '\\t' || value === '\t') return '\t';
+  if ([...value].length !== 1 || value === '"' || value === '\n' || value === '\r') throw new InvalidArgumentError("Expected one character (not a quote or a newline), or 'tab'.");
+  return value;
 }

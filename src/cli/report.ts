@@ -4,6 +4,9 @@
  * dimensions, the flow layer by layer. Conditional flows are drawn at the median context, over the
  * training rows whose context is nearest to it.
  */
+import { rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { FileFormatError } from '../errors.js';
 import type { Flow } from '../flow.js';
 import { density1dFigure } from '../plot/density-1d.js';
 import { densityFigure } from '../plot/density.js';
@@ -68,15 +71,15 @@ export function reportFigures(input: ReportInput): PlotFigure[] {
   const ctx = context ? { context } : {};
   const figures: PlotFigure[] = [];
   if (flow.dim === 1) {
-    figures.push(density1dFigure(flow, { data, ...ctx, title: `Learned density of ${columns[0]}${at}` }));
+    figures.push(density1dFigure(flow, { data, ...ctx, labels: columns, title: `Learned density of ${columns[0]}${at}` }));
   } else if (flow.dim === 2) {
-    figures.push(densityFigure(flow, { data, ...ctx, title: `Learned density${at}` }));
-    figures.push(samplesFigure(flow, { n: MAX_POINTS, data, seed: 1, ...ctx, title: `Samples (blue) over the data (grey)${at}` }));
+    figures.push(densityFigure(flow, { data, ...ctx, labels: columns, title: `Learned density${at}` }));
+    figures.push(samplesFigure(flow, { n: MAX_POINTS, data, seed: 1, ...ctx, labels: columns, title: `Samples (blue) over the data (grey)${at}` }));
   } else {
     const d = Math.min(flow.dim, MAX_PAIR_DIMS);
     for (let i = 0; i < d; i++) {
       for (let j = i + 1; j < d; j++) {
-        figures.push(samplesFigure(flow, { n: MAX_POINTS, data, seed: 1, dims: [i, j], ...ctx, title: `Samples over the data: ${columns[i]} vs ${columns[j]}${at}` }));
+        figures.push(samplesFigure(flow, { n: MAX_POINTS, data, seed: 1, dims: [i, j], ...ctx, labels: columns, title: `Samples over the data: ${columns[i]} vs ${columns[j]}${at}` }));
       }
     }
   }
@@ -85,7 +88,15 @@ export function reportFigures(input: ReportInput): PlotFigure[] {
   return [...figures, ...(input.extra ?? [])];
 }
 
-/** Write the report of a training run to `path`. */
+/** Write the report of a training run to `path`, atomically (a temporary file renamed over it). */
 export async function writeReport(path: string, input: ReportInput): Promise<void> {
-  await writeHtml(reportFigures(input), path, { title: input.title });
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  try {
+    await writeHtml(reportFigures(input), temp, { title: input.title });
+    await rename(temp, path);
+  } catch (e) {
+    await rm(temp, { force: true });
+    if (e instanceof FileFormatError && e.path === temp) throw new FileFormatError(path, e.message.slice(temp.length + 2));
+    throw e;
+  }
 }

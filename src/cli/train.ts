@@ -3,12 +3,12 @@
  * NLL of every split with the final weights, and write the model directory
  * (`flow.json` with the metrics as metadata, `metrics.json`, `report.html`).
  */
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { backendName, tf } from '../backend.js';
-import { FileFormatError } from '../errors.js';
-import type { Flow } from '../flow.js';
+import type { Flow, Standardization } from '../flow.js';
 import { saveFlow } from '../io/flow-file.js';
+import { writeTextAtomic } from '../io/text-file.js';
+import type { StreamBatch } from '../train/fit-data.js';
 import type { JsonObject, JsonValue } from '../module.js';
 import { fit, meanNll } from '../train/fit.js';
 import type { FitHistory } from '../train/history.js';
@@ -16,6 +16,11 @@ import type { LearningRate } from '../train/schedule.js';
 import { VERSION } from '../version.js';
 import { buildFlow, type FlowSpec, specToJson } from './build-flow.js';
 import type { ColumnLayout, Table } from './table.js';
+import { defaultPatience, defaultSteps, defaultValidateEvery } from '../train/defaults.js';
+import { addUniformNoise } from '../train/dequantize.js';
+import { type StandardizeMode, whiteningShrinkage } from '../train/standardization.js';
+import { gaussianBaseline } from '../stats/baseline.js';
+import { Rng } from '../random.js';
 
 /** Files of a model directory. */
 export const FILES = { flow: 'flow.json', metrics: 'metrics.json', report: 'report.html' } as const;
@@ -31,9 +36,43 @@ export interface TrainSettings {
   epochs?: number;
   batchSize: number;
   learningRate: LearningRate;
-  patience?: number;
+  /** Early stopping: a patience, `'default'` (the CLI's rule, see `cliPatience`) or `null` (off). */
+  patience?: number | 'default' | null;
   seed: number | string;
   progress: boolean;
+  weightDecay?: number;
+  /** Dequantise the integer-valued columns (`fit`'s `dequantize: 'auto'`). */
+  dequantize?: boolean;
+  /** The standardisation `fit` installs, or `false` for none (default: fit's). */
+  standardize?: StandardizeMode | false;
+  /** Stops training at the end of the current step (the best validation weights so far are kept). */
+  signal?: AbortSignal;
+  /**
+   * Training batches streamed from a file (`fit --stream`) instead of `splits.train`, which then holds
+   * a sample of the training rows (for the metrics and the report); `trainRows`: how many rows the
+   * stream holds; `standardize`: the statistics to install (or `false`).
+   */
+  stream?: { batches: AsyncIterable<StreamBatch>; trainRows: number; standardize: Standardization | false };
+}
+
+/** Steps between validations of a streamed run (`fit`'s default for streams, see `FitOptions.validateEvery`). */
+const STREAM_VALIDATE_EVERY = 100;
+
+/**
+ * The CLI's early stopping: always on when there are validation rows (unlike `fit`, which turns it
+ * on only for runs long relative to the data), with `fit`'s patience rule (train/defaults.ts).
+ */
+export function cliPatience(trainRows: number, settings: Pick<TrainSettings, 'steps' | 'epochs' | 'batchSize'>, streamed = false): number | null {
+  const stepsPerEpoch = streamed ? Math.ceil(trainRows / settings.batchSize) : Math.floor(trainRows / Math.min(settings.batchSize, trainRows));
+  const totalSteps = settings.steps ?? (settings.epochs !== undefined ? settings.epochs * stepsPerEpoch : defaultSteps(stepsPerEpoch));
+  // A stream is validated every STREAM_VALIDATE_EVERY steps (fit's default for streams).
+  return defaultPatience(totalSteps, stepsPerEpoch, streamed ? STREAM_VALIDATE_EVERY : defaultValidateEvery(stepsPerEpoch, totalSteps), true);
+}
+
+/** A copy of `table` with `U[0, 1)` noise on `columns` (seeded): the rows a dequantised flow is scored on. */
+function dequantizedTable(table: Table | null, columns: number[], seed: string): Table | null {
+  if (!table || columns.length === 0) return table;
+  return { ...table, x: addUniformNoise(table.x.slice(), table.n, table.dim, columns, new Rng(seed)) };
 }
 
 export interface TrainResult {
@@ -66,22 +105,43 @@ export async function trainFlow(spec: FlowSpec, splits: Splits, settings: TrainS
   const started = performance.now();
   const flow = buildFlow(spec);
   try {
-    const { train, validation } = splits;
+    const { validation } = splits;
+    const train = splits.train;
+    const { stream } = settings;
+    const patience = settings.patience === 'default' ? (validation ? cliPatience(stream ? stream.trainRows : train.n, settings, stream !== undefined) : null) : settings.patience;
     const toMatrix = (t: Table, values: Float32Array, cols: number) => ({ data: values, shape: [t.n, cols] as const });
-    const history = await fit(flow, toMatrix(train, train.x, train.dim), {
+    const history = await fit(flow, stream ? stream.batches : toMatrix(train, train.x, train.dim), {
       ...(settings.steps !== undefined ? { steps: settings.steps } : {}),
       ...(settings.epochs !== undefined ? { epochs: settings.epochs } : {}),
       batchSize: settings.batchSize,
       learningRate: settings.learningRate,
       seed: settings.seed,
       progress: settings.progress,
-      ...(train.context ? { context: toMatrix(train, train.context, train.contextDim) } : {}),
+      ...(train.context && !stream ? { context: toMatrix(train, train.context, train.contextDim) } : {}),
+      ...(settings.signal ? { signal: settings.signal } : {}),
+      // Snapshots of the best weights, so that an interrupted run keeps the best so far.
+      ...(validation ? { restoreBest: true } : {}),
       ...(validation
         ? { validationData: validation.context ? { x: toMatrix(validation, validation.x, validation.dim), context: toMatrix(validation, validation.context, validation.contextDim) } : toMatrix(validation, validation.x, validation.dim) }
         : {}),
-      ...(settings.patience !== undefined ? { patience: settings.patience } : {}),
+      ...(patience !== undefined ? { patience } : {}),
+      ...(settings.weightDecay ? { weightDecay: settings.weightDecay } : {}),
+      ...(settings.dequantize ? { dequantize: 'auto' as const } : {}),
+      ...(stream ? { standardize: stream.standardize } : settings.standardize !== undefined ? { standardize: settings.standardize } : {}),
     });
-    const nll = { train: tableNll(flow, train), validation: tableNll(flow, splits.validation), test: tableNll(flow, splits.test) };
+    // A dequantised flow is scored on dequantised rows (one seeded draw): the bound of dequantize.ts.
+    const noisy = history.dequantized ?? [];
+    const scored = {
+      train: dequantizedTable(train, noisy, `${settings.seed}/dequantize/train`)!,
+      validation: dequantizedTable(splits.validation, noisy, `${settings.seed}/dequantize/validation`),
+      test: dequantizedTable(splits.test, noisy, `${settings.seed}/dequantize/test`),
+    };
+    const nll = { train: tableNll(flow, scored.train), validation: tableNll(flow, scored.validation), test: tableNll(flow, scored.test) };
+    const split = (t: Table | null) => (t ? { values: t.x, n: t.n } : null);
+    // The full-covariance Gaussian on the same rows: what the flow has to beat (conditional flows: not comparable).
+    const gaussian = train.contextDim === 0 && train.n >= 2
+      ? gaussianBaseline(split(scored.train)!, train.dim, { validation: split(scored.validation), test: split(scored.test) }, { shrinkage: whiteningShrinkage(train.n, train.dim) })
+      : null;
     // log p_std(u) = log p(x) + Σ log std: the figure comparable across datasets of different scales.
     const sumLogStd = flow.standardization ? flow.standardization.std.reduce((s, v) => s + Math.log(v), 0) : null;
     const std = (v: number | null) => (v === null || sumLogStd === null ? null : v - sumLogStd);
@@ -94,6 +154,13 @@ export async function trainFlow(spec: FlowSpec, splits: Splits, settings: TrainS
       rows: { train: splits.train.n, validation: splits.validation?.n ?? 0, test: splits.test?.n ?? 0 },
       steps: history.steps.length,
       epochs: history.epochs,
+      gaussianBaseline: gaussian === null
+        ? null
+        : gaussian.ok
+          ? { trainNll: round(gaussian.train), validationNll: round(gaussian.validation), testNll: round(gaussian.test), shrinkage: round(gaussian.shrinkage) }
+          : { error: gaussian.reason },
+      ...(noisy.length > 0 ? { dequantizedColumns: noisy, dequantization: 'NLLs of x + U[0, 1) on the dequantised columns: upper bounds on the discrete NLL' } : {}),
+      ...(history.warnings ? { warnings: history.warnings } : {}),
       bestStep: history.bestStep ?? null,
       restoredBest: history.restoredBest,
       stopReason: history.stopReason,
@@ -124,10 +191,5 @@ export async function saveRun(dir: string, result: TrainResult, layout: ColumnLa
     metrics: { trainNll: metrics.trainNll, validationNll: metrics.validationNll, testNll: metrics.testNll, steps: metrics.steps, backend: metrics.backend },
   };
   await saveFlow(result.flow, join(dir, FILES.flow), { metadata });
-  const path = join(dir, FILES.metrics);
-  try {
-    await writeFile(path, `${JSON.stringify(metrics, null, 2)}\n`, 'utf8');
-  } catch (e) {
-    throw new FileFormatError(path, `could not be written (${(e as Error).message})`);
-  }
+  await writeTextAtomic(join(dir, FILES.metrics), `${JSON.stringify(metrics, null, 2)}\n`);
 }

@@ -3,11 +3,10 @@
  * tensors, with header detection, a named (or indexed) column subset, optional context columns for
  * conditional flows, and errors that give the line and column of a bad cell.
  */
-import { readFile } from 'node:fs/promises';
-import { parse } from 'csv-parse/sync';
 import { assertReady, tf } from '../backend.js';
-import { FileFormatError, ValidationError, describe } from '../errors.js';
+import { ValidationError, describe } from '../errors.js';
 import { checkOptions } from '../validate.js';
+import { openCsv } from './csv-reader.js';
 
 export interface LoadCsvOptions {
   /** Data columns, by header name or 0-based index (default: every column not in `contextColumns`). */
@@ -16,7 +15,7 @@ export interface LoadCsvOptions {
   contextColumns?: (string | number)[];
   /** Whether the first line names the columns; `'auto'` (default): yes when any of its cells is not a number. */
   header?: boolean | 'auto';
-  /** Field delimiter (default `','`). */
+  /** Field delimiter (default: detected, `,`, `;` or tab, when every line agrees; else an error asking for it). */
   delimiter?: string;
 }
 
@@ -31,10 +30,9 @@ export interface CsvData {
   contextColumns: string[];
 }
 
-const isNumber = (cell: string) => cell.trim() !== '' && Number.isFinite(Number(cell));
-
 /**
- * Load numeric columns of a CSV file. Cells of the selected columns must be finite numbers; other
+ * Load numeric columns of a CSV file (`'-'`: standard input), read once as a stream (the reader of
+ * the command line, see `csv-reader.ts`). Cells of the selected columns must be finite numbers; other
  * columns may hold anything. Use `x` (and `context`) directly with `fit` and `Flow.logProb`.
  *
  * @example
@@ -51,29 +49,12 @@ export async function loadCsv(path: string, options: LoadCsvOptions = {}): Promi
   checkOptions(fn, options, ['columns', 'contextColumns', 'header', 'delimiter']);
   const header = options.header ?? 'auto';
   if (header !== 'auto' && typeof header !== 'boolean') throw new ValidationError(fn, 'options.header', "true, false or 'auto'", describe(header));
-  const delimiter = options.delimiter ?? ',';
-  if (typeof delimiter !== 'string' || delimiter.length === 0) throw new ValidationError(fn, 'options.delimiter', 'a non-empty string', describe(delimiter));
+  const delimiter = options.delimiter;
+  if (delimiter !== undefined && (typeof delimiter !== 'string' || delimiter.length === 0)) throw new ValidationError(fn, 'options.delimiter', 'a non-empty string', describe(delimiter));
 
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    throw new FileFormatError(path, `cannot read the file (${(e as Error).message})`);
-  }
-  let records: { record: string[]; info: { lines: number } }[];
-  try {
-    records = parse(text, { info: true, bom: true, delimiter, skip_empty_lines: true }) as unknown as typeof records;
-  } catch (e) {
-    const err = e as Error & { lines?: number };
-    throw new FileFormatError(path, err.lines !== undefined && !/line \d/.test(err.message) ? `line ${err.lines}: ${err.message}` : err.message);
-  }
-  if (records.length === 0) throw new FileFormatError(path, 'the file holds no rows');
-  const width = records[0].record.length;
-  const hasHeader = header === 'auto' ? !records[0].record.every(isNumber) : header;
-  const names = hasHeader ? records[0].record.map((s) => s.trim()) : Array.from({ length: width }, (_, i) => String(i));
-  const rows = hasHeader ? records.slice(1) : records;
-  if (rows.length === 0) throw new FileFormatError(path, 'the file holds a header but no data rows');
-
+  const reader = await openCsv(path, { header, ...(delimiter !== undefined ? { delimiter } : {}), delimiterHint: 'options.delimiter' });
+  const width = reader.width;
+  const names = reader.names ?? Array.from({ length: width }, (_, i) => String(i));
   const resolve = (arg: string, list: unknown): number[] => {
     if (!Array.isArray(list) || list.length === 0) throw new ValidationError(fn, arg, 'a non-empty array of column names or indices', describe(list));
     const out = list.map((c) => {
@@ -88,32 +69,42 @@ export async function loadCsv(path: string, options: LoadCsvOptions = {}): Promi
     if (twice >= 0) throw new ValidationError(fn, arg, 'each column at most once', `${describe(list[twice])} twice`);
     return out;
   };
-  const contextIdx = options.contextColumns === undefined ? [] : resolve('options.contextColumns', options.contextColumns);
-  const dataIdx = options.columns === undefined ? names.map((_, i) => i).filter((i) => !contextIdx.includes(i)) : resolve('options.columns', options.columns);
-  const shared = dataIdx.filter((i) => contextIdx.includes(i));
-  if (shared.length > 0) throw new ValidationError(fn, 'options.contextColumns', 'columns distinct from the data columns', `${names[shared[0]]} in both`);
-  if (dataIdx.length === 0) throw new ValidationError(fn, 'options.columns', 'at least one data column', 'none left after the context columns');
+  let contextIdx: number[];
+  let dataIdx: number[];
+  try {
+    contextIdx = options.contextColumns === undefined ? [] : resolve('options.contextColumns', options.contextColumns);
+    dataIdx = options.columns === undefined ? names.map((_, i) => i).filter((i) => !contextIdx.includes(i)) : resolve('options.columns', options.columns);
+    const shared = dataIdx.filter((i) => contextIdx.includes(i));
+    if (shared.length > 0) throw new ValidationError(fn, 'options.contextColumns', 'columns distinct from the data columns', `${names[shared[0]]} in both`);
+    if (dataIdx.length === 0) throw new ValidationError(fn, 'options.columns', 'at least one data column', 'none left after the context columns');
+  } catch (e) {
+    reader.close();
+    throw e;
+  }
 
-  const read = (idx: number[]): Float32Array => {
-    const out = new Float32Array(rows.length * idx.length);
-    rows.forEach(({ record, info }, r) => {
-      idx.forEach((c, k) => {
-        const cell = record[c];
-        if (!isNumber(cell)) {
-          const got = cell.trim() === '' ? 'an empty cell' : JSON.stringify(cell.length > 40 ? `${cell.slice(0, 40)}…` : cell);
-          throw new FileFormatError(path, `line ${info.lines}, column ${c + 1}${hasHeader ? ` ('${names[c]}')` : ''}: expected a finite number; got ${got}`);
-        }
-        out[r * idx.length + k] = Number(cell);
-      });
-    });
-    return out;
-  };
-  const xValues = read(dataIdx);
-  const cValues = contextIdx.length > 0 ? read(contextIdx) : null;
+  const xs: Float32Array[] = [];
+  const cs: Float32Array[] = [];
+  for await (const chunk of reader.chunks({ indices: dataIdx, contextIndices: contextIdx })) {
+    xs.push(chunk.x);
+    if (chunk.context) cs.push(chunk.context);
+  }
+  const n = reader.rows;
   return {
-    x: tf.tensor2d(xValues, [rows.length, dataIdx.length]),
-    context: cValues ? tf.tensor2d(cValues, [rows.length, contextIdx.length]) : null,
+    x: tf.tensor2d(concat(xs, n * dataIdx.length), [n, dataIdx.length]),
+    context: contextIdx.length > 0 ? tf.tensor2d(concat(cs, n * contextIdx.length), [n, contextIdx.length]) : null,
     columns: dataIdx.map((i) => names[i]),
     contextColumns: contextIdx.map((i) => names[i]),
   };
+}
+
+/** The arrays one after the other. */
+export function concat(parts: Float32Array[], length: number): Float32Array {
+  if (parts.length === 1 && parts[0].length === length) return parts[0];
+  const out = new Float32Array(length);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }

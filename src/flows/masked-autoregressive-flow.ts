@@ -8,7 +8,7 @@ import { Flow } from '../flow.js';
 import type { PositiveMap } from '../ops/positive.js';
 import { toRng } from '../random.js';
 import { checkInt, checkOptions } from '../validate.js';
-import { checkChoice, checkOptionsObject, type FlowBuilderOptions, normalizationLayer } from './options.js';
+import { builderConditioner, checkChoice, checkOptionsObject, type FlowBuilderOptions, normalizationLayer } from './options.js';
 
 /** Options every autoregressive-flow builder shares (MAF, and the autoregressive spline flow). */
 export interface AutoregressiveFlowOptions extends FlowBuilderOptions {
@@ -18,7 +18,7 @@ export interface AutoregressiveFlowOptions extends FlowBuilderOptions {
   permutation?: 'reverse' | 'random';
 }
 
-export const AUTOREGRESSIVE_FLOW_KEYS = ['dim', 'layers', 'hidden', 'activation', 'contextDim', 'seed', 'normalization', 'permutation'] as const;
+export const AUTOREGRESSIVE_FLOW_KEYS = ['dim', 'layers', 'hidden', 'activation', 'conditioner', 'contextDim', 'seed', 'normalization', 'permutation'] as const;
 
 export interface MaskedAutoregressiveFlowOptions extends AutoregressiveFlowOptions {
   /** Scale map (default `exp`, soft-clamped). */
@@ -38,13 +38,14 @@ export function autoregressiveFlow(fn: string, options: AutoregressiveFlowOption
   const contextDim = checkInt(fn, 'options.contextDim', options.contextDim ?? 0, 0);
   const normalization = checkChoice(fn, 'options.normalization', options.normalization, ['none', 'actnorm', 'batchnorm'] as const, 'none');
   const permutation = checkChoice(fn, 'options.permutation', options.permutation, ['reverse', 'random'] as const, 'reverse');
+  const conditioner = builderConditioner(fn, options, true);
   const rng = toRng(options.seed, fn, 'options.seed');
   const chain: Bijector[] = [];
   for (let k = 0; k < layers; k++) {
     if (k > 0 && dim > 1) chain.push(permutation === 'reverse' ? new Reverse() : Permute.random(dim, rng.fork()));
     const norm = normalizationLayer(normalization, dim);
     if (norm) chain.push(norm);
-    chain.push(layer(dim, { hidden: options.hidden, activation: options.activation, contextDim, seed: rng.fork() }));
+    chain.push(layer(dim, { conditioner, contextDim, seed: rng.fork() }));
   }
   return new Flow(new StandardNormal(dim), chain.length === 1 ? chain[0] : new Chain(chain));
 }

@@ -4,6 +4,7 @@ import { BatchNorm } from '../bijectors/batch-norm.js';
 import type { Bijector } from '../bijectors/bijector.js';
 import { ValidationError, describe } from '../errors.js';
 import type { Activation } from '../nn/activation.js';
+import { type ConditionerOptions, checkConditioner, conditionerConfig } from '../nn/conditioner.js';
 import type { Seed } from '../random.js';
 
 /** Options every conditioner-based flow builder shares (coupling and autoregressive families). */
@@ -12,10 +13,16 @@ export interface FlowBuilderOptions {
   dim: number;
   /** Number of flow layers. */
   layers?: number;
-  /** Conditioner hidden sizes (default `[64, 64]`). */
+  /** Conditioner hidden sizes (default `[64, 64]`); shorthand for `conditioner.hidden`. */
   hidden?: number[];
-  /** Conditioner activation (default `relu`). */
+  /** Conditioner activation (default `relu`); shorthand for `conditioner.activation`. */
   activation?: Activation;
+  /**
+   * The conditioner network of every layer: `{ type: 'mlp' | 'resnet' | 'kernel', hidden, activation,
+   * dropout, norm: 'none' | 'batch' | 'layer' | 'weight', points }` (default an MLP; see
+   * {@link ConditionerOptions} and docs/conditioners.md).
+   */
+  conditioner?: ConditionerOptions;
   /** Context dimension for a conditional flow (default 0). */
   contextDim?: number;
   /** Seed of the initial weights and permutations. */
@@ -45,4 +52,16 @@ export function checkOptionsObject(fn: string, options: unknown): void {
 /** A fresh normalisation layer, or null for `none`. */
 export function normalizationLayer(kind: Normalization, dim: number): Bijector | null {
   return kind === 'actnorm' ? new ActNorm(dim) : kind === 'batchnorm' ? new BatchNorm(dim) : null;
+}
+
+/**
+ * The builder's `conditioner` (with the `hidden`/`activation` shorthand folded in), checked once and
+ * returned in the form every layer takes.
+ */
+export function builderConditioner(fn: string, options: FlowBuilderOptions, autoregressive: boolean): ConditionerOptions {
+  const spec = checkConditioner(fn, options.conditioner, { hidden: options.hidden, activation: options.activation });
+  if (autoregressive && spec.norm === 'layer') {
+    throw new ValidationError(fn, 'options.conditioner.norm', "'none', 'batch' or 'weight' for autoregressive layers (layer normalisation mixes hidden units of different degrees)", "'layer'");
+  }
+  return conditionerConfig(spec) as ConditionerOptions;
 }

@@ -7,7 +7,7 @@ import { Flow } from '../flow.js';
 import type { PositiveMap } from '../ops/positive.js';
 import { toRng } from '../random.js';
 import { checkInt, checkOptions } from '../validate.js';
-import { checkChoice, checkOptionsObject, type FlowBuilderOptions, normalizationLayer } from './options.js';
+import { builderConditioner, checkChoice, checkOptionsObject, type FlowBuilderOptions, normalizationLayer } from './options.js';
 
 /** Options every coupling-flow builder shares (RealNVP, and the spline coupling flow). */
 export interface CouplingFlowOptions extends FlowBuilderOptions {
@@ -19,7 +19,7 @@ export interface CouplingFlowOptions extends FlowBuilderOptions {
   permutation?: 'random' | 'none';
 }
 
-export const COUPLING_FLOW_KEYS = ['dim', 'layers', 'hidden', 'activation', 'contextDim', 'seed', 'normalization', 'permutation'] as const;
+export const COUPLING_FLOW_KEYS = ['dim', 'layers', 'hidden', 'activation', 'conditioner', 'contextDim', 'seed', 'normalization', 'permutation'] as const;
 
 export interface RealNVPOptions extends CouplingFlowOptions {
   /** Scale map of the affine couplings (default `exp`, soft-clamped). */
@@ -39,6 +39,7 @@ export function couplingFlow(fn: string, options: CouplingFlowOptions, layer: (o
   const contextDim = checkInt(fn, 'options.contextDim', options.contextDim ?? 0, 0);
   const normalization = checkChoice(fn, 'options.normalization', options.normalization, ['none', 'actnorm', 'batchnorm'] as const, 'none');
   const permutation = checkChoice(fn, 'options.permutation', options.permutation, ['random', 'none'] as const, 'random');
+  const conditioner = builderConditioner(fn, options, false);
   const rng = toRng(options.seed, fn, 'options.seed');
   // In 2D a permutation is the identity or a swap, and a swap makes the next coupling transform the
   // same coordinate as the previous one, with the same input: two layers doing the work of one.
@@ -50,7 +51,7 @@ export function couplingFlow(fn: string, options: CouplingFlowOptions, layer: (o
     if (k > 0 && k % 2 === 0 && permute) chain.push(Permute.random(dim, rng.fork()));
     const norm = normalizationLayer(normalization, dim);
     if (norm) chain.push(norm);
-    chain.push(layer({ mask: halfMask(dim, k % 2 === 1), hidden: options.hidden, activation: options.activation, contextDim, seed: rng.fork() }));
+    chain.push(layer({ mask: halfMask(dim, k % 2 === 1), conditioner, contextDim, seed: rng.fork() }));
   }
   return new Flow(new StandardNormal(dim), chain.length === 1 ? chain[0] : new Chain(chain));
 }

@@ -4,6 +4,7 @@ import { Flow } from '../flow.js';
 import { type Seed, toRng } from '../random.js';
 import { checkInt, checkOptions } from '../validate.js';
 import { callLogTarget, checkLogTarget, type LogTarget } from './log-target.js';
+import { samplesWithSummary, type WeightSummary } from './weights.js';
 
 export interface ImportanceSampleOptions {
   /** Seed for the flow's samples (number, string or an `Rng`). */
@@ -12,22 +13,13 @@ export interface ImportanceSampleOptions {
   batchSize?: number;
 }
 
-/** What `importanceSample` returns. Only `samples` is a tensor: the caller disposes it. */
-export interface ImportanceSampleResult {
+/**
+ * What `importanceSample` returns: the weights' summary (`logWeights` are log p̃(xᵢ) − log q(xᵢ), in
+ * float64 from the float32 log-densities) and the samples. Only `samples` is a tensor: the caller disposes it.
+ */
+export interface ImportanceSampleResult extends WeightSummary {
   /** x₁ … xₙ ~ q (the flow), `[n, dim]`. */
   samples: tf.Tensor2D;
-  /** log wᵢ = log p̃(xᵢ) − log q(xᵢ), in float64 from the float32 log-densities. */
-  logWeights: Float64Array;
-  /** Normalised weights wᵢ / Σⱼ wⱼ (sum to 1). */
-  weights: Float64Array;
-  /** Effective sample size (Σ wᵢ)² / Σ wᵢ², between 1 and n. */
-  ess: number;
-  /** `ess / n`. */
-  essFraction: number;
-  /** log Ẑ = log((1/n) Σ wᵢ), computed with log-sum-exp. */
-  logZ: number;
-  /** Standard error of log Ẑ by the delta method: sd(w) / (√n · mean(w)). */
-  logZStdErr: number;
 }
 
 /**
@@ -85,33 +77,5 @@ export function importanceSample(flow: Flow, logTarget: LogTarget, n: number, op
     tf.dispose(parts);
     throw e;
   }
-  const samples = parts.length === 1 ? parts[0] : (tf.concat(parts, 0) as tf.Tensor2D);
-  if (parts.length > 1) tf.dispose(parts);
-
-  let max = -Infinity;
-  for (const v of logWeights) max = Math.max(max, v);
-  if (max === -Infinity) {
-    samples.dispose();
-    throw new ValidationError(fn, 'logTarget', 'a log-density that is finite at some of the flow\'s samples', `−∞ at all ${n} samples`);
-  }
-  const scaled = logWeights.map((v) => Math.exp(v - max));
-  let sum = 0;
-  for (const v of scaled) sum += v;
-  const mean = sum / n;
-  let squares = 0;
-  let deviations = 0;
-  for (const v of scaled) {
-    squares += v * v;
-    deviations += (v - mean) ** 2;
-  }
-  const ess = (sum * sum) / squares;
-  return {
-    samples,
-    logWeights,
-    weights: scaled.map((v) => v / sum),
-    ess,
-    essFraction: ess / n,
-    logZ: max + Math.log(mean),
-    logZStdErr: Math.sqrt(deviations / (n - 1) / n) / mean,
-  };
+  return samplesWithSummary(parts, logWeights, fn);
 }

@@ -3,7 +3,9 @@ import { ValidationError, describe } from '../errors.js';
 import { type JsonObject, Module } from '../module.js';
 import { type Seed, toRng } from '../random.js';
 import { checkInt, checkOptions } from '../validate.js';
-import { type Activation, activate, checkActivation } from './activation.js';
+import { type Activation, checkActivation } from './activation.js';
+import { HiddenStages, checkDropout, checkNorm } from './hidden-stage.js';
+import type { ConditionerNorm } from './normalization.js';
 import { Dense } from './dense.js';
 import { checkHidden } from './mlp.js';
 
@@ -16,12 +18,33 @@ export interface MADEOptions {
   contextDim?: number;
   /** The dimensions in autoregressive order (default `[0, 1, …, dim − 1]`): `ordering[0]` depends on nothing. */
   ordering?: number[];
-  /** Seed of the initial weights. */
+  /** Dropout rate after every hidden activation, in training mode only (default 0). */
+  dropout?: number;
+  /** Normalisation of the hidden layers: `none` (default), `batch` or `weight` (`layer` would mix degrees). */
+  norm?: ConditionerNorm;
+  /** Seed of the initial weights (and of the dropout masks). */
   seed?: Seed;
 }
 
+/**
+ * MADE degrees: input `ordering[k]` has degree k + 1, context features degree 0, and a hidden layer
+ * of `size` units cycles through 1 … dim − 1 (0 … dim − 1 with a context, so that every output, the
+ * first included, can depend on it). Output `(i, p)` gets input i's degree, at column `i·P + p`.
+ */
+export function madeDegrees(dim: number, contextDim: number, ordering: readonly number[]): { input: number[]; hidden: (size: number) => number[]; output: (paramsPerDim: number) => number[] } {
+  const inDeg = new Array<number>(dim);
+  ordering.forEach((d, k) => (inDeg[d] = k + 1));
+  const base = contextDim > 0 || dim === 1 ? 0 : 1;
+  const span = Math.max(1, dim - base);
+  return {
+    input: [...inDeg, ...new Array<number>(contextDim).fill(0)],
+    hidden: (size) => Array.from({ length: size }, (_, u) => (u % span) + base),
+    output: (p) => inDeg.flatMap((d) => new Array<number>(p).fill(d)),
+  };
+}
+
 /** 0/1 mask `[inputs, outputs]`, row-major: `connect(inDegree, outDegree)` decides each entry. */
-function maskFrom(inDeg: number[], outDeg: number[], connect: (a: number, b: number) => boolean): Float32Array {
+export function maskFrom(inDeg: number[], outDeg: number[], connect: (a: number, b: number) => boolean): Float32Array {
   const m = new Float32Array(inDeg.length * outDeg.length);
   inDeg.forEach((a, i) => outDeg.forEach((b, j) => (m[i * outDeg.length + j] = connect(a, b) ? 1 : 0)));
   return m;
@@ -50,37 +73,38 @@ export class MADE extends Module {
   readonly activation: Activation;
   readonly contextDim: number;
   readonly ordering: readonly number[];
+  readonly dropout: number;
+  readonly norm: ConditionerNorm;
   private readonly layers: Dense[];
+  private readonly stages: HiddenStages;
 
   constructor(dim: number, paramsPerDim: number, options: MADEOptions = {}) {
     super();
     const fn = 'MADE';
-    checkOptions(fn, options, ['hidden', 'activation', 'contextDim', 'ordering', 'seed']);
+    checkOptions(fn, options, ['hidden', 'activation', 'contextDim', 'ordering', 'dropout', 'norm', 'seed']);
     this.dim = checkInt(fn, 'dim', dim);
     this.paramsPerDim = checkInt(fn, 'paramsPerDim', paramsPerDim);
     this.hidden = checkHidden(fn, 'options.hidden', options.hidden);
     this.activation = checkActivation(fn, 'options.activation', options.activation);
     this.contextDim = checkInt(fn, 'options.contextDim', options.contextDim ?? 0, 0);
     this.ordering = checkOrdering(fn, 'options.ordering', options.ordering, dim);
+    this.dropout = checkDropout(fn, 'options.dropout', options.dropout);
+    this.norm = checkNorm(fn, 'options.norm', options.norm);
+    if (this.norm === 'layer') throw new ValidationError(fn, 'options.norm', "'none', 'batch' or 'weight' (layer normalisation mixes hidden units of different degrees)", "'layer'");
     const rng = toRng(options.seed, fn, 'options.seed');
 
-    const inDeg = new Array<number>(dim);
-    this.ordering.forEach((d, k) => (inDeg[d] = k + 1));
-    // Hidden degrees cycle through 1 … dim − 1, and also 0 when there is a context: degree-0 units see
-    // only the context, and they are what lets the first output in the ordering depend on it.
-    const base = this.contextDim > 0 || dim === 1 ? 0 : 1;
-    const span = Math.max(1, dim - base);
-    let prev = [...inDeg, ...new Array<number>(this.contextDim).fill(0)];
+    const degrees = madeDegrees(dim, this.contextDim, this.ordering);
+    let prev = degrees.input;
     this.layers = [];
     for (const size of this.hidden) {
-      const deg = Array.from({ length: size }, (_, u) => (u % span) + base);
+      const deg = degrees.hidden(size);
       const mask = maskFrom(prev, deg, (a, b) => b >= a);
-      this.layers.push(new Dense(prev.length, size, rng, { init: 'uniform', mask }));
+      this.layers.push(new Dense(prev.length, size, rng, { init: 'uniform', mask, weightNorm: this.norm === 'weight' }));
       prev = deg;
     }
-    // Output (i, p) sits at column i·P + p so that a reshape gives [batch, dim, P].
-    const outDeg = inDeg.flatMap((d) => new Array<number>(paramsPerDim).fill(d));
+    const outDeg = degrees.output(paramsPerDim);
     this.layers.push(new Dense(prev.length, outDeg.length, rng, { init: 'zeros', mask: maskFrom(prev, outDeg, (a, b) => b > a) }));
+    this.stages = new HiddenStages(this.hidden, this.norm, this.dropout, rng);
   }
 
   getConfig(): JsonObject {
@@ -91,11 +115,13 @@ export class MADE extends Module {
       activation: this.activation,
       contextDim: this.contextDim,
       ordering: [...this.ordering],
+      ...(this.dropout === 0 && this.norm === 'none' ? {} : { dropout: this.dropout, norm: this.norm }),
     };
   }
 
+  /** The dense layers first (their weight names predate the extras), then norms and dropouts. */
   protected override children(): readonly Module[] {
-    return this.layers;
+    return [...this.layers, ...this.stages.modules()];
   }
 
   /** `x` `[batch, dim]`, `context` `[batch, contextDim]` or null → `[batch, dim, paramsPerDim]`. Call inside `tf.tidy`. */
@@ -103,7 +129,7 @@ export class MADE extends Module {
     let h = this.contextDim > 0 && context ? tf.concat([x, context], 1) : x;
     this.layers.forEach((layer, i) => {
       h = layer.apply(h);
-      if (i < this.layers.length - 1) h = activate(this.activation, h);
+      if (i < this.layers.length - 1) h = this.stages.apply(i, h, this.activation);
     });
     return tf.reshape(h, [x.shape[0], this.dim, this.paramsPerDim]);
   }

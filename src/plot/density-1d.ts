@@ -6,7 +6,7 @@ import { Flow } from '../flow.js';
 import type { Seed } from '../random.js';
 import { checkInt, checkOptions, type MatrixLike } from '../validate.js';
 import { checkRange, linspace, type Range } from './bounds.js';
-import { baseLayout, COLORS, type PlotFigure, type PlotTrace } from './figure.js';
+import { axisLabel, baseLayout, COLORS, type PlotFigure, type PlotTrace } from './figure.js';
 import { resolveBounds } from './grid.js';
 import { checkContext, checkLogDensity, drawSamples, type EvaluationOptions, evaluateLogDensity, type LogDensity, readPoints } from './source.js';
 
@@ -26,6 +26,8 @@ export interface Density1dOptions extends EvaluationOptions {
   /** Logarithmic density axis (default false). */
   logScale?: boolean;
   title?: string;
+  /** The axis title of the dimension (e.g. a CSV file's column name; default x). */
+  labels?: string[];
 }
 
 /**
@@ -43,7 +45,7 @@ export interface Density1dOptions extends EvaluationOptions {
  */
 export function density1dFigure(source: LogDensity, options: Density1dOptions = {}): PlotFigure {
   const fn = 'density1dFigure';
-  checkOptions(fn, options, ['data', 'bounds', 'resolution', 'bins', 'n', 'seed', 'logScale', 'batchSize', 'context', 'title']);
+  checkOptions(fn, options, ['data', 'bounds', 'resolution', 'bins', 'n', 'seed', 'logScale', 'batchSize', 'context', 'title', 'labels']);
   const src = checkLogDensity(fn, 'source', source, 1);
   const context = checkContext(fn, src, options.context);
   const resolution = checkInt(fn, 'options.resolution', options.resolution ?? 400, 2);
@@ -81,7 +83,7 @@ export function density1dFigure(source: LogDensity, options: Density1dOptions = 
   return {
     data: traces,
     layout: baseLayout(options.title ?? 'Density', {
-      xaxis: { title: { text: 'x' }, range: [lo, hi], showline: true, linecolor: '#888', ticks: 'outside', zeroline: false },
+      xaxis: { title: { text: options.labels === undefined ? 'x' : axisLabel(fn, options.labels, 'x', 0) }, range: [lo, hi], showline: true, linecolor: '#888', ticks: 'outside', zeroline: false },
       yaxis: { title: { text: 'p(x)' }, type: logScale ? 'log' : 'linear', rangemode: logScale ? undefined : 'tozero', showline: true, linecolor: '#888', ticks: 'outside', gridcolor: '#eee' },
       bargap: 0,
       legend: { x: 1, xanchor: 'right', y: 1, yanchor: 'top', bgcolor: 'rgba(255,255,255,0.8)' },

@@ -3,7 +3,7 @@
  */
 import { ValidationError, describe } from '../errors.js';
 import { checkInt, checkNumber, checkOptions } from '../validate.js';
-import { baseLayout, column, dataAxis, dimLabel, equalAspectSize, type PlotFigure, type PlotTrace } from './figure.js';
+import { axisLabel, baseLayout, column, dataAxis, equalAspectSize, type PlotFigure, type PlotTrace } from './figure.js';
 import { checkResolution, type DensityGrid, type DensityGridOptions, gridLogDensity, resolveBounds } from './grid.js';
 import { type Range } from './bounds.js';
 import { checkContext, checkLogDensity, type LogDensity, readPoints } from './source.js';
@@ -20,6 +20,8 @@ export interface DensityFigureOptions extends DensityGridOptions {
   /** Plotly colour scale name or array (default `'Viridis'`). */
   colorscale?: string | [number, string][];
   title?: string;
+  /** Axis titles of the two dimensions (e.g. a CSV file's column names; default x₁, x₂). */
+  labels?: string[];
 }
 
 /** Heatmap values from a grid: `p` (0 where `log p = −∞`) or `log p` (gaps where not finite). */
@@ -143,7 +145,7 @@ function checkColorscale(fn: string, value: unknown): string | [number, string][
 export function densityFigure(source: LogDensity, options: DensityFigureOptions = {}): PlotFigure {
   const fn = 'densityFigure';
   checkOptions(fn, options, [
-    'bounds', 'data', 'seed', 'resolution', 'batchSize', 'context', 'logScale', 'logRange', 'contours', 'showData', 'colorscale', 'title',
+    'bounds', 'data', 'seed', 'resolution', 'batchSize', 'context', 'logScale', 'logRange', 'contours', 'showData', 'colorscale', 'title', 'labels',
   ]);
   const src = checkLogDensity(fn, 'source', source, 2);
   const context = checkContext(fn, src, options.context);
@@ -161,8 +163,8 @@ export function densityFigure(source: LogDensity, options: DensityFigureOptions 
   return {
     data,
     layout: baseLayout(options.title ?? (style.logScale ? 'Log-density' : 'Density'), {
-      xaxis: dataAxis(dimLabel('x', 0), bounds[0]),
-      yaxis: dataAxis(dimLabel('x', 1), bounds[1], 'x'),
+      xaxis: dataAxis(axisLabel(fn, options.labels, 'x', 0), bounds[0]),
+      yaxis: dataAxis(axisLabel(fn, options.labels, 'x', 1), bounds[1], 'x'),
       showlegend: false,
       // 60 + 30 margins and about 90 pixels of colour bar beside a 460-pixel plot.
       ...equalAspectSize(bounds, 460, 180, 110),

@@ -4,6 +4,7 @@
  * (`writeHtml` from 'tfjs-flows/node') or rendered to PNG/SVG. Every number is a plain JavaScript
  * number (no typed arrays), so `JSON.stringify(figure)` is the figure.
  */
+import { ValidationError, describe } from '../errors.js';
 
 /** One plotly trace (`type`, `x`, `y`, `z`, `marker`, …); see https://plotly.com/javascript/reference/. */
 export interface PlotTrace {
@@ -84,6 +85,18 @@ export function column(values: ArrayLike<number>, dim: number, j: number): (numb
 }
 
 /** Axis title for dimension `j` (0-based): x₁, x₂, … */
+/**
+ * The axis title of dimension `j`: `labels[j]` when given (e.g. a CSV file's column names), else
+ * `prefix` with the 1-based subscript (`x₁`).
+ */
+export function axisLabel(fn: string, labels: unknown, prefix: string, j: number): string {
+  if (labels === undefined) return dimLabel(prefix, j);
+  if (!Array.isArray(labels) || labels.length <= j || typeof labels[j] !== 'string') {
+    throw new ValidationError(fn, 'options.labels', `an array of strings, one per data dimension (at least ${j + 1})`, describe(labels));
+  }
+  return labels[j];
+}
+
 export function dimLabel(prefix: string, j: number): string {
   const sub = '₀₁₂₃₄₅₆₇₈₉';
   return prefix + String(j + 1).split('').map((c) => sub[Number(c)]).join('');

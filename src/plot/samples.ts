@@ -6,7 +6,7 @@ import { Flow } from '../flow.js';
 import type { Seed } from '../random.js';
 import { checkInt, checkOptions, type MatrixLike } from '../validate.js';
 import { checkBounds, type Range, rangeFromPoints, unionRange } from './bounds.js';
-import { baseLayout, COLORS, column, dataAxis, dimLabel, equalAspectSize, type PlotFigure, type PlotTrace } from './figure.js';
+import { axisLabel, baseLayout, COLORS, column, dataAxis, equalAspectSize, type PlotFigure, type PlotTrace } from './figure.js';
 import { checkContext, drawSamples, readPoints } from './source.js';
 
 export interface SamplesFigureOptions {
@@ -27,6 +27,8 @@ export interface SamplesFigureOptions {
   /** One context vector for a conditional flow. */
   context?: number[];
   title?: string;
+  /** Axis titles by data dimension (e.g. a CSV file's column names; default x₁, x₂, …). */
+  labels?: string[];
 }
 
 /**
@@ -44,7 +46,7 @@ export interface SamplesFigureOptions {
  */
 export function samplesFigure(source: Flow | MatrixLike, options: SamplesFigureOptions = {}): PlotFigure {
   const fn = 'samplesFigure';
-  checkOptions(fn, options, ['n', 'seed', 'data', 'marginals', 'dims', 'bounds', 'bins', 'context', 'title']);
+  checkOptions(fn, options, ['n', 'seed', 'data', 'marginals', 'dims', 'bounds', 'bins', 'context', 'title', 'labels']);
   let samples: Float32Array;
   let dim: number;
   if (source instanceof Flow) {
@@ -77,8 +79,8 @@ export function samplesFigure(source: Flow | MatrixLike, options: SamplesFigureO
   });
   if (data) traces.push(scatter(data, 'data', COLORS.data, 4, 0.5));
   traces.push(scatter(samples, 'samples', COLORS.model, 4, 0.6));
-  const xLabel = dimLabel('x', i);
-  const yLabel = dimLabel('x', j);
+  const xLabel = axisLabel(fn, options.labels, 'x', i);
+  const yLabel = axisLabel(fn, options.labels, 'x', j);
   const layout = baseLayout(options.title ?? 'Samples', {
     xaxis: dataAxis(xLabel, bounds[0] ?? undefined),
     yaxis: dataAxis(yLabel, bounds[1] ?? undefined, 'x'),

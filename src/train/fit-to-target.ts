@@ -17,6 +17,7 @@ import { runTraining } from './loop.js';
 import { adam } from './optimizer.js';
 import { createProgress } from './progress.js';
 import { reverseKlTerms } from './reverse-kl.js';
+import { checkEstimator, fastPathReverseKlTerms, GRADIENT_ESTIMATORS, type GradientEstimator } from './path-gradient.js';
 import { type LearningRate, resolveSchedule } from './schedule.js';
 
 export interface FitToTargetOptions {
@@ -41,9 +42,19 @@ export interface FitToTargetOptions {
    * Use the path-gradient ("sticking the landing") estimator of Roeder et al. (2017): the gradient of
    * log q(x) is taken with the weights held constant and only x = f_θ(z) varying. Unbiased, and of lower
    * variance as q approaches p (zero variance at q = p). Costs one inverse pass per step, so the
-   * flow's inverse must be analytic. Default false.
+   * flow's inverse must be analytic. Default false. Same as `gradientEstimator: 'stl'`.
    */
   pathGradient?: boolean;
+  /**
+   * How the gradient is estimated (default `'reparam'`, or `'stl'` with `pathGradient: true`):
+   * - `'reparam'`: ∇θ of the loss through the reparameterised samples;
+   * - `'stl'`: the path gradient of `pathGradient` (two passes: forward, then inverse);
+   * - `'fastPath'`: the same path gradient with ∂log q/∂x carried through the sampling pass
+   *   (Vaitl et al. 2024), so no inverse pass: it works for planar and other flows whose inverse is
+   *   numerical. Bijectors without a closed-form score rule carry it by autodiff through their
+   *   inverse (`history.notes` names them); a flow with neither falls back to `'reparam'`, with a note.
+   */
+  gradientEstimator?: GradientEstimator;
   /** Seed (number, string or `Rng`): the same seed gives the same run. Each step draws from its own stream forked from it. */
   seed?: Seed;
   /** Called after every step; may be async (training waits for it) and may stop training. `epoch` is always 1. */
@@ -62,10 +73,14 @@ export interface FitToTargetOptions {
 export interface FitToTargetHistory extends FitHistory {
   /** β of each step, when annealing (`annealSteps` or `beta`) was asked for. */
   beta?: number[];
+  /** The estimator used (see `gradientEstimator`). */
+  gradientEstimator: GradientEstimator;
+  /** Fallbacks taken (e.g. a score carried by autodiff, or `'fastPath'` replaced by `'reparam'`). */
+  notes?: string[];
 }
 
 const KNOWN = [
-  'steps', 'samplesPerStep', 'learningRate', 'clipNorm', 'annealSteps', 'annealStart', 'beta', 'pathGradient', 'seed', 'onStep', 'signal', 'progress',
+  'steps', 'samplesPerStep', 'learningRate', 'clipNorm', 'annealSteps', 'annealStart', 'beta', 'pathGradient', 'gradientEstimator', 'seed', 'onStep', 'signal', 'progress',
 ] as const;
 
 /**
@@ -109,14 +124,28 @@ export async function fitToTarget(flow: Flow, logTarget: LogTarget, options: Fit
   }
   if (o.onStep !== undefined && typeof o.onStep !== 'function') throw new ValidationError(fn, 'options.onStep', 'a function', describe(o.onStep));
   if (o.signal !== undefined && typeof (o.signal as AbortSignal)?.aborted !== 'boolean') throw new ValidationError(fn, 'options.signal', 'an AbortSignal', describe(o.signal));
-  const pathGradient = o.pathGradient ?? false;
+  const notes: string[] = [];
+  let estimator = checkEstimator(fn, o.gradientEstimator, GRADIENT_ESTIMATORS, o.pathGradient ? 'stl' : 'reparam');
+  if (o.pathGradient !== undefined && o.gradientEstimator !== undefined && o.pathGradient !== (estimator === 'stl')) {
+    throw new ValidationError(fn, 'options.pathGradient', `absent or ${estimator === 'stl'} with gradientEstimator '${estimator}'`, String(o.pathGradient));
+  }
+  if (estimator === 'fastPath') {
+    const rule = flow.bijector.scoreRule;
+    if (rule === 'none') {
+      estimator = 'reparam';
+      notes.push("gradientEstimator 'fastPath' fell back to 'reparam': the flow has a bijector with neither a score rule nor an analytic inverse");
+    } else if (rule === 'autodiff') {
+      notes.push(`gradientEstimator 'fastPath': the score of ${[...new Set(flow.bijector.scoreFallbacks())].join(', ')} is carried by autodiff through its inverse (no closed-form rule)`);
+    }
+  }
+  const pathGradient = estimator === 'stl';
   const beta = resolveBeta(fn, o, steps);
   const learningRate = resolveSchedule(fn, o.learningRate ?? 1e-3, steps);
   if (flow.contextDim > 0) throw new ValidationError(fn, 'flow', 'an unconditional flow', `a conditional flow (context dimension ${flow.contextDim})`);
   if (!flow.bijector.hasForward) throw new ValidationError(fn, 'flow', 'a flow that can sample (its bijector implements forward)', 'a bijector without a forward direction');
   if (pathGradient && flow.bijector.inverseKind !== 'analytic') {
     // The score term is subtracted through log q_θ(x) evaluated by the inverse; a root-finding inverse is not differentiable in θ exactly.
-    throw new ValidationError(fn, 'options.pathGradient', 'false unless the flow has an analytic inverse (the path gradient evaluates log q through it)', `true with a flow whose inverse is ${flow.bijector.inverseKind === 'none' ? 'missing' : 'numerical'}`);
+    throw new ValidationError(fn, o.gradientEstimator === undefined ? 'options.pathGradient' : 'options.gradientEstimator', 'false unless the flow has an analytic inverse (the path gradient evaluates log q through it)', `true with a flow whose inverse is ${flow.bijector.inverseKind === 'none' ? 'missing' : 'numerical'}`);
   }
   const trainable = flow.trainableVariables;
   if (trainable.length === 0) throw new ValidationError(fn, 'flow', 'a flow with trainable weights', 'none');
@@ -136,7 +165,7 @@ export async function fitToTarget(flow: Flow, logTarget: LogTarget, options: Fit
   let step = 0;
   const optimizer = adam();
   try {
-    const history: FitToTargetHistory = await runTraining({
+    const history = (await runTraining({
       fn,
       trainable,
       weights: flow,
@@ -150,7 +179,8 @@ export async function fitToTarget(flow: Flow, logTarget: LogTarget, options: Fit
           loss: () => {
             tf.dispose(kept);
             kept = [];
-            const t = reverseKlTerms(flow, logTarget, { n, rng: stepRng, beta: b, pathGradient, fn, step: s });
+            const args = { n, rng: stepRng, beta: b, pathGradient, fn, step: s };
+            const t = estimator === 'fastPath' ? fastPathReverseKlTerms(flow, logTarget, args) : reverseKlTerms(flow, logTarget, args);
             if (t.error) rejected = t.error;
             else kept = [tf.keep(t.samples), tf.keep(t.logTarget!)];
             return t.loss;
@@ -169,7 +199,9 @@ export async function fitToTarget(flow: Flow, logTarget: LogTarget, options: Fit
       signal: o.signal,
       progress: await createProgress(o.progress, steps),
       onStep: o.onStep,
-    });
+    })) as FitToTargetHistory;
+    history.gradientEstimator = estimator;
+    if (notes.length > 0) history.notes = notes;
     if (beta) history.beta = betas.slice(0, history.steps.length);
     return history;
   } catch (e) {

@@ -19,15 +19,19 @@ import { tapeFreeStep } from './fast-step/training-step.js';
 import { type TwoThreadStep, twoThreadsSupported } from './parallel/support.js';
 import { adam, type AdamOptions, type Optimizer } from './optimizer.js';
 import { createProgress } from './progress.js';
-import { defaultPatience, defaultValidateEvery } from './defaults.js';
+import { DEFAULT_STANDARDIZE, defaultPatience, defaultSteps, defaultValidateEvery } from './defaults.js';
 import { addUniformNoise, integerColumns, stepNoiseRng } from './dequantize.js';
 import { withWeightDecay } from './weight-decay.js';
 import { standardizationOf, type StandardizeMode } from './standardization.js';
-import { DEFAULT_STANDARDIZE } from './defaults.js';
+import { fitEstimatorLoss } from './path-gradient.js';
+import type { LogTarget } from '../inference/log-target.js';
 import { type LearningRate, resolveSchedule } from './schedule.js';
 
 export interface FitOptions extends TrainingCallbacks {
-  /** Number of optimisation steps (default 1000 for data in memory). Give `steps` or `epochs`, not both. */
+  /**
+   * Number of optimisation steps (default for data in memory: 20 passes over the training rows, at
+   * least 1,000 and at most 5,000; see docs/defaults.md). Give `steps` or `epochs`, not both.
+   */
   steps?: number;
   /** Number of passes over the data (default for a stream: 1). */
   epochs?: number;
@@ -114,12 +118,20 @@ export interface FitOptions extends TrainingCallbacks {
    * tape-free step (`fast-step/`) when every part of the flow supports it, `'tape'` always the tape.
    */
   gradientPath?: 'auto' | 'tape';
+  /**
+   * `'reparam'` (default): plain maximum likelihood. `'fastPath'`: the forward-KL path gradient of
+   * Vaitl et al. (2024), for data whose log-density is known up to a constant (`logTarget`): the same
+   * loss values, a gradient that drops the score term (see `train/path-gradient.ts`).
+   */
+  gradientEstimator?: 'reparam' | 'fastPath';
+  /** With `gradientEstimator: 'fastPath'`: the data's log-density log p̃ in data units, `[n, dim]` → `[n]`. */
+  logTarget?: LogTarget;
 }
 
 const KNOWN = [
   'steps', 'epochs', 'batchSize', 'learningRate', 'clipNorm', 'validationSplit', 'validationData', 'validateEvery', 'patience',
   'restoreBest', 'seed', 'context', 'standardize', 'signal', 'progress', 'onStep', 'onEpoch', 'checkpoint', 'resumeFrom', 'adam', 'gradientPath', 'threads',
-  'weightDecay', 'dequantize',
+  'weightDecay', 'dequantize', 'gradientEstimator', 'logTarget',
 ] as const;
 
 /** Rows evaluated per chunk when computing the validation loss. */
@@ -199,6 +211,7 @@ export async function fit(flow: Flow, data: FitData, options: FitOptions = {}): 
       throw new ValidationError(fn, 'options.threads', '1 for this flow (two threads need the tape-free step: couplings, chains and permutations over a StandardNormal base, unconditional, on cpu or wasm)', '2');
     }
   }
+  const pathLoss = fitEstimatorLoss(fn, flow, o);
   const sink = o.checkpoint === undefined ? null : checkSink(fn, o.checkpoint);
   const resume = o.resumeFrom === undefined ? null : readResume(fn, o.resumeFrom);
   const trainable = flow.trainableVariables;
@@ -206,7 +219,7 @@ export async function fit(flow: Flow, data: FitData, options: FitOptions = {}): 
   // Made before the data is read, so that its options are checked with the others.
   const optimizer = withWeightDecay(adam(o.adam), weightDecay);
   try {
-    return await fitWith(flow, data, o, optimizer, { steps, epochs, batchSize, clipNorm, split, validateEvery, givenPatience, weightDecay, dequantize, standardize, mode, gradientPath, threads, sink, resume, trainable });
+    return await fitWith(flow, data, o, optimizer, { steps, epochs, batchSize, clipNorm, split, validateEvery, givenPatience, weightDecay, dequantize, standardize, mode, gradientPath, threads, sink, resume, trainable, pathLoss });
   } finally {
     optimizer.dispose();
   }
@@ -228,12 +241,13 @@ interface Checked {
   sink: CheckpointSink | null;
   resume: CheckpointDocument | null;
   trainable: tf.Variable[];
+  pathLoss: ReturnType<typeof fitEstimatorLoss>;
 }
 
 /** `fit` after its options are checked and the optimiser is made (the caller disposes it). */
 async function fitWith(flow: Flow, data: FitData, o: FitOptions, optimizer: Optimizer, c: Checked): Promise<FitHistory> {
   const fn = 'fit';
-  const { steps, epochs, batchSize, clipNorm, split, validateEvery, givenPatience, weightDecay, dequantize, standardize, mode, gradientPath, threads, sink, resume, trainable } = c;
+  const { steps, epochs, batchSize, clipNorm, split, validateEvery, givenPatience, weightDecay, dequantize, standardize, mode, gradientPath, threads, sink, resume, trainable, pathLoss } = c;
   const { dim, contextDim } = flow;
   const rng = toRng(o.seed, fn, 'options.seed');
   const splitRng = rng.fork();
@@ -289,7 +303,7 @@ async function fitWith(flow: Flow, data: FitData, o: FitOptions, optimizer: Opti
     validation = { ...validation, x: addUniformNoise(validation.x.slice(), validation.n, dim, noiseColumns, stepNoiseRng(noiseSeed, -1)) };
   }
 
-  const totalSteps = steps ?? (memory ? (epochs !== undefined ? epochs * memory.stepsPerEpoch : 1000) : null);
+  const totalSteps = steps ?? (memory ? (epochs !== undefined ? epochs * memory.stepsPerEpoch : defaultSteps(memory.stepsPerEpoch)) : null);
   const learningRate = resolveSchedule(fn, o.learningRate ?? 1e-3, totalSteps);
 
   // A resumed run takes the standardisation from its checkpoint (applied with the weights below).
@@ -352,7 +366,7 @@ async function fitWith(flow: Flow, data: FitData, o: FitOptions, optimizer: Opti
     : undefined;
   setTraining(flow, true);
   // Compiled after the standardisation is settled (it is part of the step).
-  const fastStep = gradientPath === 'auto' ? tapeFreeStep(flow) : null;
+  const fastStep = gradientPath === 'auto' && !pathLoss ? tapeFreeStep(flow) : null;
   let parallel: TwoThreadStep | null = null;
   try {
     if (threads === 2 && fastStep) {
@@ -372,7 +386,7 @@ async function fitWith(flow: Flow, data: FitData, o: FitOptions, optimizer: Opti
         if (raw === null || raw === 'exhausted') return raw;
         const batch = noiseColumns.length > 0 ? dequantized(raw, noiseColumns, stepNoiseRng(noiseSeed, ++drawn)) : raw;
         return {
-          loss: () => tf.neg(tf.mean(flow.logProbUnchecked(batch.x, batch.context))) as tf.Scalar,
+          loss: pathLoss ? () => pathLoss(batch.x, batch.context) : () => tf.neg(tf.mean(flow.logProbUnchecked(batch.x, batch.context))) as tf.Scalar,
           valueAndGrads: step ? () => step(batch.x) : undefined,
           epoch: batch.epoch,
           endOfEpoch: batch.endOfEpoch,
@@ -386,6 +400,8 @@ async function fitWith(flow: Flow, data: FitData, o: FitOptions, optimizer: Opti
       validateEvery: resolvedValidateEvery,
       patience,
       restoreBest,
+      // The initial weights (the standardisation's Gaussian, when every layer starts as the identity) compete for the best.
+      validateInitial: restoreBest,
       signal: o.signal,
       progress: await createProgress(o.progress, totalSteps),
       onStep: o.onStep,

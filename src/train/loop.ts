@@ -55,6 +55,11 @@ export interface LoopConfig extends TrainingCallbacks {
   patience: number | null;
   /** Restore the weights of the best validation step at the end (and on failure). */
   restoreBest: boolean;
+  /**
+   * Validate once before the first step (recorded as step 0), so that the initial weights compete for
+   * the best: a flow that starts at a fitted baseline then never ends worse than it on validation.
+   */
+  validateInitial?: boolean;
   signal?: AbortSignal;
   progress: ProgressReporter;
 }
@@ -169,6 +174,7 @@ export async function runTraining(config: LoopConfig, resume?: LoopState, checkp
   };
 
   try {
+    if (validate && config.validateInitial && s.step === 0 && validation!.steps.length === 0) evaluate();
     for (;;) {
       if (totalSteps !== null && s.step >= totalSteps) break;
       if (signal?.aborted) {

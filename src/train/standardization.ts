@@ -20,6 +20,11 @@ import { columnStats } from './fit-data.js';
 /** Below this many training rows per column, the whitening correlations are shrunk (see the module comment). */
 export const SHRINK_BELOW_ROWS_PER_COLUMN = 10;
 
+/** The shrinkage option of the whitening fit for `n` rows of `dim` columns (see the module comment). */
+export function whiteningShrinkage(n: number, dim: number): 'auto' | 0 {
+  return n < SHRINK_BELOW_ROWS_PER_COLUMN * dim ? 'auto' : 0;
+}
+
 /** How `fit` standardises the data. */
 export type StandardizeMode = 'columns' | 'whiten';
 
@@ -38,7 +43,7 @@ export function standardizationOf(fn: string, mode: StandardizeMode, values: Flo
   } catch (e) {
     collinear(e);
   }
-  const g = fitGaussian(values, n, dim, { shrinkage: n < SHRINK_BELOW_ROWS_PER_COLUMN * dim ? 'auto' : 0 });
+  const g = fitGaussian(values, n, dim, { shrinkage: whiteningShrinkage(n, dim) });
   const std = g.cov.map((row, i) => Math.sqrt(row[i]));
   // cov = L Lᵀ = D (C Cᵀ) D with D = diag(std): C = D⁻¹ L, still lower triangular with a positive diagonal.
   const correlationTril = g.scaleTril.map((row, i) => row.map((v, j) => (j <= i ? v / std[i] : 0)));

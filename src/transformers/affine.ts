@@ -1,7 +1,7 @@
 import { tf } from '../backend.js';
 import { takeColumns } from '../kernels/columns.js';
 import type { JsonObject } from '../module.js';
-import { checkPositiveMap, logPositive, type PositiveMap } from '../ops/positive.js';
+import { checkPositiveMap, logPositive, type PositiveMap, SOFTPLUS_EPS } from '../ops/positive.js';
 import { checkNumber, checkOptions } from '../validate.js';
 import type { SavedTransform, TapeFreeTransformer } from '../train/fast-step/contract.js';
 import { type AffineAttrs, affineInverse, affineInverseGrad, ensureAffineKernels } from './affine-kernels.js';
@@ -61,6 +61,25 @@ export class AffineTransformer implements Transformer, TapeFreeTransformer {
   forward(x: tf.Tensor2D, params: tf.Tensor3D): TransformerResult {
     const { shift, logScale } = this.split(params);
     return { output: tf.add(tf.mul(x, tf.exp(logScale)), shift) as tf.Tensor2D, logDet: logScale };
+  }
+
+  /**
+   * Score terms for couplings (see {@link Transformer.scoreTerms}): L = ls(s) does not depend on x, so
+   * `scoreY = g e^{−ls}`, and `dParams` = (dt, ds) = (scoreY, (1 + scoreY · x e^{ls}) · dls/ds), where
+   * dls/ds = 1 − (ls/c)² under the soft clamp ls = c tanh(s/c).
+   */
+  scoreTerms(x: tf.Tensor2D, params: tf.Tensor3D, g: tf.Tensor2D, forward: TransformerResult): { scoreY: tf.Tensor2D; dParams: tf.Tensor3D } {
+    const ls = forward.logDet;
+    let slope: tf.Tensor | null = null;
+    if (this.scale === 'exp') slope = this.clamp === null ? null : tf.sub(1, tf.square(tf.div(ls, this.clamp)));
+    else {
+      const [b, d] = params.shape;
+      const s = tf.reshape(takeColumns(tf.reshape(params, [b * d, 2]) as tf.Tensor2D, [1]), [b, d]);
+      slope = tf.div(tf.sigmoid(s), tf.add(tf.softplus(s), SOFTPLUS_EPS));
+    }
+    const scoreY = tf.mul(g, tf.exp(tf.neg(ls))) as tf.Tensor2D;
+    const dls = tf.add(1, tf.mul(scoreY, tf.mul(x, tf.exp(ls))));
+    return { scoreY, dParams: tf.stack([scoreY, slope ? tf.mul(dls, slope) : dls], 2) as tf.Tensor3D };
   }
 
   /** The scale map and soft clamp as the fused affine kernels take them. */

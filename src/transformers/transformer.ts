@@ -31,4 +31,11 @@ export interface Transformer {
   inverse(y: tf.Tensor2D, params: tf.Tensor3D): TransformerResult;
   /** Plain-JSON options that rebuild it. */
   getConfig(): JsonObject;
+  /**
+   * Optional closed form for couplings' score rule (path gradients): with y = T(x; p), L = log T' and
+   * `g` = ∂log q/∂x `[batch, dim]`, returns `scoreY = (g − ∂L/∂x) / T'` and
+   * `dParams = ∂L/∂p + (∂T/∂p) · scoreY` `[batch, dim, paramsPerDim]`; `forward` is `forward(x, params)`,
+   * already computed. Without it, couplings read these off the tape.
+   */
+  scoreTerms?(x: tf.Tensor2D, params: tf.Tensor3D, g: tf.Tensor2D, forward: TransformerResult): { scoreY: tf.Tensor2D; dParams: tf.Tensor3D };
 }

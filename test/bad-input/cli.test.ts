@@ -1,6 +1,6 @@
 /**
  * The command line's share of the bad-input catalogue (test/cli/errors.test.ts has the first cases):
- * each bad invocation exits with code 1 and one `error: …` line naming the problem, no stack trace.
+ * each bad invocation exits with code 2 (usage) or 1 (runtime) and one `error: …` line naming the problem, no stack trace.
  * The processes run four at a time: each is a Node start-up with tsx, the slow part of the catalogue.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -31,25 +31,25 @@ beforeAll(async () => {
   cond.dispose();
 });
 
-/** [what is wrong, arguments (`@name` is a file in the temporary folder), pattern of the error line] */
-const CASES: [string, string[], RegExp][] = [
-  ['sample: -n 0', ['sample', '@flow.json', '-n', '0'], /-n, --n <count>.*'0' is invalid/],
-  ['sample: -n not a number', ['sample', '@flow.json', '-n', 'ten'], /'ten' is invalid/],
-  ['sample: missing context of a conditional model', ['sample', '@cond.json', '-n', '3'], /context/],
-  ['sample: context of the wrong width', ['sample', '@cond.json', '-n', '3', '--context', '1,2'], /context/],
-  ['sample: non-numeric context', ['sample', '@cond.json', '--context', 'abc'], /context.*abc|abc.*context/],
-  ['info: truncated model file', ['info', '@truncated.json'], /truncated\.json/],
-  ['logprob: missing data file', ['logprob', '@flow.json', '@missing.csv'], /missing\.csv: .*no such file/],
-  ['logprob: NaN cell', ['logprob', '@flow.json', '@nan.csv'], /nan\.csv: line 3, column 1.*"NaN"/],
-  ['fit: empty CSV', ['fit', '@empty.csv', '--out', '@m'], /empty\.csv: .*no rows/],
-  ['fit: header only', ['fit', '@header-only.csv', '--out', '@m'], /header-only\.csv: .*no data rows/],
-  ['fit: --val 1.5', ['fit', '@ok.csv', '--out', '@m', '--val', '1.5'], /--val <fraction>.*'1\.5' is invalid/],
-  ['fit: negative hidden size', ['fit', '@ok.csv', '--out', '@m', '--hidden', '64,-3'], /--hidden <sizes>.*'64,-3' is invalid/],
-  ['fit: column index out of range', ['fit', '@ok.csv', '--out', '@m', '--columns', '0,7'], /'--columns'.*7/],
-  ['fit: a column twice', ['fit', '@ok.csv', '--out', '@m', '--columns', 'x,x'], /'--columns' must be each column at most once; got "x" twice/],
-  ['fit: --out is a file', ['fit', '@ok.csv', '--out', '@ok.csv', '--steps', '1', '--no-report'], /ok\.csv.*could not be written \(a file is in the way of a directory on the path\)/],
-  ['fit: missing test file', ['fit', '@ok.csv', '--out', '@m', '--test', '@missing-test.csv'], /missing-test\.csv/],
-  ['demo: --steps 0', ['demo', '--steps', '0', '--out', '@d'], /--steps <n>.*'0' is invalid/],
+/** [what is wrong, arguments (`@name` is a file in the temporary folder), pattern of the error line, exit code (2 usage, 1 runtime)] */
+const CASES: [string, string[], RegExp, number][] = [
+  ['sample: -n 0', ['sample', '@flow.json', '-n', '0'], /-n, --n <count>.*'0' is invalid/, 2],
+  ['sample: -n not a number', ['sample', '@flow.json', '-n', 'ten'], /'ten' is invalid/, 2],
+  ['sample: missing context of a conditional model', ['sample', '@cond.json', '-n', '3'], /context/, 2],
+  ['sample: context of the wrong width', ['sample', '@cond.json', '-n', '3', '--context', '1,2'], /context/, 2],
+  ['sample: non-numeric context', ['sample', '@cond.json', '--context', 'abc'], /context.*abc|abc.*context/, 2],
+  ['info: truncated model file', ['info', '@truncated.json'], /truncated\.json/, 1],
+  ['logprob: missing data file', ['logprob', '@flow.json', '@missing.csv'], /missing\.csv: .*no such file/, 1],
+  ['logprob: NaN cell', ['logprob', '@flow.json', '@nan.csv'], /nan\.csv: line 3, column 1.*"NaN"/, 1],
+  ['fit: empty CSV', ['fit', '@empty.csv', '--out', '@m'], /empty\.csv: .*no rows/, 1],
+  ['fit: header only', ['fit', '@header-only.csv', '--out', '@m'], /header-only\.csv: .*no data rows/, 1],
+  ['fit: --val 1.5', ['fit', '@ok.csv', '--out', '@m', '--val', '1.5'], /--val <fraction>.*'1\.5' is invalid/, 2],
+  ['fit: negative hidden size', ['fit', '@ok.csv', '--out', '@m', '--hidden', '64,-3'], /--hidden <sizes>.*'64,-3' is invalid/, 2],
+  ['fit: column index out of range', ['fit', '@ok.csv', '--out', '@m', '--columns', '0,7'], /'--columns'.*7/, 2],
+  ['fit: a column twice', ['fit', '@ok.csv', '--out', '@m', '--columns', 'x,x'], /'--columns' must be each column at most once; got "x" twice/, 2],
+  ['fit: --out is a file', ['fit', '@ok.csv', '--out', '@ok.csv', '--steps', '1', '--no-report'], /ok\.csv.*could not be written \(a file is in the way of a directory on the path\)/, 1],
+  ['fit: missing test file', ['fit', '@ok.csv', '--out', '@m', '--test', '@missing-test.csv'], /missing-test\.csv/, 1],
+  ['demo: --steps 0', ['demo', '--steps', '0', '--out', '@d'], /--steps <n>.*'0' is invalid/, 2],
 ];
 
 /** Run `tasks` with at most `limit` in flight. */
@@ -67,12 +67,12 @@ async function pool<T>(tasks: (() => Promise<T>)[], limit: number): Promise<T[]>
 }
 
 describe('command line', () => {
-  it(`${CASES.length} bad invocations: exit code 1, one error line naming the problem, no stack trace`, async () => {
+  it(`${CASES.length} bad invocations: exit code 2 (usage) or 1 (runtime), one error line naming the problem, no stack trace`, async () => {
     const results = await pool(CASES.map(([, args]) => () => runCli(args.map((a) => (a.startsWith('@') ? p(a.slice(1)) : a)))), 4);
-    CASES.forEach(([name, , pattern], i) => {
+    CASES.forEach(([name, , pattern, code], i) => {
       const r = results[i];
       const lines = r.stderr.trim().split('\n');
-      expect(r.code, `${name}: ${r.stderr}`).toBe(1);
+      expect(r.code, `${name}: ${r.stderr}`).toBe(code);
       expect(lines[0], name).toMatch(/^error: /);
       expect(lines[0], name).toMatch(pattern);
       expect(r.stderr, name).not.toMatch(/\n\s+at /);

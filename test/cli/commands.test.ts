@@ -49,7 +49,7 @@ let condRun: Awaited<ReturnType<typeof runCli>>;
 beforeAll(async () => {
   writeData();
   [fitRun, condRun] = await Promise.all([
-    runCli(['fit', join(dir, 'train.csv'), '--columns', 'a,b', '--steps', '30', '--batch-size', '64', '--val', '0.2', '--test', join(dir, 'test.csv'), '--seed', '4', ...small, '--out', model]),
+    runCli(['fit', join(dir, 'train.csv'), '--columns', 'a,b', '--steps', '30', '--no-early-stopping', '--batch-size', '64', '--val', '0.2', '--test', join(dir, 'test.csv'), '--seed', '4', ...small, '--out', model]),
     runCli(['fit', join(dir, 'cond.csv'), '--flow', 'realnvp', '--context-columns', 'c', '--steps', '10', '--test', '0', ...small, '--no-report', '--out', condModel]),
   ]);
 });
@@ -122,7 +122,7 @@ describe('tfjs-flows sample', () => {
   it('a conditional flow needs --context and writes it as a column', async () => {
     expect(condRun.code).toBe(0);
     const [missing, ok] = await Promise.all([runCli(['sample', condModel, '-n', '3']), runCli(['sample', condModel, '-n', '4', '--context', '0.5'])]);
-    expect(missing.code).toBe(1);
+    expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/--context.*conditional/);
     const parsed = parseCsv(ok.stdout);
     expect(parsed.header).toEqual(['x', 'y', 'c']);
@@ -159,7 +159,10 @@ describe('tfjs-flows logprob', () => {
     const want = Array.from(lp.dataSync());
     tf.dispose(lp);
     flow.dispose();
-    expect(parseCsv(r.stdout).rows.map((row) => Math.fround(row[0]))).toEqual(want);
+    // This process runs the relaxed-SIMD (fused multiply-add) kernels, the child the plain ones: equal within float32 rounding.
+    const got = parseCsv(r.stdout).rows.map((row) => row[0]);
+    expect(got).toHaveLength(want.length);
+    got.forEach((v, i) => expect(Math.abs(v - want[i])).toBeLessThanOrEqual(1e-6 * Math.abs(want[i])));
   });
 });
 

@@ -104,8 +104,74 @@ const conditionedCases: BijectorCase[] = [2, 5, 10].flatMap((dim) =>
   }),
 );
 
+/**
+ * A kernel-conditioned layer with its auxiliary points set (`initialized` = 1) and every trainable
+ * weight perturbed. Points spread N(0, 1.5²) as the domain; log length-scales near 0.
+ */
+function kernelReady<B extends Bijector>(b: B, seed: string, sd: number): B {
+  const rng = new Rng(`${seed}:points`);
+  const values: Record<string, Float32Array> = {};
+  for (const w of b.weights) {
+    const v = Float32Array.from(w.variable.dataSync());
+    if (w.name.endsWith('centres')) for (let i = 0; i < v.length; i++) v[i] = 1.5 * rng.normal();
+    else if (w.name.endsWith('initialized')) v[0] = 1;
+    else if (w.trainable) for (let i = 0; i < v.length; i++) v[i] += sd * rng.normal();
+    values[w.name] = v;
+  }
+  b.setWeights(values);
+  return b;
+}
+
+/** Layers with the other conditioners (`conditioner` option): residual, kernel, dropout (evaluation mode), each norm. */
+const conditionerCases: BijectorCase[] = [
+  { name: 'AffineCoupling, resnet conditioner 5D', dim: 5, make: () => perturbed(new AffineCoupling({ mask: [true, false, false, true, false], conditioner: { type: 'resnet', hidden: [16, 16] }, seed: 'rn' }), 'rn', 0.2), domain: normal(5) },
+  {
+    name: 'AffineCoupling, resnet + batch norm + dropout (eval), context 2, 4D',
+    dim: 4,
+    contextDim: 2,
+    make: () => perturbed(new AffineCoupling({ mask: halfMask(4), contextDim: 2, conditioner: { type: 'resnet', hidden: [16], norm: 'batch', dropout: 0.3 }, seed: 'rnb' }), 'rnb', 0.2),
+    domain: normal(4),
+  },
+  { name: 'AffineCoupling, MLP + layer norm 5D', dim: 5, make: () => perturbed(new AffineCoupling({ mask: halfMask(5), conditioner: { hidden: [16, 16], norm: 'layer' }, seed: 'ln' }), 'ln'), domain: normal(5) },
+  { name: 'AffineCoupling, MLP + weight norm + dropout (eval) 3D', dim: 3, make: () => perturbed(new AffineCoupling({ mask: [0, 1, 1], conditioner: { hidden: [16, 16], norm: 'weight', dropout: 0.2 }, seed: 'wn' }), 'wn'), domain: normal(3) },
+  { name: 'AffineCoupling, MLP + batch norm 2D', dim: 2, make: () => perturbed(new AffineCoupling({ mask: halfMask(2), conditioner: { hidden: [16], norm: 'batch' }, seed: 'bn' }), 'bn'), domain: normal(2) },
+  { name: 'AffineCoupling, kernel conditioner 2D', dim: 2, make: () => kernelReady(new AffineCoupling({ mask: halfMask(2), conditioner: { type: 'kernel', points: 12 }, seed: 'k2' }), 'k2', 0.3), domain: normal(2) },
+  {
+    name: 'SplineCoupling, kernel conditioner 5D, context 2',
+    dim: 5,
+    contextDim: 2,
+    make: () => kernelReady(new SplineCoupling({ mask: [true, false, true, false, false], contextDim: 2, bins: 5, tailBound: 3, conditioner: { type: 'kernel', points: 10 }, seed: 'ks' }), 'ks', 0.1),
+    domain: normal(5),
+    tol: 3e-4,
+  },
+  {
+    name: 'MaskedAutoregressiveAffine, masked resnet + batch norm + dropout (eval) 4D',
+    dim: 4,
+    make: () => perturbed(new MaskedAutoregressiveAffine(4, { ordering: [2, 0, 3, 1], conditioner: { type: 'resnet', hidden: [16, 16], norm: 'batch', dropout: 0.2 }, seed: 'mrn' }), 'mrn', 0.2),
+    domain: normal(4),
+  },
+  { name: 'MaskedAutoregressiveAffine, MADE + weight norm, context 2, 3D', dim: 3, contextDim: 2, make: () => perturbed(new MaskedAutoregressiveAffine(3, { contextDim: 2, conditioner: { hidden: [16, 16], norm: 'weight' }, seed: 'mwn' }), 'mwn'), domain: normal(3) },
+  { name: 'MaskedAutoregressiveAffine, masked kernel 4D', dim: 4, make: () => kernelReady(new MaskedAutoregressiveAffine(4, { ordering: [1, 3, 0, 2], conditioner: { type: 'kernel', points: 10 }, seed: 'mk' }), 'mk', 0.3), domain: normal(4) },
+  {
+    name: 'MaskedAutoregressiveSpline, masked kernel 3D, context 1',
+    dim: 3,
+    contextDim: 1,
+    make: () => kernelReady(new MaskedAutoregressiveSpline(3, { contextDim: 1, bins: 5, tailBound: 3, conditioner: { type: 'kernel', points: 8 }, seed: 'mks' }), 'mks', 0.1),
+    domain: normal(3),
+    tol: 3e-4,
+  },
+  {
+    name: 'MaskedAutoregressiveSpline, masked resnet 3D',
+    dim: 3,
+    make: () => perturbed(new MaskedAutoregressiveSpline(3, { bins: 5, tailBound: 3, conditioner: { type: 'resnet', hidden: [16] }, seed: 'mrs' }), 'mrs', 0.1),
+    domain: normal(3),
+    tol: 3e-4,
+  },
+];
+
 export const bijectorCases: BijectorCase[] = [
   ...conditionedCases,
+  ...conditionerCases,
   {
     name: 'AffineCoupling (softplus scale, tanh) 5D',
     dim: 5,

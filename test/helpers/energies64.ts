@@ -34,6 +34,8 @@ export const energies64: Record<string, (z1: number, z2: number) => number> = {
     const m = Math.max(...terms);
     return m + Math.log(terms.reduce((acc, t) => acc + Math.exp(t - m), 0));
   },
+  // Wu, Köhler & Noé (2020): E = z1⁴ − 6z1² − 0.5z1 + ½z2².
+  doubleWell: (z1, z2) => -(z1 ** 4 - 6 * z1 ** 2 - 0.5 * z1 + 0.5 * z2 ** 2),
 };
 
 /** Exact log Z of the unnormalised ring of eight: log(8 · 2πσ²). */
