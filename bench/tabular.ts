@@ -13,7 +13,8 @@
  * `none` for the baselines only),
  * `--configs` (library: `fit(flow, train, { validationData, seed })` with the builder's and `fit`'s
  * defaults; cli: the `tfjs-flows fit` command with its defaults, spawned on CSV files), `--seed`,
- * `--max-train-rows` (default 50,000: only flights is larger; its extra training rows are dropped, its
+ * `--tail-bound B` (NSF's spline interval instead of its default, for studies), `--steps N` (overrides the default budget of both configs, for budget studies; omit it to measure
+ * the defaults), `--max-train-rows` (default 50,000: only flights is larger; its extra training rows are dropped, its
  * validation and test rows are kept), `--gmm-grid 1,2,4,8,16`, `--quick`.
  *
  * Splits are fixed (seeded 80/10/10, bench/tabular-data.ts). The CLI splits its own validation rows
@@ -37,11 +38,16 @@ import { SETS, type Split, type TabularSet, splitSet } from './tabular-data.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
+/** `--tail-bound B` (NSF only): the spline interval [−B, B] instead of the builder's default. */
+let tailBound: number | null = null;
+const tail = () => (tailBound === null ? {} : { tailBound });
+const tailFlag = () => (tailBound === null ? [] : ['--tail-bound', String(tailBound)]);
+
 const FAMILIES = {
-  nsf: { label: 'NSF coupling', build: (dim: number, seed: number) => neuralSplineFlow({ dim, seed }), cli: ['--flow', 'nsf'] },
-  'nsf-ar': { label: 'NSF autoregressive', build: (dim: number, seed: number) => neuralSplineFlow({ dim, seed, autoregressive: true }), cli: ['--flow', 'nsf', '--autoregressive'] },
-  maf: { label: 'MAF', build: (dim: number, seed: number) => maskedAutoregressiveFlow({ dim, seed }), cli: ['--flow', 'maf'] },
-  realnvp: { label: 'RealNVP', build: (dim: number, seed: number) => realNVP({ dim, seed }), cli: ['--flow', 'realnvp'] },
+  nsf: { label: 'NSF coupling', build: (dim: number, seed: number) => neuralSplineFlow({ dim, seed, ...tail() }), cli: ['--flow', 'nsf'], nsf: true },
+  'nsf-ar': { label: 'NSF autoregressive', build: (dim: number, seed: number) => neuralSplineFlow({ dim, seed, autoregressive: true, ...tail() }), cli: ['--flow', 'nsf', '--autoregressive'], nsf: true },
+  maf: { label: 'MAF', build: (dim: number, seed: number) => maskedAutoregressiveFlow({ dim, seed }), cli: ['--flow', 'maf'], nsf: false },
+  realnvp: { label: 'RealNVP', build: (dim: number, seed: number) => realNVP({ dim, seed }), cli: ['--flow', 'realnvp'], nsf: false },
 } as const;
 type Family = keyof typeof FAMILIES;
 const CONFIGS = ['library', 'cli'] as const;
@@ -56,10 +62,12 @@ interface Args {
   maxTrainRows: number;
   gmmGrid: number[];
   out: string | null;
+  /** Override the default number of steps (both configs), for budget studies; null = the defaults. */
+  steps: number | null;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { sets: Object.keys(SETS), families: Object.keys(FAMILIES) as Family[], configs: [...CONFIGS], seed: 1, quick: false, maxTrainRows: 50_000, gmmGrid: [1, 2, 4, 8, 16], out: null };
+  const args: Args = { sets: Object.keys(SETS), families: Object.keys(FAMILIES) as Family[], configs: [...CONFIGS], seed: 1, quick: false, maxTrainRows: 50_000, gmmGrid: [1, 2, 4, 8, 16], out: null, steps: null };
   const list = (v: string | undefined, known: string[], flag: string) => {
     const items = (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
     const bad = items.filter((s) => !known.includes(s));
@@ -77,9 +85,16 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--max-train-rows') args.maxTrainRows = Number(next());
     else if (a === '--gmm-grid') args.gmmGrid = next().split(',').map(Number);
     else if (a === '--out') args.out = next();
+    else if (a === '--steps') args.steps = Number(next());
+    else if (a === '--tail-bound') {
+      tailBound = Number(next());
+      if (!(tailBound > 0)) throw new Error(`--tail-bound: expected a positive number; got ${tailBound}`);
+    }
     else throw new Error(`unknown option ${a} (see the comment at the top of bench/tabular.ts)`);
   }
+  if (args.steps !== null && !(Number.isInteger(args.steps) && args.steps > 0)) throw new Error(`--steps: expected a positive integer; got ${args.steps}`);
   if (args.quick) {
+    args.steps = QUICK_STEPS;
     args.maxTrainRows = Math.min(args.maxTrainRows, 2000);
     args.gmmGrid = args.gmmGrid.filter((k) => k <= 2);
   }
@@ -114,7 +129,7 @@ async function runLibrary(family: Family, set: TabularSet, split: Split, args: A
         validationData: { data: Float32Array.from(split.validation), shape: [split.nValidation, dim] },
         seed: args.seed,
         progress: false,
-        ...(args.quick ? { steps: QUICK_STEPS } : {}),
+        ...(args.steps !== null ? { steps: args.steps } : {}),
       },
     );
     const nll = (values: Float64Array, n: number) => {
@@ -161,10 +176,10 @@ function runCli(family: Family, set: TabularSet, split: Split, args: Args) {
     writeCsv(join(dir, 'test.csv'), split.test, split.nTest, dim);
     const cliArgs = [
       '--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'fit', join(dir, 'train.csv'),
-      '--out', join(dir, 'model'), ...FAMILIES[family].cli,
+      '--out', join(dir, 'model'), ...FAMILIES[family].cli, ...(FAMILIES[family].nsf ? tailFlag() : []),
       '--val', String(split.nValidation / nTrainVal), '--test', join(dir, 'test.csv'),
       '--seed', String(args.seed), '--no-report', '--no-progress',
-      ...(args.quick ? ['--steps', String(QUICK_STEPS)] : []),
+      ...(args.steps !== null ? ['--steps', String(args.steps)] : []),
     ];
     const started = performance.now();
     const run = spawnSync(process.execPath, cliArgs, { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 24 });
@@ -256,6 +271,8 @@ async function main(): Promise<void> {
     units: 'mean negative log-likelihood on the test rows, nats per row, in data units (after the stated preprocessing)',
     backend: backendName(),
     quick: args.quick,
+    steps: args.steps ?? 'defaults',
+    nsfTailBound: tailBound ?? 'default',
     seed: args.seed,
     maxTrainRows: args.maxTrainRows,
     gmmGrid: args.gmmGrid,

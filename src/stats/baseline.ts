@@ -32,7 +32,9 @@ export type GaussianBaseline =
  * @param splits validation and test rows (either may be null or omitted).
  * @example
  * ```ts
- * const b = gaussianBaseline({ values: trainRows, n: 800 }, 3, { test: { values: testRows, n: 100 } });
+ * const train = Float32Array.from({ length: 300 }, (_, i) => Math.sin(i) + (i % 3)); // 100 rows × 3
+ * const test = Float32Array.from({ length: 30 }, (_, i) => Math.cos(i) + (i % 3)); // 10 rows × 3
+ * const b = gaussianBaseline({ values: train, n: 100 }, 3, { test: { values: test, n: 10 } });
  * if (b.ok) console.log(`Gaussian ${b.test?.toFixed(2)} nats`);
  * ```
  */

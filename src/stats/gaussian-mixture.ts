@@ -167,8 +167,9 @@ function kMeansAssign(values: Rows, n: number, dim: number, K: number, seed: See
  * @param dim columns.
  * @example
  * ```ts
- * const gmm = fitGaussianMixture(rows, 1000, 2, { components: 4, seed: 1 });
- * gmm.meanNll(testRows, 200);
+ * const rows = Float64Array.from({ length: 2000 }, (_, i) => (i % 4 < 2 ? -3 : 3) + Math.sin(i)); // 1000 rows × 2
+ * const gmm = fitGaussianMixture(rows, 1000, 2, { components: 2, seed: 1 });
+ * gmm.meanNll(rows, 1000); // nats per row
  * ```
  */
 export function fitGaussianMixture(values: Rows, n: number, dim: number, options: GaussianMixtureOptions = {}): GaussianMixture {
@@ -287,7 +288,8 @@ export interface GaussianMixtureSelection {
  *
  * @example
  * ```ts
- * const { best, components } = selectGaussianMixture(train, 800, val, 100, 2, { grid: [1, 2, 4, 8] });
+ * const rows = Float64Array.from({ length: 1800 }, (_, i) => (i % 4 < 2 ? -3 : 3) + Math.sin(i)); // 900 rows × 2
+ * const { best, components } = selectGaussianMixture(rows.subarray(0, 1600), 800, rows.subarray(1600), 100, 2, { grid: [1, 2, 4] });
  * ```
  */
 export function selectGaussianMixture(
