@@ -98,7 +98,7 @@ export function registerFit(program: Command): void {
     .option('--layers <n>', `flow layers (default: ${Object.entries(DEFAULT_LAYERS).map(([k, v]) => `${k} ${v}`).join(', ')})`, integer(1))
     .option('--hidden <sizes>', 'hidden layer sizes of the conditioner networks, e.g. 64,64 (default: two layers of the power of 2 nearest √(training rows), from 16 up to 64, or up to 4 × columns for wide tables, at most 256; not for planar)', sizes)
     .option('--bins <n>', 'spline bins (nsf only; default 8)', integer(2))
-    .option('--tail-bound <b>', 'splines act on [-b, b] of the standardised data, identity outside (nsf only; default 3)', positiveNumber)
+    .option('--tail-bound <b>', 'splines act on [-b, b] of the standardised data, identity outside (nsf only; default 8)', positiveNumber)
     .option('--autoregressive', 'masked autoregressive splines instead of spline couplings (nsf only)')
     .option('--steps <n>', 'optimisation steps (default: 20 passes over the training rows, at least 1000, at most 5000; 1000 with --stream)', integer(1))
     .option('--epochs <n>', 'passes over the training rows, instead of --steps', integer(1))
