@@ -159,25 +159,24 @@ export abstract class Bijector extends Module {
 }
 
 /**
- * The generic forward score rule: with y = f(z) and u(y) the inverse, ∂log q_y/∂y =
- * ∂/∂y [scoreZ · u(y) + log|det ∂u/∂y|] (one autodiff pass through the inverse, scoreZ held constant).
+ * The generic score rule, for either direction: with y = f(x) the map applied and g its inverse,
+ * ∂log q_y/∂y = ∂/∂y [score · g(y) + log|det ∂g/∂y|] (one autodiff pass through g, score held constant).
  */
-function autodiffForwardScore(b: Bijector, z: tf.Tensor2D, scoreZ: tf.Tensor2D, context: tf.Tensor2D | null): ScoreResult {
-  const { output, logDet } = b.forward(z, context);
+function autodiffScore(apply: BijectorMap, back: BijectorMap, x: tf.Tensor2D, score: tf.Tensor2D, context: tf.Tensor2D | null): ScoreResult {
+  const { output, logDet } = apply(x, context);
   const y = detach(output);
-  const back = b.inverse(y, context);
-  const terms = tf.add(tf.sum(tf.mul(back.output, detach(scoreZ)), 1), back.logDet);
+  const g = back(y, context);
+  const terms = tf.add(tf.sum(tf.mul(g.output, detach(score)), 1), g.logDet);
   return { output, logDet, score: vjp(terms, [y])[0] as tf.Tensor2D };
 }
 
-/** The generic inverse score rule: ∂log p_z/∂z = ∂/∂z [scoreX · f(z) + log|det ∂f/∂z|] through the forward pass. */
-function autodiffInverseScore(b: Bijector, x: tf.Tensor2D, scoreX: tf.Tensor2D, context: tf.Tensor2D | null): ScoreResult {
-  const { output, logDet } = b.inverse(x, context);
-  const z = detach(output);
-  const fwd = b.forward(z, context);
-  const terms = tf.add(tf.sum(tf.mul(fwd.output, detach(scoreX)), 1), fwd.logDet);
-  return { output, logDet, score: vjp(terms, [z])[0] as tf.Tensor2D };
-}
+type BijectorMap = (x: tf.Tensor2D, context: tf.Tensor2D | null) => BijectorResult;
+
+const autodiffForwardScore = (b: Bijector, z: tf.Tensor2D, scoreZ: tf.Tensor2D, context: tf.Tensor2D | null): ScoreResult =>
+  autodiffScore((v, c) => b.forward(v, c), (v, c) => b.inverse(v, c), z, scoreZ, context);
+
+const autodiffInverseScore = (b: Bijector, x: tf.Tensor2D, scoreX: tf.Tensor2D, context: tf.Tensor2D | null): ScoreResult =>
+  autodiffScore((v, c) => b.inverse(v, c), (v, c) => b.forward(v, c), x, scoreX, context);
 
 /** `tf.tidy` for functions returning an object of tensors (TF.js's types want an index signature). */
 export function tidy<T extends object>(f: () => T): T {

@@ -10,14 +10,14 @@ import { Interrupted, watchInterrupts } from './interrupt.js';
 import { checkOutDir, removeStale } from './model-dir.js';
 import { columnList, delimiter, fraction, integer, nonNegativeNumber, positiveNumber, seed, sizes } from './parse.js';
 import type { JsonObject } from '../module.js';
-import type { StandardizeMode } from '../train/standardization.js';
 import { defaultHiddenWidth } from '../train/defaults.js';
 import { writeReport } from './report.js';
-import { checkFitInput, readFitInput } from './fit-input.js';
+import { checkFitInput, type FitInputFlags, readFitInput } from './fit-input.js';
 import { SHUFFLE_BUFFER } from './stream-fit.js';
 import { FILES, saveRun, trainFlow } from './train.js';
 
-interface FitFlags {
+/** The command's flags: those that say how the data is read and split (`FitInputFlags`) and the training ones. */
+interface FitFlags extends FitInputFlags {
   flow: FlowKind;
   layers?: number;
   hidden?: number[];
@@ -26,28 +26,15 @@ interface FitFlags {
   autoregressive?: boolean;
   steps?: number;
   epochs?: number;
-  batchSize: number;
   lr: number;
   schedule: 'constant' | 'cosine';
-  val: number;
-  test: string;
   patience?: number;
   earlyStopping: boolean;
   weightDecay?: number;
   dequantize?: boolean;
-  standardize: StandardizeMode | 'none';
-  seed: number | string;
-  columns?: string[];
-  contextColumns?: string[];
   out: string;
   force?: boolean;
   report: boolean;
-  progress: boolean;
-  delimiter?: string;
-  header?: boolean;
-  maxRows?: number;
-  stream?: boolean;
-  shuffleBuffer: number;
 }
 
 /** Two hidden layers of {@link defaultHiddenWidth}. */

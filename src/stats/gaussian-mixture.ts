@@ -7,7 +7,7 @@ import { type Seed, toRng } from '../random.js';
 import { checkInt, checkNumber } from '../validate.js';
 import { sampleMoments } from './gaussian.js';
 import { cholesky, invertLower, logDetFromCholesky, type Matrix } from './linalg.js';
-import { checkRows, type Rows } from './rows.js';
+import { checkRows, meanNegative, type Rows } from './rows.js';
 
 const LOG_2PI = Math.log(2 * Math.PI);
 
@@ -264,12 +264,7 @@ export function fitGaussianMixture(values: Rows, n: number, dim: number, options
     converged,
     history,
     logProb,
-    meanNll(x: Rows, m: number): number {
-      const lp = logProb(x, m);
-      let s = 0;
-      for (let i = 0; i < m; i++) s -= lp[i];
-      return s / m;
-    },
+    meanNll: (x: Rows, m: number): number => meanNegative(logProb(x, m), m),
   };
 }
 

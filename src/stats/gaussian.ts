@@ -5,7 +5,7 @@
 import { ValidationError } from '../errors.js';
 import { checkNumber } from '../validate.js';
 import { cholesky, invertLower, logDetFromCholesky, type Matrix } from './linalg.js';
-import { checkRows, type Rows } from './rows.js';
+import { checkRows, meanNegative, type Rows } from './rows.js';
 
 const LOG_2PI = Math.log(2 * Math.PI);
 
@@ -128,12 +128,7 @@ export function gaussianFromMoments(mean: number[], cov: Matrix, shrinkage = 0, 
     logDetCov,
     shrinkage,
     logProb,
-    meanNll(values: Rows, n: number): number {
-      const lp = logProb(values, n);
-      let s = 0;
-      for (let i = 0; i < n; i++) s -= lp[i];
-      return s / n;
-    },
+    meanNll: (values: Rows, n: number): number => meanNegative(logProb(values, n), n),
   };
 }
 

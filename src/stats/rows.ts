@@ -22,3 +22,10 @@ export function checkRows(fn: string, values: unknown, n: unknown, dim: unknown,
   }
   return { values, n: rows, dim: d };
 }
+
+/** `−(1/n) Σᵢ lp[i]`: the mean negative log-likelihood of `n` per-row log-densities. */
+export function meanNegative(lp: ArrayLike<number>, n: number): number {
+  let s = 0;
+  for (let i = 0; i < n; i++) s -= lp[i];
+  return s / n;
+}

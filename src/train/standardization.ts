@@ -14,7 +14,7 @@
  */
 import { ValidationError } from '../errors.js';
 import type { Standardization } from '../flow.js';
-import { fitGaussian } from '../stats/gaussian.js';
+import { fitGaussian, type Gaussian } from '../stats/gaussian.js';
 import { columnStats } from './fit-data.js';
 
 /** Below this many training rows per column, the whitening correlations are shrunk (see the module comment). */
@@ -37,13 +37,15 @@ export function standardizationOf(fn: string, mode: StandardizeMode, values: Flo
     }
     throw e;
   };
-  // Exact collinearity is found on the sample covariance itself: the shrunk one below never is singular.
+  // Exact collinearity is found on the sample covariance itself (a shrunk one never is singular), so
+  // with few rows the unshrunk fit is made first as the check, then the shrunk one.
+  let g: Gaussian;
   try {
-    fitGaussian(values, n, dim, { shrinkage: 0 });
+    g = fitGaussian(values, n, dim, { shrinkage: 0 });
   } catch (e) {
-    collinear(e);
+    return collinear(e);
   }
-  const g = fitGaussian(values, n, dim, { shrinkage: whiteningShrinkage(n, dim) });
+  if (whiteningShrinkage(n, dim) === 'auto') g = fitGaussian(values, n, dim, { shrinkage: 'auto' });
   const std = g.cov.map((row, i) => Math.sqrt(row[i]));
   // cov = L Lᵀ = D (C Cᵀ) D with D = diag(std): C = D⁻¹ L, still lower triangular with a positive diagonal.
   const correlationTril = g.scaleTril.map((row, i) => row.map((v, j) => (j <= i ? v / std[i] : 0)));
