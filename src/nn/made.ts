@@ -7,7 +7,8 @@ import { type Activation, checkActivation } from './activation.js';
 import { HiddenStages, checkDropout, checkNorm } from './hidden-stage.js';
 import type { ConditionerNorm } from './normalization.js';
 import { Dense } from './dense.js';
-import { checkHidden } from './mlp.js';
+import { checkHidden, denseStackWithBackward } from './mlp.js';
+import type { SavedForward } from '../train/fast-step/contract.js';
 
 export interface MADEOptions {
   /** Hidden layer sizes (default `[64, 64]`); each should be at least `dim − 1` (`dim` with a context) for full connectivity. */
@@ -122,6 +123,26 @@ export class MADE extends Module {
   /** The dense layers first (their weight names predate the extras), then norms and dropouts. */
   protected override children(): readonly Module[] {
     return [...this.layers, ...this.stages.modules()];
+  }
+
+  /** No dropout and no normalisation: the network the tape-free pass implements. */
+  get plain(): boolean {
+    return this.dropout === 0 && this.norm === 'none';
+  }
+
+  /** The masked dense layers, input first. */
+  denseLayers(): readonly Dense[] {
+    return this.layers;
+  }
+
+  /**
+   * Tape-free pass (see `train/fast-step`): {@link MADE.apply} without context and flattened,
+   * `[batch, dim]` → `[batch, dim · paramsPerDim]` (column `i·P + p`), with its backward. Only for
+   * plain unconditional networks.
+   */
+  applyWithBackward(x: tf.Tensor2D): SavedForward {
+    if (this.contextDim > 0 || !this.plain) throw new Error('MADE.applyWithBackward: internal: conditional, normalised or dropout networks take the tape path');
+    return denseStackWithBackward(this.layers, this.activation, x);
   }
 
   /** `x` `[batch, dim]`, `context` `[batch, contextDim]` or null → `[batch, dim, paramsPerDim]`. Call inside `tf.tidy`. */
