@@ -9,6 +9,8 @@ import type { ConditionerNorm } from './normalization.js';
 import { Dense } from './dense.js';
 import { checkHidden, denseStackWithBackward } from './mlp.js';
 import type { SavedForward } from '../train/fast-step/contract.js';
+import { gradientsRecorded } from '../ops/tape.js';
+import { type MadePlan, madeBackward, madeForward, madeKernelsApply, madePlan } from './made-kernels.js';
 
 export interface MADEOptions {
   /** Hidden layer sizes (default `[64, 64]`); each should be at least `dim − 1` (`dim` with a context) for full connectivity. */
@@ -78,6 +80,10 @@ export class MADE extends Module {
   readonly norm: ConditionerNorm;
   private readonly layers: Dense[];
   private readonly stages: HiddenStages;
+  /** The masks `[inputs, outputs]` and hidden degrees, for the SIMD kernels' plan (made on first use). */
+  private readonly masks: Float32Array[] = [];
+  private readonly hiddenDegrees: number[][] = [];
+  private plan: MadePlan | null = null;
 
   constructor(dim: number, paramsPerDim: number, options: MADEOptions = {}) {
     super();
@@ -100,11 +106,15 @@ export class MADE extends Module {
     for (const size of this.hidden) {
       const deg = degrees.hidden(size);
       const mask = maskFrom(prev, deg, (a, b) => b >= a);
+      this.masks.push(mask);
+      this.hiddenDegrees.push(deg);
       this.layers.push(new Dense(prev.length, size, rng, { init: 'uniform', mask, weightNorm: this.norm === 'weight' }));
       prev = deg;
     }
     const outDeg = degrees.output(paramsPerDim);
-    this.layers.push(new Dense(prev.length, outDeg.length, rng, { init: 'zeros', mask: maskFrom(prev, outDeg, (a, b) => b > a) }));
+    const outMask = maskFrom(prev, outDeg, (a, b) => b > a);
+    this.masks.push(outMask);
+    this.layers.push(new Dense(prev.length, outDeg.length, rng, { init: 'zeros', mask: outMask }));
     this.stages = new HiddenStages(this.hidden, this.norm, this.dropout, rng);
   }
 
@@ -142,12 +152,41 @@ export class MADE extends Module {
    */
   applyWithBackward(x: tf.Tensor2D): SavedForward {
     if (this.contextDim > 0 || !this.plain) throw new Error('MADE.applyWithBackward: internal: conditional, normalised or dropout networks take the tape path');
-    return denseStackWithBackward(this.layers, this.activation, x);
+    if (!this.kernelsApply(x.shape[0])) return denseStackWithBackward(this.layers, this.activation, x);
+    // On wasm: the degree-sorted SIMD kernels (see made-kernels.ts).
+    const plan = this.kernelPlan();
+    const f = madeForward(plan, x, this.layers, true);
+    return {
+      output: f.output,
+      backward: (dOutput, sink, needInput) => {
+        const { grads, dx } = madeBackward(plan, f, x, dOutput, needInput);
+        this.layers.forEach((layer, i) => {
+          sink.add(layer.kernel, grads[2 * i]);
+          sink.add(layer.bias, grads[2 * i + 1]);
+        });
+        return dx;
+      },
+    };
+  }
+
+  /** Whether the SIMD kernels of `made-kernels.ts` run this network for `batch` rows (plain, ReLU, wasm). */
+  private kernelsApply(batch: number): boolean {
+    return this.plain && this.activation === 'relu' && madeKernelsApply(batch);
+  }
+
+  private kernelPlan(): MadePlan {
+    return (this.plan ??= madePlan(this.masks, this.layers.map((l) => [l.inputs, l.outputs] as [number, number]), this.hiddenDegrees, true));
   }
 
   /** `x` `[batch, dim]`, `context` `[batch, contextDim]` or null → `[batch, dim, paramsPerDim]`. Call inside `tf.tidy`. */
   apply(x: tf.Tensor2D, context: tf.Tensor2D | null): tf.Tensor3D {
     let h = this.contextDim > 0 && context ? tf.concat([x, context], 1) : x;
+    if (!gradientsRecorded() && this.kernelsApply(x.shape[0])) {
+      // Inference (logProb, each sampling pass): the SIMD kernels, no weights' transposes kept.
+      const f = madeForward(this.kernelPlan(), h, this.layers, false);
+      tf.dispose(f.hidden);
+      return tf.reshape(f.output, [x.shape[0], this.dim, this.paramsPerDim]);
+    }
     this.layers.forEach((layer, i) => {
       h = layer.apply(h);
       if (i < this.layers.length - 1) h = this.stages.apply(i, h, this.activation);

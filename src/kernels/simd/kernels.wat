@@ -386,9 +386,10 @@
   ;; xᵀ·dPre, with no packing of the fresh operand (wasm's matMul packs its second operand for every
   ;; new tensor). b's rows are $ldb floats apart, $ldb ≥ N a multiple of 8 (the caller pads a ragged
   ;; N with zero columns); c is stored unpadded. 4 × 8 output tiles in 8 accumulators; float32 sums
-  ;; in row order.
-  (func (export "gemmTN") (param $a i32) (param $b i32) (param $c i32) (param $R i32) (param $M i32) (param $N i32) (param $ldb i32)
-    (local $i i32) (local $j i32) (local $pa i32) (local $pb i32) (local $end i32) (local $mo i32) (local $no i32) (local $pc i32) (local $nb i32)
+  ;; in row order. $ranges (0: none) holds an i32 pair [lo, hi) per 8-column tile of c: tiles whose 4
+  ;; rows all lie outside it are stored as 0 without a pass over R (a masked layer's zero blocks).
+  (func (export "gemmTN") (param $a i32) (param $b i32) (param $c i32) (param $R i32) (param $M i32) (param $N i32) (param $ldb i32) (param $ranges i32)
+    (local $i i32) (local $j i32) (local $pa i32) (local $pb i32) (local $end i32) (local $mo i32) (local $no i32) (local $pc i32) (local $nb i32) (local $rp i32)
     (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $b0 v128) (local $b1 v128)
     (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
     (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
@@ -408,6 +409,13 @@
         (local.set $pa (i32.add (local.get $a) (i32.shl (local.get $i) (i32.const 2))))
         (local.set $pb (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 2))))
         (local.set $end (i32.add (local.get $pa) (i32.mul (local.get $R) (local.get $mo))))
+        ;; With ranges: a tile whose rows i … i + 3 lie outside its column tile's [lo, hi) is left 0.
+        (if (local.get $ranges) (then
+          (local.set $rp (i32.add (local.get $ranges) (i32.shl (local.get $j) (i32.const 0))))
+          (if (i32.or
+                (i32.le_u (i32.add (local.get $i) (i32.const 4)) (i32.load (local.get $rp)))
+                (i32.ge_u (local.get $i) (i32.load offset=4 (local.get $rp))))
+            (then (local.set $end (local.get $pa))))))
         (block $er (loop $lr
           (br_if $er (i32.ge_u (local.get $pa) (local.get $end)))
           (local.set $b0 (v128.load (local.get $pb)))
@@ -460,10 +468,12 @@
   ;; gradient dPre · Wᵀ, without wasm matMul's per-tensor packing. b's rows are $ldb floats apart,
   ;; $ldb ≥ N a multiple of 8, and the bias holds $ldb values (the caller pads a ragged N with zeros);
   ;; c is stored unpadded. 4 × 8 output tiles in 8 accumulators started at the bias; float32 sums in
-  ;; k order.
+  ;; k order. $ranges (0: none) holds an i32 pair [lo, hi) per 8-column tile: the tile sums over k in
+  ;; [lo, hi) only, the caller guaranteeing b's rows outside it are zero in those columns (a masked
+  ;; layer's block-triangular weights, MADE).
   (func (export "gemmNN") (param $a i32) (param $b i32) (param $bias i32) (param $c i32)
-    (param $M i32) (param $K i32) (param $N i32) (param $relu i32) (param $ldb i32)
-    (local $i i32) (local $j i32) (local $pa i32) (local $pb i32) (local $end i32) (local $ko i32) (local $no i32) (local $pc i32) (local $nb i32)
+    (param $M i32) (param $K i32) (param $N i32) (param $relu i32) (param $ldb i32) (param $ranges i32)
+    (local $i i32) (local $j i32) (local $pa i32) (local $pb i32) (local $end i32) (local $ko i32) (local $no i32) (local $pc i32) (local $nb i32) (local $lo i32) (local $hi i32)
     (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $b0 v128) (local $b1 v128)
     (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
     (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
@@ -487,9 +497,15 @@
         (local.set $c10 (local.get $b0)) (local.set $c11 (local.get $b1))
         (local.set $c20 (local.get $b0)) (local.set $c21 (local.get $b1))
         (local.set $c30 (local.get $b0)) (local.set $c31 (local.get $b1))
-        (local.set $pa (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $ko))))
-        (local.set $pb (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 2))))
-        (local.set $end (i32.add (local.get $pa) (local.get $ko)))
+        ;; With ranges: only k in the column tile's [lo, hi) (the rest of b's rows are zero there).
+        (local.set $lo (i32.const 0))
+        (local.set $hi (local.get $K))
+        (if (local.get $ranges) (then
+          (local.set $lo (i32.load (i32.add (local.get $ranges) (local.get $j))))
+          (local.set $hi (i32.load offset=4 (i32.add (local.get $ranges) (local.get $j))))))
+        (local.set $pa (i32.add (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $ko))) (i32.shl (local.get $lo) (i32.const 2))))
+        (local.set $pb (i32.add (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 2))) (i32.mul (local.get $lo) (local.get $nb))))
+        (local.set $end (i32.add (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $ko))) (i32.shl (local.get $hi) (i32.const 2))))
         (block $ek (loop $lk
           (br_if $ek (i32.ge_u (local.get $pa) (local.get $end)))
           (local.set $b0 (v128.load (local.get $pb)))

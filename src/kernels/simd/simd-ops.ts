@@ -241,7 +241,7 @@ export function gemmTNOnHeap(b: WasmBackendInternals, k: SimdExports, aAt: numbe
   const mark = scratchMark(b);
   const pad = ldb === n ? 0 : takeScratch(b, rows * ldb);
   if (pad) k.padColumns(bAt, pad, rows, n, ldb);
-  k.gemmTN(aAt, pad || bAt, cAt, rows, m, n, ldb);
+  k.gemmTN(aAt, pad || bAt, cAt, rows, m, n, ldb, 0);
   releaseScratch(b, mark);
 }
 
@@ -310,13 +310,13 @@ export function gemmNNOnHeap(b: WasmBackendInternals, k: SimdExports, aAt: numbe
     }
   }
   const whole = m - rem;
-  if (whole > 0) k.gemmNN(aAt, wAt, bsAt, cAt, whole, kk, n, relu, ldb);
+  if (whole > 0) k.gemmNN(aAt, wAt, bsAt, cAt, whole, kk, n, relu, ldb, 0);
   if (tail) {
     const heap = b.wasm.HEAPF32; // after every allocation
     const tAt = tail >> 2;
     heap.fill(0, tAt, tAt + 4 * kk);
     heap.copyWithin(tAt, (aAt >> 2) + whole * kk, (aAt >> 2) + m * kk);
-    k.gemmNN(tAt << 2, wAt, bsAt, (tAt + 4 * kk) << 2, 4, kk, n, relu, ldb);
+    k.gemmNN(tAt << 2, wAt, bsAt, (tAt + 4 * kk) << 2, 4, kk, n, relu, ldb, 0);
     heap.copyWithin((cAt >> 2) + whole * n, tAt + 4 * kk, tAt + 4 * kk + rem * n);
   }
   releaseScratch(b, mark);
