@@ -32,8 +32,9 @@ export interface MadeLayerPlan {
   rows: number;
   /** Columns of `W'`, `outputs` rounded up to 8. */
   cols: number;
-  /** Per `W'` entry `[rows, cols]`: the index into the stored kernel, or −1 (a padding entry). */
-  source: Int32Array;
+  /** Per `W'` row below `inputs`: the stored kernel's row; per column below `outputs`: its column. */
+  rowSource: Int32Array;
+  colSource: Int32Array;
   /** The mask in the `W'` basis (0 on padding). */
   mask: Float32Array;
   /** Per `W'` column: the stored bias index, or −1. */
@@ -51,6 +52,39 @@ export interface MadeLayerPlan {
 export interface MadePlan {
   layers: MadeLayerPlan[];
   dim: number;
+  /**
+   * The constant arrays on the wasm heap (per layer: mask, rowSource, colSource, forward and backward
+   * ranges), made on first use as backend buffers that are not tensors (so a caller's tensor count
+   * stays flat); freed by {@link disposeMadePlan}.
+   */
+  heap: { backend: WasmBackendInternals; infos: tf.TensorInfo[][] } | null;
+}
+
+/** Byte offsets of the plan's constant arrays on `b`'s heap, copied there on first use. */
+function planOnHeap(b: WasmBackendInternals, plan: MadePlan): number[][] {
+  if (plan.heap && plan.heap.backend !== b) disposeMadePlan(plan);
+  if (!plan.heap) {
+    const infos = plan.layers.map((p) => {
+      const arrays = [p.mask, p.rowSource, p.colSource, p.forwardRanges, p.backwardRanges];
+      const made = arrays.map((a) => b.makeOutput([Math.max(a.length, 1)], 'float32'));
+      arrays.forEach((a, i) => {
+        const at = heapOffset(b, made[i]);
+        // Views after every allocation of this layer (an allocation may move the heap).
+        if (a instanceof Float32Array) b.wasm.HEAPF32.set(a, at >> 2);
+        else new Int32Array(b.wasm.HEAPF32.buffer, at, a.length).set(a);
+      });
+      return made;
+    });
+    plan.heap = { backend: b, infos };
+  }
+  return plan.heap.infos.map((ts) => ts.map((t) => heapOffset(b, t)));
+}
+
+/** Free the plan's heap buffers (the MADE's `dispose`). */
+export function disposeMadePlan(plan: MadePlan | null): void {
+  if (!plan?.heap) return;
+  for (const t of plan.heap.infos.flat()) plan.heap.backend.disposeData(t.dataId);
+  plan.heap = null;
 }
 
 const up8 = (n: number) => Math.ceil(n / 8) * 8;
@@ -74,17 +108,11 @@ export function madePlan(masks: readonly Float32Array[], shapes: readonly [numbe
     const colOrder = last ? null : orders[l];
     const rows = l === 0 ? inputs : up8(inputs);
     const cols = up8(outputs);
-    const source = new Int32Array(rows * cols).fill(-1);
+    const rowSource = Int32Array.from({ length: inputs }, (_, r) => (rowOrder ? rowOrder[r] : r));
+    const colSource = Int32Array.from({ length: outputs }, (_, c) => (colOrder ? colOrder[c] : c));
     const mask = new Float32Array(rows * cols);
     const m = masks[l];
-    for (let r = 0; r < inputs; r++) {
-      const sr = rowOrder ? rowOrder[r] : r;
-      for (let c = 0; c < outputs; c++) {
-        const sc = colOrder ? colOrder[c] : c;
-        source[r * cols + c] = sr * outputs + sc;
-        mask[r * cols + c] = m[sr * outputs + sc];
-      }
-    }
+    for (let r = 0; r < inputs; r++) for (let c = 0; c < outputs; c++) mask[r * cols + c] = m[rowSource[r] * outputs + colSource[c]];
     const biasSource = new Int32Array(cols).fill(-1);
     for (let c = 0; c < outputs; c++) biasSource[c] = colOrder ? colOrder[c] : c;
     const forwardRanges = new Int32Array(2 * (cols / 8));
@@ -100,9 +128,9 @@ export function madePlan(masks: readonly Float32Array[], shapes: readonly [numbe
       for (let r = 8 * t; r < Math.min(rows, 8 * t + 8); r++) for (let c = 0; c < cols; c++) if (mask[r * cols + c] !== 0) [lo, hi] = [Math.min(lo, c), Math.max(hi, c + 1)];
       [backwardRanges[2 * t], backwardRanges[2 * t + 1]] = lo < hi ? [lo, hi] : [0, 0];
     }
-    return { inputs, outputs, rows, cols, source, mask, biasSource, forwardRanges, backwardRanges, rows8, relu: reluHidden && !last };
+    return { inputs, outputs, rows, cols, rowSource, colSource, mask, biasSource, forwardRanges, backwardRanges, rows8, relu: reluHidden && !last };
   });
-  return { layers, dim: shapes[0][0] };
+  return { layers, dim: shapes[0][0], heap: null };
 }
 
 let enabled = true;
@@ -117,31 +145,27 @@ export function madeKernelsApply(batch: number): boolean {
   return enabled && batch > 0 && batch % 4 === 0 && simdKernels() !== null;
 }
 
-/** The ranges of a layer copied to the heap (i32 pairs), at a scratch offset. */
-function rangesOnHeap(b: WasmBackendInternals, ranges: Int32Array): number {
-  const at = takeScratch(b, ranges.length);
-  new Int32Array(b.wasm.HEAPF32.buffer, at, ranges.length).set(ranges);
-  return at;
-}
-
-/** `W'`, `W'ᵀ` and the bias of one layer in the sorted basis, written at heap offsets (views taken here). */
-function gatherWeights(b: WasmBackendInternals, p: MadeLayerPlan, wAt: number, biasAt: number, wpAt: number, wtAt: number, bpAt: number): void {
+/**
+ * `W'` and the bias of one layer in the sorted basis, written at heap offsets (views taken here), and
+ * `W'ᵀ` when `wtAt` ≠ 0 (the SIMD transpose where the sizes allow).
+ */
+function gatherWeights(b: WasmBackendInternals, p: MadeLayerPlan, c: number[], wAt: number, biasAt: number, wpAt: number, wtAt: number, bpAt: number): void {
+  const { inputs, outputs, rows, cols, rows8, colSource } = p;
+  const k = simdKernels()!;
   const heap = b.wasm.HEAPF32;
-  const w = heap.subarray(wAt >> 2, (wAt >> 2) + p.inputs * p.outputs);
-  const bias = heap.subarray(biasAt >> 2, (biasAt >> 2) + p.outputs);
-  const { rows, cols, rows8, source, mask } = p;
-  const wp = heap.subarray(wpAt >> 2, (wpAt >> 2) + rows * cols);
-  for (let i = 0; i < rows * cols; i++) {
-    const s = source[i];
-    wp[i] = s >= 0 && mask[i] !== 0 ? w[s] : 0;
-  }
+  heap.fill(0, wpAt >> 2, (wpAt >> 2) + rows * cols);
+  k.gatherMasked(wAt, wpAt, c[1], c[2], c[0], inputs, outputs, cols);
   if (wtAt) {
-    const wt = heap.subarray(wtAt >> 2, (wtAt >> 2) + cols * rows8);
-    wt.fill(0);
-    for (let r = 0; r < rows; r++) for (let c = 0, i = r * cols; c < cols; c++, i++) wt[c * rows8 + r] = wp[i];
+    if (rows === rows8) k.transpose(wpAt, wtAt, rows, cols);
+    else {
+      const [wt0, wp0] = [wtAt >> 2, wpAt >> 2];
+      heap.fill(0, wt0, wt0 + cols * rows8);
+      for (let r = 0; r < rows; r++) for (let j = 0; j < cols; j++) heap[wt0 + j * rows8 + r] = heap[wp0 + r * cols + j];
+    }
   }
-  const bp = heap.subarray(bpAt >> 2, (bpAt >> 2) + cols);
-  for (let c = 0; c < cols; c++) bp[c] = p.biasSource[c] >= 0 ? bias[p.biasSource[c]] : 0;
+  const [bias0, bp0] = [biasAt >> 2, bpAt >> 2];
+  heap.fill(0, bp0, bp0 + cols);
+  for (let j = 0; j < outputs; j++) heap[bp0 + j] = heap[bias0 + colSource[j]];
 }
 
 interface ForwardAttrs {
@@ -165,6 +189,7 @@ function registerKernels(): void {
       const w = plan.layers.map((_, l) => inputs[`w${l}`] as tf.TensorInfo);
       const bias = plan.layers.map((_, l) => inputs[`b${l}`] as tf.TensorInfo);
       for (const t of [x, ...w, ...bias]) heapOffset(b, t);
+      const consts = planOnHeap(b, plan);
       const B = x.shape[0];
       const last = plan.layers[L - 1];
       const out = b.makeOutput([B, last.outputs], 'float32');
@@ -173,18 +198,18 @@ function registerKernels(): void {
       const wts = training ? plan.layers.map((p) => b.makeOutput([p.cols, p.rows8], 'float32')) : [];
       const mark = scratchMark(b);
       const bps = plan.layers.map((p) => takeScratch(b, p.cols));
-      const ranges = plan.layers.map((p) => rangesOnHeap(b, p.forwardRanges));
       const k = simdKernels()!;
       const at = (t: tf.TensorInfo) => heapOffset(b, t);
       let input = at(x);
       let K = x.shape[1];
       plan.layers.forEach((p, l) => {
-        gatherWeights(b, p, at(w[l]), at(bias[l]), at(wps[l]), training ? at(wts[l]) : 0, bps[l]);
+        const c = consts[l];
+        gatherWeights(b, p, c, at(w[l]), at(bias[l]), at(wps[l]), training ? at(wts[l]) : 0, bps[l]);
         const isLast = l === L - 1;
-        const c = isLast ? at(out) : at(hidden[l]);
+        const y = isLast ? at(out) : at(hidden[l]);
         // Hidden layers store their padded width (zero units); the last its own outputs.
-        k.gemmNN(input, at(wps[l]), bps[l], c, B, K, isLast ? p.outputs : p.cols, p.relu ? 1 : 0, p.cols, ranges[l]);
-        input = c;
+        k.gemmNN(input, at(wps[l]), bps[l], y, B, K, isLast ? p.outputs : p.cols, p.relu ? 1 : 0, p.cols, c[3]);
+        input = y;
         K = p.cols;
       });
       releaseScratch(b, mark);
@@ -205,6 +230,7 @@ function registerKernels(): void {
       const h = plan.layers.slice(0, -1).map((_, l) => get(`h${l}`));
       const wt = plan.layers.map((_, l) => get(`wt${l}`));
       for (const t of [dOut, x, ...h, ...wt]) heapOffset(b, t);
+      const consts = planOnHeap(b, plan);
       const B = x.shape[0];
       const dim = x.shape[1];
       const grads = plan.layers.flatMap((p) => [b.makeOutput([p.inputs, p.outputs], 'float32'), b.makeOutput([p.outputs], 'float32')]);
@@ -215,8 +241,6 @@ function registerKernels(): void {
       const dim4 = up4(dim);
       const [dPre, dA, dB, gw, dBias] = [B * widest, B * widest, B * widest, Math.max(...plan.layers.map((p) => up4(p.rows) * p.cols)), widest].map((n) => takeScratch(b, n));
       const xPad = dim4 === dim ? at(x) : takeScratch(b, B * dim4);
-      const fRanges = plan.layers.map((p) => rangesOnHeap(b, p.forwardRanges));
-      const bRanges = plan.layers.map((p) => rangesOnHeap(b, p.backwardRanges));
       const k = simdKernels()!;
       if (xPad !== at(x)) k.padColumns(at(x), xPad, B, dim, dim4);
       // The last layer's pre-activation adjoint is dOut, padded to its tile width.
@@ -227,18 +251,19 @@ function registerKernels(): void {
       let spare = dB;
       for (let l = L - 1; l >= 0; l--) {
         const p = plan.layers[l];
+        const c = consts[l];
         if (l === L - 1) k.denseGrad(dPre, dPre, dPre, 0, dBias, B, p.cols, 0);
         else k.denseGrad(dIn, at(h[l]), dPre, 0, dBias, B, p.cols, p.relu ? 1 : 0);
         // dW' = aᵀ · dPre on the mask's nonzero tiles, a = the layer's input ([B, rows], rows a multiple of 4).
         const a = l === 0 ? xPad : at(h[l - 1]);
         const aCols = l === 0 ? dim4 : p.rows;
-        k.gemmTN(a, dPre, gw, B, aCols, p.cols, p.cols, fRanges[l]);
-        scatterGrads(b, p, gw, dBias, at(grads[2 * l]), at(grads[2 * l + 1]));
+        k.gemmTN(a, dPre, gw, B, aCols, p.cols, p.cols, c[3]);
+        scatterGrads(b, p, c, gw, dBias, at(grads[2 * l]), at(grads[2 * l + 1]));
         if (l > 0) {
-          k.gemmNN(dPre, at(wt[l]), 0, spare, B, p.cols, p.rows, 0, p.rows8, bRanges[l]);
+          k.gemmNN(dPre, at(wt[l]), 0, spare, B, p.cols, p.rows, 0, p.rows8, c[4]);
           [dIn, spare] = [spare, dIn];
         } else if (needInput) {
-          k.gemmNN(dPre, at(wt[0]), 0, at(dx), B, p.cols, dim, 0, p.rows8, bRanges[0]);
+          k.gemmNN(dPre, at(wt[0]), 0, at(dx), B, p.cols, dim, 0, p.rows8, c[4]);
         }
       }
       releaseScratch(b, mark);
@@ -248,18 +273,11 @@ function registerKernels(): void {
 }
 
 /** `dW = dW' ⊙ M'` and `db` back in the stored order (every stored entry is written once). */
-function scatterGrads(b: WasmBackendInternals, p: MadeLayerPlan, gwAt: number, dBiasAt: number, dwAt: number, dbAt: number): void {
+function scatterGrads(b: WasmBackendInternals, p: MadeLayerPlan, c: number[], gwAt: number, dBiasAt: number, dwAt: number, dbAt: number): void {
+  simdKernels()!.scatterMasked(gwAt, dwAt, c[1], c[2], c[0], p.inputs, p.outputs, p.cols);
   const heap = b.wasm.HEAPF32;
-  const gw = heap.subarray(gwAt >> 2, (gwAt >> 2) + p.rows * p.cols);
-  const dw = heap.subarray(dwAt >> 2, (dwAt >> 2) + p.inputs * p.outputs);
-  const { source, mask } = p;
-  for (let i = 0; i < p.rows * p.cols; i++) {
-    const s = source[i];
-    if (s >= 0) dw[s] = mask[i] !== 0 ? gw[i] : 0;
-  }
-  const db = heap.subarray(dbAt >> 2, (dbAt >> 2) + p.outputs);
-  const dBias = heap.subarray(dBiasAt >> 2, (dBiasAt >> 2) + p.cols);
-  for (let c = 0; c < p.cols; c++) if (p.biasSource[c] >= 0) db[p.biasSource[c]] = dBias[c];
+  const [db0, dBias0] = [dbAt >> 2, dBiasAt >> 2];
+  for (let j = 0; j < p.outputs; j++) heap[db0 + p.colSource[j]] = heap[dBias0 + j];
 }
 
 /** The forward kernel's outputs: parameters `[B, outputs]`, hidden activations, `W'` and `W'ᵀ` per layer. */

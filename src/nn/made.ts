@@ -10,7 +10,7 @@ import { Dense } from './dense.js';
 import { checkHidden, denseStackWithBackward } from './mlp.js';
 import type { SavedForward } from '../train/fast-step/contract.js';
 import { gradientsRecorded } from '../ops/tape.js';
-import { type MadePlan, madeBackward, madeForward, madeKernelsApply, madePlan } from './made-kernels.js';
+import { type MadePlan, disposeMadePlan, madeBackward, madeForward, madeKernelsApply, madePlan } from './made-kernels.js';
 
 export interface MADEOptions {
   /** Hidden layer sizes (default `[64, 64]`); each should be at least `dim − 1` (`dim` with a context) for full connectivity. */
@@ -176,6 +176,11 @@ export class MADE extends Module {
 
   private kernelPlan(): MadePlan {
     return (this.plan ??= madePlan(this.masks, this.layers.map((l) => [l.inputs, l.outputs] as [number, number]), this.hiddenDegrees, true));
+  }
+
+  override dispose(): void {
+    disposeMadePlan(this.plan);
+    super.dispose();
   }
 
   /** `x` `[batch, dim]`, `context` `[batch, contextDim]` or null → `[batch, dim, paramsPerDim]`. Call inside `tf.tidy`. */

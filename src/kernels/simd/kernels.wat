@@ -562,6 +562,59 @@
       (local.set $i (i32.add (local.get $i) (i32.const 4)))
       (br $li))))
 
+;; A masked layer's weights relabelled (MADE in its degree order, see nn/made-kernels.ts):
+  ;; wp[r, c] = w[rowSrc[r], colSrc[c]] · mask[r, c] for r < inputs, c < outputs, with w [inputs, outputs]
+  ;; row-major, wp and mask rows $cols floats apart (the caller zeroes wp's padding), rowSrc/colSrc i32.
+  (func (export "gatherMasked") (param $w i32) (param $wp i32) (param $rowSrc i32) (param $colSrc i32) (param $mask i32)
+    (param $inputs i32) (param $outputs i32) (param $cols i32)
+    (local $r i32) (local $c i32) (local $src i32) (local $dst i32) (local $m i32) (local $os i32) (local $cs i32)
+    (local.set $os (i32.shl (local.get $outputs) (i32.const 2)))
+    (local.set $cs (i32.shl (local.get $cols) (i32.const 2)))
+    (local.set $dst (local.get $wp))
+    (local.set $m (local.get $mask))
+    (block $er (loop $lr
+      (br_if $er (i32.ge_u (local.get $r) (local.get $inputs)))
+      (local.set $src (i32.add (local.get $w) (i32.mul (i32.load (i32.add (local.get $rowSrc) (i32.shl (local.get $r) (i32.const 2)))) (local.get $os))))
+      (local.set $c (i32.const 0))
+      (block $ec (loop $lc
+        (br_if $ec (i32.ge_u (local.get $c) (local.get $outputs)))
+        (f32.store (i32.add (local.get $dst) (i32.shl (local.get $c) (i32.const 2)))
+          (f32.mul
+            (f32.load (i32.add (local.get $src) (i32.shl (i32.load (i32.add (local.get $colSrc) (i32.shl (local.get $c) (i32.const 2)))) (i32.const 2))))
+            (f32.load (i32.add (local.get $m) (i32.shl (local.get $c) (i32.const 2))))))
+        (local.set $c (i32.add (local.get $c) (i32.const 1)))
+        (br $lc)))
+      (local.set $dst (i32.add (local.get $dst) (local.get $cs)))
+      (local.set $m (i32.add (local.get $m) (local.get $cs)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $lr))))
+
+  ;; The inverse relabelling of a gradient: dw[rowSrc[r], colSrc[c]] = g[r, c] · mask[r, c] (every
+  ;; stored entry written once; g and mask rows $cols floats apart).
+  (func (export "scatterMasked") (param $g i32) (param $dw i32) (param $rowSrc i32) (param $colSrc i32) (param $mask i32)
+    (param $inputs i32) (param $outputs i32) (param $cols i32)
+    (local $r i32) (local $c i32) (local $src i32) (local $dst i32) (local $m i32) (local $os i32) (local $cs i32)
+    (local.set $os (i32.shl (local.get $outputs) (i32.const 2)))
+    (local.set $cs (i32.shl (local.get $cols) (i32.const 2)))
+    (local.set $src (local.get $g))
+    (local.set $m (local.get $mask))
+    (block $er (loop $lr
+      (br_if $er (i32.ge_u (local.get $r) (local.get $inputs)))
+      (local.set $dst (i32.add (local.get $dw) (i32.mul (i32.load (i32.add (local.get $rowSrc) (i32.shl (local.get $r) (i32.const 2)))) (local.get $os))))
+      (local.set $c (i32.const 0))
+      (block $ec (loop $lc
+        (br_if $ec (i32.ge_u (local.get $c) (local.get $outputs)))
+        (f32.store (i32.add (local.get $dst) (i32.shl (i32.load (i32.add (local.get $colSrc) (i32.shl (local.get $c) (i32.const 2)))) (i32.const 2)))
+          (f32.mul
+            (f32.load (i32.add (local.get $src) (i32.shl (local.get $c) (i32.const 2))))
+            (f32.load (i32.add (local.get $m) (i32.shl (local.get $c) (i32.const 2))))))
+        (local.set $c (i32.add (local.get $c) (i32.const 1)))
+        (br $lc)))
+      (local.set $src (i32.add (local.get $src) (local.get $cs)))
+      (local.set $m (i32.add (local.get $m) (local.get $cs)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $lr))))
+
 ;; c [M, N] = act(x · w + bias) for a ONE-column a (x [M, 1], w [1, N], N a multiple of 8; bias [N]
   ;; or pointer 0): a dense layer's forward from one input (a 2-D coupling's conditioner). Per element
   ;; gemmNN's arithmetic with K = 1 (start at the bias, one accumulation, then the activation), row by

@@ -31,6 +31,8 @@ export interface SimdExports {
   denseGradIn1(dy: number, saved: number, x: number, w: number, dBias: number, dW: number, dx: number, batch: number, n: number, relu: number, needDx: number): void;
   adam(w: number, g: number, m: number, v: number, out: number, n: number, b1: number, c1: number, b2: number, c2: number, d1: number, d2: number, eps: number, negLr: number): void;
   sumSquares(p: number, n: number): number;
+  gatherMasked(w: number, wp: number, rowSrc: number, colSrc: number, mask: number, inputs: number, outputs: number, cols: number): void;
+  scatterMasked(g: number, dw: number, rowSrc: number, colSrc: number, mask: number, inputs: number, outputs: number, cols: number): void;
 }
 
 /** The WebAssembly API (this package's TypeScript lib settings declare no `WebAssembly` global). */
