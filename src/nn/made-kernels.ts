@@ -19,6 +19,7 @@ import { tf } from '../backend.js';
 import { runKernel } from '../kernels/dispatch.js';
 import { releaseScratch, scratchMark, takeScratch } from '../kernels/simd/heap-scratch.js';
 import { type WasmBackendInternals, heapOffset, simdKernels } from '../kernels/simd/simd-kernels.js';
+import { packsTN } from '../kernels/simd/simd-ops.js';
 
 const FORWARD = 'TfjsFlowsMadeForward';
 const BACKWARD = 'TfjsFlowsMadeBackward';
@@ -146,23 +147,18 @@ export function madeKernelsApply(batch: number): boolean {
 }
 
 /**
- * `W'` and the bias of one layer in the sorted basis, written at heap offsets (views taken here), and
- * `W'ᵀ` when `wtAt` ≠ 0 (the SIMD transpose where the sizes allow).
+ * `W'` of one layer in the sorted basis, packed into 8-column panels at `wpAt` (the GEMMs' packed b),
+ * its bias at `bpAt`, and `W'ᵀ` packed at `wtAt` when ≠ 0 (the input adjoint's b, no transposed copy).
+ * Uses `tmpAt` (`rows · cols` floats) for the row-major `W'`.
  */
-function gatherWeights(b: WasmBackendInternals, p: MadeLayerPlan, c: number[], wAt: number, biasAt: number, wpAt: number, wtAt: number, bpAt: number): void {
-  const { inputs, outputs, rows, cols, rows8, colSource } = p;
+function gatherWeights(b: WasmBackendInternals, p: MadeLayerPlan, c: number[], wAt: number, biasAt: number, wpAt: number, wtAt: number, bpAt: number, tmpAt: number): void {
+  const { inputs, outputs, rows, cols, colSource } = p;
   const k = simdKernels()!;
   const heap = b.wasm.HEAPF32;
-  heap.fill(0, wpAt >> 2, (wpAt >> 2) + rows * cols);
-  k.gatherMasked(wAt, wpAt, c[1], c[2], c[0], inputs, outputs, cols);
-  if (wtAt) {
-    if (rows === rows8) k.transpose(wpAt, wtAt, rows, cols);
-    else {
-      const [wt0, wp0] = [wtAt >> 2, wpAt >> 2];
-      heap.fill(0, wt0, wt0 + cols * rows8);
-      for (let r = 0; r < rows; r++) for (let j = 0; j < cols; j++) heap[wt0 + j * rows8 + r] = heap[wp0 + r * cols + j];
-    }
-  }
+  heap.fill(0, tmpAt >> 2, (tmpAt >> 2) + rows * cols);
+  k.gatherMasked(wAt, tmpAt, c[1], c[2], c[0], inputs, outputs, cols);
+  k.packPanels(tmpAt, wpAt, rows, cols, cols, 8);
+  if (wtAt) k.packPanelsT(tmpAt, wtAt, rows, cols, cols);
   const [bias0, bp0] = [biasAt >> 2, bpAt >> 2];
   heap.fill(0, bp0, bp0 + cols);
   for (let j = 0; j < outputs; j++) heap[bp0 + j] = heap[bias0 + colSource[j]];
@@ -198,17 +194,18 @@ function registerKernels(): void {
       const wts = training ? plan.layers.map((p) => b.makeOutput([p.cols, p.rows8], 'float32')) : [];
       const mark = scratchMark(b);
       const bps = plan.layers.map((p) => takeScratch(b, p.cols));
+      const tmp = takeScratch(b, Math.max(...plan.layers.map((p) => p.rows * p.cols)));
       const k = simdKernels()!;
       const at = (t: tf.TensorInfo) => heapOffset(b, t);
       let input = at(x);
       let K = x.shape[1];
       plan.layers.forEach((p, l) => {
         const c = consts[l];
-        gatherWeights(b, p, c, at(w[l]), at(bias[l]), at(wps[l]), training ? at(wts[l]) : 0, bps[l]);
+        gatherWeights(b, p, c, at(w[l]), at(bias[l]), at(wps[l]), training ? at(wts[l]) : 0, bps[l], tmp);
         const isLast = l === L - 1;
         const y = isLast ? at(out) : at(hidden[l]);
         // Hidden layers store their padded width (zero units); the last its own outputs.
-        k.gemmNN(input, at(wps[l]), bps[l], y, B, K, isLast ? p.outputs : p.cols, p.relu ? 1 : 0, p.cols, c[3]);
+        k.gemmNN(input, at(wps[l]), bps[l], y, B, K, isLast ? p.outputs : p.cols, p.relu ? 1 : 0, p.cols, c[3], 1);
         input = y;
         K = p.cols;
       });
@@ -241,6 +238,7 @@ function registerKernels(): void {
       const dim4 = up4(dim);
       const [dPre, dA, dB, gw, dBias] = [B * widest, B * widest, B * widest, Math.max(...plan.layers.map((p) => up4(p.rows) * p.cols)), widest].map((n) => takeScratch(b, n));
       const xPad = dim4 === dim ? at(x) : takeScratch(b, B * dim4);
+      const [aPack, bPack] = [takeScratch(b, B * Math.max(widest, dim4)), takeScratch(b, B * widest)];
       const k = simdKernels()!;
       if (xPad !== at(x)) k.padColumns(at(x), xPad, B, dim, dim4);
       // The last layer's pre-activation adjoint is dOut, padded to its tile width.
@@ -257,13 +255,17 @@ function registerKernels(): void {
         // dW' = aᵀ · dPre on the mask's nonzero tiles, a = the layer's input ([B, rows], rows a multiple of 4).
         const a = l === 0 ? xPad : at(h[l - 1]);
         const aCols = l === 0 ? dim4 : p.rows;
-        k.gemmTN(a, dPre, gw, B, aCols, p.cols, p.cols, c[3]);
+        if (packsTN(B, aCols, p.cols)) {
+          k.packPanels(a, aPack, B, aCols, aCols, 4);
+          k.packPanels(dPre, bPack, B, p.cols, p.cols, 8);
+          k.gemmTN(aPack, bPack, gw, B, aCols, p.cols, p.cols, c[3], 3);
+        } else k.gemmTN(a, dPre, gw, B, aCols, p.cols, p.cols, c[3], 0);
         scatterGrads(b, p, c, gw, dBias, at(grads[2 * l]), at(grads[2 * l + 1]));
         if (l > 0) {
-          k.gemmNN(dPre, at(wt[l]), 0, spare, B, p.cols, p.rows, 0, p.rows8, c[4]);
+          k.gemmNN(dPre, at(wt[l]), 0, spare, B, p.cols, p.rows, 0, p.rows8, c[4], 1);
           [dIn, spare] = [spare, dIn];
         } else if (needInput) {
-          k.gemmNN(dPre, at(wt[0]), 0, at(dx), B, p.cols, dim, 0, p.rows8, c[4]);
+          k.gemmNN(dPre, at(wt[0]), 0, at(dx), B, p.cols, dim, 0, p.rows8, c[4], 1);
         }
       }
       releaseScratch(b, mark);

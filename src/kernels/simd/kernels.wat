@@ -388,14 +388,18 @@
   ;; N with zero columns); c is stored unpadded. 4 × 8 output tiles in 8 accumulators; float32 sums
   ;; in row order. $ranges (0: none) holds an i32 pair [lo, hi) per 8-column tile of c: tiles whose 4
   ;; rows all lie outside it are stored as 0 without a pass over R (a masked layer's zero blocks).
-  (func (export "gemmTN") (param $a i32) (param $b i32) (param $c i32) (param $R i32) (param $M i32) (param $N i32) (param $ldb i32) (param $ranges i32)
-    (local $i i32) (local $j i32) (local $pa i32) (local $pb i32) (local $end i32) (local $mo i32) (local $no i32) (local $pc i32) (local $nb i32) (local $rp i32)
+  (func (export "gemmTN") (param $a i32) (param $b i32) (param $c i32) (param $R i32) (param $M i32) (param $N i32) (param $ldb i32) (param $ranges i32) (param $packed i32)
+    (local $i i32) (local $j i32) (local $pa i32) (local $pb i32) (local $end i32) (local $mo i32) (local $no i32) (local $pc i32) (local $nb i32) (local $rp i32) (local $as i32)
     (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $b0 v128) (local $b1 v128)
     (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
     (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
     (local.set $mo (i32.shl (local.get $M) (i32.const 2)))
     (local.set $no (i32.shl (local.get $N) (i32.const 2)))
     (local.set $nb (i32.shl (local.get $ldb) (i32.const 2)))
+    (local.set $as (local.get $mo))
+    ;; $packed bit 0: b in 8-column panels [N/8][R][8]; bit 1: a in 4-column panels [M/4][R][4].
+    (if (i32.and (local.get $packed) (i32.const 1)) (then (local.set $nb (i32.const 32))))
+    (if (i32.and (local.get $packed) (i32.const 2)) (then (local.set $as (i32.const 16))))
     (local.set $i (i32.const 0))
     (block $ei (loop $li
       (br_if $ei (i32.ge_u (local.get $i) (local.get $M)))
@@ -406,9 +410,11 @@
         (local.set $c10 (v128.const i32x4 0 0 0 0)) (local.set $c11 (v128.const i32x4 0 0 0 0))
         (local.set $c20 (v128.const i32x4 0 0 0 0)) (local.set $c21 (v128.const i32x4 0 0 0 0))
         (local.set $c30 (v128.const i32x4 0 0 0 0)) (local.set $c31 (v128.const i32x4 0 0 0 0))
-        (local.set $pa (i32.add (local.get $a) (i32.shl (local.get $i) (i32.const 2))))
-        (local.set $pb (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 2))))
-        (local.set $end (i32.add (local.get $pa) (i32.mul (local.get $R) (local.get $mo))))
+        (local.set $pa (i32.add (local.get $a)
+          (if (result i32) (i32.and (local.get $packed) (i32.const 2)) (then (i32.shl (i32.mul (local.get $i) (local.get $R)) (i32.const 2))) (else (i32.shl (local.get $i) (i32.const 2))))))
+        (local.set $pb (i32.add (local.get $b)
+          (if (result i32) (i32.and (local.get $packed) (i32.const 1)) (then (i32.shl (i32.mul (local.get $j) (local.get $R)) (i32.const 2))) (else (i32.shl (local.get $j) (i32.const 2))))))
+        (local.set $end (i32.add (local.get $pa) (i32.mul (local.get $R) (local.get $as))))
         ;; With ranges: a tile whose rows i … i + 3 lie outside its column tile's [lo, hi) is left 0.
         (if (local.get $ranges) (then
           (local.set $rp (i32.add (local.get $ranges) (i32.shl (local.get $j) (i32.const 0))))
@@ -432,7 +438,7 @@
           (local.set $a3 (v128.load32_splat offset=12 (local.get $pa)))
           (local.set $c30 (f32x4.add (local.get $c30) (f32x4.mul (local.get $a3) (local.get $b0))))
           (local.set $c31 (f32x4.add (local.get $c31) (f32x4.mul (local.get $a3) (local.get $b1))))
-          (local.set $pa (i32.add (local.get $pa) (local.get $mo)))
+          (local.set $pa (i32.add (local.get $pa) (local.get $as)))
           (local.set $pb (i32.add (local.get $pb) (local.get $nb)))
           (br $lr)))
         (local.set $pc (i32.add (local.get $c) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $N)) (local.get $j)) (i32.const 2))))
@@ -472,7 +478,7 @@
   ;; [lo, hi) only, the caller guaranteeing b's rows outside it are zero in those columns (a masked
   ;; layer's block-triangular weights, MADE).
   (func (export "gemmNN") (param $a i32) (param $b i32) (param $bias i32) (param $c i32)
-    (param $M i32) (param $K i32) (param $N i32) (param $relu i32) (param $ldb i32) (param $ranges i32)
+    (param $M i32) (param $K i32) (param $N i32) (param $relu i32) (param $ldb i32) (param $ranges i32) (param $packed i32)
     (local $i i32) (local $j i32) (local $pa i32) (local $pb i32) (local $end i32) (local $ko i32) (local $no i32) (local $pc i32) (local $nb i32) (local $lo i32) (local $hi i32)
     (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $b0 v128) (local $b1 v128)
     (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
@@ -480,6 +486,8 @@
     (local.set $ko (i32.shl (local.get $K) (i32.const 2)))
     (local.set $no (i32.shl (local.get $N) (i32.const 2)))
     (local.set $nb (i32.shl (local.get $ldb) (i32.const 2)))
+    ;; Packed b: 8-column panels [N/8][K][8] (see packPanels), 32 bytes from one k to the next.
+    (if (local.get $packed) (then (local.set $nb (i32.const 32))))
     (local.set $i (i32.const 0))
     (block $ei (loop $li
       (br_if $ei (i32.ge_u (local.get $i) (local.get $M)))
@@ -504,7 +512,9 @@
           (local.set $lo (i32.load (i32.add (local.get $ranges) (local.get $j))))
           (local.set $hi (i32.load offset=4 (i32.add (local.get $ranges) (local.get $j))))))
         (local.set $pa (i32.add (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $ko))) (i32.shl (local.get $lo) (i32.const 2))))
-        (local.set $pb (i32.add (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 2))) (i32.mul (local.get $lo) (local.get $nb))))
+        (local.set $pb (i32.add (i32.add (local.get $b)
+          (if (result i32) (local.get $packed) (then (i32.mul (local.get $j) (local.get $ko))) (else (i32.shl (local.get $j) (i32.const 2)))))
+          (i32.mul (local.get $lo) (local.get $nb))))
         (local.set $end (i32.add (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $ko))) (i32.shl (local.get $hi) (i32.const 2))))
         (block $ek (loop $lk
           (br_if $ek (i32.ge_u (local.get $pa) (local.get $end)))
@@ -561,6 +571,67 @@
         (br $lj)))
       (local.set $i (i32.add (local.get $i) (i32.const 4)))
       (br $li))))
+
+;; dst = src [rows, cols] (rows $ld floats apart) in panels of $w (4 or 8) columns, [⌈cols/w⌉][rows][w],
+  ;; zero-padded: the GEMMs' packed operands, read contiguously (a panel's rows are $w floats apart
+  ;; instead of a whole row, which at 256 or 512 columns maps every row to the same few cache sets).
+  (func (export "packPanels") (param $src i32) (param $dst i32) (param $rows i32) (param $cols i32) (param $ld i32) (param $w i32)
+    (local $c i32) (local $r i32) (local $jj i32) (local $ps i32) (local $ls i32)
+    (local.set $ls (i32.shl (local.get $ld) (i32.const 2)))
+    (block $ec (loop $lc
+      (br_if $ec (i32.ge_u (local.get $c) (local.get $cols)))
+      (local.set $ps (i32.add (local.get $src) (i32.shl (local.get $c) (i32.const 2))))
+      (local.set $r (i32.const 0))
+      (block $er (loop $lr
+        (br_if $er (i32.ge_u (local.get $r) (local.get $rows)))
+        (if (i32.le_u (i32.add (local.get $c) (local.get $w)) (local.get $cols))
+          (then
+            (v128.store (local.get $dst) (v128.load (local.get $ps)))
+            (if (i32.eq (local.get $w) (i32.const 8)) (then
+              (v128.store offset=16 (local.get $dst) (v128.load offset=16 (local.get $ps))))))
+          (else
+            (local.set $jj (i32.const 0))
+            (block $ej (loop $lj
+              (br_if $ej (i32.ge_u (local.get $jj) (local.get $w)))
+              (f32.store (i32.add (local.get $dst) (i32.shl (local.get $jj) (i32.const 2)))
+                (if (result f32) (i32.lt_u (i32.add (local.get $c) (local.get $jj)) (local.get $cols))
+                  (then (f32.load (i32.add (local.get $ps) (i32.shl (local.get $jj) (i32.const 2)))))
+                  (else (f32.const 0))))
+              (local.set $jj (i32.add (local.get $jj) (i32.const 1)))
+              (br $lj)))))
+        (local.set $dst (i32.add (local.get $dst) (i32.shl (local.get $w) (i32.const 2))))
+        (local.set $ps (i32.add (local.get $ps) (local.get $ls)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $lr)))
+      (local.set $c (i32.add (local.get $c) (local.get $w)))
+      (br $lc))))
+
+  ;; dst = srcᵀ in 8-column panels, src [rows, cols] ($ld floats apart): panel t holds src rows
+  ;; 8t … 8t + 7 as columns, [⌈rows/8⌉][cols][8], zero-padded. A GEMM's packed b = Wᵀ without a
+  ;; transposed copy of W.
+  (func (export "packPanelsT") (param $src i32) (param $dst i32) (param $rows i32) (param $cols i32) (param $ld i32)
+    (local $t i32) (local $k i32) (local $jj i32) (local $ls i32)
+    (local.set $ls (i32.shl (local.get $ld) (i32.const 2)))
+    (block $et (loop $lt
+      (br_if $et (i32.ge_u (local.get $t) (local.get $rows)))
+      (local.set $k (i32.const 0))
+      (block $ek (loop $lk
+        (br_if $ek (i32.ge_u (local.get $k) (local.get $cols)))
+        (local.set $jj (i32.const 0))
+        (block $ej (loop $lj
+          (br_if $ej (i32.ge_u (local.get $jj) (i32.const 8)))
+          (f32.store (local.get $dst)
+            (if (result f32) (i32.lt_u (i32.add (local.get $t) (local.get $jj)) (local.get $rows))
+              (then (f32.load (i32.add (local.get $src)
+                (i32.add (i32.mul (i32.add (local.get $t) (local.get $jj)) (local.get $ls)) (i32.shl (local.get $k) (i32.const 2))))))
+              (else (f32.const 0))))
+          (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+          (local.set $jj (i32.add (local.get $jj) (i32.const 1)))
+          (br $lj)))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br $lk)))
+      (local.set $t (i32.add (local.get $t) (i32.const 8)))
+      (br $lt))))
 
 ;; A masked layer's weights relabelled (MADE in its degree order, see nn/made-kernels.ts):
   ;; wp[r, c] = w[rowSrc[r], colSrc[c]] · mask[r, c] for r < inputs, c < outputs, with w [inputs, outputs]

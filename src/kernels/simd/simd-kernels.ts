@@ -23,8 +23,10 @@ import { KERNELS_WASM_BASE64, KERNELS_WASM_RELAXED_BASE64 } from './kernels-wasm
 export interface SimdExports {
   denseGrad(dy: number, saved: number, dPre: number, dPreT: number, dBias: number, batch: number, n: number, relu: number): void;
   transpose(src: number, dst: number, rows: number, cols: number): void;
-  gemmTN(a: number, b: number, c: number, rows: number, m: number, n: number, ldb: number, ranges: number): void;
-  gemmNN(a: number, b: number, bias: number, c: number, m: number, k: number, n: number, relu: number, ldb: number, ranges: number): void;
+  gemmTN(a: number, b: number, c: number, rows: number, m: number, n: number, ldb: number, ranges: number, packed: number): void;
+  gemmNN(a: number, b: number, bias: number, c: number, m: number, k: number, n: number, relu: number, ldb: number, ranges: number, packed: number): void;
+  packPanels(src: number, dst: number, rows: number, cols: number, ld: number, w: number): void;
+  packPanelsT(src: number, dst: number, rows: number, cols: number, ld: number): void;
   denseIn1(a: number, b: number, bias: number, c: number, m: number, n: number, relu: number): void;
   padColumns(src: number, dst: number, rows: number, n: number, ldd: number): void;
   denseGradNarrow(dy: number, x: number, w: number, dW: number, dBias: number, dx: number, scratch: number, batch: number, m: number, n: number, needDx: number): void;
