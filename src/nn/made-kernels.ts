@@ -118,16 +118,32 @@ export function madePlan(masks: readonly Float32Array[], shapes: readonly [numbe
     for (let c = 0; c < outputs; c++) biasSource[c] = colOrder ? colOrder[c] : c;
     const forwardRanges = new Int32Array(2 * (cols / 8));
     for (let t = 0; t < cols / 8; t++) {
-      let [lo, hi] = [rows, 0];
-      for (let r = 0; r < rows; r++) for (let c = 8 * t; c < 8 * t + 8; c++) if (mask[r * cols + c] !== 0) [lo, hi] = [Math.min(lo, r), Math.max(hi, r + 1)];
-      [forwardRanges[2 * t], forwardRanges[2 * t + 1]] = lo < hi ? [lo, hi] : [0, 0];
+      let lo = rows;
+      let hi = 0;
+      for (let r = 0; r < rows; r++) {
+        for (let c = 8 * t; c < 8 * t + 8; c++) {
+          if (mask[r * cols + c] === 0) continue;
+          lo = Math.min(lo, r);
+          hi = r + 1;
+        }
+      }
+      forwardRanges[2 * t] = lo < hi ? lo : 0;
+      forwardRanges[2 * t + 1] = lo < hi ? hi : 0;
     }
     const rows8 = up8(rows);
     const backwardRanges = new Int32Array(2 * (rows8 / 8));
     for (let t = 0; t < rows8 / 8; t++) {
-      let [lo, hi] = [cols, 0];
-      for (let r = 8 * t; r < Math.min(rows, 8 * t + 8); r++) for (let c = 0; c < cols; c++) if (mask[r * cols + c] !== 0) [lo, hi] = [Math.min(lo, c), Math.max(hi, c + 1)];
-      [backwardRanges[2 * t], backwardRanges[2 * t + 1]] = lo < hi ? [lo, hi] : [0, 0];
+      let lo = cols;
+      let hi = 0;
+      for (let r = 8 * t; r < Math.min(rows, 8 * t + 8); r++) {
+        for (let c = 0; c < cols; c++) {
+          if (mask[r * cols + c] === 0) continue;
+          lo = Math.min(lo, c);
+          hi = Math.max(hi, c + 1);
+        }
+      }
+      backwardRanges[2 * t] = lo < hi ? lo : 0;
+      backwardRanges[2 * t + 1] = lo < hi ? hi : 0;
     }
     return { inputs, outputs, rows, cols, rowSource, colSource, mask, biasSource, forwardRanges, backwardRanges, rows8, relu: reluHidden && !last };
   });
