@@ -28,7 +28,7 @@ import { enableRelaxedSimd } from '../src/kernels/simd/enable-relaxed-simd.js';
 import os from 'node:os';
 import { adam } from '../src/train/optimizer.js';
 import { setRelaxedSimdEnabled, setSimdKernelsEnabled, simdVariant } from '../src/kernels/simd/simd-kernels.js';
-import { setFusedChainEnabled } from '../src/train/fast-step/fused-chain.js';
+import { setFusedChainEnabled } from '../src/engine/fused-chain.js';
 import { type Flow, Rng, backendName, datasets, evaluationThreadsReady, fit, neuralSplineFlow, ready, realNVP, setEvaluationThreads, tf } from '../src/index.js';
 
 const BATCH = 256;
