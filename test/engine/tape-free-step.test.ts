@@ -15,7 +15,7 @@ import { setDirectDispatch } from '../../src/kernels/dispatch.js';
 import { setFusedCouplingEnabled } from '../../src/engine/fused-coupling.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
-  ActNorm, AffineCoupling, Chain, Coupling, DiagNormal, Flow, Rng, SplineCoupling, SplineTransformer, StandardNormal, datasets, fit, neuralSplineFlow, realNVP, tf,
+  AffineCoupling, BatchNorm, Chain, Coupling, DiagNormal, Flow, Rng, SplineCoupling, SplineTransformer, StandardNormal, datasets, fit, neuralSplineFlow, realNVP, tf,
 } from '../../src/index.js';
 import { setSimdKernelsEnabled } from '../../src/kernels/simd/simd-kernels.js';
 import { GEMM_NN_SIMD } from '../../src/kernels/simd/simd-ops.js';
@@ -168,15 +168,15 @@ describe('tape-free step on wasm with the SIMD kernels off, and at the benchmark
 describe('tape-free step: which flows take it', () => {
   afterEach(() => vi.restoreAllMocks());
 
-  it('returns null when a part lacks a rule: ActNorm, a trainable base, the op-composed spline', () => {
-    const withActNorm = realNVP({ dim: 2, layers: 2, hidden: [8], normalization: 'actnorm', seed: 1 });
-    expect(withActNorm.bijector instanceof Chain && withActNorm.bijector.bijectors.some((b) => b instanceof ActNorm)).toBe(true);
+  it('returns null when a part lacks a rule: BatchNorm, a trainable base, the op-composed spline', () => {
+    const withBatchNorm = realNVP({ dim: 2, layers: 2, hidden: [8], normalization: 'batchnorm', seed: 1 });
+    expect(withBatchNorm.bijector instanceof Chain && withBatchNorm.bijector.bijectors.some((b) => b instanceof BatchNorm)).toBe(true);
     const diagBase = new Flow(new DiagNormal(2), new AffineCoupling({ mask: [true, false], hidden: [8], seed: 2 }));
     const opsSpline = neuralSplineFlow({ dim: 2, layers: 2, hidden: [8], seed: 4 });
     const first = (opsSpline.bijector as Chain).bijectors[0] as Coupling;
     expect(tapeFreeStep(opsSpline)).not.toBeNull();
     (first.transformer as SplineTransformer).splinePath = 'ops';
-    for (const flow of [withActNorm, diagBase, opsSpline]) {
+    for (const flow of [withBatchNorm, diagBase, opsSpline]) {
       expect(tapeFreeStep(flow)).toBeNull();
       flow.dispose();
     }
@@ -203,9 +203,15 @@ describe('tape-free step: which flows take it', () => {
       flow.dispose();
       return out;
     };
-    for (const [layers, make] of [
-      [4, () => realNVP({ dim: 2, layers: 4, hidden: [32, 32], seed: 1 })],
-      [2, () => neuralSplineFlow({ dim: 2, layers: 2, bins: 8, tailBound: 5, hidden: [32, 32], seed: 2 })],
+    for (const [layers, make, tol, logProbTol] of [
+      [4, () => realNVP({ dim: 2, layers: 4, hidden: [32, 32], seed: 1 }), 1e-3, 1e-4],
+      [2, () => neuralSplineFlow({ dim: 2, layers: 2, bins: 8, tailBound: 5, hidden: [32, 32], seed: 2 }), 1e-3, 1e-4],
+      // ActNorm initialises from the first batch on either path; the chain then runs its rules (no
+      // fused kernel). Step 0's gradient norm agrees to 5e-9 and the losses to 1e-5 throughout, but
+      // the rounding differences carried through Adam grow (a ReLU kink crossed at step 11): measured
+      // 1.9e-3 relative in the gradient norm by step 48 and 1.4e-3 in the final log-densities. The
+      // law (tape-free-law.test.ts) checks single steps to 2e-5.
+      [3, () => realNVP({ dim: 2, layers: 3, hidden: [32, 32], normalization: 'actnorm', seed: 3 }), 5e-3, 5e-3],
     ] as const) {
       spy.mockClear();
       planSpy.mockClear();
@@ -221,14 +227,14 @@ describe('tape-free step: which flows take it', () => {
       expect(tape.loss[49]).toBeLessThan(tape.loss[0] - 0.1);
       for (let i = 0; i < 50; i++) {
         expect(Math.abs(fast.loss[i] - tape.loss[i])).toBeLessThan(1e-4);
-        expect(Math.abs(fast.gradNorm[i] - tape.gradNorm[i])).toBeLessThan(1e-3 * tape.gradNorm[i]);
+        expect(Math.abs(fast.gradNorm[i] - tape.gradNorm[i])).toBeLessThan(tol * tape.gradNorm[i]);
       }
-      fast.logProb.forEach((v, i) => expect(Math.abs(v - tape.logProb[i])).toBeLessThan(1e-4));
+      fast.logProb.forEach((v, i) => expect(Math.abs(v - tape.logProb[i])).toBeLessThan(logProbTol));
     }
     x.dispose();
   });
 
-  it('fit falls back to the tape for a flow without the contract (ActNorm): the same history as gradientPath "tape"', async () => {
+  it('fit falls back to the tape for a flow with a layer without a rule (BatchNorm): the same history as gradientPath "tape"', async () => {
     const x = datasets.moons(1000, { seed: 2 });
     // The tape-free step runs the Chain rule once per step, or (2-D fused couplings on wasm) the
     // whole-chain kernel, which makes each coupling's fused plan once per step (and once more when
@@ -237,7 +243,7 @@ describe('tape-free step: which flows take it', () => {
     const planSpy = vi.spyOn(couplingRule, 'fusedPlan');
     const tapeFreeSteps = (layers: number) => spy.mock.calls.length + planSpy.mock.calls.length / layers;
     const run = async (gradientPath: 'auto' | 'tape') => {
-      const flow = realNVP({ dim: 2, layers: 2, hidden: [16], normalization: 'actnorm', seed: 3 });
+      const flow = realNVP({ dim: 2, layers: 2, hidden: [16], normalization: 'batchnorm', seed: 3 });
       const h = await fit(flow, x, { steps: 10, batchSize: 100, seed: 1, progress: false, gradientPath });
       flow.dispose();
       return h.loss;
