@@ -9,8 +9,6 @@ import { transformerFromConfig } from '../transformers/registry.js';
 import type { Transformer } from '../transformers/transformer.js';
 import { checkInt, checkOptions } from '../validate.js';
 import { Bijector, type BijectorResult, sumLogDet } from './bijector.js';
-import { maskedAutoregressiveInverseWithBackward, maskedAutoregressiveSupportsTapeFree } from '../engine/rules/masked-autoregressive.js';
-import type { SavedInverse } from '../train/fast-step/contract.js';
 
 export interface MaskedAutoregressiveOptions {
   /** MADE hidden sizes (default `[64, 64]`); shorthand for `conditioner.hidden`. */
@@ -97,16 +95,6 @@ export class MaskedAutoregressive extends Bijector {
 
   protected override children(): readonly Module[] {
     return [this.made];
-  }
-
-  /** Tape-free training (see `engine/rules/masked-autoregressive.ts`): a plain unconditional MADE and a transformer with a rule. */
-  supportsTapeFree(): boolean {
-    return maskedAutoregressiveSupportsTapeFree(this);
-  }
-
-  /** The density direction with its backward (see `engine/rules/masked-autoregressive.ts`). */
-  inverseWithBackward(y: tf.Tensor2D): SavedInverse {
-    return maskedAutoregressiveInverseWithBackward(this, y);
   }
 
   protected _inverse(y: tf.Tensor2D, context: tf.Tensor2D | null): BijectorResult {

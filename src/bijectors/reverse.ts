@@ -1,8 +1,6 @@
 import { tf } from '../backend.js';
 import type { JsonObject } from '../module.js';
 import { Bijector, type BijectorResult, type ScoreResult, perExample } from './bijector.js';
-import { reverseInverseWithBackward } from '../engine/rules/reverse.js';
-import type { SavedInverse } from '../train/fast-step/contract.js';
 
 /**
  * Reverse the order of dimensions: `y[:, i] = x[:, dim − 1 − i]`. Its own inverse; log-det 0.
@@ -17,16 +15,6 @@ export class Reverse extends Bijector {
 
   getConfig(): JsonObject {
     return {};
-  }
-
-  /** Tape-free training (see `engine/rules/reverse.ts`): always. */
-  supportsTapeFree(): boolean {
-    return true;
-  }
-
-  /** The density direction with its backward (see `engine/rules/reverse.ts`). */
-  inverseWithBackward(y: tf.Tensor2D): SavedInverse {
-    return reverseInverseWithBackward(y);
   }
 
   protected _forward(x: tf.Tensor2D): BijectorResult {

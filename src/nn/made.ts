@@ -8,7 +8,7 @@ import { HiddenStages, checkDropout, checkNorm } from './hidden-stage.js';
 import type { ConditionerNorm } from './normalization.js';
 import { Dense } from './dense.js';
 import { checkHidden, denseStackWithBackward } from './mlp.js';
-import type { SavedForward } from '../train/fast-step/contract.js';
+import type { SavedForward } from './backward.js';
 import { gradientsRecorded } from '../ops/tape.js';
 import { type MadePlan, disposeMadePlan, madeBackward, madeForward, madeKernelsApply, madePlan } from './made-kernels.js';
 
@@ -146,25 +146,31 @@ export class MADE extends Module {
   }
 
   /**
-   * Tape-free pass (see `train/fast-step`): {@link MADE.apply} without context and flattened,
-   * `[batch, dim]` → `[batch, dim · paramsPerDim]` (column `i·P + p`), with its backward. Only for
-   * plain unconditional networks.
+   * Tape-free pass (see `src/engine`): {@link MADE.apply} flattened, `[batch, dim]` (and the context
+   * `[batch, contextDim]`) → `[batch, dim · paramsPerDim]` (column `i·P + p`), with its backward; the
+   * input adjoint covers `x` only (the context is data). Only for plain networks. On wasm the
+   * degree-sorted SIMD kernels run (see made-kernels.ts), elsewhere the dense layers' passes.
    */
-  applyWithBackward(x: tf.Tensor2D): SavedForward {
-    if (this.contextDim > 0 || !this.plain) throw new Error('MADE.applyWithBackward: internal: conditional, normalised or dropout networks take the tape path');
-    if (!this.kernelsApply(x.shape[0])) return denseStackWithBackward(this.layers, this.activation, x);
-    // On wasm: the degree-sorted SIMD kernels (see made-kernels.ts).
+  applyWithBackward(x: tf.Tensor2D, context: tf.Tensor2D | null = null): SavedForward {
+    if (!this.plain) throw new Error('MADE.applyWithBackward: internal: normalised or dropout networks take the tape path');
+    const withContext = this.contextDim > 0 && context !== null;
+    const input = withContext ? (tf.concat([x, context], 1) as tf.Tensor2D) : x;
+    const inputAdjoint = (d: tf.Tensor2D | null) => (d && withContext ? (tf.slice(d, [0, 0], [d.shape[0], this.dim]) as tf.Tensor2D) : d);
+    if (!this.kernelsApply(x.shape[0])) {
+      const pass = denseStackWithBackward(this.layers, this.activation, input);
+      return { output: pass.output, backward: (dOutput, sink, needInput) => inputAdjoint(pass.backward(dOutput, sink, needInput)) };
+    }
     const plan = this.kernelPlan();
-    const f = madeForward(plan, x, this.layers, true);
+    const f = madeForward(plan, input, this.layers, true);
     return {
       output: f.output,
       backward: (dOutput, sink, needInput) => {
-        const { grads, dx } = madeBackward(plan, f, x, dOutput, needInput);
+        const { grads, dx } = madeBackward(plan, f, input, dOutput, needInput);
         this.layers.forEach((layer, i) => {
           sink.add(layer.kernel, grads[2 * i]);
           sink.add(layer.bias, grads[2 * i + 1]);
         });
-        return dx;
+        return inputAdjoint(dx);
       },
     };
   }

@@ -8,6 +8,7 @@ import { ActNorm } from '../../bijectors/act-norm.js';
 import { Chain } from '../../bijectors/chain.js';
 import { Coupling } from '../../bijectors/coupling.js';
 import { LULinear } from '../../bijectors/lu-linear.js';
+import { MaskedAutoregressive } from '../../bijectors/masked-autoregressive.js';
 import { Permute } from '../../bijectors/permute.js';
 import { Reverse } from '../../bijectors/reverse.js';
 import { AffineTransformer } from '../../transformers/affine.js';
@@ -18,6 +19,7 @@ import { affineTransformerRule } from './affine-transformer.js';
 import { chainRule } from './chain.js';
 import { couplingRule } from './coupling.js';
 import { luLinearRule } from './lu-linear.js';
+import { maskedAutoregressiveRule } from './masked-autoregressive.js';
 import { permuteRule, reverseRule } from './permute.js';
 import { splineTransformerRule } from './spline-transformer.js';
 
@@ -26,6 +28,7 @@ registerTapeFreeRule(ActNorm, actNormRule);
 registerTapeFreeRule(Chain, chainRule);
 registerTapeFreeRule(Coupling, couplingRule);
 registerTapeFreeRule(LULinear, luLinearRule);
+registerTapeFreeRule(MaskedAutoregressive, maskedAutoregressiveRule);
 registerTapeFreeRule(Permute, permuteRule);
 registerTapeFreeRule(Reverse, reverseRule);
 
