@@ -2,6 +2,7 @@ import { assertReady, tf } from '../backend.js';
 import { ValidationError, describe } from '../errors.js';
 import type { JsonObject, Module, Serialized } from '../module.js';
 import type { Activation } from '../nn/activation.js';
+import { MADE } from '../nn/made.js';
 import { type AutoregressiveConditioner, type ConditionerOptions, type ConditionerSpec, autoregressiveConditioner, checkConditioner, conditionerConfig, isPlainMlp } from '../nn/conditioner.js';
 import type { Seed } from '../random.js';
 import { AffineTransformer, type AffineTransformerOptions } from '../transformers/affine.js';
@@ -107,7 +108,8 @@ export class MaskedAutoregressive extends Bijector {
     let y = tf.zerosLike(z) as tf.Tensor2D;
     let logDet: tf.Tensor2D | null = null;
     for (let k = 0; k < (this.dim as number); k++) {
-      const r = this.transformer.forward(z, this.made.apply(y, context));
+      // Pass k needs the parameters of ordering[0 … k] only (MADE.applyPass computes just those).
+      const r = this.transformer.forward(z, this.made instanceof MADE ? this.made.applyPass(y, context, k) : this.made.apply(y, context));
       y = r.output;
       logDet = r.logDet;
     }

@@ -47,6 +47,10 @@ export interface MadeLayerPlan {
   /** `rows` rounded up to 8 (`W'ᵀ`'s row stride). */
   rows8: number;
   relu: boolean;
+  /** Per `W'` column below `outputs`: its unit's MADE degree (ascending for hidden layers). */
+  degrees: Int32Array;
+  /** Whether `degrees` ascend (hidden layers always; the output layer for the identity ordering). */
+  ascending: boolean;
 }
 
 /** A MADE's plan: its layers in the sorted basis. */
@@ -101,7 +105,7 @@ function sortedOrder(degrees: readonly number[]): number[] {
  * degrees `hiddenDegrees[l]`: hidden units sorted by degree, widths padded to 8, and each tile's
  * nonzero row range. Inputs and outputs keep their order.
  */
-export function madePlan(masks: readonly Float32Array[], shapes: readonly [number, number][], hiddenDegrees: readonly number[][], reluHidden: boolean): MadePlan {
+export function madePlan(masks: readonly Float32Array[], shapes: readonly [number, number][], hiddenDegrees: readonly number[][], outputDegrees: readonly number[], reluHidden: boolean): MadePlan {
   const orders = hiddenDegrees.map(sortedOrder);
   const layers: MadeLayerPlan[] = shapes.map(([inputs, outputs], l) => {
     const last = l === shapes.length - 1;
@@ -145,7 +149,10 @@ export function madePlan(masks: readonly Float32Array[], shapes: readonly [numbe
       backwardRanges[2 * t] = lo < hi ? lo : 0;
       backwardRanges[2 * t + 1] = lo < hi ? hi : 0;
     }
-    return { inputs, outputs, rows, cols, rowSource, colSource, mask, biasSource, forwardRanges, backwardRanges, rows8, relu: reluHidden && !last };
+    const unitDegrees = last ? outputDegrees : hiddenDegrees[l];
+    const degrees = Int32Array.from(colSource, (sc) => unitDegrees[sc]);
+    const ascending = degrees.every((d, i) => i === 0 || degrees[i - 1] <= d);
+    return { inputs, outputs, rows, cols, rowSource, colSource, mask, biasSource, forwardRanges, backwardRanges, rows8, relu: reluHidden && !last, degrees, ascending };
   });
   return { layers, dim: shapes[0][0], heap: null };
 }
@@ -184,6 +191,19 @@ interface ForwardAttrs {
   plan: MadePlan;
   /** Whether to keep `W'ᵀ` for a backward pass (training). */
   training: boolean;
+  /**
+   * A sampling pass (`null`: the whole network): pass `k` needs only the outputs of degree ≤ k + 1,
+   * which read only hidden units of degree ≤ k, a prefix of each layer in the sorted basis.
+   */
+  pass: number | null;
+}
+
+/** The columns layer `p` computes in sampling pass `k` (all of them for `null`). */
+function passWidth(p: MadeLayerPlan, last: boolean, k: number | null): number {
+  if (k === null || !p.ascending) return last ? p.outputs : p.cols;
+  let n = 0;
+  while (n < p.outputs && p.degrees[n] <= (last ? k + 1 : k)) n++;
+  return last ? n : Math.min(p.cols, Math.ceil(n / 8) * 8);
 }
 
 function registerKernels(): void {
@@ -195,7 +215,7 @@ function registerKernels(): void {
     // layer W' [rows, cols] and, when training, W'ᵀ [cols, rows8].
     kernelFunc: ({ inputs, backend, attrs }) => {
       const b = backend as unknown as WasmBackendInternals;
-      const { plan, training } = attrs as unknown as ForwardAttrs;
+      const { plan, training, pass } = attrs as unknown as ForwardAttrs;
       const L = plan.layers.length;
       const x = inputs.x as tf.TensorInfo;
       const w = plan.layers.map((_, l) => inputs[`w${l}`] as tf.TensorInfo);
@@ -204,8 +224,9 @@ function registerKernels(): void {
       const consts = planOnHeap(b, plan);
       const B = x.shape[0];
       const last = plan.layers[L - 1];
-      const out = b.makeOutput([B, last.outputs], 'float32');
-      const hidden = plan.layers.slice(0, -1).map((p) => b.makeOutput([B, p.cols], 'float32'));
+      const widths = plan.layers.map((p, l) => passWidth(p, l === L - 1, pass ?? null));
+      const out = b.makeOutput([B, widths[L - 1]], 'float32');
+      const hidden = plan.layers.slice(0, -1).map((_, l) => b.makeOutput([B, widths[l]], 'float32'));
       const wps = plan.layers.map((p) => b.makeOutput([p.rows, p.cols], 'float32'));
       const wts = training ? plan.layers.map((p) => b.makeOutput([p.cols, p.rows8], 'float32')) : [];
       const mark = scratchMark(b);
@@ -220,10 +241,11 @@ function registerKernels(): void {
         gatherWeights(b, p, c, at(w[l]), at(bias[l]), at(wps[l]), training ? at(wts[l]) : 0, bps[l], tmp);
         const isLast = l === L - 1;
         const y = isLast ? at(out) : at(hidden[l]);
-        // Hidden layers store their padded width (zero units); the last its own outputs.
-        k.gemmNN(input, at(wps[l]), bps[l], y, B, K, isLast ? p.outputs : p.cols, p.relu ? 1 : 0, p.cols, c[3], 1);
+        // Hidden layers store their padded width (zero units); the last its own outputs (in a sampling
+        // pass, a prefix of each: K then covers the previous layer's prefix, see passWidth).
+        k.gemmNN(input, at(wps[l]), bps[l], y, B, K, widths[l], p.relu ? 1 : 0, p.rows, c[3], 1);
         input = y;
-        K = p.cols;
+        K = widths[l];
       });
       releaseScratch(b, mark);
       return [out, ...hidden, ...wps, ...wts];
@@ -278,10 +300,10 @@ function registerKernels(): void {
         } else k.gemmTN(a, dPre, gw, B, aCols, p.cols, p.cols, c[3], 0);
         scatterGrads(b, p, c, gw, dBias, at(grads[2 * l]), at(grads[2 * l + 1]));
         if (l > 0) {
-          k.gemmNN(dPre, at(wt[l]), 0, spare, B, p.cols, p.rows, 0, p.rows8, c[4], 1);
+          k.gemmNN(dPre, at(wt[l]), 0, spare, B, p.cols, p.rows, 0, p.cols, c[4], 1);
           [dIn, spare] = [spare, dIn];
         } else if (needInput) {
-          k.gemmNN(dPre, at(wt[0]), 0, at(dx), B, p.cols, dim, 0, p.rows8, c[4], 1);
+          k.gemmNN(dPre, at(wt[0]), 0, at(dx), B, p.cols, dim, 0, p.cols, c[4], 1);
         }
       }
       releaseScratch(b, mark);
@@ -306,7 +328,7 @@ export interface MadeForward {
 }
 
 /** Run the forward kernel on `x` with the layers' stored weights (call only where {@link madeKernelsApply}). */
-export function madeForward(plan: MadePlan, x: tf.Tensor2D, weights: readonly { kernel: tf.Tensor; bias: tf.Tensor }[], training: boolean): MadeForward {
+export function madeForward(plan: MadePlan, x: tf.Tensor2D, weights: readonly { kernel: tf.Tensor; bias: tf.Tensor }[], training: boolean, pass: number | null = null): MadeForward {
   registerKernels();
   const inputs: tf.NamedTensorMap = { x };
   weights.forEach((w, l) => {
@@ -314,7 +336,7 @@ export function madeForward(plan: MadePlan, x: tf.Tensor2D, weights: readonly { 
     inputs[`b${l}`] = w.bias;
   });
   const L = plan.layers.length;
-  const outs = runKernel<tf.Tensor[]>(FORWARD, inputs, { plan, training } as unknown as tf.NamedAttrMap) as tf.Tensor2D[];
+  const outs = runKernel<tf.Tensor[]>(FORWARD, inputs, { plan, training, pass } as unknown as tf.NamedAttrMap) as tf.Tensor2D[];
   const hidden = outs.slice(1, L);
   const wps = outs.slice(L, 2 * L);
   tf.dispose(wps); // the backward pass reads W'ᵀ only

@@ -486,7 +486,8 @@
     (local.set $ko (i32.shl (local.get $K) (i32.const 2)))
     (local.set $no (i32.shl (local.get $N) (i32.const 2)))
     (local.set $nb (i32.shl (local.get $ldb) (i32.const 2)))
-    ;; Packed b: 8-column panels [N/8][K][8] (see packPanels), 32 bytes from one k to the next.
+    ;; Packed b: 8-column panels [N/8][$ldb][8] (see packPanels; $ldb ≥ K rows per panel), 32 bytes
+    ;; from one k to the next.
     (if (local.get $packed) (then (local.set $nb (i32.const 32))))
     (local.set $i (i32.const 0))
     (block $ei (loop $li
@@ -510,10 +511,13 @@
         (local.set $hi (local.get $K))
         (if (local.get $ranges) (then
           (local.set $lo (i32.load (i32.add (local.get $ranges) (local.get $j))))
-          (local.set $hi (i32.load offset=4 (i32.add (local.get $ranges) (local.get $j))))))
+          (local.set $hi (i32.load offset=4 (i32.add (local.get $ranges) (local.get $j))))
+          ;; Clamped to K: a partial pass (nn/made-kernels.ts) multiplies a prefix of b's rows.
+          (if (i32.gt_u (local.get $hi) (local.get $K)) (then (local.set $hi (local.get $K))))
+          (if (i32.gt_u (local.get $lo) (local.get $hi)) (then (local.set $lo (local.get $hi))))))
         (local.set $pa (i32.add (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $ko))) (i32.shl (local.get $lo) (i32.const 2))))
         (local.set $pb (i32.add (i32.add (local.get $b)
-          (if (result i32) (local.get $packed) (then (i32.mul (local.get $j) (local.get $ko))) (else (i32.shl (local.get $j) (i32.const 2)))))
+          (if (result i32) (local.get $packed) (then (i32.shl (i32.mul (local.get $j) (local.get $ldb)) (i32.const 2))) (else (i32.shl (local.get $j) (i32.const 2)))))
           (i32.mul (local.get $lo) (local.get $nb))))
         (local.set $end (i32.add (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $ko))) (i32.shl (local.get $hi) (i32.const 2))))
         (block $ek (loop $lk

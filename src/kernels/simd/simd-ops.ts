@@ -325,13 +325,15 @@ export function gemmNNOnHeap(b: WasmBackendInternals, k: SimdExports, aAt: numbe
   }
   const packed = pack ? 1 : 0;
   const whole = m - rem;
-  if (whole > 0) k.gemmNN(aAt, wAt, bsAt, cAt, whole, kk, n, relu, ldb, 0, packed);
+  // Packed, b's panels hold kk rows (the kernel's ldb is then the panel height).
+  const ld = pack ? kk : ldb;
+  if (whole > 0) k.gemmNN(aAt, wAt, bsAt, cAt, whole, kk, n, relu, ld, 0, packed);
   if (tail) {
     const heap = b.wasm.HEAPF32; // after every allocation
     const tAt = tail >> 2;
     heap.fill(0, tAt, tAt + 4 * kk);
     heap.copyWithin(tAt, (aAt >> 2) + whole * kk, (aAt >> 2) + m * kk);
-    k.gemmNN(tAt << 2, wAt, bsAt, (tAt + 4 * kk) << 2, 4, kk, n, relu, ldb, 0, packed);
+    k.gemmNN(tAt << 2, wAt, bsAt, (tAt + 4 * kk) << 2, 4, kk, n, relu, ld, 0, packed);
     heap.copyWithin((cAt >> 2) + whole * n, tAt + 4 * kk, tAt + 4 * kk + rem * n);
   }
   releaseScratch(b, mark);
