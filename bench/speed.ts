@@ -29,7 +29,8 @@ import os from 'node:os';
 import { adam } from '../src/train/optimizer.js';
 import { setRelaxedSimdEnabled, setSimdKernelsEnabled, simdVariant } from '../src/kernels/simd/simd-kernels.js';
 import { setFusedChainEnabled } from '../src/train/fast-step/fused-chain.js';
-import { type Flow, Rng, backendName, datasets, evaluationThreadsReady, fit, neuralSplineFlow, ready, realNVP, setEvaluationThreads, tf } from '../src/index.js';
+import { type Flow, Rng, backendName, datasets, fit, neuralSplineFlow, ready, realNVP, tf } from '../src/index.js';
+import { evaluateLogProb, evaluateSample, evaluationThreadsReady } from '../src/node.js';
 
 const BATCH = 256;
 const STEPS_PER_BLOCK = Number(process.env.BENCH_STEPS ?? 40);
@@ -236,19 +237,18 @@ async function main() {
     // The second core: long runs (the worker's JIT warms up like a real run's), at 256 and at 1024.
     const trainingTwoThreads = { batch256: await longRunRates(x, make, BATCH), batch1024: await longRunRates(x, make, 1024) };
     const flow = flows.tapeFree;
-    // With the evaluation worker (the default, started ahead so that it is ready) and on one thread
-    // (what TFJS_FLOWS_THREADS=1 gives), timed in alternation so that outside load hits both alike.
+    // With the evaluation worker (the Node entry's evaluateLogProb / evaluateSample, the worker started
+    // ahead so that it is ready) and on one thread (flow.logProb / flow.sample), timed in alternation
+    // so that outside load hits both alike.
     const evalWorker = await evaluationThreadsReady();
     const oneThread = { logProb: [] as number[], sample: [] as number[] };
     const twoThreads = { logProb: [] as number[], sample: [] as number[] };
     for (let round = 0; round < 2; round++) {
       for (const [threads, into] of [[1, oneThread], [2, twoThreads]] as const) {
-        setEvaluationThreads(threads);
-        into.logProb.push(seconds(() => flow.logProb(points)));
-        into.sample.push(seconds(() => flow.sample(POINTS, { seed: 5 })));
+        into.logProb.push(seconds(() => evaluateLogProb(flow, points, { threads })));
+        into.sample.push(seconds(() => evaluateSample(flow, POINTS, { seed: 5, threads })));
       }
     }
-    setEvaluationThreads(null);
     const logProbSeconds = Math.min(...twoThreads.logProb);
     const sampleSeconds = Math.min(...twoThreads.sample);
     const evaluation = {
