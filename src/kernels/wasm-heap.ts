@@ -8,7 +8,9 @@
  * kernel writes over the allocator's own data; the process then dies later with
  * `RuntimeError: Aborted()` or "table index is out of bounds". Throwing at the failed `_malloc` keeps
  * the heap intact: nothing was registered, the caller's `tf.tidy` frees what the call made, and the
- * backend stays usable. Allocations made inside C++ (XNNPACK's scratch space) are not covered; they
+ * backend stays usable. A request above the heap's ceiling is refused before `_malloc` (TF.js
+ * passes the byte count as an i32, so 4 GiB and more would wrap around to a small allocation, and a
+ * kernel would then write past it). Allocations made inside C++ (XNNPACK's scratch space) are not covered; they
  * still abort the runtime, which is why the callers also bound their memory up front.
  */
 import { tf } from '../backend.js';
@@ -51,6 +53,8 @@ export function guardWasmAllocations(): void {
   free(wasm._malloc(8));
   const malloc = wasm._malloc;
   wasm._malloc = (bytes: number): number => {
+    // Sizes of 4 GiB and more would wrap around in the i32 argument and allocate far too little.
+    if (bytes > WASM_HEAP_MAX) throw new WasmAllocationError(bytes);
     const p = malloc(bytes);
     if (p === 0 && bytes > 0) throw new WasmAllocationError(bytes);
     return p;

@@ -11,7 +11,8 @@
  * shows the worker was used (or, where it must not be, that it was not).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Chain, Flow, Shift, StandardNormal, neuralSplineFlow, realNVP, tf } from '../../src/index.js';
+import { Chain, Flow, Shift, StandardNormal, maskedAutoregressiveFlow, neuralSplineFlow, realNVP, setMemoryBudget, tf } from '../../src/index.js';
+import { bytesPerRow, layerWidths } from '../../src/memory/row-chunks.js';
 import { evaluateLogProb, evaluateSample, evaluateSampleAndLogProb } from '../../src/parallel/evaluate.js';
 import { TWO_THREAD_EVAL_MIN_ROWS, crashEvaluationWorkerOnNextRequest, evaluationThreadsReady, evaluationWorkerCalls, evaluationWorkerError, resetEvaluationWorker, setEvaluationThreads } from '../../src/parallel/two-thread-eval.js';
 import { useBackend } from '../helpers/backends.js';
@@ -91,6 +92,22 @@ describe('two-thread evaluation', () => {
     expect(again.one[0]).not.toEqual(lp.one[0]);
     const s = bothWays((threads) => evaluateSample(flow, N, { seed: 1, threads }));
     expect(s.two).toEqual(s.one);
+    tf.dispose(x);
+    flow.dispose();
+  });
+
+  it('a wide flow: each memory-bounded chunk is split (from 1,024 rows when rows × weights is large), equal to one thread', () => {
+    const flow = maskedAutoregressiveFlow({ dim: 20, layers: 2, hidden: [512, 512], seed: 4 });
+    perturbFlow(flow, 5, 0.05);
+    const x = points(6500, 20, 12);
+    // One thread takes 1,500 rows per chunk, two threads 3,000 (1,500 each): chunks of 3,000, 3,000
+    // and 500 rows, the last too small to split.
+    setMemoryBudget(1500 * bytesPerRow(layerWidths([flow.base, flow.bijector], 20)));
+    const lp = bothWays((threads) => evaluateLogProb(flow, x, { threads }));
+    setMemoryBudget(null);
+    expect(lp.workerCalls).toBe(2);
+    expect(lp.two).toEqual(lp.one);
+    expect(lp.one[0].every(Number.isFinite)).toBe(true);
     tf.dispose(x);
     flow.dispose();
   });
