@@ -16,9 +16,8 @@ import { Shift } from './bijectors/shift.js';
 import type { Distribution } from './distributions/distribution.js';
 import { ValidationError, describe } from './errors.js';
 import type { NamedWeight, Serialized } from './module.js';
-import { type EvaluationPlan, checkHeadroom, withMemoryErrors } from './memory/out-of-memory.js';
-import { type LayerWidths, batchDependent, chunkRows, inRowChunks, layerWidths } from './memory/row-chunks.js';
-import { gradientsRecorded } from './ops/tape.js';
+import { checkHeadroom, withMemoryErrors } from './memory/out-of-memory.js';
+import { type EvaluationPlan, inRowChunks, planRows } from './memory/row-chunks.js';
 import { type Seed, toRng } from './random.js';
 import { checkInt, checkOptions, checkVector, type MatrixLike, matrix } from './validate.js';
 
@@ -191,16 +190,9 @@ export class Flow {
     );
   }
 
-  /**
-   * Rows per chunk for `rows` rows: from the layer widths and the memory budget, or all of them when
-   * a gradient is being recorded (the tape keeps every chunk anyway, and the result must be one
-   * differentiable expression) or when rows depend on each other (uninitialised ActNorm, BatchNorm
-   * in training mode).
-   */
+  /** How `rows` rows are cut into chunks (see `planRows`): the layers seen from the data side, the base included. */
   private plan(rows: number, evaluator: RowEvaluator): EvaluationPlan {
-    const widths: LayerWidths = layerWidths([this.base, this.pipeline], this.dim);
-    const whole = gradientsRecorded() || batchDependent([this.base, this.pipeline]);
-    return { rows, chunk: whole ? Math.max(rows, 1) : evaluator.chunkRows(chunkRows(widths)), widths };
+    return planRows([this.base, this.pipeline], this.dim, rows, evaluator.chunkRows);
   }
 
   /**

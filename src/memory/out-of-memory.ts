@@ -5,15 +5,7 @@
  */
 import { OutOfMemoryError } from '../errors.js';
 import { WASM_HEAP_MAX, WasmAllocationError, guardWasmAllocations, wasmHeadroom, wasmHeapBytes } from '../kernels/wasm-heap.js';
-import { type LayerWidths, bytesPerRow, memoryBudget } from './row-chunks.js';
-
-/** What a call evaluates, for the message. */
-export interface EvaluationPlan {
-  rows: number;
-  /** Rows per chunk. */
-  chunk: number;
-  widths: LayerWidths;
-}
+import { type EvaluationPlan, bytesPerRow, memoryBudget } from './row-chunks.js';
 
 const GIB = 2 ** 30;
 const gib = (bytes: number) => `${(bytes / GIB).toFixed(2)} GiB`;

@@ -16,6 +16,7 @@ import { ActNorm } from '../bijectors/act-norm.js';
 import { BatchNorm } from '../bijectors/batch-norm.js';
 import { ValidationError, describe } from '../errors.js';
 import type { Module } from '../module.js';
+import { gradientsRecorded } from '../ops/tape.js';
 
 /** Default byte budget of one chunk's live activations: 256 MiB. */
 export const DEFAULT_MEMORY_BUDGET = 256 * 2 ** 20;
@@ -85,6 +86,26 @@ export function chunkRows(widths: LayerWidths): number {
  */
 export function batchDependent(roots: readonly Module[]): boolean {
   return roots.some((root) => root.modules().some((m) => (m instanceof ActNorm && !m.isInitialized) || (m instanceof BatchNorm && m.training)));
+}
+
+/** How a call's rows are cut: `rows` in chunks of `chunk`, chosen from `widths`. */
+export interface EvaluationPlan {
+  rows: number;
+  /** Rows per chunk. */
+  chunk: number;
+  widths: LayerWidths;
+}
+
+/**
+ * The plan for `rows` rows of the model made of `roots`: chunks from the layer widths and the
+ * budget (`scale` turns the one-thread chunk into the caller's, e.g. twice it for two threads), or
+ * all rows at once when a gradient is being recorded (the tape keeps every chunk anyway, and the
+ * result must be one differentiable expression) or when rows depend on each other.
+ */
+export function planRows(roots: readonly Module[], dim: number, rows: number, scale: (oneThread: number) => number = (r) => r): EvaluationPlan {
+  const widths = layerWidths(roots, dim);
+  const whole = gradientsRecorded() || batchDependent(roots);
+  return { rows, chunk: whole ? Math.max(rows, 1) : scale(chunkRows(widths)), widths };
 }
 
 /**

@@ -6,7 +6,7 @@
  * becomes an `OutOfMemoryError`, with the backend still usable.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Bijector, type BijectorResult, Flow, OutOfMemoryError, StandardNormal, maskedAutoregressiveFlow, realNVP, setMemoryBudget, tf } from '../../src/index.js';
+import { Bijector, type BijectorResult, Flow, OutOfMemoryError, StandardNormal, maskedAutoregressiveFlow, realNVP, setMemoryBudget, StochasticFlow, tf } from '../../src/index.js';
 import { bytesPerRow, chunkRows, layerWidths } from '../../src/memory/row-chunks.js';
 import { useBackend } from '../helpers/backends.js';
 import { expectNoLeak } from '../helpers/leaks.js';
@@ -143,6 +143,22 @@ describe('chunked evaluation', () => {
       tf.dispose([x, c]);
       flow.dispose();
     });
+  });
+
+  it('StochasticFlow.logProb (bijectors only) is chunked alike and equals the Flow it wraps', () => {
+    const flow = wideMaf();
+    const snf = new StochasticFlow(flow.base, [flow.bijector], (x) => tf.neg(tf.sum(tf.square(x), 1)) as tf.Tensor1D);
+    const x = points(N, DIM, 11);
+    const want = flow.logProb(x);
+    setMemoryBudget(budgetFor(flow, 37));
+    const spy = vi.spyOn(flow.bijector, 'inverse');
+    const got = snf.logProb(x);
+    expect(spy.mock.calls.length).toBe(Math.ceil(N / 37));
+    spy.mockRestore();
+    expectClose(got.dataSync() as Float32Array, want.dataSync() as Float32Array);
+    expectNoLeak(() => snf.logProb(x));
+    tf.dispose([x, want, got]);
+    flow.dispose();
   });
 
   it('an uninitialised ActNorm sees the whole batch (no chunks): its first call equals a fresh flow\'s unchunked one', () => {
