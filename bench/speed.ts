@@ -16,8 +16,9 @@
  *   the end: other processes may hold the second core.
  * - `adamUpdateMs`: one optimiser update over all the flow's variables, alone, per Adam variant.
  * - `logProb` and `sample` of 100,000 points: median seconds of 5 runs after a warm-up call, with the
- *   evaluation worker (`logProbSeconds`/`sampleSeconds`, the default path) and, in `evaluation`,
- *   side by side with one thread (`TFJS_FLOWS_THREADS=1`); each is the better of two alternating rounds.
+ *   evaluation worker (`logProbSeconds`/`sampleSeconds`: the Node entry's `evaluateLogProb` /
+ *   `evaluateSample` with `threads: 2`) and, in `evaluation`, side by side with one thread
+ *   (`flow.logProb` / `flow.sample`, threads 1); each is the better of two alternating rounds.
  * - FLOPs per training step: matMul FLOPs only, 2·m·n·k per dense layer forward, ×3 for forward and
  *   backward; with the fraction of a plain 256×64 @ 64×64 matMul's throughput measured in this run.
  * - The reference figures are those of the issue (PyTorch/nflows, one thread, measured on this machine
