@@ -7,16 +7,18 @@
  * - `sample10k`: `flow.sample(10000)` (it aborted the wasm runtime before; its time is reported);
  * - `sampleTooMany`: `flow.sample(30,000,000)`, whose samples alone exceed the 4 GiB wasm heap:
  *   must throw `OutOfMemoryError` before allocating;
- * - `allocationFailure`: `logProb` of 1,000,000 rows with the memory budget raised to 64 GiB (one
- *   chunk), so the wasm heap really runs out mid-call: must throw `OutOfMemoryError`, and the backend
- *   must still compute afterwards. It peaks near 4.3 GB resident (skip with `BENCH_MEMORY_SKIP_OOM=1`).
+ * - `allocationFailure`: the wasm heap filled with raw allocations the up-front check cannot see (as
+ *   C++ scratch space would be) to within 16 MiB, then `logProb` of 100,000 rows, which runs out
+ *   mid-call: must throw `OutOfMemoryError`, leave no tensor behind, and the same call must complete
+ *   once the ballast is freed. It peaks near 4.3 GB resident (skip with `BENCH_MEMORY_SKIP_OOM=1`).
  *
  * Run: `nice -n 10 npm run bench:memory` (several minutes: the 1M-row logProb is about 3 TFLOP).
  * Prints one JSON object.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { OutOfMemoryError, maskedAutoregressiveFlow, ready, setMemoryBudget, tf } from '../src/index.js';
+import { OutOfMemoryError, maskedAutoregressiveFlow, ready, tf } from '../src/index.js';
+import { guardWasmAllocations } from '../src/kernels/wasm-heap.js';
 
 const DIM = 43;
 const ROWS = Number(process.env.BENCH_MEMORY_ROWS ?? 1_000_000);
@@ -87,8 +89,23 @@ const cases: Record<string, () => Record<string, unknown>> = {
   },
   allocationFailure() {
     const flow = makeFlow();
-    const x = rows(ROWS);
-    setMemoryBudget(64 * 2 ** 30);
+    const x = rows(100_000);
+    // Fill the wasm heap with untracked ballast (raw allocations, as C++ scratch space would be) until
+    // less than 16 MiB are left: the up-front check cannot see it, so the call fails mid-way.
+    guardWasmAllocations();
+    const wasm = (tf.backend() as unknown as { wasm: { _malloc(n: number): number; _free(p: number): void } }).wasm;
+    const ballast: number[] = [];
+    let ballastBytes = 0;
+    for (const block of [512, 64, 16].map((mb) => mb * 2 ** 20)) {
+      for (;;) {
+        try {
+          ballast.push(wasm._malloc(block));
+          ballastBytes += block;
+        } catch {
+          break;
+        }
+      }
+    }
     const before = tf.memory().numTensors;
     const { value: error, seconds } = timed(() => {
       try {
@@ -99,20 +116,20 @@ const cases: Record<string, () => Record<string, unknown>> = {
       }
     });
     const tensorsAfterFailure = tf.memory().numTensors - before;
-    setMemoryBudget(null);
-    // Still usable: a small call after the failure gives the same values as a fresh flow's.
+    for (const p of ballast) wasm._free(p);
+    // Still usable: the same call after the ballast is freed completes.
     let usableAfter = false;
     try {
-      const small = tf.slice(x, [0, 0], [1000, DIM]);
-      const lp = flow.logProb(small);
+      const lp = flow.logProb(x);
       usableAfter = (lp.dataSync() as Float32Array).every(Number.isFinite);
-      tf.dispose([lp, small]);
+      lp.dispose();
     } catch {
       usableAfter = false;
     }
     tf.dispose(x);
     flow.dispose();
     return {
+      ballastMb: Math.round(ballastBytes / 2 ** 20),
       outOfMemoryError: error instanceof OutOfMemoryError,
       recoverable: error instanceof OutOfMemoryError ? error.recoverable : null,
       message: error?.message?.slice(0, 400),
