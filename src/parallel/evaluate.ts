@@ -6,7 +6,7 @@
  */
 import { tf } from '../backend.js';
 import { ValidationError, describe } from '../errors.js';
-import { type Flow, ONE_THREAD, type RowEvaluator, type SampleOptions } from '../flow.js';
+import { Flow, ONE_THREAD, type RowEvaluator, type SampleOptions } from '../flow.js';
 import { type MatrixLike, checkOptions } from '../validate.js';
 import { evaluateOnTwoThreads, twoThreadsByDefault } from './two-thread-eval.js';
 
@@ -38,6 +38,10 @@ const TWO_THREADS: RowEvaluator = {
   },
 };
 
+function checkFlow(fn: string, flow: unknown): void {
+  if (!(flow instanceof Flow)) throw new ValidationError(fn, 'flow', 'a Flow', describe(flow));
+}
+
 function evaluator(fn: string, threads: unknown): RowEvaluator {
   if (threads === undefined) return twoThreadsByDefault() ? TWO_THREADS : ONE_THREAD;
   if (threads !== 1 && threads !== 2) throw new ValidationError(fn, 'options.threads', '1 or 2', describe(threads));
@@ -66,6 +70,7 @@ function evaluator(fn: string, threads: unknown): RowEvaluator {
  */
 export function evaluateLogProb(flow: Flow, x: MatrixLike, options: EvaluateLogProbOptions = {}): tf.Tensor1D {
   const fn = 'evaluateLogProb';
+  checkFlow(fn, flow);
   checkOptions(fn, options, ['context', 'threads']);
   return flow.logProbWith(fn, x, options.context, evaluator(fn, options.threads));
 }
@@ -82,6 +87,7 @@ export function evaluateLogProb(flow: Flow, x: MatrixLike, options: EvaluateLogP
  */
 export function evaluateSample(flow: Flow, n: number, options: EvaluateSampleOptions = {}): tf.Tensor2D {
   const fn = 'evaluateSample';
+  checkFlow(fn, flow);
   checkOptions(fn, options, ['seed', 'context', 'threads']);
   const { threads, ...sampleOptions } = options;
   return flow.sampleWith(fn, n, sampleOptions, evaluator(fn, threads)).samples;
@@ -99,6 +105,7 @@ export function evaluateSample(flow: Flow, n: number, options: EvaluateSampleOpt
  */
 export function evaluateSampleAndLogProb(flow: Flow, n: number, options: EvaluateSampleOptions = {}): { samples: tf.Tensor2D; logProb: tf.Tensor1D } {
   const fn = 'evaluateSampleAndLogProb';
+  checkFlow(fn, flow);
   checkOptions(fn, options, ['seed', 'context', 'threads']);
   const { threads, ...sampleOptions } = options;
   return flow.sampleWith(fn, n, sampleOptions, evaluator(fn, threads), true) as { samples: tf.Tensor2D; logProb: tf.Tensor1D };

@@ -256,3 +256,14 @@ describe('out of WebAssembly memory', () => {
     fresh.dispose();
   });
 });
+
+describe('the Node entry', () => {
+  it('evaluateLogProb and evaluateSample check their arguments', async () => {
+    const { evaluateLogProb, evaluateSample } = await import('../../src/node.js');
+    const flow = realNVP({ dim: 2, layers: 1, hidden: [4], seed: 1 });
+    expect(() => evaluateLogProb({} as never, [[0, 0]])).toThrow(/evaluateLogProb: argument 'flow' must be a Flow; got an object/);
+    expect(() => evaluateLogProb(flow, [[0, 0]], { threads: 3 as never })).toThrow(/evaluateLogProb: argument 'options.threads' must be 1 or 2; got 3/);
+    expect(() => evaluateSample(flow, 0)).toThrow(/evaluateSample: argument 'n'/);
+    flow.dispose();
+  });
+});
