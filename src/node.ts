@@ -13,7 +13,7 @@ export {
 } from './parallel/evaluate.js';
 export { TWO_THREAD_EVAL_MIN_ROWS, evaluationThreadsReady, setEvaluationThreads } from './parallel/two-thread-eval.js';
 export { saveFlow, loadFlow, readFlowFile, type SaveFlowOptions } from './io/flow-file.js';
-export { checkpointDir, loadCheckpoint, resumeFit, CHECKPOINT_FILE } from './io/checkpoint-files.js';
+export { checkpointDir, loadCheckpoint, resumeFit, CHECKPOINT_FILE } from './train/checkpoint-files.js';
 export { loadCsv, type LoadCsvOptions, type CsvData } from './data/csv.js';
 export { writeHtml, figuresToHtml, plotlySource, type HtmlOptions } from './plot/node/html.js';
 export {
