@@ -17,6 +17,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { OutOfMemoryError, maskedAutoregressiveFlow, ready, tf } from '../src/index.js';
 import { guardWasmAllocations } from '../src/kernels/wasm-heap.js';
 
@@ -38,17 +39,20 @@ function rows(n: number): tf.Tensor2D {
   return tf.tidy(() => tf.mul(tf.randomNormal([n, DIM], 0, 1, 'float32', 1), 1.5) as tf.Tensor2D);
 }
 
-function timed<T>(f: () => T): { value: T; seconds: number } {
+/** `f`'s value, wall seconds and CPU seconds of this process (the machine is shared: CPU time is steadier). */
+function timed<T>(f: () => T): { value: T; seconds: number; cpuSeconds: number } {
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   const value = f();
-  return { value, seconds: Math.round((performance.now() - t0) / 10) / 100 };
+  const c = process.cpuUsage(c0);
+  return { value, seconds: Math.round((performance.now() - t0) / 10) / 100, cpuSeconds: Math.round((c.user + c.system) / 1e4) / 100 };
 }
 
 const cases: Record<string, () => Record<string, unknown>> = {
   logProb1M() {
     const flow = makeFlow();
     const x = rows(ROWS);
-    const { value: lp, seconds } = timed(() => {
+    const { value: lp, seconds, cpuSeconds } = timed(() => {
       const out = flow.logProb(x);
       out.dataSync();
       return out;
@@ -58,11 +62,11 @@ const cases: Record<string, () => Record<string, unknown>> = {
     for (let i = 0; i < v.length; i++) if (Number.isFinite(v[i])) finite++;
     tf.dispose([lp, x]);
     flow.dispose();
-    return { rows: ROWS, seconds, finite, tensorsLeft: tf.memory().numTensors };
+    return { rows: ROWS, seconds, cpuSeconds, finite, tensorsLeft: tf.memory().numTensors };
   },
   sample10k() {
     const flow = makeFlow();
-    const { value: s, seconds } = timed(() => {
+    const { value: s, seconds, cpuSeconds } = timed(() => {
       const out = flow.sample(10_000, { seed: 1 });
       out.dataSync();
       return out;
@@ -70,7 +74,7 @@ const cases: Record<string, () => Record<string, unknown>> = {
     const finite = (s.dataSync() as Float32Array).every(Number.isFinite);
     s.dispose();
     flow.dispose();
-    return { rows: 10_000, seconds, finite, tensorsLeft: tf.memory().numTensors };
+    return { rows: 10_000, seconds, cpuSeconds, finite, tensorsLeft: tf.memory().numTensors };
   },
   sampleTooMany() {
     const flow = makeFlow();
@@ -167,7 +171,8 @@ function main(): void {
         backend: 'wasm',
         results,
         targets: { logProb1MPeakRssUnder2GB: typeof lp?.peakRssMb === 'number' && lp.peakRssMb < 2000 },
-        notes: 'peakRssMb: VmHWM of the child process that ran the case (includes Node, TF.js, the input rows: 172 MB for 1M x 43 float32). seconds: wall time of the call (the machine is shared).',
+        loadAverage: Math.round(loadavg()[0] * 100) / 100,
+        notes: 'peakRssMb: VmHWM of the child process that ran the case (includes Node, TF.js, the input rows: 172 MB for 1M x 43 float32). seconds: wall time of the call; cpuSeconds: CPU time of the child during the call (the machine is shared, so wall time depends on the load).',
       },
       null,
       2,
