@@ -35,7 +35,12 @@ under torch.no_grad, after a small warm-up call; the best of `--eval-runs` runs.
     /usr/bin/python3 bench/reference/nflows_wide.py --config maf-d8 --data out/reference/gmm-d8.csv \
         [--threads 1] [--warmup 10] [--blocks 5] [--block 20] [--logprob-rows 100000] [--sample-rows 10000]
 
-Prints one JSON object on the last line of stdout.
+Prints one JSON object on the last line of stdout (with `blas`: the BLAS library the process loaded).
+
+BLAS: Debian's torch calls whatever libblas.so.3 points to. With only libblas3 (the reference BLAS)
+a 512×256·256×256 product runs at ~4.5 GFLOP/s here instead of ~80 with OpenBLAS, and every figure is
+10× too slow: install `libopenblas0-pthread` (apt), which becomes the libblas.so.3 alternative. Its
+threads follow OPENBLAS_NUM_THREADS, which this script sets from `--threads` before torch loads.
 """
 import argparse
 import json
@@ -249,7 +254,7 @@ def dense_flops_per_step(flow, batch):
 def train_rate(flow, x, batch, warmup, blocks, block, lr=1e-3):
     opt = torch.optim.Adam(flow.parameters(), lr=lr)
     order, pos = torch.randperm(x.shape[0]), 0
-    marks = []
+    marks, cpu = [], []
     for step in range(1, warmup + blocks * block + 1):
         if pos + batch > x.shape[0]:
             order, pos = torch.randperm(x.shape[0]), 0
@@ -262,8 +267,10 @@ def train_rate(flow, x, batch, warmup, blocks, block, lr=1e-3):
         loss.item()
         if step >= warmup and (step - warmup) % block == 0:
             marks.append(time.perf_counter())
+            cpu.append(time.process_time())
     rates = [block / (b - a) for a, b in zip(marks, marks[1:])]
-    return float(np.median(rates)), float(loss.item())
+    cpu_rates = [block / (b - a) for a, b in zip(cpu, cpu[1:])]
+    return float(np.median(rates)), float(np.median(cpu_rates)), float(loss.item())
 
 
 def main():
@@ -296,7 +303,7 @@ def main():
         'parameters': sum(p.numel() for p in flow.parameters()),
         'flopsPerStep': dense_flops_per_step(flow, args.batch),
     }
-    out['stepsPerSecond'], out['lastLoss'] = train_rate(flow, x, args.batch, args.warmup, args.blocks, args.block)
+    out['stepsPerSecond'], out['stepsPerCpuSecond'], out['lastLoss'] = train_rate(flow, x, args.batch, args.warmup, args.blocks, args.block)
     flow = make(args.config, args.nflows_made)
     reps = -(-args.logprob_rows // x.shape[0])
     big = x.repeat(reps, 1)[:args.logprob_rows]
