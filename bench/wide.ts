@@ -120,21 +120,31 @@ const log = (msg: string) => process.stderr.write(`[wide] ${msg}\n`);
 
 type Phase = 'train' | 'logProb' | 'sample';
 
-/** GFLOP/s of a `[512, 256] · [256, 256]` `tf.matMul` on the current backend (median of blocks, dispatch included). */
-function gemmGflops(): number {
+/**
+ * GFLOP/s of a `[512, 256] · [256, 256]` `tf.matMul` on the current backend (median of blocks,
+ * dispatch included): per wall second and per CPU second of this process.
+ */
+function gemmGflops(): { wall: number; cpu: number } {
   const rng = new Rng(1);
   const a = tf.tensor2d(rng.normals(512 * 256), [512, 256]);
   const b = tf.tensor2d(rng.normals(256 * 256), [256, 256]);
   const reps = 200;
   const rates: number[] = [];
+  const cpuRates: number[] = [];
+  const flops = 2 * 512 * 256 * 256 * reps;
   for (let block = 0; block < 6; block++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     for (let i = 0; i < reps; i++) tf.matMul(a, b).dispose();
     const s = (performance.now() - t0) / 1000;
-    if (block > 0) rates.push((2 * 512 * 256 * 256 * reps) / s / 1e9);
+    const c = process.cpuUsage(c0);
+    if (block > 0) {
+      rates.push(flops / s / 1e9);
+      cpuRates.push(flops / ((c.user + c.system) / 1e6) / 1e9);
+    }
   }
   tf.dispose([a, b]);
-  return median(rates);
+  return { wall: median(rates), cpu: median(cpuRates) };
 }
 
 /** Dense FLOPs of one training step at batch `BATCH`: 3 × 2·B·in·out per dense kernel `[in, out]`. */
@@ -176,43 +186,46 @@ async function child(name: string, phase: Phase, s: Settings): Promise<Record<st
     const path = enginePath(flow, probe);
     const flops = flopsPerStep(flow);
     const stepsPerSecond = median(rates);
+    const stepsPerCpuSecond = median(cpuRates);
     tf.dispose([x, probe]);
     return {
       stepsPerSecond: round(stepsPerSecond),
-      stepsPerCpuSecond: round(median(cpuRates)),
+      stepsPerCpuSecond: round(stepsPerCpuSecond),
       path,
       flopsPerStep: flops,
-      gemmGflopsPerSecond: round(gemm),
-      gemmFraction: round((flops * stepsPerSecond) / (gemm * 1e9)),
+      gemmGflopsPerSecond: round(gemm.wall),
+      gemmGflopsPerCpuSecond: round(gemm.cpu),
+      // Per CPU second on both sides: a momentary wall-time GEMM figure moves with other processes' load.
+      gemmFraction: round((flops * stepsPerCpuSecond) / (gemm.cpu * 1e9)),
+      gemmFractionWall: round((flops * stepsPerSecond) / (gemm.wall * 1e9)),
       parameters: flow.trainableVariables.reduce((n, v) => n + v.size, 0),
       lastLoss: round(history.loss[history.loss.length - 1], 5),
     };
   }
   const evalWorker = await evaluationThreadsReady();
   const times: number[] = [];
+  const cpuTimes: number[] = [];
+  const timed = (f: () => tf.Tensor) => {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    const out = f();
+    out.dataSync();
+    times.push((performance.now() - t0) / 1000);
+    const c = process.cpuUsage(c0);
+    cpuTimes.push((c.user + c.system) / 1e6);
+    out.dispose();
+  };
   if (phase === 'logProb') {
     const x = dataTensor(config.dim, s.logProbRows);
     const warm = tf.slice(x, [0, 0], [1000, config.dim]) as tf.Tensor2D;
     tf.dispose(flow.logProb(warm));
-    for (let r = 0; r < s.evalRuns; r++) {
-      const t0 = performance.now();
-      const out = flow.logProb(x);
-      out.dataSync();
-      times.push((performance.now() - t0) / 1000);
-      out.dispose();
-    }
+    for (let r = 0; r < s.evalRuns; r++) timed(() => flow.logProb(x));
     tf.dispose([x, warm]);
   } else {
     tf.dispose(flow.sample(100, { seed: 4 }));
-    for (let r = 0; r < s.evalRuns; r++) {
-      const t0 = performance.now();
-      const out = flow.sample(s.sampleRows, { seed: 5 + r });
-      out.dataSync();
-      times.push((performance.now() - t0) / 1000);
-      out.dispose();
-    }
+    for (let r = 0; r < s.evalRuns; r++) timed(() => flow.sample(s.sampleRows, { seed: 5 + r }));
   }
-  return { seconds: round(Math.min(...times)), rows: phase === 'logProb' ? s.logProbRows : s.sampleRows, evalWorker };
+  return { seconds: round(Math.min(...times)), cpuSeconds: round(Math.min(...cpuTimes)), rows: phase === 'logProb' ? s.logProbRows : s.sampleRows, evalWorker };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -251,7 +264,10 @@ function run(cmd: string, args: string[], timeoutSeconds: number, env: NodeJS.Pr
           // fall through: report it
         }
       }
-      const tail = `${err}\n${out}`.trim().split('\n').filter((l) => l.trim() !== '').slice(-4).join(' | ').slice(0, 600);
+      const lines = `${err}\n${out}`.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+      // The error's own line (a stack trace's last lines only name frames), then the last lines.
+      const cause = lines.find((l) => /error|abort|out of memory|fatal|exception/i.test(l) && !l.startsWith('at '));
+      const tail = [...(cause ? [cause] : []), ...lines.slice(-3)].join(' | ').slice(0, 800);
       const why = timedOut ? `timed out after ${timeoutSeconds} s` : signal ? `killed by ${signal}` : `exit code ${code}`;
       resolve({ json: null, error: `${why}: ${tail}` });
     });
@@ -321,11 +337,15 @@ async function parent(o: ReturnType<typeof parseArgs>): Promise<void> {
       const stepsCpu = best('stepsPerCpuSecond', (a, b) => a > b);
       const lp = best('logProbSeconds', (a, b) => a < b);
       const sm = best('sampleSeconds', (a, b) => a < b);
+      const lpCpu = best('logProbCpuSeconds', (a, b) => a < b);
+      const smCpu = best('sampleCpuSeconds', (a, b) => a < b);
       reference = {
         stepsPerSecond: steps ? round(steps[1]) : null,
         stepsPerCpuSecond: stepsCpu ? round(stepsCpu[1]) : null,
         logProbSeconds: lp ? round(lp[1]) : null,
         sampleSeconds: sm ? round(sm[1]) : null,
+        logProbCpuSeconds: lpCpu ? round(lpCpu[1]) : null,
+        sampleCpuSeconds: smCpu ? round(smCpu[1]) : null,
         fasterThreads: { train: steps?.[0] ?? null, logProb: lp?.[0] ?? null, sample: sm?.[0] ?? null },
         byThreads,
       };
@@ -333,11 +353,15 @@ async function parent(o: ReturnType<typeof parseArgs>): Promise<void> {
     const train = ours.train as Record<string, unknown>;
     const lpSec = (ours.logProb as { seconds?: number }).seconds;
     const smSec = (ours.sample as { seconds?: number }).seconds;
+    const lpCpu = (ours.logProb as { cpuSeconds?: number }).cpuSeconds;
+    const smCpu = (ours.sample as { cpuSeconds?: number }).cpuSeconds;
     const r = {
       train: ratio(train.stepsPerSecond, reference.stepsPerSecond),
       trainPerCpuSecond: ratio(train.stepsPerCpuSecond, reference.stepsPerCpuSecond),
       logProb: ratio(reference.logProbSeconds, lpSec),
       sample: ratio(reference.sampleSeconds, smSec),
+      logProbPerCpuSecond: ratio(reference.logProbCpuSeconds, lpCpu),
+      samplePerCpuSecond: ratio(reference.sampleCpuSeconds, smCpu),
     };
     results[name] = {
       description: config.description,
@@ -349,11 +373,11 @@ async function parent(o: ReturnType<typeof parseArgs>): Promise<void> {
       ratio: r,
     };
     const cell = (v: unknown, suffix = '') => (typeof v === 'number' ? `${v}${suffix}` : '—');
-    table.push(`| ${name} | ${config.description} | ${train.path ?? '—'} | ${cell(train.stepsPerSecond)} | ${cell(reference.stepsPerSecond)} | ${cell(r.train, '×')} (${cell(r.trainPerCpuSecond, '×')}) | ${cell(lpSec)} / ${cell(reference.logProbSeconds)} | ${cell(r.logProb, '×')} | ${smSec !== undefined ? smSec : 'error'} / ${cell(reference.sampleSeconds)} | ${cell(r.sample, '×')} | ${cell(train.gemmFraction)} |`);
+    table.push(`| ${name} | ${config.description} | ${train.path ?? '—'} | ${cell(train.stepsPerSecond)} | ${cell(reference.stepsPerSecond)} | ${cell(r.train, '×')} (${cell(r.trainPerCpuSecond, '×')}) | ${cell(lpSec)} / ${cell(reference.logProbSeconds)} | ${cell(r.logProb, '×')} (${cell(r.logProbPerCpuSecond, '×')}) | ${smSec !== undefined ? smSec : 'error'} / ${cell(reference.sampleSeconds)} | ${cell(r.sample, '×')} (${cell(r.samplePerCpuSecond, '×')}) | ${cell(train.gemmFraction)} |`);
     log(`${name}: ${JSON.stringify(results[name])}`);
   }
   process.stderr.write(
-    `\n| config | flow | path | ours steps/s | ref steps/s | train (per CPU s) | logProb ${s.logProbRows} s ours / ref | logProb | sample ${s.sampleRows} s ours / ref | sample | GEMM fraction |\n|---|---|---|---|---|---|---|---|---|---|---|\n${table.join('\n')}\n\n`,
+    `\n| config | flow | path | ours steps/s | ref steps/s | train (per CPU s) | logProb ${s.logProbRows} s ours / ref | logProb (per CPU s) | sample ${s.sampleRows} s ours / ref | sample (per CPU s) | GEMM fraction |\n|---|---|---|---|---|---|---|---|---|---|---|\n${table.join('\n')}\n\n`,
   );
   console.log(JSON.stringify({
     bench: 'wide (issue 16)',
@@ -372,7 +396,8 @@ async function parent(o: ReturnType<typeof parseArgs>): Promise<void> {
       "Initialisation differs (no cost effect): ours starts every layer at the identity (zero last layer), the reference uses PyTorch's defaults. `fit` standardises the (already standardised) data: a frozen affine map, part of the step.",
       'logProb and sample time freshly built flows on both sides (as bench/reference/nflows_moons.py), after a warm-up call; the best of settings.evalRuns.',
       'Each of our measurements runs in a child process: an `error` entry is a crash (e.g. the wasm runtime aborting), a timeout or an exception, with the tail of its output.',
-      'gemmFraction = flopsPerStep × steps/s ÷ gemmGflopsPerSecond (a [512,256]·[256,256] tf.matMul measured in the training child).',
+      'gemmFraction = flopsPerStep × stepsPerCpuSecond ÷ gemmGflopsPerCpuSecond (a [512,256]·[256,256] tf.matMul measured in the training child, per CPU second: robust to other processes\' load); gemmFractionWall the same per wall second.',
+      'logProbPerCpuSecond / samplePerCpuSecond: reference CPU seconds ÷ ours; our evaluation may use a second thread (evalWorker), whose CPU time counts too.',
     ],
   }, null, 2));
 }
