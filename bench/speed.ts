@@ -1,6 +1,7 @@
 /**
  * Speed benchmark of issue 8: RealNVP-8 and NSF-4 (hidden [64, 64]) on two moons, batch 256, Adam.
  * Run: `npm run bench` (backend from TFJS_FLOWS_BACKEND, default wasm here). Prints JSON.
+ * `npm run bench -- --wide` runs the wide benchmark instead (bench/wide.ts, also `npm run bench:wide`).
  *
  * - Training steps/s: the very step `fit` runs (`fit` is called for a fixed number of steps per timed
  *   block, progress off), median over blocks after warm-up, for these variants: the tape with the
@@ -224,6 +225,11 @@ function seconds(f: () => tf.Tensor): number {
 }
 
 async function main() {
+  // `npm run bench -- --wide [options]`: the wide benchmark of issue 16 instead (bench/wide.ts, its own options).
+  if (process.argv.includes('--wide')) {
+    await import('./wide.js');
+    return;
+  }
   // Node 20 has relaxed SIMD behind a flag, Node 22 and later by default: time what current Node runs.
   enableRelaxedSimd();
   await ready();
