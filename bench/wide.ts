@@ -45,8 +45,7 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { enableRelaxedSimd } from '../src/kernels/simd/enable-relaxed-simd.js';
 import { simdVariant } from '../src/kernels/simd/simd-kernels.js';
-import { type Flow, Rng, backendName, evaluationThreadsReady, fit, maskedAutoregressiveFlow, neuralSplineFlow, ready, realNVP, tf } from '../src/index.js';
-import { enginePath } from './engine-path.js';
+import { type Flow, Rng, backendName, enginePath, fit, maskedAutoregressiveFlow, neuralSplineFlow, ready, realNVP, tf } from '../src/index.js';
 import { GMM_ROWS, gaussianMixtureRows, gmmCsvPath, writeGmmCsv } from './reference/gmm-data.js';
 
 const BATCH = 512;
@@ -182,12 +181,11 @@ async function child(name: string, phase: Phase, s: Settings): Promise<Record<st
     const history = await fit(flow, x, { steps: s.warmup + s.blocks * s.block, batchSize: BATCH, learningRate: LEARNING_RATE, progress: false, seed: 3, onStep });
     const rates = stamps.slice(1).map((t, i) => s.block / ((t - stamps[i]) / 1000));
     const cpuRates = cpu.slice(1).map((t, i) => s.block / (t - cpu[i]));
-    const probe = tf.tidy(() => tf.slice(x, [0, 0], [BATCH, config.dim])) as tf.Tensor2D;
-    const path = enginePath(flow, probe);
+    const path = enginePath(flow, { batchSize: BATCH });
     const flops = flopsPerStep(flow);
     const stepsPerSecond = median(rates);
     const stepsPerCpuSecond = median(cpuRates);
-    tf.dispose([x, probe]);
+    x.dispose();
     return {
       stepsPerSecond: round(stepsPerSecond),
       stepsPerCpuSecond: round(stepsPerCpuSecond),
@@ -202,7 +200,6 @@ async function child(name: string, phase: Phase, s: Settings): Promise<Record<st
       lastLoss: round(history.loss[history.loss.length - 1], 5),
     };
   }
-  const evalWorker = await evaluationThreadsReady();
   const times: number[] = [];
   const cpuTimes: number[] = [];
   const timed = (f: () => tf.Tensor) => {
@@ -225,7 +222,7 @@ async function child(name: string, phase: Phase, s: Settings): Promise<Record<st
     tf.dispose(flow.sample(100, { seed: 4 }));
     for (let r = 0; r < s.evalRuns; r++) timed(() => flow.sample(s.sampleRows, { seed: 5 + r }));
   }
-  return { seconds: round(Math.min(...times)), cpuSeconds: round(Math.min(...cpuTimes)), rows: phase === 'logProb' ? s.logProbRows : s.sampleRows, evalWorker };
+  return { seconds: round(Math.min(...times)), cpuSeconds: round(Math.min(...cpuTimes)), rows: phase === 'logProb' ? s.logProbRows : s.sampleRows };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -397,7 +394,7 @@ async function parent(o: ReturnType<typeof parseArgs>): Promise<void> {
       'logProb and sample time freshly built flows on both sides (as bench/reference/nflows_moons.py), after a warm-up call; the best of settings.evalRuns.',
       'Each of our measurements runs in a child process: an `error` entry is a crash (e.g. the wasm runtime aborting), a timeout or an exception, with the tail of its output.',
       'gemmFraction = flopsPerStep × stepsPerCpuSecond ÷ gemmGflopsPerCpuSecond (a [512,256]·[256,256] tf.matMul measured in the training child, per CPU second: robust to other processes\' load); gemmFractionWall the same per wall second.',
-      'logProbPerCpuSecond / samplePerCpuSecond: reference CPU seconds ÷ ours; our evaluation may use a second thread (evalWorker), whose CPU time counts too.',
+      'logProbPerCpuSecond / samplePerCpuSecond: reference CPU seconds ÷ ours; our evaluation runs on one thread (Flow.logProb and sample use no worker).',
     ],
   }, null, 2));
 }
