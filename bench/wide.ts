@@ -25,8 +25,8 @@
  *
  * Per config: `ours`, `reference` (per metric the best over `--reference-threads`; `byThreads` has
  * each), `ratio` (train: our steps/s ÷ reference's; logProb, sample: reference seconds ÷ ours, so
- * > 1 is faster than the reference everywhere), `path` (the engine path `fit` took: `fusedChain`,
- * `tapeFree` or `tape`) and `gemmFraction` = (dense FLOPs per training step × steps/s) ÷ the GEMM
+ * > 1 is faster than the reference everywhere), `path` (the engine path `fit` took: `fused-2d`,
+ * `tape-free` or `tape`, from `enginePath`) and `gemmFraction` = (dense FLOPs per training step × steps/s) ÷ the GEMM
  * throughput measured in the same process (a `[512, 256] · [256, 256]` `tf.matMul`, median of
  * blocks). Dense FLOPs: 2·B·in·out per dense kernel (masked ones counted dense), ×3 for forward and
  * backward.
@@ -189,7 +189,8 @@ async function child(name: string, phase: Phase, s: Settings): Promise<Record<st
     return {
       stepsPerSecond: round(stepsPerSecond),
       stepsPerCpuSecond: round(stepsPerCpuSecond),
-      path,
+      path: path.path,
+      pathReason: path.layer ? `${path.reason} (${path.layer})` : path.reason,
       flopsPerStep: flops,
       gemmGflopsPerSecond: round(gemm.wall),
       gemmGflopsPerCpuSecond: round(gemm.cpu),
