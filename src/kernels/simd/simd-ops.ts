@@ -16,6 +16,7 @@ export const DENSE_GRAD_IN1_SIMD = 'TfjsFlowsDenseGradIn1Simd';
 export const DENSE_GRAD_NARROW_SIMD = 'TfjsFlowsDenseGradNarrowSimd';
 export const GEMM_TN_SIMD = 'TfjsFlowsGemmTNSimd';
 export const GEMM_NN_SIMD = 'TfjsFlowsGemmNNSimd';
+export const GEMM_NT_SIMD = 'TfjsFlowsGemmNTSimd';
 /** Widest output for which {@link denseGradNarrowSimd} beats two small matMuls (measured at 2; loops per output). */
 export const NARROW_MAX_OUTPUTS = 3;
 
@@ -384,6 +385,43 @@ export function gemmNNSimd(a: tf.Tensor2D, b: tf.Tensor2D, bias: tf.Tensor1D | n
   registerGemmNN();
   const inputs: tf.NamedTensorMap = bias ? { a, b, bias } : { a, b };
   return runKernel(GEMM_NN_SIMD, inputs, { relu }) as tf.Tensor2D;
+}
+
+function registerGemmNT(): void {
+  if (tf.getKernel(GEMM_NT_SIMD, 'wasm') !== undefined) return;
+  tf.registerKernel({
+    kernelName: GEMM_NT_SIMD,
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, backend }) => {
+      const b = backend as unknown as WasmBackendInternals;
+      const a = inputs.a as tf.TensorInfo;
+      const w = inputs.b as tf.TensorInfo;
+      heapOffset(b, a);
+      heapOffset(b, w);
+      const [m, kk] = a.shape;
+      const n = w.shape[0];
+      const out = b.makeOutput([m, n], 'float32');
+      const k = simdKernels()!;
+      const mark = scratchMark(b);
+      // bᵀ's 8-column panels straight from b's rows: no transposed copy of b.
+      const panels = takeScratch(b, padded(n) * kk);
+      k.packPanelsT(heapOffset(b, w), panels, n, kk, kk);
+      k.gemmNN(heapOffset(b, a), panels, 0, heapOffset(b, out), m, kk, n, 0, kk, 0, 1);
+      releaseScratch(b, mark);
+      return out;
+    },
+  });
+}
+
+/**
+ * `a · bᵀ` for `a` `[M, K]`, `b` `[N, K]` (a dense layer's input adjoint `dPre · Wᵀ`): the SIMD GEMM
+ * on `bᵀ`'s panels packed straight from `b`, without a transposed copy (and without matMul's slow
+ * transpose flag). `M` a multiple of 4; `null` where it does not apply. Float32 sums in `k` order.
+ */
+export function gemmNTSimd(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D | null {
+  if (a.shape[0] === 0 || a.shape[0] % 4 !== 0 || a.shape[1] === 0 || b.shape[0] === 0 || a.dtype !== 'float32' || simdKernels() === null) return null;
+  registerGemmNT();
+  return runKernel(GEMM_NT_SIMD, { a, b }) as tf.Tensor2D;
 }
 
 /** Whether the SIMD path applies to a `[rows, cols]` float32 matrix on the active backend. */
