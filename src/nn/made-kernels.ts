@@ -164,9 +164,9 @@ export function setMadeKernelsEnabled(on: boolean): void {
   enabled = on;
 }
 
-/** Whether the SIMD MADE kernels run for a batch of `batch` rows (wasm with SIMD, a multiple of 4 rows). */
+/** Whether the SIMD MADE kernels run for a batch of `batch` rows (wasm with SIMD, at least one row). */
 export function madeKernelsApply(batch: number): boolean {
-  return enabled && batch > 0 && batch % 4 === 0 && simdKernels() !== null;
+  return enabled && batch > 0 && simdKernels() !== null;
 }
 
 /**
@@ -325,12 +325,23 @@ export interface MadeForward {
   output: tf.Tensor2D;
   hidden: tf.Tensor2D[];
   transposed: tf.Tensor2D[];
+  /** The input the kernel ran on: `x` with zero rows up to a multiple of 4 (the GEMMs' row tile). */
+  input: tf.Tensor2D;
+  /** How many zero rows were added. */
+  pad: number;
 }
 
-/** Run the forward kernel on `x` with the layers' stored weights (call only where {@link madeKernelsApply}). */
+/**
+ * Run the forward kernel on `x` with the layers' stored weights (call only where
+ * {@link madeKernelsApply}). Any number of rows: a ragged batch (a chunk of `logProb`, the last batch
+ * of an epoch) runs with zero rows added up to a multiple of 4, cut from the output.
+ */
 export function madeForward(plan: MadePlan, x: tf.Tensor2D, weights: readonly { kernel: tf.Tensor; bias: tf.Tensor }[], training: boolean, pass: number | null = null): MadeForward {
   registerKernels();
-  const inputs: tf.NamedTensorMap = { x };
+  const rows = x.shape[0];
+  const pad = (4 - (rows % 4)) % 4;
+  const input = pad ? (tf.pad(x, [[0, pad], [0, 0]]) as tf.Tensor2D) : x;
+  const inputs: tf.NamedTensorMap = { x: input };
   weights.forEach((w, l) => {
     inputs[`w${l}`] = w.kernel;
     inputs[`b${l}`] = w.bias;
@@ -340,16 +351,28 @@ export function madeForward(plan: MadePlan, x: tf.Tensor2D, weights: readonly { 
   const hidden = outs.slice(1, L);
   const wps = outs.slice(L, 2 * L);
   tf.dispose(wps); // the backward pass reads W'ᵀ only
-  return { output: outs[0], hidden, transposed: outs.slice(2 * L) };
+  let output = outs[0];
+  if (pad) {
+    output = tf.slice(outs[0], [0, 0], [rows, outs[0].shape[1]]);
+    outs[0].dispose();
+  }
+  return { output, hidden, transposed: outs.slice(2 * L), input, pad };
 }
 
 /** The backward kernel: `[dW0, db0, dW1, db1, …]` in the stored order and the input adjoint (or null). */
-export function madeBackward(plan: MadePlan, f: MadeForward, x: tf.Tensor2D, dOut: tf.Tensor2D, needInput: boolean): { grads: tf.Tensor[]; dx: tf.Tensor2D | null } {
-  const inputs: tf.NamedTensorMap = { dOut, x };
+export function madeBackward(plan: MadePlan, f: MadeForward, dOut: tf.Tensor2D, needInput: boolean): { grads: tf.Tensor[]; dx: tf.Tensor2D | null } {
+  // The added rows get a zero adjoint, so they add nothing to the weights' gradients.
+  const d = f.pad ? (tf.pad(dOut, [[0, f.pad], [0, 0]]) as tf.Tensor2D) : dOut;
+  const inputs: tf.NamedTensorMap = { dOut: d, x: f.input };
   f.hidden.forEach((t, l) => (inputs[`h${l}`] = t));
   f.transposed.forEach((t, l) => (inputs[`wt${l}`] = t));
   const outs = runKernel<tf.Tensor[]>(BACKWARD, inputs, { plan, needInput } as unknown as tf.NamedAttrMap);
-  const dx = outs[outs.length - 1] as tf.Tensor2D;
+  let dx = outs[outs.length - 1] as tf.Tensor2D;
   if (!needInput) dx.dispose();
+  else if (f.pad) {
+    const all = dx;
+    dx = tf.slice(all, [0, 0], [all.shape[0] - f.pad, all.shape[1]]);
+    all.dispose();
+  }
   return { grads: outs.slice(0, -1), dx: needInput ? dx : null };
 }

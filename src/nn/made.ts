@@ -167,7 +167,7 @@ export class MADE extends Module {
     return {
       output: f.output,
       backward: (dOutput, sink, needInput) => {
-        const { grads, dx } = madeBackward(plan, f, input, dOutput, needInput);
+        const { grads, dx } = madeBackward(plan, f, dOutput, needInput);
         this.layers.forEach((layer, i) => {
           sink.add(layer.kernel, grads[2 * i]);
           sink.add(layer.bias, grads[2 * i + 1]);
@@ -215,7 +215,7 @@ export class MADE extends Module {
     if (!gradientsRecorded() && this.kernelsApply(x.shape[0])) {
       // Inference (logProb, each sampling pass): the SIMD kernels, no weights' transposes kept.
       const f = madeForward(this.kernelPlan(), h, this.layers, false);
-      tf.dispose(f.hidden);
+      tf.dispose(f.pad ? [...f.hidden, f.input] : f.hidden);
       return tf.reshape(f.output, [x.shape[0], this.dim, this.paramsPerDim]);
     }
     this.layers.forEach((layer, i) => {

@@ -61,6 +61,7 @@ CASES.push(
   { name: 'MAF 5D with a 3-D context', make: () => maskedAutoregressiveFlow({ dim: 5, layers: 2, hidden: [24, 24], contextDim: 3, seed: 41 }) },
   { name: 'NSF-AR 10D with a 2-D context, hidden 128', make: () => neuralSplineFlow({ dim: 10, layers: 2, bins: 4, tailBound: 3, hidden: [128, 128], autoregressive: true, contextDim: 2, seed: 43 }) },
   { name: 'MAF 5D tanh, softplus scale, random permutations', make: () => maskedAutoregressiveFlow({ dim: 5, layers: 2, hidden: [16], activation: 'tanh', scale: 'softplus', permutation: 'random', seed: 31 }) },
+  { name: 'MAF 5D, a ragged batch of 67 rows', make: () => maskedAutoregressiveFlow({ dim: 5, layers: 2, hidden: [24, 24], seed: 34 }) },
   { name: 'MAF 10D hidden 128 (the wide GEMMs)', make: () => maskedAutoregressiveFlow({ dim: 10, layers: 2, hidden: [128, 128], seed: 32 }) },
   { name: 'NSF coupling 10D hidden 128', make: () => neuralSplineFlow({ dim: 10, layers: 2, bins: 4, tailBound: 3, hidden: [128, 128], seed: 33 }) },
 );
@@ -77,7 +78,7 @@ for (const backend of KERNEL_BACKENDS) {
           const d = flow.dim;
           if (standardize) flow.standardize({ mean: Array.from({ length: d }, (_, i) => 0.2 - 0.1 * i), std: Array.from({ length: d }, (_, i) => 0.6 + 0.2 * i) });
           // Wide cases at 132 rows: the GEMMs pack their operands from 128 rows on (simd-ops.ts).
-          const n = /wide|128/.test(c.name) ? 132 : 68;
+          const n = /wide|128/.test(c.name) ? 132 : /ragged/.test(c.name) ? 67 : 68;
           const x = batch(200, n, d);
           const context = flow.contextDim > 0 ? batch(201, n, flow.contextDim) : null;
           expectSameGradients(flow, x, context);
