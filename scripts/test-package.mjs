@@ -208,8 +208,9 @@ function install(dir, specs) {
 }
 
 try {
-  // 1. Pack (runs `prepare`, i.e. the build) and look at what is in the tarball.
-  const [packed] = JSON.parse(run(npm, ['pack', '--json', '--pack-destination', work], root));
+  // 1. Build, pack (its `prepare` would print into the JSON: the build runs first, on its own) and look at what is in the tarball.
+  run(npm, ['run', 'build'], root);
+  const [packed] = JSON.parse(run(npm, ['pack', '--json', '--ignore-scripts', '--pack-destination', work], root));
   const tarball = join(work, packed.filename);
   const files = packed.files.map((f) => f.path);
   for (const must of ['LICENSE', 'README.md', 'package.json', 'dist/index.js', 'dist/index.d.ts', 'dist/node.js', 'dist/cjs/index.js', 'dist/cjs/index.d.ts', 'dist/cjs/node.js', 'dist/cjs/package.json', 'dist/tf-gradients.node.js', 'dist/browser/tfjs-flows.js', 'dist/browser/tfjs-backend-wasm-simd.wasm', 'dist/cli/main.js']) {
@@ -242,6 +243,12 @@ try {
     JSON.stringify({ compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', strict: true, noEmit: true, skipLibCheck: true, types: [] }, files: ['consumer.mts', 'consumer.cts'] }),
   );
   run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], plain);
+  // The shipped declarations themselves must compile (stripInternal must not leave dangling names);
+  // TF.js's own declaration files have errors of their own, so only errors inside tfjs-flows count.
+  const strict = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json', '--skipLibCheck', 'false'], { cwd: plain, encoding: 'utf8' });
+  const ours = strict.stdout.split('\n').filter((l) => l.includes('node_modules/tfjs-flows/'));
+  if (ours.length) throw new Error(`the shipped declarations do not compile:\n${ours.join('\n')}`);
+  log('ok  the shipped declarations compile without skipLibCheck');
   const plainModules = duBytes(join(plain, 'node_modules'));
 
   // 3. An application with its own @tensorflow/tfjs: one tfjs-core on disk and at run time.

@@ -205,3 +205,11 @@ export { densityComparisonFigure, type DensityComparisonOptions } from './plot/c
 export { density1dFigure, type Density1dOptions } from './plot/density-1d.js';
 export { traceFigure, autocorrelationFigure, type TraceFigureOptions, type AutocorrelationFigureOptions } from './plot/trace.js';
 export { freeEnergyFigure, type ProfileCurve } from './plot/free-energy.js';
+
+// Types that public signatures mention (options, checkpoint documents, base classes)
+export type { Module } from './module.js';
+export type { ConditionerSpec } from './nn/conditioner.js';
+export type { LogDensity as BlockLogDensity } from './stochastic/block.js';
+export type { StandardizeMode } from './train/standardization.js';
+export type { MemoryPosition, StreamPosition } from './train/fit-data.js';
+export type { Rows } from './stats/rows.js';
