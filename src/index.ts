@@ -178,9 +178,10 @@ export {
 } from './diagnostics/tails.js';
 export { tailIndexOfTop, tailMatchedScale, tailValueAtRisk } from './diagnostics/tail-index.js';
 
-// Save and load (browser-safe; files are in tfjs-flows/node)
+// Save and load (browser-safe: documents, URLs and tf.io handlers; files are in tfjs-flows/node)
 export { FLOW_FORMAT, FLOW_FORMAT_VERSION, flowToJSON, flowFromJSON, parseFlowDocument, type FlowDocument } from './io/format.js';
 export { loadFlowFromUrl } from './io/fetch-flow.js';
+export { saveFlow, loadFlow, type FlowDestination, type FlowSource, type SaveFlowOptions } from './io/tf-io.js';
 export { snapshotWeights, restoreWeights, type WeightSnapshot, type HasWeights } from './io/snapshot.js';
 export {
   encodeWeight,
