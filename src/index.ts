@@ -210,6 +210,7 @@ export { freeEnergyFigure, type ProfileCurve } from './plot/free-energy.js';
 
 // Types that public signatures mention (options, checkpoint documents, base classes)
 export type { Module } from './module.js';
+export type { SelectOptions } from './engine/select.js';
 export type { ConditionerSpec } from './nn/conditioner.js';
 export type { LogDensity as BlockLogDensity } from './stochastic/block.js';
 export type { StandardizeMode } from './train/standardization.js';
