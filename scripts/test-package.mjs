@@ -108,6 +108,9 @@ async function gradientCheck(lib, label) {
       if (!(Math.abs(g[i][j] - fd) <= 2e-2 * (1 + Math.abs(fd)))) throw new Error(label + ' ' + backend + ': d/dx[' + i + '][' + j + '] of ' + name + ' = ' + g[i][j] + ', central difference ' + fd);
     }
   }
+  // The chained ops users of tf expect (tfjs-core alone has none under Node).
+  const chained = tf.tensor1d([1, -2, 3]).square().sum().arraySync();
+  if (chained !== 14) throw new Error(label + ': chained ops give ' + chained);
   // Through a whole flow: every weight gets a finite, non-zero gradient of the mean NLL.
   const flow = lib.neuralSplineFlow({ dim: 2, layers: 2, bins: 4, hidden: [8], seed: 0 });
   const data = lib.datasets.moons(64, { seed: 1 });
