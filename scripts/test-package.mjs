@@ -156,6 +156,8 @@ ${GRADIENT_CHECK}
 
 const TYPES_ESM = `import { ready, realNVP, type Flow, tf } from 'tfjs-flows';
 import { saveFlow } from 'tfjs-flows/node';
+import { setWasmPaths, loadFlow } from 'tfjs-flows/browser';
+export const forTheBrowser: [typeof setWasmPaths, typeof loadFlow] = [setWasmPaths, loadFlow];
 export async function main(): Promise<Flow> {
   await ready();
   const flow: Flow = realNVP({ dim: 2, seed: 0 });

@@ -51,6 +51,12 @@ window.result = (async () => {
   await lib.saveFlow(flow, 'localstorage://bundle-test');
   const b = await lib.loadFlow('localstorage://bundle-test');
   window.saveDownload = () => lib.saveFlow(flow, 'downloads://moons');
+  // Reading a downloads:// pair back, as a page does with the files a user picks.
+  window.loadPicked = async (jsonText) => {
+    const json = new File([jsonText], 'moons.json', { type: 'application/json' });
+    const bin = new File([new Uint8Array(0)], 'moons.weights.bin');
+    return read(await lib.loadFlow(tf.io.browserFiles([json, bin])));
+  };
   return { backend, logProb, gradient, document: lib.flowToJSON(flow), reloaded: { indexeddb: read(a), localstorage: read(b) } };
 })();
 </script>`;
@@ -114,11 +120,14 @@ describe.skipIf(!browserPath && !required)('the prebuilt browser bundle in Chrom
     expect(result.reloaded.localstorage).toEqual(result.logProb);
   });
 
-  it("saves 'downloads://name' as tf.io's model JSON whose modelTopology is the flow document", async () => {
+  it("saves 'downloads://name' as tf.io's model JSON whose modelTopology is the flow document, and loads it back with tf.io.browserFiles", async () => {
     const [download] = await Promise.all([page.waitForEvent('download'), page.evaluate(() => (globalThis as unknown as { saveDownload(): Promise<unknown> }).saveDownload())]);
     expect(download.suggestedFilename()).toBe('moons.json');
     const saved = JSON.parse(readFileSync((await download.path())!, 'utf8')) as { modelTopology: unknown; format: string };
     expect(saved.format).toBe('tfjs-flows');
     expect(saved.modelTopology).toEqual(result.document);
+    const text = readFileSync((await download.path())!, 'utf8');
+    const reloaded = await page.evaluate((t) => (globalThis as unknown as { loadPicked(t: string): Promise<number[]> }).loadPicked(t), text);
+    expect(reloaded).toEqual(result.logProb);
   });
 });
