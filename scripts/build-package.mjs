@@ -70,6 +70,8 @@ async function gradients() {
       legalComments: 'eof',
       logLevel: 'warning',
     });
+    // Declarations, so that a TypeScript consumer resolves `import '#tf-gradients'` in dist/tf.d.ts.
+    await writeFile(outfile.replace(/\.js$/, '.d.ts'), 'export {};\n');
   }
 }
 
@@ -105,7 +107,8 @@ async function commonjs() {
     if (!file.endsWith('.d.ts') || file.startsWith(cjs + sep) || file.startsWith(browser + sep)) continue;
     const out = join(cjs, relative(dist, file));
     await mkdir(dirname(out), { recursive: true });
-    await copyFile(file, out);
+    const text = await readFile(file, 'utf8');
+    await writeFile(out, text.replaceAll("'#tf-gradients'", `'./${relative(dirname(out), join(cjs, 'tf-gradients.node.js')).split(sep).join('/')}'`));
   }
 }
 
