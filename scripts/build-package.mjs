@@ -140,6 +140,26 @@ async function browserBundle() {
   console.log(`build: dist/browser/tfjs-flows.js ${mb(bytes.length)} (${mb(gzipSync(bytes).length)} gzip), plus the SIMD wasm binary ${mb(wasm)}`);
 }
 
+/**
+ * Every module of ours imported only for its side effects (`import './x.js'`) must be listed in
+ * package.json `sideEffects`, or bundlers (esbuild, webpack, Rollup) drop it: check both its `dist/`
+ * and its `src/` path, so that a new registration module cannot be silently tree-shaken away.
+ */
+async function checkSideEffects() {
+  const { sideEffects } = JSON.parse(await readFile(join(root, 'package.json'), 'utf8'));
+  const patterns = sideEffects.map((p) => new RegExp(`^${p.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*\*\//g, '(.*/)?').replace(/\*\*/g, '.*').replace(/\*/g, '[^/]*')}$`));
+  const listed = (path) => patterns.some((re) => re.test(path));
+  const missing = [];
+  for (const file of (await walk(src)).filter((f) => f.endsWith('.ts'))) {
+    for (const [, spec] of (await readFile(file, 'utf8')).matchAll(/^import '(\.[^']+)';/gm)) {
+      const target = relative(src, resolve(dirname(file), spec)).split(sep).join('/');
+      for (const path of [`./dist/${target}`, `./src/${target.replace(/\.js$/, '.ts')}`]) if (!listed(path)) missing.push(`${path} (imported by src/${relative(src, file)})`);
+    }
+  }
+  if (missing.length) throw new Error(`build: modules imported for their side effects are missing from package.json sideEffects: ${missing.join(', ')}`);
+}
+
+await checkSideEffects();
 await rm(cjs, { recursive: true, force: true });
 await rm(browser, { recursive: true, force: true });
 await mkdir(cjs, { recursive: true });
