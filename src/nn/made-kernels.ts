@@ -88,8 +88,13 @@ function planOnHeap(b: WasmBackendInternals, plan: MadePlan): number[][] {
 /** Free the plan's heap buffers (the MADE's `dispose`). */
 export function disposeMadePlan(plan: MadePlan | null): void {
   if (!plan?.heap) return;
-  for (const t of plan.heap.infos.flat()) plan.heap.backend.disposeData(t.dataId);
+  const { backend, infos } = plan.heap;
   plan.heap = null;
+  try {
+    for (const t of infos.flat()) backend.disposeData(t.dataId);
+  } catch {
+    // The backend was removed with its heap: nothing left to free.
+  }
 }
 
 const up8 = (n: number) => Math.ceil(n / 8) * 8;
