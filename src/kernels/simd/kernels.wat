@@ -610,34 +610,76 @@
       (local.set $c (i32.add (local.get $c) (local.get $w)))
       (br $lc))))
 
-  ;; dst = srcᵀ in 8-column panels, src [rows, cols] ($ld floats apart): panel t holds src rows
+;; dst = srcᵀ in 8-column panels, src [rows, cols] ($ld floats apart): panel t holds src rows
   ;; 8t … 8t + 7 as columns, [⌈rows/8⌉][cols][8], zero-padded. A GEMM's packed b = Wᵀ without a
-  ;; transposed copy of W.
+  ;; transposed copy of W. Whole 8 × 4 blocks are transposed in registers (two 4 × 4 shuffles);
+  ;; ragged edges go element by element.
   (func (export "packPanelsT") (param $src i32) (param $dst i32) (param $rows i32) (param $cols i32) (param $ld i32)
-    (local $t i32) (local $k i32) (local $jj i32) (local $ls i32)
+    (local $t i32) (local $k i32) (local $jj i32) (local $ls i32) (local $p i32) (local $q i32) (local $base i32)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
+    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
+    (local $b0 v128) (local $b1 v128) (local $b2 v128) (local $b3 v128)
+    (local $u0 v128) (local $u1 v128) (local $u2 v128) (local $u3 v128)
     (local.set $ls (i32.shl (local.get $ld) (i32.const 2)))
     (block $et (loop $lt
       (br_if $et (i32.ge_u (local.get $t) (local.get $rows)))
+      ;; this panel's first byte: t/8 panels of cols · 8 floats before it
+      (local.set $base (i32.add (local.get $dst) (i32.shl (i32.mul (local.get $t) (local.get $cols)) (i32.const 2))))
       (local.set $k (i32.const 0))
       (block $ek (loop $lk
         (br_if $ek (i32.ge_u (local.get $k) (local.get $cols)))
-        (local.set $jj (i32.const 0))
-        (block $ej (loop $lj
-          (br_if $ej (i32.ge_u (local.get $jj) (i32.const 8)))
-          (f32.store (local.get $dst)
-            (if (result f32) (i32.lt_u (i32.add (local.get $t) (local.get $jj)) (local.get $rows))
-              (then (f32.load (i32.add (local.get $src)
-                (i32.add (i32.mul (i32.add (local.get $t) (local.get $jj)) (local.get $ls)) (i32.shl (local.get $k) (i32.const 2))))))
-              (else (f32.const 0))))
-          (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
-          (local.set $jj (i32.add (local.get $jj) (i32.const 1)))
-          (br $lj)))
-        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (if (i32.and
+              (i32.le_u (i32.add (local.get $t) (i32.const 8)) (local.get $rows))
+              (i32.le_u (i32.add (local.get $k) (i32.const 4)) (local.get $cols)))
+          (then
+            (local.set $p (i32.add (local.get $src) (i32.add (i32.mul (local.get $t) (local.get $ls)) (i32.shl (local.get $k) (i32.const 2)))))
+            (local.set $a0 (v128.load (local.get $p)))
+            (local.set $a1 (v128.load (i32.add (local.get $p) (local.get $ls))))
+            (local.set $a2 (v128.load (i32.add (local.get $p) (i32.shl (local.get $ls) (i32.const 1)))))
+            (local.set $a3 (v128.load (i32.add (local.get $p) (i32.mul (local.get $ls) (i32.const 3)))))
+            (local.set $p (i32.add (local.get $p) (i32.shl (local.get $ls) (i32.const 2))))
+            (local.set $b0 (v128.load (local.get $p)))
+            (local.set $b1 (v128.load (i32.add (local.get $p) (local.get $ls))))
+            (local.set $b2 (v128.load (i32.add (local.get $p) (i32.shl (local.get $ls) (i32.const 1)))))
+            (local.set $b3 (v128.load (i32.add (local.get $p) (i32.mul (local.get $ls) (i32.const 3)))))
+            (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $a0) (local.get $a1)))
+            (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $a0) (local.get $a1)))
+            (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $a2) (local.get $a3)))
+            (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $a2) (local.get $a3)))
+            (local.set $u0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $b0) (local.get $b1)))
+            (local.set $u1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $b0) (local.get $b1)))
+            (local.set $u2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $b2) (local.get $b3)))
+            (local.set $u3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $b2) (local.get $b3)))
+            ;; panel row k + c: rows t … t + 3 of column k + c, then rows t + 4 … t + 7
+            (local.set $q (i32.add (local.get $base) (i32.shl (local.get $k) (i32.const 5))))
+            (v128.store (local.get $q) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2)))
+            (v128.store offset=16 (local.get $q) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $u0) (local.get $u2)))
+            (v128.store offset=32 (local.get $q) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2)))
+            (v128.store offset=48 (local.get $q) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $u0) (local.get $u2)))
+            (v128.store offset=64 (local.get $q) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3)))
+            (v128.store offset=80 (local.get $q) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $u1) (local.get $u3)))
+            (v128.store offset=96 (local.get $q) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3)))
+            (v128.store offset=112 (local.get $q) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $u1) (local.get $u3)))
+            (local.set $k (i32.add (local.get $k) (i32.const 4))))
+          (else
+            ;; one panel row (column k of src) element by element
+            (local.set $q (i32.add (local.get $base) (i32.shl (local.get $k) (i32.const 5))))
+            (local.set $jj (i32.const 0))
+            (block $ej (loop $lj
+              (br_if $ej (i32.ge_u (local.get $jj) (i32.const 8)))
+              (f32.store (i32.add (local.get $q) (i32.shl (local.get $jj) (i32.const 2)))
+                (if (result f32) (i32.lt_u (i32.add (local.get $t) (local.get $jj)) (local.get $rows))
+                  (then (f32.load (i32.add (local.get $src)
+                    (i32.add (i32.mul (i32.add (local.get $t) (local.get $jj)) (local.get $ls)) (i32.shl (local.get $k) (i32.const 2))))))
+                  (else (f32.const 0))))
+              (local.set $jj (i32.add (local.get $jj) (i32.const 1)))
+              (br $lj)))
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))))
         (br $lk)))
       (local.set $t (i32.add (local.get $t) (i32.const 8)))
       (br $lt))))
 
-;; A masked layer's weights relabelled (MADE in its degree order, see nn/made-kernels.ts):
+  ;; A masked layer's weights relabelled (MADE in its degree order, see nn/made-kernels.ts):
   ;; wp[r, c] = w[rowSrc[r], colSrc[c]] · mask[r, c] for r < inputs, c < outputs, with w [inputs, outputs]
   ;; row-major, wp and mask rows $cols floats apart (the caller zeroes wp's padding), rowSrc/colSrc i32.
   (func (export "gatherMasked") (param $w i32) (param $wp i32) (param $rowSrc i32) (param $colSrc i32) (param $mask i32)
