@@ -370,7 +370,8 @@ async function parent(o: ReturnType<typeof parseArgs>): Promise<void> {
       ratio: r,
     };
     const cell = (v: unknown, suffix = '') => (typeof v === 'number' ? `${v}${suffix}` : '—');
-    table.push(`| ${name} | ${config.description} | ${train.path ?? '—'} | ${cell(train.stepsPerSecond)} | ${cell(reference.stepsPerSecond)} | ${cell(r.train, '×')} (${cell(r.trainPerCpuSecond, '×')}) | ${cell(lpSec)} / ${cell(reference.logProbSeconds)} | ${cell(r.logProb, '×')} (${cell(r.logProbPerCpuSecond, '×')}) | ${smSec !== undefined ? smSec : 'error'} / ${cell(reference.sampleSeconds)} | ${cell(r.sample, '×')} (${cell(r.samplePerCpuSecond, '×')}) | ${cell(train.gemmFraction)} |`);
+    const pathName = (train.path as { path?: string } | undefined)?.path ?? '—';
+    table.push(`| ${name} | ${config.description} | ${pathName} | ${cell(train.stepsPerSecond)} | ${cell(reference.stepsPerSecond)} | ${cell(r.train, '×')} (${cell(r.trainPerCpuSecond, '×')}) | ${cell(lpSec)} / ${cell(reference.logProbSeconds)} | ${cell(r.logProb, '×')} (${cell(r.logProbPerCpuSecond, '×')}) | ${smSec !== undefined ? smSec : 'error'} / ${cell(reference.sampleSeconds)} | ${cell(r.sample, '×')} (${cell(r.samplePerCpuSecond, '×')}) | ${cell(train.gemmFraction)} |`);
     log(`${name}: ${JSON.stringify(results[name])}`);
   }
   process.stderr.write(
