@@ -41,14 +41,15 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { enableRelaxedSimd } from '../src/kernels/simd/enable-relaxed-simd.js';
 import { simdVariant } from '../src/kernels/simd/simd-kernels.js';
-import { type Flow, Rng, backendName, enginePath, fit, maskedAutoregressiveFlow, neuralSplineFlow, ready, realNVP, tf } from '../src/index.js';
+import { type Flow, Rng, backendName, datasets, enginePath, fit, maskedAutoregressiveFlow, neuralSplineFlow, ready, realNVP, tf } from '../src/index.js';
+import { QUALITY_DATA } from './quality-config.js';
 import { GMM_ROWS, gaussianMixtureRows, gmmCsvPath, writeGmmCsv } from './reference/gmm-data.js';
 
-const BATCH = 512;
 const LEARNING_RATE = 1e-3;
 const PYTHON = '/usr/bin/python3';
 const REFERENCE_SCRIPT = fileURLToPath(new URL('./reference/nflows_wide.py', import.meta.url));
@@ -56,6 +57,10 @@ const DATA_DIR = 'out/reference';
 
 interface WideConfig {
   dim: number;
+  /** `gmm` (default): the mixture of gmm-data.ts; `moons`: the quality benchmark's two moons (20,000 points, seed 1, noise 0.05). */
+  data?: 'gmm' | 'moons';
+  /** The 2-D regression guard of issue 8: batch 256, longer blocks (fast steps), sample as many rows as logProb. */
+  moons?: boolean;
   description: string;
   make: () => Flow;
   /** How our builder's flow differs from the reference's (beyond the shared conventions in `notes`). */
@@ -96,9 +101,30 @@ const CONFIGS: Record<string, WideConfig> = {
     make: () => maskedAutoregressiveFlow({ dim: 43, layers: 5, hidden: [512, 512], seed: 1 }),
     differences: 'none beyond the shared notes.',
   },
+  // The 2-D targets of issue 8 (must stay met): the flows of bench/speed.ts against bench/reference/nflows_moons.py's.
+  'realnvp-moons': {
+    dim: 2,
+    data: 'moons',
+    moons: true,
+    description: 'RealNVP-8 on two moons, H 64 (issue 8), batch 256',
+    make: () => realNVP({ dim: 2, layers: 8, hidden: [64, 64], seed: 1 }),
+    differences: 'the reference is bench/reference/nflows_moons.py\'s (same masks and scale).',
+  },
+  'nsf-moons': {
+    dim: 2,
+    data: 'moons',
+    moons: true,
+    description: 'NSF-4 (coupling, 8 bins, B 5) on two moons, H 64 (issue 8), batch 256',
+    make: () => neuralSplineFlow({ dim: 2, layers: 4, bins: 8, tailBound: 5, hidden: [64, 64], seed: 1 }),
+    differences: 'the reference is bench/reference/nflows_moons.py\'s.',
+  },
 };
 
+/** The configs run by default: the five of issue 16 and the two 2-D ones of issue 8. */
+const DEFAULT_CONFIGS = Object.keys(CONFIGS);
+
 interface Settings {
+  batch: number;
   warmup: number;
   blocks: number;
   block: number;
@@ -107,8 +133,13 @@ interface Settings {
   evalRuns: number;
 }
 
-const FULL: Settings = { warmup: 10, blocks: 5, block: 20, logProbRows: 100_000, sampleRows: 10_000, evalRuns: 2 };
-const QUICK: Settings = { warmup: 3, blocks: 3, block: 5, logProbRows: 10_000, sampleRows: 1_000, evalRuns: 1 };
+const FULL: Settings = { batch: 512, warmup: 10, blocks: 5, block: 20, logProbRows: 100_000, sampleRows: 10_000, evalRuns: 2 };
+const QUICK: Settings = { batch: 512, warmup: 3, blocks: 3, block: 5, logProbRows: 10_000, sampleRows: 1_000, evalRuns: 1 };
+
+/** A config's settings: the moons ones train at batch 256 in 10× longer blocks and sample as many rows as they evaluate. */
+function settingsFor(config: WideConfig, s: Settings): Settings {
+  return config.moons ? { ...s, batch: 256, warmup: 10 * s.warmup, block: 10 * s.block, sampleRows: s.logProbRows } : s;
+}
 
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 const round = (x: number, digits = 3) => Number(x.toPrecision(digits));
@@ -146,29 +177,41 @@ function gemmGflops(): { wall: number; cpu: number } {
   return { wall: median(rates), cpu: median(cpuRates) };
 }
 
-/** Dense FLOPs of one training step at batch `BATCH`: 3 × 2·B·in·out per dense kernel `[in, out]`. */
-function flopsPerStep(flow: Flow): number {
+/** Dense FLOPs of one training step at batch `batch`: 3 × 2·B·in·out per dense kernel `[in, out]`. */
+function flopsPerStep(flow: Flow, batch: number): number {
   return 3 * flow.weights
     .filter((w) => w.name.endsWith('/kernel') && w.variable.rank === 2)
-    .reduce((sum, w) => sum + 2 * BATCH * (w.variable.shape[0] as number) * (w.variable.shape[1] as number), 0);
+    .reduce((sum, w) => sum + 2 * batch * (w.variable.shape[0] as number) * (w.variable.shape[1] as number), 0);
 }
 
-function dataTensor(dim: number, rows: number): tf.Tensor2D {
-  const base = gaussianMixtureRows(GMM_ROWS, dim);
+/** The config's training rows (row-major). */
+function baseRows(config: WideConfig): Float32Array {
+  if (config.data !== 'moons') return gaussianMixtureRows(GMM_ROWS, config.dim);
+  const x = datasets.moons(QUALITY_DATA.nTrain, { seed: QUALITY_DATA.trainSeed, noise: QUALITY_DATA.noise });
+  const rows = x.dataSync() as Float32Array;
+  x.dispose();
+  return rows;
+}
+
+/** `rows` rows: the config's training rows, tiled. */
+function dataTensor(config: WideConfig, rows: number): tf.Tensor2D {
+  const dim = config.dim;
+  const base = baseRows(config);
   const out = new Float32Array(rows * dim);
   for (let k = 0; k < out.length; k += base.length) out.set(base.subarray(0, Math.min(base.length, out.length - k)), k);
   return tf.tensor2d(out, [rows, dim]);
 }
 
-async function child(name: string, phase: Phase, s: Settings): Promise<Record<string, unknown>> {
+async function child(name: string, phase: Phase, settings: Settings): Promise<Record<string, unknown>> {
   // What current Node runs (relaxed SIMD is on by default from Node 22), as bench/speed.ts.
   enableRelaxedSimd();
   await ready();
   const config = CONFIGS[name];
+  const s = settingsFor(config, settings);
   const flow = config.make();
   if (phase === 'train') {
     const gemm = gemmGflops();
-    const x = dataTensor(config.dim, GMM_ROWS);
+    const x = dataTensor(config, GMM_ROWS);
     const stamps: number[] = [];
     const cpu: number[] = [];
     const onStep = ({ step }: { step: number }) => {
@@ -178,11 +221,11 @@ async function child(name: string, phase: Phase, s: Settings): Promise<Record<st
         cpu.push((c.user + c.system) / 1e6);
       }
     };
-    const history = await fit(flow, x, { steps: s.warmup + s.blocks * s.block, batchSize: BATCH, learningRate: LEARNING_RATE, progress: false, seed: 3, onStep });
+    const history = await fit(flow, x, { steps: s.warmup + s.blocks * s.block, batchSize: s.batch, learningRate: LEARNING_RATE, progress: false, seed: 3, onStep });
     const rates = stamps.slice(1).map((t, i) => s.block / ((t - stamps[i]) / 1000));
     const cpuRates = cpu.slice(1).map((t, i) => s.block / (t - cpu[i]));
-    const path = enginePath(flow, { batchSize: BATCH });
-    const flops = flopsPerStep(flow);
+    const path = enginePath(flow, { batchSize: s.batch });
+    const flops = flopsPerStep(flow, s.batch);
     const stepsPerSecond = median(rates);
     const stepsPerCpuSecond = median(cpuRates);
     x.dispose();
@@ -213,7 +256,7 @@ async function child(name: string, phase: Phase, s: Settings): Promise<Record<st
     out.dispose();
   };
   if (phase === 'logProb') {
-    const x = dataTensor(config.dim, s.logProbRows);
+    const x = dataTensor(config, s.logProbRows);
     const warm = tf.slice(x, [0, 0], [1000, config.dim]) as tf.Tensor2D;
     tf.dispose(flow.logProb(warm));
     for (let r = 0; r < s.evalRuns; r++) timed(() => flow.logProb(x));
@@ -282,7 +325,7 @@ function parseArgs(argv: string[]) {
     const i = argv.indexOf(flag);
     return i >= 0 ? argv[i + 1] : undefined;
   };
-  const configs = (get('--configs') ?? Object.keys(CONFIGS).join(',')).split(',').filter((c) => c !== '');
+  const configs = (get('--configs') ?? DEFAULT_CONFIGS.join(',')).split(',').filter((c) => c !== '');
   for (const c of configs) if (!(c in CONFIGS)) throw new Error(`--configs: unknown ${c}; one of ${Object.keys(CONFIGS).join(', ')}`);
   const threads = (get('--reference-threads') ?? '1').split(',').map(Number);
   if (threads.some((t) => !Number.isInteger(t) || t < 1)) throw new Error('--reference-threads: positive integers, e.g. 1,2');
@@ -310,6 +353,7 @@ async function parent(o: ReturnType<typeof parseArgs>): Promise<void> {
   const table: string[] = [];
   for (const name of o.configs) {
     const config = CONFIGS[name];
+    const cs = settingsFor(config, s);
     const ours: Record<string, unknown> = {};
     for (const phase of ['train', 'logProb', 'sample'] as const) {
       log(`${name}: ours ${phase}`);
@@ -318,12 +362,15 @@ async function parent(o: ReturnType<typeof parseArgs>): Promise<void> {
     }
     let reference: Record<string, unknown> = { skipped: noTorch };
     if (!noTorch) {
-      const csv = gmmCsvPath(DATA_DIR, config.dim);
-      if (!existsSync(csv)) writeGmmCsv(DATA_DIR, config.dim, gaussianMixtureRows(GMM_ROWS, config.dim));
+      const csv = config.data === 'moons' ? join(DATA_DIR, 'moons-train.csv') : gmmCsvPath(DATA_DIR, config.dim);
+      if (!existsSync(csv)) {
+        if (config.data === 'moons') await run(process.execPath, [...nodeArgs, fileURLToPath(new URL('./reference/export-moons.ts', import.meta.url)), DATA_DIR], o.timeout);
+        else writeGmmCsv(DATA_DIR, config.dim, gaussianMixtureRows(GMM_ROWS, config.dim));
+      }
       const byThreads: Record<string, unknown> = {};
       for (const t of o.threads) {
         log(`${name}: reference, ${t} thread(s)`);
-        const args = [REFERENCE_SCRIPT, '--config', name, '--data', csv, '--threads', String(t), '--batch', String(BATCH), '--warmup', String(s.warmup), '--blocks', String(s.blocks), '--block', String(s.block), '--logprob-rows', String(s.logProbRows), '--sample-rows', String(s.sampleRows), '--eval-runs', String(s.evalRuns), ...(o.nflowsMade ? ['--nflows-made'] : [])];
+        const args = [REFERENCE_SCRIPT, '--config', name, '--data', csv, '--threads', String(t), '--batch', String(cs.batch), '--warmup', String(cs.warmup), '--blocks', String(cs.blocks), '--block', String(cs.block), '--logprob-rows', String(cs.logProbRows), '--sample-rows', String(cs.sampleRows), '--eval-runs', String(cs.evalRuns), ...(o.nflowsMade ? ['--nflows-made'] : [])];
         const r = await run(PYTHON, args, o.timeout);
         byThreads[t] = r.json ?? { error: r.error };
       }
@@ -375,14 +422,14 @@ async function parent(o: ReturnType<typeof parseArgs>): Promise<void> {
     log(`${name}: ${JSON.stringify(results[name])}`);
   }
   process.stderr.write(
-    `\n| config | flow | path | ours steps/s | ref steps/s | train (per CPU s) | logProb ${s.logProbRows} s ours / ref | logProb (per CPU s) | sample ${s.sampleRows} s ours / ref | sample (per CPU s) | GEMM fraction |\n|---|---|---|---|---|---|---|---|---|---|---|\n${table.join('\n')}\n\n`,
+    `\n| config | flow | path | ours steps/s | ref steps/s | train (per CPU s) | logProb s ours / ref | logProb (per CPU s) | sample s ours / ref | sample (per CPU s) | GEMM fraction |\n|---|---|---|---|---|---|---|---|---|---|---|\n${table.join('\n')}\n\nlogProb of ${s.logProbRows} rows, sample of ${s.sampleRows} rows, batch ${s.batch} (moons: sample of ${s.logProbRows} rows, batch 256).\n\n`,
   );
   console.log(JSON.stringify({
     bench: 'wide (issue 16)',
     backend: await childBackend(nodeArgs, self),
     node: process.version,
     quick: o.quick,
-    settings: { batchSize: BATCH, learningRate: LEARNING_RATE, trainRows: GMM_ROWS, ...s },
+    settings: { learningRate: LEARNING_RATE, trainRows: GMM_ROWS, ...s, moons: settingsFor(CONFIGS['realnvp-moons'], s) },
     referenceThreads: o.threads,
     results,
     loadAverage: os.loadavg().map((l) => round(l)),
