@@ -150,14 +150,13 @@ const log = (msg: string) => process.stderr.write(`[wide] ${msg}\n`);
 
 type Phase = 'train' | 'logProb' | 'sample';
 
-/**
- * GFLOP/s of a `[512, 256] · [256, 256]` `tf.matMul` on the current backend (median of blocks,
- * dispatch included): per wall second and per CPU second of this process.
- */
-function gemmGflops(): { wall: number; cpu: number } {
-  const rng = new Rng(1);
-  const a = tf.tensor2d(rng.normals(512 * 256), [512, 256]);
-  const b = tf.tensor2d(rng.normals(256 * 256), [256, 256]);
+interface GemmRate {
+  wall: number;
+  cpu: number;
+}
+
+/** GFLOP per wall second and per CPU second of `product` (one `[512, 256] · [256, 256]` product), median of blocks, dispatch included. */
+function timeGemm(product: () => tf.Tensor): GemmRate {
   const reps = 200;
   const rates: number[] = [];
   const cpuRates: number[] = [];
@@ -165,7 +164,7 @@ function gemmGflops(): { wall: number; cpu: number } {
   for (let block = 0; block < 6; block++) {
     const c0 = process.cpuUsage();
     const t0 = performance.now();
-    for (let i = 0; i < reps; i++) tf.matMul(a, b).dispose();
+    for (let i = 0; i < reps; i++) product().dispose();
     const s = (performance.now() - t0) / 1000;
     const c = process.cpuUsage(c0);
     if (block > 0) {
@@ -173,9 +172,32 @@ function gemmGflops(): { wall: number; cpu: number } {
       cpuRates.push(flops / ((c.user + c.system) / 1e6) / 1e9);
     }
   }
-  tf.dispose([a, b]);
   return { wall: median(rates), cpu: median(cpuRates) };
 }
+
+/**
+ * The SIMD GEMM throughput on the current backend: a `[512, 256] · [256, 256]` `tf.matMul`, and the
+ * library's own SIMD GEMM kernel (`gemmNNSimd`, where it runs); `best` is the faster per CPU second.
+ */
+async function gemmGflops(): Promise<{ matMul: GemmRate; librarySimd: GemmRate | null; best: GemmRate & { kernel: string } }> {
+  const rng = new Rng(1);
+  const a = tf.tensor2d(rng.normals(512 * 256), [512, 256]);
+  const b = tf.tensor2d(rng.normals(256 * 256), [256, 256]);
+  const matMul = timeGemm(() => tf.matMul(a, b));
+  let librarySimd: GemmRate | null = null;
+  // Imported defensively: the kernel's module may move while the engine work goes on.
+  const ops = await import('../src/kernels/simd/simd-ops.js').catch(() => null);
+  const probe = ops?.gemmNNSimd?.(a, b, null, false) ?? null;
+  if (probe && ops) {
+    probe.dispose();
+    librarySimd = timeGemm(() => ops.gemmNNSimd(a, b, null, false) as tf.Tensor);
+  }
+  tf.dispose([a, b]);
+  const best = librarySimd && librarySimd.cpu > matMul.cpu ? { ...librarySimd, kernel: 'gemmNNSimd' } : { ...matMul, kernel: 'tf.matMul' };
+  return { matMul: roundRate(matMul), librarySimd: librarySimd && roundRate(librarySimd), best: { ...best, wall: round(best.wall), cpu: round(best.cpu) } };
+}
+
+const roundRate = (r: GemmRate): GemmRate => ({ wall: round(r.wall), cpu: round(r.cpu) });
 
 /** Dense FLOPs of one training step at batch `batch`: 3 × 2·B·in·out per dense kernel `[in, out]`. */
 function flopsPerStep(flow: Flow, batch: number): number {
@@ -210,7 +232,8 @@ async function child(name: string, phase: Phase, settings: Settings): Promise<Re
   const s = settingsFor(config, settings);
   const flow = config.make();
   if (phase === 'train') {
-    const gemm = gemmGflops();
+    const gemms = await gemmGflops();
+    const gemm = gemms.best;
     const x = dataTensor(config, GMM_ROWS);
     const stamps: number[] = [];
     const cpu: number[] = [];
@@ -236,6 +259,8 @@ async function child(name: string, phase: Phase, settings: Settings): Promise<Re
       flopsPerStep: flops,
       gemmGflopsPerSecond: round(gemm.wall),
       gemmGflopsPerCpuSecond: round(gemm.cpu),
+      gemmKernel: gemm.kernel,
+      gemmGflops: { matMul: gemms.matMul, librarySimd: gemms.librarySimd },
       // Per CPU second on both sides: a momentary wall-time GEMM figure moves with other processes' load.
       gemmFraction: round((flops * stepsPerCpuSecond) / (gemm.cpu * 1e9)),
       gemmFractionWall: round((flops * stepsPerSecond) / (gemm.wall * 1e9)),
@@ -412,6 +437,10 @@ async function parent(o: ReturnType<typeof parseArgs>): Promise<void> {
       differences: config.differences,
       path: train.path ?? null,
       gemmFraction: train.gemmFraction ?? null,
+      // The train ratio (per CPU second) ours would reach running every dense FLOP at the measured GEMM rate.
+      trainCeilingAtGemm: typeof train.gemmGflopsPerCpuSecond === 'number' && typeof train.flopsPerStep === 'number' ? ratio((train.gemmGflopsPerCpuSecond * 1e9) / train.flopsPerStep, reference.stepsPerCpuSecond) : null,
+      // Dense GFLOP per CPU second the reference's training step reaches (its BLAS, one core).
+      referenceGflopsPerCpuSecond: typeof train.flopsPerStep === 'number' && typeof reference.stepsPerCpuSecond === 'number' ? round((train.flopsPerStep * reference.stepsPerCpuSecond) / 1e9) : null,
       ours: { stepsPerSecond: train.stepsPerSecond ?? null, stepsPerCpuSecond: train.stepsPerCpuSecond ?? null, logProbSeconds: lpSec ?? null, sampleSeconds: smSec ?? null, ...ours },
       reference,
       ratio: r,
@@ -441,7 +470,8 @@ async function parent(o: ReturnType<typeof parseArgs>): Promise<void> {
       "Initialisation differs (no cost effect): ours starts every layer at the identity (zero last layer), the reference uses PyTorch's defaults. `fit` standardises the (already standardised) data: a frozen affine map, part of the step.",
       'logProb and sample time freshly built flows on both sides (as bench/reference/nflows_moons.py), after a warm-up call; the best of settings.evalRuns.',
       'Each of our measurements runs in a child process: an `error` entry is a crash (e.g. the wasm runtime aborting), a timeout or an exception, with the tail of its output.',
-      'gemmFraction = flopsPerStep × stepsPerCpuSecond ÷ gemmGflopsPerCpuSecond (a [512,256]·[256,256] tf.matMul measured in the training child, per CPU second: robust to other processes\' load); gemmFractionWall the same per wall second.',
+      'gemmFraction = flopsPerStep × stepsPerCpuSecond ÷ gemmGflopsPerCpuSecond (a [512,256]·[256,256] product measured in the training child with tf.matMul and with the library\'s SIMD GEMM kernel gemmNNSimd, the faster of the two (gemmKernel; both in gemmGflops), per CPU second: robust to other processes\' load); gemmFractionWall the same per wall second.',
+      'trainCeilingAtGemm = (gemmGflopsPerCpuSecond / flopsPerStep) ÷ reference stepsPerCpuSecond: the per-CPU-second train ratio if our whole step ran at the measured GEMM rate (gemmFraction 1); referenceGflopsPerCpuSecond: the dense FLOP rate the reference step reaches.',
       'logProbPerCpuSecond / samplePerCpuSecond: reference CPU seconds ÷ ours; our evaluation runs on one thread (Flow.logProb and sample use no worker).',
     ],
   }, null, 2));
