@@ -331,7 +331,7 @@ function run(cmd: string, args: string[], timeoutSeconds: number, env: NodeJS.Pr
       }
       const lines = `${err}\n${out}`.split('\n').map((l) => l.trim()).filter((l) => l !== '');
       // The error's own line (a stack trace's last lines only name frames), then the last lines.
-      const cause = lines.find((l) => /error|abort|out of memory|fatal|exception/i.test(l) && !l.startsWith('at '));
+      const cause = lines.find((l) => /^[\w.]*Error\b|Aborted\(\)/.test(l)) ?? lines.find((l) => /error|abort|out of memory|fatal|exception/i.test(l) && !l.startsWith('at '));
       const tail = [...(cause ? [cause] : []), ...lines.slice(-3)].join(' | ').slice(0, 800);
       const why = timedOut ? `timed out after ${timeoutSeconds} s` : signal ? `killed by ${signal}` : `exit code ${code}`;
       resolve({ json: null, error: `${why}: ${tail}` });
