@@ -1,38 +1,43 @@
 /**
- * The wide benchmark of issue 16: five flows beyond 2-D, ours against a PyTorch reference of the same
- * architecture in the same run. Run: `npm run bench:wide -- [options]` (or `npm run bench -- --wide`).
- * Prints JSON on stdout (a Markdown table and progress on stderr).
+ * The wide benchmark of issue 16: five flows beyond 2-D (and the two 2-D flows of issue 8), ours
+ * against a PyTorch reference of the same architecture in the same run. Run: `npm run bench:wide --
+ * [options]` (or `npm run bench -- --wide`). Prints JSON on stdout (a Markdown table and progress on
+ * stderr). See docs/engine-benchmark.md.
  *
- *   maf-d8      MAF, d 8, 5 layers, hidden [256, 256]
- *   nsf-ar-d8   autoregressive NSF, d 8, 5 layers, 8 bins, tail bound 3, hidden [256, 256]
- *   nsf-c-d8    coupling NSF, d 8, 5 layers, 8 bins, tail bound 3, hidden [256, 256]
- *   realnvp-d32 affine couplings, d 32, 8 layers, hidden [256, 256]
- *   maf-d43     MAF, d 43, 5 layers, hidden [512, 512]
+ *   maf-d8        MAF, d 8, 5 layers, hidden [256, 256]
+ *   nsf-ar-d8     autoregressive NSF, d 8, 5 layers, 8 bins, tail bound 3, hidden [256, 256]
+ *   nsf-c-d8      coupling NSF, d 8, 5 layers, 8 bins, tail bound 3, hidden [256, 256]
+ *   realnvp-d32   affine couplings, d 32, 8 layers, hidden [256, 256]
+ *   maf-d43       MAF, d 43, 5 layers, hidden [512, 512]
+ *   realnvp-moons RealNVP-8, hidden [64, 64], two moons, batch 256 (issue 8's 2-D target)
+ *   nsf-moons     NSF-4, 8 bins, B 5, hidden [64, 64], two moons, batch 256 (issue 8's 2-D target)
  *
  * Data: a standardised 10-component Gaussian mixture in d dimensions (bench/reference/gmm-data.ts,
- * 20,000 rows, seeded), written as CSV for the reference so that both sides use the same rows.
- * Training: the library's `fit` (the path a user gets: standardisation, tape-free step where the
- * engine has one, fused Adam), batch 512, Adam 1e-3, steps/s as the median of timed blocks after a
- * warm-up (timed from `onStep` within one `fit` call). `logProb` of 100,000 rows (the data tiled) and
- * `sample` of 10,000 rows, on freshly built flows, after a small warm-up call, the best of
- * `evalRuns` runs, the result read back.
+ * 20,000 rows, seeded), written as CSV for the reference so that both sides use the same rows (moons:
+ * the quality benchmark's points, bench/reference/export-moons.ts).
+ * Training: the library's `fit` (the path a user gets: standardisation, the engine's path, fused
+ * Adam), batch 512, Adam 1e-3, steps/s as the median of timed blocks after a warm-up (timed from
+ * `onStep` within one `fit` call), also per CPU second of the process. `logProb` of 100,000 rows (the
+ * data tiled) and `sample` of 10,000 rows (moons: 100,000), on freshly built flows, after a small
+ * warm-up call, the best of `evalRuns` runs, the result read back.
  *
  * Every measurement of ours runs in its own child process (train, logProb, sample per config), so
- * that a crash of the wasm runtime (maf-d43's `sample(10000)` aborts it today) is reported as
- * `{ "error": … }` and the bench goes on. The reference (bench/reference/nflows_wide.py, on
- * /usr/bin/python3 with Debian's python3-torch) runs right after ours for each config; without torch
- * it is skipped with a note.
+ * that a crash of the wasm runtime (maf-d43's `sample(10000)` aborted it before the memory work) is
+ * reported as `{ "error": … }` and the bench goes on. The reference (bench/reference/nflows_wide.py,
+ * on /usr/bin/python3 with Debian's python3-torch and OpenBLAS) runs right after ours for each
+ * config; without torch it is skipped with a note.
  *
  * Per config: `ours`, `reference` (per metric the best over `--reference-threads`; `byThreads` has
  * each), `ratio` (train: our steps/s ÷ reference's; logProb, sample: reference seconds ÷ ours, so
- * > 1 is faster than the reference everywhere), `path` (the engine path `fit` took: `fusedChain`,
- * `tapeFree` or `tape`) and `gemmFraction` = (dense FLOPs per training step × steps/s) ÷ the GEMM
- * throughput measured in the same process (a `[512, 256] · [256, 256]` `tf.matMul`, median of
- * blocks). Dense FLOPs: 2·B·in·out per dense kernel (masked ones counted dense), ×3 for forward and
- * backward.
+ * > 1 is faster than the reference everywhere; each also per CPU second), `path` (the engine's
+ * `enginePath(flow)`: `fused-2d`, `tape-free` or `tape`, with the reason), `gemmFraction` = (dense
+ * FLOPs per training step × steps per CPU second) ÷ the GEMM throughput per CPU second measured in
+ * the same process (a `[512, 256] · [256, 256]` product: `tf.matMul` and the library's SIMD GEMM, the
+ * faster) and `trainCeilingAtGemm` (the train ratio at GEMM fraction 1). Dense FLOPs: 2·B·in·out per
+ * dense kernel (masked ones counted dense), ×3 for forward and backward.
  *
  * Options:
- *   --configs maf-d8,nsf-c-d8   subset (default all five)
+ *   --configs maf-d8,nsf-c-d8   subset (default all seven)
  *   --quick                     short timings and smaller logProb/sample sizes (a smoke run)
  *   --no-reference              ours only
  *   --reference-threads 1,2     thread settings of the reference (default 1: faster on this machine)
