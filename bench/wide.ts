@@ -30,7 +30,7 @@
  * Per config: `ours`, `reference` (per metric the best over `--reference-threads`; `byThreads` has
  * each), `ratio` (train: our steps/s ÷ reference's; logProb, sample: reference seconds ÷ ours, so
  * > 1 is faster than the reference everywhere; each also per CPU second), `path` (the engine's
- * `enginePath(flow)`: `fused-2d`, `tape-free` or `tape`, with the reason), `gemmFraction` = (dense
+ * `enginePath(flow)`: `fused-2d`, `tape-free` or `tape`; `pathReason` says why), `gemmFraction` = (dense
  * FLOPs per training step × steps per CPU second) ÷ the GEMM throughput per CPU second measured in
  * the same process (a `[512, 256] · [256, 256]` product: `tf.matMul` and the library's SIMD GEMM, the
  * faster) and `trainCeilingAtGemm` (the train ratio at GEMM fraction 1). Dense FLOPs: 2·B·in·out per
@@ -260,7 +260,8 @@ async function child(name: string, phase: Phase, settings: Settings): Promise<Re
     return {
       stepsPerSecond: round(stepsPerSecond),
       stepsPerCpuSecond: round(stepsPerCpuSecond),
-      path,
+      path: path.path,
+      pathReason: path.layer ? `${path.reason} (${path.layer})` : path.reason,
       flopsPerStep: flops,
       gemmGflopsPerSecond: round(gemm.wall),
       gemmGflopsPerCpuSecond: round(gemm.cpu),
@@ -451,7 +452,7 @@ async function parent(o: ReturnType<typeof parseArgs>): Promise<void> {
       ratio: r,
     };
     const cell = (v: unknown, suffix = '') => (typeof v === 'number' ? `${v}${suffix}` : '—');
-    const pathName = (train.path as { path?: string } | undefined)?.path ?? '—';
+    const pathName = typeof train.path === 'string' ? train.path : '—';
     table.push(`| ${name} | ${config.description} | ${pathName} | ${cell(train.stepsPerSecond)} | ${cell(reference.stepsPerSecond)} | ${cell(r.train, '×')} (${cell(r.trainPerCpuSecond, '×')}) | ${cell(lpSec)} / ${cell(reference.logProbSeconds)} | ${cell(r.logProb, '×')} (${cell(r.logProbPerCpuSecond, '×')}) | ${smSec !== undefined ? smSec : 'error'} / ${cell(reference.sampleSeconds)} | ${cell(r.sample, '×')} (${cell(r.samplePerCpuSecond, '×')}) | ${cell(train.gemmFraction)} |`);
     log(`${name}: ${JSON.stringify(results[name])}`);
   }
