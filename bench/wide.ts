@@ -38,6 +38,7 @@
  *
  * Options:
  *   --configs maf-d8,nsf-c-d8   subset (default all seven)
+ *   --threads 1,2               our thread settings (fit's `threads`, the Node entry's evaluate*; default 1); the faster is reported
  *   --quick                     short timings and smaller logProb/sample sizes (a smoke run)
  *   --no-reference              ours only
  *   --reference-threads 1,2     thread settings of the reference (default 1: faster on this machine)
@@ -49,6 +50,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { evaluateLogProb, evaluateSample } from '../src/node.js';
 import { enableRelaxedSimd } from '../src/kernels/simd/enable-relaxed-simd.js';
 import { simdVariant } from '../src/kernels/simd/simd-kernels.js';
 import { type Flow, Rng, backendName, datasets, enginePath, fit, maskedAutoregressiveFlow, neuralSplineFlow, ready, realNVP, tf } from '../src/index.js';
@@ -229,7 +231,7 @@ function dataTensor(config: WideConfig, rows: number): tf.Tensor2D {
   return tf.tensor2d(out, [rows, dim]);
 }
 
-async function child(name: string, phase: Phase, settings: Settings): Promise<Record<string, unknown>> {
+async function child(name: string, phase: Phase, settings: Settings, threads: 1 | 2): Promise<Record<string, unknown>> {
   // What current Node runs (relaxed SIMD is on by default from Node 22), as bench/speed.ts.
   enableRelaxedSimd();
   await ready();
@@ -249,7 +251,7 @@ async function child(name: string, phase: Phase, settings: Settings): Promise<Re
         cpu.push((c.user + c.system) / 1e6);
       }
     };
-    const history = await fit(flow, x, { steps: s.warmup + s.blocks * s.block, batchSize: s.batch, learningRate: LEARNING_RATE, progress: false, seed: 3, onStep });
+    const history = await fit(flow, x, { steps: s.warmup + s.blocks * s.block, batchSize: s.batch, learningRate: LEARNING_RATE, progress: false, seed: 3, onStep, threads });
     const rates = stamps.slice(1).map((t, i) => s.block / ((t - stamps[i]) / 1000));
     const cpuRates = cpu.slice(1).map((t, i) => s.block / (t - cpu[i]));
     const path = enginePath(flow, { batchSize: s.batch });
@@ -290,11 +292,11 @@ async function child(name: string, phase: Phase, settings: Settings): Promise<Re
     const x = dataTensor(config, s.logProbRows);
     const warm = tf.slice(x, [0, 0], [1000, config.dim]) as tf.Tensor2D;
     tf.dispose(flow.logProb(warm));
-    for (let r = 0; r < s.evalRuns; r++) timed(() => flow.logProb(x));
+    for (let r = 0; r < s.evalRuns; r++) timed(() => (threads === 2 ? evaluateLogProb(flow, x, { threads }) : flow.logProb(x)));
     tf.dispose([x, warm]);
   } else {
     tf.dispose(flow.sample(100, { seed: 4 }));
-    for (let r = 0; r < s.evalRuns; r++) timed(() => flow.sample(s.sampleRows, { seed: 5 + r }));
+    for (let r = 0; r < s.evalRuns; r++) timed(() => (threads === 2 ? evaluateSample(flow, s.sampleRows, { seed: 5 + r, threads }) : flow.sample(s.sampleRows, { seed: 5 + r })));
   }
   return { seconds: round(Math.min(...times)), cpuSeconds: round(Math.min(...cpuTimes)), rows: phase === 'logProb' ? s.logProbRows : s.sampleRows };
 }
@@ -360,11 +362,14 @@ function parseArgs(argv: string[]) {
   for (const c of configs) if (!(c in CONFIGS)) throw new Error(`--configs: unknown ${c}; one of ${Object.keys(CONFIGS).join(', ')}`);
   const threads = (get('--reference-threads') ?? '1').split(',').map(Number);
   if (threads.some((t) => !Number.isInteger(t) || t < 1)) throw new Error('--reference-threads: positive integers, e.g. 1,2');
+  const ourThreads = (get('--threads') ?? '1').split(',').map(Number);
+  if (ourThreads.some((t) => t !== 1 && t !== 2)) throw new Error('--threads: 1, 2 or 1,2');
   return {
     configs,
     quick: argv.includes('--quick'),
     reference: !argv.includes('--no-reference'),
     threads,
+    ourThreads: ourThreads as (1 | 2)[],
     nflowsMade: argv.includes('--nflows-made'),
     timeout: Number(get('--timeout') ?? 900),
     child: get('--child'),
@@ -386,11 +391,20 @@ async function parent(o: ReturnType<typeof parseArgs>): Promise<void> {
     const config = CONFIGS[name];
     const cs = settingsFor(config, s);
     const ours: Record<string, unknown> = {};
+    const ourByThreads: Record<string, Record<string, unknown>> = {};
     for (const phase of ['train', 'logProb', 'sample'] as const) {
-      log(`${name}: ours ${phase}`);
-      const r = await run(process.execPath, [...nodeArgs, self, '--child', name, '--phase', phase, ...(o.quick ? ['--quick'] : [])], o.timeout);
-      ours[phase] = r.json ?? { error: r.error };
+      for (const t of o.ourThreads) {
+        log(`${name}: ours ${phase}, ${t} thread(s)`);
+        const r = await run(process.execPath, [...nodeArgs, self, '--child', name, '--phase', phase, '--our-threads', String(t), ...(o.quick ? ['--quick'] : [])], o.timeout);
+        (ourByThreads[t] ??= {})[phase] = r.json ?? { error: r.error };
+      }
+      // The faster thread setting per phase (wall time: a second thread's CPU time counts in the process's).
+      const candidates = o.ourThreads.map((t) => ({ t, r: ourByThreads[t][phase] as Record<string, unknown> })).filter((c) => c.r.error === undefined);
+      const key = phase === 'train' ? 'stepsPerSecond' : 'seconds';
+      const pick = candidates.reduce<(typeof candidates)[number] | null>((acc, c) => (acc === null || (phase === 'train' ? (c.r[key] as number) > (acc.r[key] as number) : (c.r[key] as number) < (acc.r[key] as number)) ? c : acc), null);
+      ours[phase] = pick ? { ...pick.r, threads: pick.t } : ourByThreads[o.ourThreads[0]][phase];
     }
+    if (o.ourThreads.length > 1) ours.byThreads = ourByThreads;
     let reference: Record<string, unknown> = { skipped: noTorch };
     if (!noTorch) {
       const csv = config.data === 'moons' ? join(DATA_DIR, 'moons-train.csv') : gmmCsvPath(DATA_DIR, config.dim);
@@ -500,7 +514,7 @@ async function main(): Promise<void> {
   const o = parseArgs(argv);
   if (o.child) {
     if (!(o.child in CONFIGS) || !['train', 'logProb', 'sample'].includes(o.phase ?? '')) throw new Error('--child <config> --phase train|logProb|sample');
-    const out = await child(o.child, o.phase as Phase, o.quick ? QUICK : FULL);
+    const out = await child(o.child, o.phase as Phase, o.quick ? QUICK : FULL, (Number(argv[argv.indexOf('--our-threads') + 1]) === 2 ? 2 : 1));
     console.log(JSON.stringify(out));
     // The evaluation worker would keep the process alive.
     process.exit(0);
