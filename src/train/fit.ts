@@ -150,10 +150,10 @@ const VALIDATION_CHUNK = 8192;
  *   update is not applied (or the best weights are restored when `restoreBest` applies).
  * - On the cpu and wasm backends, flows whose every layer has a tape-free rule (couplings with a plain
  *   MLP conditioner, affine or spline, with or without context; chains, permutations, `Reverse`,
- *   `ActNorm`, `LULinear`) over a `StandardNormal` base compute each step's gradients without the
- *   autodiff tape (`src/engine/`: each layer's hand-written backward pass, equal to the tape's
- *   gradients within float32 rounding, 1.4–1.8× the steps/s in `npm run bench`); every other flow uses
- *   the tape. `enginePath(flow)` says which path a flow takes and why (docs/engine.md).
+ *   `ActNorm`, `BatchNorm`, `LULinear`) over a `StandardNormal` base compute each step's gradients
+ *   without the autodiff tape (`src/engine/`: each layer's hand-written backward pass, equal to the
+ *   tape's gradients within float32 rounding, 1.4–1.8× the steps/s in `npm run bench`); every other
+ *   flow uses the tape. `enginePath(flow)` says which path a flow takes and why (docs/engine.md).
  * - `checkpoint` writes the run's whole state every N steps; `resumeFrom` continues from one exactly
  *   (in Node: `checkpointDir`, `loadCheckpoint`, `resumeFit` from 'tfjs-flows/node').
  *

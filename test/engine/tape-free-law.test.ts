@@ -5,16 +5,19 @@
  * relative and every gradient within 2e-5 of that variable's largest |gradient|, against
  * `tf.variableGrads` of the same loss (the tape), with the case's context when it has one; and the
  * rule's input adjoint `∂loss/∂y` (what the layer hands to the layer before it) within 2e-5 of its
- * largest entry against `tf.grad`, which also covers layers without weights (permutations). A new rule
- * joins by its one line in `src/engine/rules/index.ts`; a new case of a class with a rule joins by
- * its line in the table. Every rule must be exercised in 2, 5 and 10 dimensions, and with a context
- * in each when any of its cases has one.
+ * largest entry against `tf.grad`, which also covers layers without weights (permutations). A case
+ * with a training mode (BatchNorm) is checked in both modes; in training mode the running statistics
+ * each path leaves behind must agree too.
+ *
+ * A new rule joins by its one line in `src/engine/rules/index.ts`; a new case of a class with a rule
+ * joins by its line in the table. Every rule must be exercised in 2, 5 and 10 dimensions, and with a
+ * context in each when any of its cases has one.
  *
  * The data `y` are the case's domain points mapped by `forward` (so they lie in the density
  * direction's domain), 32 rows; every weight is perturbed by the table, so no gradient is trivially 0.
  */
 import { describe, expect, it } from 'vitest';
-import { type Bijector, Flow, Rng, StandardNormal, tf } from '../../src/index.js';
+import { type Bijector, Flow, Rng, StandardNormal, setTraining, tf } from '../../src/index.js';
 import { GradientSink } from '../../src/engine/contract.js';
 import { layerWithoutRule, tapeFreeInverse, tapeFreeRuleOf } from '../../src/engine/registry.js';
 import { tapeFreeStep } from '../../src/engine/tape-free-step.js';
@@ -44,8 +47,61 @@ function read(r: { value: tf.Scalar; grads: tf.NamedTensorMap }) {
   return out;
 }
 
+/** The values of the flow's frozen weights (running statistics, initialisation flags), by name. */
+function frozen(flow: Flow): Record<string, Float32Array> {
+  return Object.fromEntries(flow.bijector.weights.filter((w) => !w.trainable).map((w) => [w.name, Float32Array.from(w.variable.dataSync())]));
+}
+
+/** The law for one flow in its current mode. */
+function expectTapeEqualsRules(flow: Flow, y: tf.Tensor2D, context: tf.Tensor2D | null): void {
+  const b = flow.bijector;
+  const step = tapeFreeStep(flow);
+  expect(step).not.toBeNull();
+  // The tape-free step first: a layer with a data-dependent initialisation (ActNorm) initialises from
+  // this batch there, as the tape path's first call would. Layers that update frozen state (BatchNorm's
+  // running statistics in training mode) start both paths from the same state and must end alike.
+  const start = frozen(flow);
+  const before = tf.memory().numTensors;
+  const fast = read(step!(y, context));
+  expect(tf.memory().numTensors).toBe(before);
+  const afterFast = frozen(flow);
+  const initialised = Object.keys(start).some((k) => k.endsWith('initialized') && start[k][0] !== afterFast[k][0]);
+  if (!initialised) flow.bijector.setWeights({ ...Object.fromEntries(b.weights.map((w) => [w.name, w.variable])), ...start });
+  const loss = (yy: tf.Tensor2D) => tf.neg(tf.mean(flow.logProbUnchecked(yy, context))) as tf.Scalar;
+  const weighted = flow.trainableVariables.length > 0;
+  const tape = weighted ? read(tf.variableGrads(() => loss(y), flow.trainableVariables)) : { loss: tf.tidy(() => loss(y).dataSync()[0]), grads: {} };
+  const afterTape = frozen(flow);
+  for (const name of Object.keys(afterTape)) {
+    afterTape[name].forEach((v, i) => expect(Math.abs(v - afterFast[name][i]), `frozen ${name}`).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(v))));
+  }
+  expect(Number.isFinite(tape.loss)).toBe(true);
+  expect(Math.abs(fast.loss - tape.loss)).toBeLessThanOrEqual(LOSS_TOL * Math.abs(tape.loss));
+  const names = flow.trainableVariables.map((v) => v.name).sort();
+  expect(Object.keys(fast.grads).sort()).toEqual(names);
+  for (const name of names) {
+    const [a, f] = [tape.grads[name], fast.grads[name]];
+    const scale = Math.max(...a.map(Math.abs));
+    const worst = Math.max(...a.map((v, i) => Math.abs(v - f[i])));
+    // A variable the loss does not depend on has a zero gradient on both paths.
+    expect(worst, name).toBeLessThanOrEqual(scale > 0 ? GRAD_TOL * scale : 1e-7);
+  }
+  // The input adjoint: the rule's backward with needInput, for the loss −mean(log N(z) + logDet).
+  const dyTape = Array.from(tf.tidy(() => tf.grad((yy: tf.Tensor) => loss(yy as tf.Tensor2D))(y)).dataSync());
+  const dyFast = tf.tidy(() => {
+    const pass = tapeFreeInverse(b, y, context);
+    const dLogProb = tf.fill([ROWS], -1 / ROWS) as tf.Tensor1D;
+    const dz = tf.mul(pass.output, 1 / ROWS) as tf.Tensor2D;
+    return pass.backward(dz, dLogProb, new GradientSink(), true)!;
+  });
+  const dyScale = Math.max(...dyTape.map(Math.abs));
+  const dyWorst = Math.max(...Array.from(dyFast.dataSync()).map((v, i) => Math.abs(v - dyTape[i])));
+  dyFast.dispose();
+  expect(dyScale).toBeGreaterThan(0);
+  expect(dyWorst, 'd loss / d y').toBeLessThanOrEqual(GRAD_TOL * dyScale);
+}
+
 describe.each(bijectorCases)('tape-free law: $name', (c) => {
-  it('equals the tape (loss and every gradient), leaving no tensor behind', (ctx) => {
+  it('equals the tape (loss, every gradient, the input adjoint), leaving no tensor behind', (ctx) => {
     const b = c.make();
     if (!takesRule(b)) {
       b.dispose();
@@ -54,40 +110,12 @@ describe.each(bijectorCases)('tape-free law: $name', (c) => {
     }
     const flow = new Flow(new StandardNormal(c.dim), b);
     const { y, context } = data(c, b);
-    const step = tapeFreeStep(flow);
-    expect(step).not.toBeNull();
-    // The tape-free step first: a layer with a data-dependent initialisation (ActNorm) initialises
-    // from this batch there, as the tape path's first call would; the tape then sees the same weights.
-    const before = tf.memory().numTensors;
-    const fast = read(step!(y, context));
-    expect(tf.memory().numTensors).toBe(before);
-    const loss = (yy: tf.Tensor2D) => tf.neg(tf.mean(flow.logProbUnchecked(yy, context))) as tf.Scalar;
-    const weighted = flow.trainableVariables.length > 0;
-    const tape = weighted ? read(tf.variableGrads(() => loss(y), flow.trainableVariables)) : { loss: tf.tidy(() => loss(y).dataSync()[0]), grads: {} };
-    expect(Number.isFinite(tape.loss)).toBe(true);
-    expect(Math.abs(fast.loss - tape.loss)).toBeLessThanOrEqual(LOSS_TOL * Math.abs(tape.loss));
-    const names = flow.trainableVariables.map((v) => v.name).sort();
-    expect(Object.keys(fast.grads).sort()).toEqual(names);
-    for (const name of names) {
-      const [a, f] = [tape.grads[name], fast.grads[name]];
-      const scale = Math.max(...a.map(Math.abs));
-      const worst = Math.max(...a.map((v, i) => Math.abs(v - f[i])));
-      // A variable the loss does not depend on has a zero gradient on both paths.
-      expect(worst, name).toBeLessThanOrEqual(scale > 0 ? GRAD_TOL * scale : 1e-7);
+    expectTapeEqualsRules(flow, y, context);
+    if (b.modules().some((m) => m.hasTrainingMode)) {
+      setTraining(flow, true);
+      expectTapeEqualsRules(flow, y, context);
+      setTraining(flow, false);
     }
-    // The input adjoint: the rule's backward with needInput, for the loss −mean(log N(z) + logDet).
-    const dyTape = Array.from(tf.tidy(() => tf.grad((yy: tf.Tensor) => loss(yy as tf.Tensor2D))(y)).dataSync());
-    const dyFast = tf.tidy(() => {
-      const pass = tapeFreeInverse(b, y, context);
-      const dLogProb = tf.fill([ROWS], -1 / ROWS) as tf.Tensor1D;
-      const dz = tf.mul(pass.output, 1 / ROWS) as tf.Tensor2D;
-      return pass.backward(dz, dLogProb, new GradientSink(), true)!;
-    });
-    const dyScale = Math.max(...dyTape.map(Math.abs));
-    const dyWorst = Math.max(...Array.from(dyFast.dataSync()).map((v, i) => Math.abs(v - dyTape[i])));
-    dyFast.dispose();
-    expect(dyScale).toBeGreaterThan(0);
-    expect(dyWorst, 'd loss / d y').toBeLessThanOrEqual(GRAD_TOL * dyScale);
     tf.dispose([y, ...(context ? [context] : [])]);
     flow.dispose();
   });
@@ -106,8 +134,8 @@ describe('tape-free law: coverage', () => {
       }
       b.dispose();
     }
-    // Chain, Coupling, Permute, Reverse, ActNorm and LULinear at least.
-    expect(dims.size).toBeGreaterThanOrEqual(6);
+    // Chain, Coupling, Permute, Reverse, ActNorm, BatchNorm and LULinear at least.
+    expect(dims.size).toBeGreaterThanOrEqual(7);
     for (const { name, plain, context } of dims.values()) {
       const all = new Set([...plain, ...context]);
       for (const d of [2, 5, 10]) {
