@@ -5,9 +5,10 @@
  * relative and every gradient within 2e-5 of that variable's largest |gradient|, against
  * `tf.variableGrads` of the same loss (the tape), with the case's context when it has one; and the
  * rule's input adjoint `∂loss/∂y` (what the layer hands to the layer before it) within 2e-5 of its
- * largest entry against `tf.grad`, which also covers layers without weights (permutations). A case
- * with a training mode (BatchNorm) is checked in both modes; in training mode the running statistics
- * each path leaves behind must agree too.
+ * largest entry against `tf.grad`, which also covers layers without weights (permutations). On wasm
+ * and cpu (the backends with the engine's kernels); on wasm the 2-D couplings take the fused kernels
+ * (`fused-2d`), so the law covers that path too. A case with a training mode (BatchNorm) is checked
+ * in both modes; in training mode the running statistics each path leaves behind must agree too.
  *
  * A new rule joins by its one line in `src/engine/rules/index.ts`; a new case of a class with a rule
  * joins by its line in the table. Only the cases the engine takes become tests (none is skipped); a
@@ -22,7 +23,9 @@ import { describe, expect, it } from 'vitest';
 import { type Bijector, Flow, Rng, StandardNormal, ready, setTraining, tf } from '../../src/index.js';
 import { GradientSink } from '../../src/engine/contract.js';
 import { layerWithoutRule, tapeFreeInverse, tapeFreeRuleOf } from '../../src/engine/registry.js';
+import { selectPath } from '../../src/engine/select.js';
 import { tapeFreeStep } from '../../src/engine/tape-free-step.js';
+import { KERNEL_BACKENDS, useBackend } from '../helpers/backends.js';
 import { type BijectorCase, bijectorCases } from '../helpers/bijector-cases.js';
 
 const LOSS_TOL = 2e-6;
@@ -135,22 +138,25 @@ function expectTapeEqualsRules(flow: Flow, y: tf.Tensor2D, context: tf.Tensor2D 
   expect(dyWorst, 'd loss / d y').toBeLessThanOrEqual(GRAD_TOL * dyScale);
 }
 
-describe.each(ruleCases)('tape-free law: $name', (c) => {
-  it('equals the tape (loss, every gradient, the input adjoint), leaving no tensor behind', () => {
-    const b = c.make();
-    expect(takesRule(b)).toBe(true);
-    const flow = new Flow(new StandardNormal(c.dim), b);
-    const { y, context } = data(c, b);
-    expectTapeEqualsRules(flow, y, context);
-    if (b.modules().some((m) => m.hasTrainingMode)) {
-      setTraining(flow, true);
+for (const backend of KERNEL_BACKENDS) {
+  describe.each(ruleCases)(`tape-free law on ${backend}: $name`, (c) => {
+    useBackend(backend);
+    it('equals the tape (loss, every gradient, the input adjoint), leaving no tensor behind', () => {
+      const b = c.make();
+      expect(takesRule(b)).toBe(true);
+      const flow = new Flow(new StandardNormal(c.dim), b);
+      const { y, context } = data(c, b);
       expectTapeEqualsRules(flow, y, context);
-      setTraining(flow, false);
-    }
-    tf.dispose([y, ...(context ? [context] : [])]);
-    flow.dispose();
+      if (b.modules().some((m) => m.hasTrainingMode)) {
+        setTraining(flow, true);
+        expectTapeEqualsRules(flow, y, context);
+        setTraining(flow, false);
+      }
+      tf.dispose([y, ...(context ? [context] : [])]);
+      flow.dispose();
+    });
   });
-});
+}
 
 describe('tape-free law: coverage', () => {
   it('the cases left to the tape are exactly those of classes without a rule and of configurations a rule declines', () => {
@@ -179,5 +185,22 @@ describe('tape-free law: coverage', () => {
         if (context.size > 0) expect(context.has(d), `${name} with a context in ${d} dimensions`).toBe(true);
       }
     }
+  });
+});
+
+describe('tape-free law: both fast paths on wasm', () => {
+  useBackend('wasm');
+
+  it('the law runs cases through the whole-chain kernel (fused-2d) and through the per-layer rules (tape-free)', () => {
+    const paths = new Map<string, string[]>();
+    for (const c of ruleCases) {
+      const flow = new Flow(new StandardNormal(c.dim), c.make());
+      const { path } = selectPath(flow, { batchSize: ROWS });
+      paths.set(path, [...(paths.get(path) ?? []), c.name]);
+      flow.dispose();
+    }
+    expect(paths.get('tape')).toBeUndefined();
+    expect(paths.get('fused-2d')).toContain('AffineCoupling 2D');
+    expect(paths.get('tape-free')!.length).toBeGreaterThan(20);
   });
 });
