@@ -233,6 +233,30 @@ describe('tape-free step: which flows take it', () => {
     x.dispose();
   });
 
+  it('fit passes each batch\'s context to the tape-free step: a conditional flow\'s history equals the tape\'s', async () => {
+    const rng = new Rng(7);
+    const n = 600;
+    const context = Array.from({ length: n }, () => [rng.normal(), rng.normal()]);
+    // Data whose mean depends on the context, so the conditioner's context weights matter.
+    const data = context.map(([a, b]) => [a + 0.3 * rng.normal(), a * b + 0.3 * rng.normal(), b - a + 0.3 * rng.normal()]);
+    const spy = vi.spyOn(chainRule, 'inverse');
+    const run = async (gradientPath: 'auto' | 'tape') => {
+      const flow = realNVP({ dim: 3, layers: 4, hidden: [16, 16], contextDim: 2, seed: 6 });
+      const h = await fit(flow, data, { context, steps: 20, batchSize: 100, learningRate: 3e-3, seed: 2, progress: false, gradientPath });
+      flow.dispose();
+      return h;
+    };
+    const fast = await run('auto');
+    expect(spy).toHaveBeenCalledTimes(20);
+    const tape = await run('tape');
+    expect(spy).toHaveBeenCalledTimes(20);
+    expect(tape.loss[19]).toBeLessThan(tape.loss[0] - 0.05);
+    for (let i = 0; i < 20; i++) {
+      expect(Math.abs(fast.loss[i] - tape.loss[i])).toBeLessThan(1e-4);
+      expect(Math.abs(fast.gradNorm[i] - tape.gradNorm[i])).toBeLessThan(1e-3 * tape.gradNorm[i]);
+    }
+  });
+
   it('fit with BatchNorm (training mode) takes the rules: the first step equals the tape\'s, and so do the running statistics', async () => {
     // Only the first step is compared: BatchNorm's shift gradient is float32 noise around zero (its
     // batch-normalised output has mean exactly shift), and Adam's first update is lr · sign(g), so the
