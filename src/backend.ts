@@ -4,7 +4,7 @@
  * `ready()` picks, in order: the backend named by `TFJS_FLOWS_BACKEND` (`tensorflow`, `wasm`, `cpu`);
  * otherwise `tensorflow` when `@tensorflow/tfjs-node` loads; otherwise `wasm`; otherwise `cpu`.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from './tf.js';
 import { BackendError, NotReadyError } from './errors.js';
 
 /** The TF.js namespace this library computes with. Import `tf` from here so you share one tfjs-core. */
