@@ -7,7 +7,7 @@ import { ValidationError, describe } from '../errors.js';
 import type { Flow } from '../flow.js';
 import type { JsonObject } from '../module.js';
 import { checkOptions } from '../validate.js';
-import { type FlowDocument, flowDocument, flowFromJSON, parseFlowDocument } from './format.js';
+import { type FlowDocument, flowDocumentAsync, flowFromJSON, parseFlowDocument } from './format.js';
 import { readTextFile, writeTextAtomic } from './text-file.js';
 
 export interface SaveFlowOptions {
@@ -38,7 +38,7 @@ export async function saveFlow(flow: Flow, path: string, options: SaveFlowOption
   checkPath(fn, path);
   checkOptions(fn, options, ['metadata']);
   // Serialise first: a bad flow or metadata throws before anything on disk is touched.
-  const text = `${JSON.stringify(flowDocument(fn, flow, options.metadata), null, 2)}\n`;
+  const text = `${JSON.stringify(await flowDocumentAsync(fn, flow, options.metadata), null, 2)}\n`;
   await writeTextAtomic(path, text);
 }
 

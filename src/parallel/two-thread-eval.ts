@@ -18,7 +18,7 @@ import { tf } from '../backend.js';
 import type { Flow } from '../flow.js';
 import { ActNorm } from '../bijectors/act-norm.js';
 import { BatchNorm } from '../bijectors/batch-norm.js';
-import { readWeights } from '../io/snapshot.js';
+import { readWeightsSync } from '../io/snapshot.js';
 import { float32InPlace } from '../kernels/js-kernel.js';
 import { gradientsRecorded } from '../ops/tape.js';
 import { EVAL_COMMAND, EVAL_CONTROL_SLOTS, EVAL_ERROR_BYTES, EVAL_SLOT, EVAL_STATUS, type EvalMessage, type EvalWorkerInit } from './eval-protocol.js';
@@ -223,7 +223,7 @@ function register(ev: Evaluator, flow: Flow): number | null {
   if (known) forget(ev, known.id);
   let message: EvalMessage;
   try {
-    message = { type: 'flow', id: ev.nextId, architecture: JSON.parse(key), weights: readWeights(flow.weights) };
+    message = { type: 'flow', id: ev.nextId, architecture: JSON.parse(key), weights: readWeightsSync(flow.weights) };
   } catch {
     return null;
   }

@@ -7,6 +7,7 @@ import { ValidationError, describe } from '../errors.js';
 import { checkNumber, checkOptions } from '../validate.js';
 import { checkAdamState } from './adam-state.js';
 import { fusedAdamOptimizer } from './fused-adam.js';
+import { JS_KERNEL_BACKENDS } from '../kernels/js-kernel.js';
 
 /**
  * Everything an optimiser carries from one update to the next, outside TF.js (for checkpoints).
@@ -60,8 +61,9 @@ export interface AdamOptions {
   /** Added to √v̂; default 1e-8 (PyTorch's, which the reference figures used). */
   epsilon?: number;
   /**
-   * `true` (default): one JavaScript loop over all variables, bit for bit the updates of
-   * `tf.train.adam` on wasm and cpu, about 3–4× cheaper per update (`npm run bench`); `false`: `tf.train.adam` itself.
+   * `true` (default): on wasm and cpu, one JavaScript loop over all variables, bit for bit the updates of
+   * `tf.train.adam`, about 3–4× cheaper per update (`npm run bench`); on other backends `tf.train.adam`
+   * (the update stays on the device). `false`: `tf.train.adam` everywhere.
    */
   fused?: boolean;
 }
@@ -85,7 +87,9 @@ export function adam(options: AdamOptions = {}): Optimizer {
   const beta2 = checkNumber(fn, 'options.beta2', options.beta2 ?? 0.999, { min: 0, max: 1, open: true });
   const epsilon = checkNumber(fn, 'options.epsilon', options.epsilon ?? 1e-8, { min: 0, open: true });
   if (options.fused !== undefined && typeof options.fused !== 'boolean') throw new ValidationError(fn, 'options.fused', 'a boolean', describe(options.fused));
-  if (options.fused ?? true) return fusedAdamOptimizer(beta1, beta2, epsilon);
+  // The fused update runs in host memory (cpu, wasm); on any other backend (WebGPU, WebGL, tfjs-node) it
+  // would read every weight and gradient back synchronously per step, so TF.js's own update runs there, on the device.
+  if ((options.fused ?? true) && (JS_KERNEL_BACKENDS as readonly string[]).includes(tf.getBackend())) return fusedAdamOptimizer(beta1, beta2, epsilon);
   const inner = tf.train.adam(1e-3, beta1, beta2, epsilon);
   // TF.js reads `learningRate` at every update but declares it protected; a schedule sets it per step.
   const settable = inner as unknown as { learningRate: number };

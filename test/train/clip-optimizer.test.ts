@@ -42,12 +42,12 @@ for (const backend of ['wasm', 'cpu'] as const) {
       const values = [Array.from({ length: 37 }, (_, i) => Math.sin(i) * 1e3), [1e-4, -2.5]];
       const g = [tf.tensor2d(values[0], [37, 1]), tf.tensor1d(values[1])];
       const exact = Math.sqrt(values.flat().map((x) => Math.fround(x) ** 2).reduce((s, x) => s + x, 0));
-      expect(Math.abs(globalNormValue(g) - exact)).toBeLessThanOrEqual(1e-12 * exact);
-      expect(tf.tidy(() => globalNormValue([tf.tensor1d([3, 0, -4]), tf.tensor2d([[12, 0]])]))).toBe(13);
-      expect(tf.tidy(() => globalNormValue([g[0], tf.tensor1d([1, NaN])]))).toBeNaN();
-      expect(tf.tidy(() => globalNormValue([tf.tensor1d([Infinity])]))).toBe(Infinity);
+      expect(Math.abs(globalNormValue(g)! - exact)).toBeLessThanOrEqual(1e-12 * exact);
+      expect(tf.tidy(() => globalNormValue([tf.tensor1d([3, 0, -4]), tf.tensor2d([[12, 0]])])!)).toBe(13);
+      expect(tf.tidy(() => globalNormValue([g[0], tf.tensor1d([1, NaN])])!)).toBeNaN();
+      expect(tf.tidy(() => globalNormValue([tf.tensor1d([Infinity])])!)).toBe(Infinity);
       // Clipping by the number: gᵢ · 100/‖g‖ within float32 rounding.
-      const a = clipByGlobalNorm(g, globalNormValue(g), 100);
+      const a = clipByGlobalNorm(g, globalNormValue(g)!, 100);
       a.forEach((t, i) => Array.from(t.dataSync()).forEach((x, j) => {
         const want = Math.fround(values[i][j]) * (100 / exact);
         expect(Math.abs(x - want)).toBeLessThanOrEqual(2 ** -23 * Math.abs(want));

@@ -1,0 +1,119 @@
+/**
+ * No synchronous read on any per-step or per-chunk path: training, logProb, sampling, importance
+ * sampling, save/load and the plot builders run on `cpu-nosync`, a cpu backend whose `dataSync`,
+ * `arraySync` and `bufferSync` throw (test/helpers/nosync-backend.ts). A new synchronous read on one of
+ * these paths fails here, as it would fail on WebGPU in Node (no `OffscreenCanvas`).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  energies, fit, fitToTarget, Flow, importanceSample, maskedAutoregressiveFlow, neuralSplineFlow, realNVP, tf,
+} from '../../src/index.js';
+import { loadFlow, saveFlow } from '../../src/node.js';
+import { NOSYNC, NOSYNC_MESSAGE, registerNoSyncBackend } from '../helpers/nosync-backend.js';
+
+let previous = '';
+beforeAll(async () => {
+  registerNoSyncBackend();
+  previous = tf.getBackend();
+  await tf.setBackend(NOSYNC);
+});
+afterAll(async () => {
+  await tf.setBackend(previous);
+});
+
+/** 256 rows of a skewed 2-D cloud, as plain arrays (the input path every user starts with). */
+function rows(n = 256): number[][] {
+  const out: number[][] = [];
+  for (let i = 0; i < n; i++) {
+    const a = Math.sin(i * 12.9898) * 43758.5453;
+    const b = Math.sin(i * 78.233) * 12345.6789;
+    const u = a - Math.floor(a);
+    const v = b - Math.floor(b);
+    out.push([2 * u - 1, (2 * u - 1) ** 2 + 0.3 * (2 * v - 1)]);
+  }
+  return out;
+}
+
+describe('cpu-nosync (a backend whose synchronous reads throw)', () => {
+  it('throws on dataSync, arraySync and bufferSync, and reads asynchronously', async () => {
+    expect(tf.getBackend()).toBe(NOSYNC);
+    const t = tf.add(tf.tensor1d([1, 2]), 1);
+    expect(() => t.dataSync()).toThrow(NOSYNC_MESSAGE);
+    expect(() => t.arraySync()).toThrow(NOSYNC_MESSAGE);
+    expect(() => t.bufferSync()).toThrow(NOSYNC_MESSAGE);
+    expect(Array.from(await t.data())).toEqual([2, 3]);
+    t.dispose();
+  });
+
+  const families: [string, () => Flow][] = [
+    ['realNVP', () => realNVP({ dim: 2, layers: 2, hidden: [8], seed: 1 })],
+    ['neuralSplineFlow', () => neuralSplineFlow({ dim: 2, layers: 2, hidden: [8], bins: 4, seed: 1 })],
+    ['maskedAutoregressiveFlow', () => maskedAutoregressiveFlow({ dim: 2, layers: 2, hidden: [8], seed: 1 })],
+  ];
+  for (const [name, build] of families) {
+    it(`${name}: fit (validation, clipping, early stopping, best restore), logProb, sample`, async () => {
+      const flow = build();
+      const data = rows();
+      const h = await fit(flow, data, {
+        steps: 6, batchSize: 64, seed: 1, progress: false, clipNorm: 1, validationSplit: 0.25, validateEvery: 2, patience: 5, restoreBest: true,
+      });
+      expect(h.loss).toHaveLength(6);
+      expect(h.loss.every(Number.isFinite)).toBe(true);
+      expect(h.gradNorm.every((g) => Number.isFinite(g) && g > 0)).toBe(true);
+      const lp = flow.logProb(data.slice(0, 32));
+      expect(lp.shape).toEqual([32]);
+      expect(Array.from(await lp.data()).every(Number.isFinite)).toBe(true);
+      const x = flow.sample(16, { seed: 2 });
+      expect(x.shape).toEqual([16, 2]);
+      tf.dispose([lp, x]);
+      flow.dispose();
+    });
+  }
+
+  it('fit from a tensor and from a stream of tensor batches', async () => {
+    const flow = realNVP({ dim: 2, layers: 2, hidden: [8], seed: 3 });
+    const x = tf.tensor2d(rows());
+    const h1 = await fit(flow, x, { steps: 3, batchSize: 64, seed: 1, progress: false });
+    expect(h1.loss).toHaveLength(3);
+    const batches = (function* () {
+      for (let i = 0; i < 3; i++) yield tf.tensor2d(rows(64));
+    })();
+    const h2 = await fit(flow, batches, { seed: 1, progress: false, standardize: false });
+    expect(h2.loss).toHaveLength(3);
+    x.dispose();
+    flow.dispose();
+  });
+
+  it('fitToTarget and importanceSample', async () => {
+    const flow = realNVP({ dim: 2, layers: 2, hidden: [8], seed: 4 });
+    const h = await fitToTarget(flow, energies.u1.logDensity, { steps: 4, samplesPerStep: 64, seed: 1, progress: false, clipNorm: 10 });
+    expect(h.loss).toHaveLength(4);
+    expect(h.loss.every(Number.isFinite)).toBe(true);
+    const r = await importanceSample(flow, energies.u1.logDensity, 128, { seed: 5 });
+    expect(r.samples.shape).toEqual([128, 2]);
+    expect(r.ess).toBeGreaterThan(0);
+    r.samples.dispose();
+    flow.dispose();
+  });
+
+  it('saveFlow and loadFlow keep logProb', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nosync-'));
+    try {
+      const flow = neuralSplineFlow({ dim: 2, layers: 2, hidden: [8], bins: 4, seed: 6 });
+      await fit(flow, rows(), { steps: 2, batchSize: 64, seed: 1, progress: false });
+      await saveFlow(flow, join(dir, 'f.json'));
+      const again = await loadFlow(join(dir, 'f.json'));
+      const probe = rows(8);
+      const a = await flow.logProb(probe).data();
+      const b = await again.logProb(probe).data();
+      expect(Array.from(b)).toEqual(Array.from(a));
+      flow.dispose();
+      again.dispose();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
