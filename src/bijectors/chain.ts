@@ -1,5 +1,6 @@
 import { tf } from '../backend.js';
 import { ValidationError, describe } from '../errors.js';
+import { addMany } from '../ops/add-n.js';
 import type { JsonObject, Module, Serialized } from '../module.js';
 import { type SavedInverse, type TapeFreeInverse, hasTapeFreeInverse } from '../train/fast-step/contract.js';
 import { Bijector, type BijectorResult, type InverseKind, type ScoreResult, type ScoreRule } from './bijector.js';
@@ -88,7 +89,7 @@ export class Chain extends Bijector implements TapeFreeInverse {
     return {
       output,
       // One AddN kernel instead of an Add per layer.
-      logDet: logDets.length === 0 ? null : logDets.length === 1 ? logDets[0] : (tf.addN(logDets) as tf.Tensor1D),
+      logDet: logDets.length === 0 ? null : logDets.length === 1 ? logDets[0] : addMany(logDets),
       backward: (dOutput, dLogDet, sink, needInput) => {
         let d: tf.Tensor2D | null = dOutput;
         for (let i = passes.length - 1; i >= 0; i--) d = passes[i].backward(d!, dLogDet, sink, i > 0 || needInput);

@@ -1,11 +1,12 @@
 /** Gradient clipping by global norm (Pascanu et al. 2013), as TF's `clip_by_global_norm`. */
 import { tf } from '../backend.js';
 import { float32InPlace } from '../kernels/js-kernel.js';
+import { addMany } from '../ops/add-n.js';
 import { type WasmBackendInternals, heapOffset, simdKernels } from '../kernels/simd/simd-kernels.js';
 
 /** ‖g‖ = √(Σᵢ Σ gᵢ²) over every gradient tensor, as a scalar. Non-finite if any gradient value is. */
 export function globalNorm(grads: readonly tf.Tensor[]): tf.Scalar {
-  return tf.tidy(() => tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g))))) as tf.Scalar);
+  return tf.tidy(() => tf.sqrt(addMany(grads.map((g) => tf.sum(tf.square(g))))) as tf.Scalar);
 }
 
 /**
@@ -43,7 +44,7 @@ export async function lossAndGlobalNorm(value: tf.Scalar, grads: readonly tf.Ten
   const norm = globalNormValue(grads);
   if (norm !== null) return { loss: (await value.data())[0], norm };
   const both = tf.tidy(() => {
-    const squares = grads.length > 0 ? tf.addN(grads.map((g) => tf.sum(tf.square(tf.cast(g, 'float32'))))) : tf.scalar(0);
+    const squares = grads.length > 0 ? addMany(grads.map((g) => tf.sum(tf.square(tf.cast(g, 'float32'))))) : tf.scalar(0);
     return tf.stack([tf.reshape(value, []), squares]);
   });
   try {
