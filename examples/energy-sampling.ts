@@ -22,6 +22,6 @@ console.log(`importance sampling: log Z ≈ ${r.logZ.toFixed(3)} ± ${r.logZStdE
 r.samples.dispose();
 
 const [[x0, x1], [y0, y1]] = target.box;
-await writeHtml([densityComparisonFigure(target.logDensity, flow, { bounds: [[x0, x1], [y0, y1]] })], 'out/examples/energy-sampling/report.html', { title: 'U1 by reverse KL' });
+await writeHtml([await densityComparisonFigure(target.logDensity, flow, { bounds: [[x0, x1], [y0, y1]] })], 'out/examples/energy-sampling/report.html', { title: 'U1 by reverse KL' });
 console.log('wrote out/examples/energy-sampling/report.html');
 flow.dispose();

@@ -62,8 +62,8 @@ async function main(): Promise<void> {
     flow = await loadFlowFromUrl(page.modelUrl);
     if (flow.dim !== 2 || flow.contextDim !== 0) throw new Error(`this page draws unconditional 2D flows; ${modelUrl} has dimension ${flow.dim}${flow.contextDim ? ` and context ${flow.contextDim}` : ''}`);
     const t0 = performance.now();
-    const density = densityFigure(flow, { resolution: 80, contours: 6, seed, title: 'Density p(x)' });
-    const samples = samplesFigure(flow, { n, seed, title: `${n} samples` });
+    const density = await densityFigure(flow, { resolution: 80, contours: 6, seed, title: 'Density p(x)' });
+    const samples = await samplesFigure(flow, { n, seed, title: `${n} samples` });
     const ms = performance.now() - t0;
     const config = { responsive: true, displaylogo: false };
     await Plotly.newPlot(document.getElementById('density')!, { ...density, config });

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  energies, fit, fitToTarget, Flow, importanceSample, maskedAutoregressiveFlow, neuralSplineFlow, realNVP, tf,
+  Chain, densityComparisonFigure, density1dFigure, densityFigure, energies, fit, fitToTarget, Flow, importanceSample, layersFigure, layerStates,
+  logDensityGrid, maskedAutoregressiveFlow, neuralSplineFlow, realNVP, samplesFigure, Scale, StandardNormal, Tanh, tf, flowToJSONAsync,
 } from '../../src/index.js';
 import { loadFlow, saveFlow } from '../../src/node.js';
 import { NOSYNC, NOSYNC_MESSAGE, registerNoSyncBackend } from '../helpers/nosync-backend.js';
@@ -97,6 +98,29 @@ describe('cpu-nosync (a backend whose synchronous reads throw)', () => {
     expect(r.ess).toBeGreaterThan(0);
     r.samples.dispose();
     flow.dispose();
+  });
+
+  it('the plot builders (density, samples, layers, 1-D, comparison, grid) and flowToJSONAsync', async () => {
+    const flow = neuralSplineFlow({ dim: 2, layers: 2, hidden: [8], bins: 4, seed: 7 });
+    const data = tf.tensor2d(rows(64));
+    const d = await densityFigure(flow, { resolution: 12, data, showData: true });
+    expect(d.data.length).toBeGreaterThan(1);
+    expect((await samplesFigure(flow, { n: 50, data })).data.length).toBeGreaterThan(1);
+    expect((await samplesFigure(data)).data.length).toBeGreaterThan(0);
+    expect((await layersFigure(flow, { n: 20, gridLines: 3, gridPoints: 5 })).data.length).toBeGreaterThan(0);
+    expect((await layerStates(flow, { n: 20, gridLines: 0 })).samples[0]).toHaveLength(40);
+    expect((await densityComparisonFigure(energies.u1.logDensity, flow, { resolution: 10 })).data.length).toBeGreaterThan(1);
+    expect((await logDensityGrid((x) => tf.neg(tf.sum(tf.square(x), 1)) as tf.Tensor1D, { bounds: [[-1, 1], [-1, 1]], resolution: 4 })).logDensity[0]).toHaveLength(4);
+    const oneD = new Flow(new StandardNormal(1), new Scale([2]));
+    expect((await density1dFigure(oneD, { n: 30, resolution: 20 })).data).toHaveLength(2);
+    oneD.dispose();
+    const squashed = new Flow(new StandardNormal(2), new Chain([new Scale([1.5, 1.5]), new Tanh()]));
+    const g = await logDensityGrid(squashed, { bounds: [[-2, 2], [-2, 2]], resolution: 5 });
+    expect(g.logDensity[2][2]).toBeCloseTo(Math.log(1 / (2 * Math.PI)) - 2 * Math.log(1.5), 4);
+    expect((await flowToJSONAsync(flow)).weights.length).toBe(flow.weights.length);
+    data.dispose();
+    flow.dispose();
+    squashed.dispose();
   });
 
   it('saveFlow and loadFlow keep logProb', async () => {
