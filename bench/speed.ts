@@ -29,8 +29,8 @@ import { enableRelaxedSimd } from '../src/kernels/simd/enable-relaxed-simd.js';
 import os from 'node:os';
 import { adam } from '../src/train/optimizer.js';
 import { setRelaxedSimdEnabled, setSimdKernelsEnabled, simdVariant } from '../src/kernels/simd/simd-kernels.js';
-import { setFusedChainEnabled } from '../src/train/fast-step/fused-chain.js';
-import { type Flow, Rng, backendName, datasets, evaluationThreadsReady, fit, neuralSplineFlow, ready, realNVP, setEvaluationThreads, tf } from '../src/index.js';
+import { setFusedChainEnabled } from '../src/engine/fused-chain.js';
+import { type Flow, Rng, backendName, datasets, enginePath, evaluationThreadsReady, fit, neuralSplineFlow, ready, realNVP, setEvaluationThreads, tf } from '../src/index.js';
 
 const BATCH = 256;
 const STEPS_PER_BLOCK = Number(process.env.BENCH_STEPS ?? 40);
@@ -263,6 +263,8 @@ async function main() {
     // The one-thread variants: the reference ran on one thread.
     const best = Object.values(rates).reduce((a, b) => (b.wall > a.wall ? b : a));
     results[name] = {
+      // Which engine path fit's default step took (engine/select.ts), and why.
+      enginePath: enginePath(flow, { batchSize: BATCH }),
       stepsPerSecond: rates,
       fusedOverStock: { wall: round(rates.fused.wall / rates.stock.wall), cpu: round(rates.fused.cpu / rates.stock.cpu) },
       tapeFreeOverTape: { wall: round(rates.tapeFree.wall / rates.fused.wall), cpu: round(rates.tapeFree.cpu / rates.fused.cpu) },

@@ -5,7 +5,7 @@
  */
 import { adam } from '../src/train/optimizer.js';
 import { enableRelaxedSimd } from '../src/kernels/simd/enable-relaxed-simd.js';
-import { tapeFreeStep } from '../src/train/fast-step/training-step.js';
+import { tapeFreeStep } from '../src/engine/tape-free-step.js';
 import { datasets, neuralSplineFlow, ready, realNVP, tf } from '../src/index.js';
 
 const which = process.argv[2] ?? 'realNVP';

@@ -102,6 +102,7 @@ export { tailAdaptiveFlow, type TailAdaptiveFlowOptions } from './flows/tail-ada
 
 // Training
 export { fit, type FitOptions } from './train/fit.js';
+export { enginePath, type EnginePath, type Objective, type PathChoice } from './engine/select.js';
 export {
   parseCheckpoint,
   CHECKPOINT_FORMAT,

@@ -3,7 +3,7 @@
  * Kept out of the main entry so a browser bundle never pulls in `fs` or a browser driver.
  */
 export { saveFlow, loadFlow, readFlowFile, type SaveFlowOptions } from './io/flow-file.js';
-export { checkpointDir, loadCheckpoint, resumeFit, CHECKPOINT_FILE } from './io/checkpoint-files.js';
+export { checkpointDir, loadCheckpoint, resumeFit, CHECKPOINT_FILE } from './train/checkpoint-files.js';
 export { loadCsv, type LoadCsvOptions, type CsvData } from './data/csv.js';
 export { writeHtml, figuresToHtml, plotlySource, type HtmlOptions } from './plot/node/html.js';
 export {

@@ -1,8 +1,6 @@
 import { tf } from '../backend.js';
 import { ValidationError, describe } from '../errors.js';
-import { addMany } from '../ops/add-n.js';
 import type { JsonObject, Module, Serialized } from '../module.js';
-import { type SavedInverse, type TapeFreeInverse, hasTapeFreeInverse } from '../train/fast-step/contract.js';
 import { Bijector, type BijectorResult, type InverseKind, type ScoreResult, type ScoreRule } from './bijector.js';
 
 /**
@@ -16,7 +14,7 @@ import { Bijector, type BijectorResult, type InverseKind, type ScoreResult, type
  * const b = new Chain([new Exp(), new Shift(1)]);
  * ```
  */
-export class Chain extends Bijector implements TapeFreeInverse {
+export class Chain extends Bijector {
   readonly className = 'Chain';
   readonly bijectors: readonly Bijector[];
   override readonly inverseKind: InverseKind;
@@ -64,38 +62,6 @@ export class Chain extends Bijector implements TapeFreeInverse {
       }
       return { states, logDet };
     });
-  }
-
-  /** Tape-free training (see `train/fast-step`): when every member supports it. */
-  supportsTapeFree(): boolean {
-    return this.bijectors.every(hasTapeFreeInverse);
-  }
-
-  /**
-   * The density direction with its backward pass: members' inverses in order (`f⁻¹` first), log-dets
-   * summed; backward runs the members' backward passes in reverse, each receiving the same `dLogDet`.
-   */
-  inverseWithBackward(y: tf.Tensor2D): SavedInverse {
-    const passes: SavedInverse[] = [];
-    let output = y;
-    const logDets: tf.Tensor1D[] = [];
-    for (const b of this.bijectors) {
-      if (!hasTapeFreeInverse(b)) throw new Error(`Chain.inverseWithBackward: internal: ${b.className} has no tape-free pass`);
-      const pass = b.inverseWithBackward(output);
-      passes.push(pass);
-      output = pass.output;
-      if (pass.logDet) logDets.push(pass.logDet);
-    }
-    return {
-      output,
-      // One AddN kernel instead of an Add per layer.
-      logDet: logDets.length === 0 ? null : logDets.length === 1 ? logDets[0] : addMany(logDets),
-      backward: (dOutput, dLogDet, sink, needInput) => {
-        let d: tf.Tensor2D | null = dOutput;
-        for (let i = passes.length - 1; i >= 0; i--) d = passes[i].backward(d!, dLogDet, sink, i > 0 || needInput);
-        return d;
-      },
-    };
   }
 
   /** `'none'` if a member has no rule, `'analytic'` if every member has its own, else `'autodiff'`. */

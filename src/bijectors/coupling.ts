@@ -2,8 +2,7 @@ import { assertReady, tf } from '../backend.js';
 import { ValidationError, describe } from '../errors.js';
 import type { JsonObject, Module, Serialized } from '../module.js';
 import type { Activation } from '../nn/activation.js';
-import { type ColumnBlocks, ensureColumnKernels, joinColumns, putColumns, splitColumns, takeColumns } from '../kernels/columns.js';
-import { type CouplingPlan, fusedCouplingInverse, fusedCouplingPlan } from '../train/fast-step/fused-coupling.js';
+import { putColumns, takeColumns } from '../kernels/columns.js';
 import { type ConditionerOptions, type ConditionerSpec, type CouplingConditioner, checkConditioner, conditionerConfig, couplingConditioner, isPlainMlp } from '../nn/conditioner.js';
 import { MLP } from '../nn/mlp.js';
 import { gradientsRecorded } from '../ops/tape.js';
@@ -11,7 +10,6 @@ import type { Seed } from '../random.js';
 import { AffineTransformer, type AffineTransformerOptions } from '../transformers/affine.js';
 import { transformerFromConfig } from '../transformers/registry.js';
 import type { Transformer } from '../transformers/transformer.js';
-import { type SavedInverse, type TapeFreeInverse, hasTapeFreeTransformer } from '../train/fast-step/contract.js';
 import { checkInt, checkOptions } from '../validate.js';
 import { Bijector, type BijectorResult, type ScoreResult, sumLogDet } from './bijector.js';
 import { untaped, vjp } from '../ops/score-ops.js';
@@ -68,7 +66,7 @@ function checkMask(fn: string, mask: unknown): boolean[] {
  * const { output, logDet } = layer.forward(z); // z [batch, 4]
  * ```
  */
-export class Coupling extends Bijector implements TapeFreeInverse {
+export class Coupling extends Bijector {
   readonly className: string = 'Coupling';
   readonly mask: readonly boolean[];
   readonly transformer: Transformer;
@@ -80,8 +78,6 @@ export class Coupling extends Bijector implements TapeFreeInverse {
   private readonly movedFirst: boolean;
   /** Column order `[pass-through…, transformed…]` and its inverse; `null` when both blocks are contiguous. */
   private readonly order: { index: tf.Tensor1D; inverse: tf.Tensor1D } | null;
-  /** Pass-through and transformed column indices, for the tape-free pass's split and join kernels. */
-  private readonly columns: ColumnBlocks;
 
   constructor(transformer: Transformer, options: CouplingOptions) {
     const fn = new.target.name;
@@ -103,7 +99,6 @@ export class Coupling extends Bijector implements TapeFreeInverse {
     this.conditionerSpec = spec;
     this.conditioner = couplingConditioner(spec, pass.length, moved.length * transformer.paramsPerDim, contextDim, o.seed);
     const index = [...pass, ...moved];
-    this.columns = { a: pass, b: moved };
     const contiguous = (a: number[]) => a.every((v, i) => v === a[0] + i);
     this.movedFirst = moved[0] === 0;
     if (contiguous(pass) && contiguous(moved)) this.order = null;
@@ -151,56 +146,6 @@ export class Coupling extends Bijector implements TapeFreeInverse {
 
   protected _inverse(y: tf.Tensor2D, context: tf.Tensor2D | null): BijectorResult {
     return this.apply(y, context, 'inverse');
-  }
-
-  /**
-   * Tape-free training (see `train/fast-step`): unconditional couplings with a plain MLP conditioner
-   * (no dropout, no normalisation) and a transformer that supports it. Everything else takes the tape.
-   */
-  supportsTapeFree(): boolean {
-    return this.contextDim === 0 && this.conditioner instanceof MLP && this.conditioner.plain && hasTapeFreeTransformer(this.transformer);
-  }
-
-  /**
-   * This coupling's configuration for the fused 2-D kernels at a batch of `batch` rows, or `null`
-   * where they do not apply (see `fusedCouplingPlan`). Make one per pass: it carries the pass's state.
-   */
-  fusedPlan(batch: number): CouplingPlan | null {
-    return this.supportsTapeFree() ? fusedCouplingPlan(batch, this.columns, this.conditioner as MLP, this.transformer) : null;
-  }
-
-  /**
-   * The density direction with its backward pass: `z_B = T⁻¹(y_B; θ)`, `θ = MLP(y_A)`, `z_A = y_A`,
-   * and backward `dy_B = ∂T⁻¹/∂y_B · dz_B`, `dy_A = dz_A + MLPᵀ(dθ)`. Call inside `tf.tidy`, no tape.
-   */
-  inverseWithBackward(y: tf.Tensor2D): SavedInverse {
-    if (!this.supportsTapeFree() || !hasTapeFreeTransformer(this.transformer)) throw new Error(`${this.className}.inverseWithBackward: internal: this coupling takes the tape path`);
-    const conditioner = this.conditioner as MLP;
-    // A 2-D coupling on wasm: the same arithmetic in two fused kernels (see the module).
-    const fused = fusedCouplingInverse(y, this.columns, conditioner, this.transformer);
-    if (fused) return fused;
-    ensureColumnKernels();
-    const transformer = this.transformer;
-    const [batch, dim] = y.shape;
-    const nMoved = dim - this.nPass;
-    const cols = this.columns;
-    const [ya, yb] = splitColumns(cols, y);
-    const net = conditioner.applyWithBackward(ya);
-    const params = tf.reshape(net.output, [batch, nMoved, transformer.paramsPerDim]) as tf.Tensor3D;
-    const t = transformer.inverseWithBackward(yb, params);
-    const logDet = (nMoved === 1 ? tf.reshape(t.logDet, [batch]) : tf.sum(t.logDet, 1)) as tf.Tensor1D;
-    return {
-      output: joinColumns(cols, ya, t.output),
-      logDet,
-      backward: (dOutput, dLogDet, sink, needInput) => {
-        const [dza, dzb] = splitColumns(cols, dOutput);
-        const column = tf.reshape(dLogDet, [batch, 1]) as tf.Tensor2D;
-        const dl = nMoved === 1 ? column : (tf.tile(column, [1, nMoved]) as tf.Tensor2D);
-        const { dInput: dyb, dParams } = t.backward(dzb, dl);
-        const dya = net.backward(tf.reshape(dParams, [batch, nMoved * transformer.paramsPerDim]) as tf.Tensor2D, sink, needInput);
-        return dya ? joinColumns(cols, dza, dyb, dya) : null;
-      },
-    };
   }
 
   /**

@@ -3,7 +3,6 @@ import { ValidationError, describe } from '../errors.js';
 import type { JsonObject } from '../module.js';
 import { type Seed, toRng } from '../random.js';
 import { checkInt } from '../validate.js';
-import type { SavedInverse, TapeFreeInverse } from '../train/fast-step/contract.js';
 import { Bijector, type BijectorResult, type ScoreResult, perExample } from './bijector.js';
 
 /**
@@ -29,7 +28,7 @@ export function permuteColumns(x: tf.Tensor2D, index: tf.Tensor1D, inverseIndex:
  * const p = Permute.random(5, 42); // seeded random permutation of 5 dimensions
  * ```
  */
-export class Permute extends Bijector implements TapeFreeInverse {
+export class Permute extends Bijector {
   readonly className = 'Permute';
   readonly permutation: readonly number[];
   private readonly index: tf.Tensor1D;
@@ -64,20 +63,6 @@ export class Permute extends Bijector implements TapeFreeInverse {
     this.index.dispose();
     this.inverseIndex.dispose();
     super.dispose();
-  }
-
-  /** Tape-free training (see `train/fast-step`): always. */
-  supportsTapeFree(): boolean {
-    return true;
-  }
-
-  /** The density direction (zero log-det) with its backward: the adjoint goes through the inverse permutation. */
-  inverseWithBackward(y: tf.Tensor2D): SavedInverse {
-    return {
-      output: tf.gather(y, this.inverseIndex, 1) as tf.Tensor2D,
-      logDet: null,
-      backward: (dOutput, _dLogDet, _sink, needInput) => (needInput ? (tf.gather(dOutput, this.index, 1) as tf.Tensor2D) : null),
-    };
   }
 
   protected _forward(x: tf.Tensor2D): BijectorResult {

@@ -19,17 +19,6 @@ export class StandardNormal extends Distribution {
     return { dim: this.dim };
   }
 
-  /**
-   * Tape-free training (see `train/fast-step`): `log p(z)` `[batch]` with its backward,
-   * `∂/∂z = −z · dLogProb` (no weights). Call inside `tf.tidy`.
-   */
-  logProbWithBackward(z: tf.Tensor2D): { logProb: tf.Tensor1D; backward(dLogProb: tf.Tensor1D): tf.Tensor2D } {
-    return {
-      logProb: this._logProb(z),
-      backward: (dLogProb) => tf.mul(z, tf.reshape(tf.neg(dLogProb), [-1, 1])) as tf.Tensor2D,
-    };
-  }
-
   protected _logProb(z: tf.Tensor2D): tf.Tensor1D {
     return tf.sub(tf.mul(-0.5, tf.sum(tf.square(z), 1)), this.dim * HALF_LOG_2PI) as tf.Tensor1D;
   }

@@ -8,7 +8,7 @@
  * under 1 ms for one plain loop here. Couplings split and merge columns in every layer.
  * Both kernels have gradients (each is the other's adjoint), so they are safe under a tape.
  *
- * The tape-free training step (src/train/fast-step) splits a matrix into its two coupling blocks and
+ * The tape-free training step (src/engine) splits a matrix into its two coupling blocks and
  * joins them back in one pass each with `splitColumns` / `joinColumns` (no gradients: that path
  * writes its own backward pass).
  */

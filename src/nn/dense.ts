@@ -11,7 +11,7 @@ import { ValidationError, describe } from '../errors.js';
 import type { JsonObject } from '../module.js';
 import { Module } from '../module.js';
 import { Rng } from '../random.js';
-import type { GradientSink, SavedForward } from '../train/fast-step/contract.js';
+import type { GradientSink, SavedForward } from './backward.js';
 import { checkInt } from '../validate.js';
 import { activate } from './activation.js';
 import { denseGradIn1Simd, denseGradNarrowSimd, gemmNNSimd, gemmTNSimd, transpose2d } from '../kernels/simd/simd-ops.js';
@@ -193,7 +193,7 @@ export class Dense extends Module {
   }
 
   /**
-   * Tape-free pass (see `train/fast-step`): `h = act(x · (W ⊙ M) + b)` with its backward,
+   * Tape-free pass (see `src/engine`): `h = act(x · (W ⊙ M) + b)` with its backward,
    * `dPre = dh ⊙ act'`, `dW = xᵀ · dPre = (dPreᵀ · x)ᵀ` (masked), `db = Σ_batch dPre`, `dx = dPre · (W ⊙ M)ᵀ`.
    * Transposes are explicit (matMul's transpose flags are slow on wasm); ReLU is fused into the
    * matMul, which TF.js only does outside a gradient tape. On wasm the WebAssembly SIMD kernels of

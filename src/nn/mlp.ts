@@ -9,7 +9,7 @@ import { type Activation, activate, checkActivation } from './activation.js';
 import { Dense } from './dense.js';
 import { HiddenStages, checkDropout, checkNorm } from './hidden-stage.js';
 import type { ConditionerNorm } from './normalization.js';
-import type { GradientSink, SavedForward } from '../train/fast-step/contract.js';
+import type { GradientSink, SavedForward } from './backward.js';
 
 export interface MLPOptions {
   /** Hidden layer sizes (default `[64, 64]`). */
@@ -107,7 +107,7 @@ export class MLP extends Module {
   }
 
   /**
-   * Tape-free pass (see `train/fast-step`): {@link MLP.apply} without context, with a backward that
+   * Tape-free pass (see `src/engine`): {@link MLP.apply} without context, with a backward that
    * runs the layers' backward passes in reverse. Only for unconditional networks (`contextDim` 0).
    */
   applyWithBackward(x: tf.Tensor2D): SavedForward {

@@ -8,14 +8,15 @@ import { assertReady, tf } from '../backend.js';
 import { ValidationError, describe } from '../errors.js';
 import { Flow, type Standardization } from '../flow.js';
 import { type Rng, type Seed, toRng } from '../random.js';
-import { setTraining } from '../bijectors/batch-norm.js';
+import { setTraining } from '../module.js';
 import { checkInt, checkNumber, checkOptions, type MatrixLike } from '../validate.js';
 import type { TrainingCallbacks } from './callbacks.js';
 import { applyCheckpoint, type CheckpointDocument, type CheckpointPlan, type CheckpointSink, makeCheckpoint, parseCheckpoint, rowsHash } from './checkpoint.js';
 import { type Batch, type BatchWithContext, type FitData, isStream, MemoryBatches, pickRows, readRows, type Rows, StreamBatches } from './fit-data.js';
 import type { FitHistory } from './history.js';
 import { type LoopCheckpoint, runTraining } from './loop.js';
-import { tapeFreeStep } from './fast-step/training-step.js';
+import { selectPath } from '../engine/select.js';
+import { tapeFreeStep } from '../engine/tape-free-step.js';
 import { type TwoThreadStep, twoThreadsSupported } from './parallel/support.js';
 import { adam, type AdamOptions, type Optimizer } from './optimizer.js';
 import { createProgress } from './progress.js';
@@ -115,7 +116,7 @@ export interface FitOptions extends TrainingCallbacks {
   threads?: 1 | 2;
   /**
    * @internal How gradients are computed, for tests and benchmarks: `'auto'` (default) uses the
-   * tape-free step (`fast-step/`) when every part of the flow supports it, `'tape'` always the tape.
+   * tape-free step (`src/engine/`) when every part of the flow supports it, `'tape'` always the tape.
    */
   gradientPath?: 'auto' | 'tape';
   /**
@@ -147,10 +148,12 @@ const VALIDATION_CHUNK = 8192;
  *   memory.
  * - A non-finite loss or gradient stops training with a `TrainingError` naming the step; that step's
  *   update is not applied (or the best weights are restored when `restoreBest` applies).
- * - On the cpu and wasm backends, flows made of couplings (affine or spline), chains and permutations
- *   over a `StandardNormal` base, unconditional, compute each step's gradients without the autodiff
- *   tape (`fast-step/`: each layer's hand-written backward pass, equal to the tape's gradients within
- *   float32 rounding, 1.4–1.8× the steps/s in `npm run bench`); every other flow uses the tape.
+ * - On the cpu and wasm backends, flows whose every layer has a tape-free rule (couplings with a plain
+ *   MLP conditioner, affine or spline, with or without context; chains, permutations, `Reverse`,
+ *   `ActNorm`, `LULinear`) over a `StandardNormal` base compute each step's gradients without the
+ *   autodiff tape (`src/engine/`: each layer's hand-written backward pass, equal to the tape's
+ *   gradients within float32 rounding, 1.4–1.8× the steps/s in `npm run bench`); every other flow uses
+ *   the tape. `enginePath(flow)` says which path a flow takes and why (docs/engine.md).
  * - `checkpoint` writes the run's whole state every N steps; `resumeFrom` continues from one exactly
  *   (in Node: `checkpointDir`, `loadCheckpoint`, `resumeFit` from 'tfjs-flows/node').
  *
@@ -207,8 +210,10 @@ export async function fit(flow: Flow, data: FitData, options: FitOptions = {}): 
     if (gradientPath === 'tape') throw new ValidationError(fn, 'options.threads', "1 with gradientPath 'tape' (two threads need the tape-free step)", '2');
     if (!twoThreadsSupported()) throw new ValidationError(fn, 'options.threads', '1 outside Node (two threads use worker_threads and SharedArrayBuffer)', '2');
     // Checked before the flow is touched (standardised); compiled for real once the standardisation is settled.
-    if (tapeFreeStep(flow) === null) {
-      throw new ValidationError(fn, 'options.threads', '1 for this flow (two threads need the tape-free step: couplings, chains and permutations over a StandardNormal base, unconditional, on cpu or wasm)', '2');
+    const choice = selectPath(flow);
+    if (choice.path === 'tape' || flow.contextDim > 0) {
+      const why = flow.contextDim > 0 ? 'a conditional flow' : choice.reason;
+      throw new ValidationError(fn, 'options.threads', `1 for this flow (two threads need the tape-free step of an unconditional flow; here: ${why})`, '2');
     }
   }
   const pathLoss = fitEstimatorLoss(fn, flow, o);
@@ -366,7 +371,8 @@ async function fitWith(flow: Flow, data: FitData, o: FitOptions, optimizer: Opti
     : undefined;
   setTraining(flow, true);
   // Compiled after the standardisation is settled (it is part of the step).
-  const fastStep = gradientPath === 'auto' && !pathLoss ? tapeFreeStep(flow) : null;
+  // The path (fused, tape-free or tape) is chosen in one place: engine/select.ts.
+  const fastStep = tapeFreeStep(flow, { gradientPath, objective: pathLoss ? 'path-gradient' : 'maximum-likelihood', batchSize });
   let parallel: TwoThreadStep | null = null;
   try {
     if (threads === 2 && fastStep) {
@@ -387,7 +393,7 @@ async function fitWith(flow: Flow, data: FitData, o: FitOptions, optimizer: Opti
         const batch = noiseColumns.length > 0 ? dequantized(raw, noiseColumns, stepNoiseRng(noiseSeed, ++drawn)) : raw;
         return {
           loss: pathLoss ? () => pathLoss(batch.x, batch.context) : () => tf.neg(tf.mean(flow.logProbUnchecked(batch.x, batch.context))) as tf.Scalar,
-          valueAndGrads: step ? () => step(batch.x) : undefined,
+          valueAndGrads: step ? () => step(batch.x, batch.context) : undefined,
           epoch: batch.epoch,
           endOfEpoch: batch.endOfEpoch,
           dispose: batch.dispose,

@@ -3,8 +3,7 @@ import { takeColumns } from '../kernels/columns.js';
 import type { JsonObject } from '../module.js';
 import { checkPositiveMap, logPositive, type PositiveMap, SOFTPLUS_EPS } from '../ops/positive.js';
 import { checkNumber, checkOptions } from '../validate.js';
-import type { SavedTransform, TapeFreeTransformer } from '../train/fast-step/contract.js';
-import { type AffineAttrs, affineInverse, affineInverseGrad, ensureAffineKernels } from './affine-kernels.js';
+import type { AffineAttrs } from './affine-kernels.js';
 import type { Transformer, TransformerResult } from './transformer.js';
 
 export interface AffineTransformerOptions {
@@ -29,7 +28,7 @@ export interface AffineTransformerOptions {
  * const { output, logDet } = t.forward(x, params); // x [b, d], params [b, d, 2]
  * ```
  */
-export class AffineTransformer implements Transformer, TapeFreeTransformer {
+export class AffineTransformer implements Transformer {
   readonly className = 'AffineTransformer';
   readonly paramsPerDim = 2;
   readonly scale: PositiveMap;
@@ -82,32 +81,9 @@ export class AffineTransformer implements Transformer, TapeFreeTransformer {
     return { scoreY, dParams: tf.stack([scoreY, slope ? tf.mul(dls, slope) : dls], 2) as tf.Tensor3D };
   }
 
-  /** The scale map and soft clamp as the fused affine kernels take them. */
+  /** The scale map and soft clamp as the fused affine kernels take them (the tape-free rule in `src/engine/rules`). */
   kernelAttrs(): AffineAttrs {
     return { scale: this.scale, clamp: this.scale === 'exp' && this.clamp !== null ? this.clamp : 0 };
-  }
-
-  /** Tape-free training (see `train/fast-step`): the fused kernels exist on cpu and wasm. */
-  supportsTapeFree(): boolean {
-    return true;
-  }
-
-  /**
-   * {@link AffineTransformer.inverse} with its backward pass (fused kernels, cpu and wasm):
-   * `dy = dz · e^{−ls}`, `dt = −dz · e^{−ls}`, `ds = (−dz · z − dLogDet) · dls/ds`.
-   */
-  inverseWithBackward(y: tf.Tensor2D, params: tf.Tensor3D): SavedTransform {
-    ensureAffineKernels();
-    const attrs = this.kernelAttrs();
-    const [output, logDet] = affineInverse(attrs, y, params);
-    return {
-      output,
-      logDet,
-      backward: (dOutput, dLogDet) => {
-        const [dInput, dParams] = affineInverseGrad(attrs, y, params, dOutput, dLogDet);
-        return { dInput, dParams };
-      },
-    };
   }
 
   inverse(y: tf.Tensor2D, params: tf.Tensor3D): TransformerResult {

@@ -1,11 +1,9 @@
 import { assertReady, tf } from '../backend.js';
-import { runKernel } from '../kernels/dispatch.js';
 import { ValidationError, describe } from '../errors.js';
 import type { JsonObject } from '../module.js';
 import { checkBoolean, checkInt, checkOptions } from '../validate.js';
-import type { SavedTransform, TapeFreeTransformer } from '../train/fast-step/contract.js';
 import { type SplinePath, rqSplinePacked, splineConfig } from './rq-spline.js';
-import { RQ_SPLINE_PACKED_GRAD, type SplineAttrs, ensureSplineKernels, splineFusedPacked } from './rq-spline-kernels.js';
+import type { SplineAttrs } from './rq-spline-kernels.js';
 import { type SplineConfig, SplineCache } from './rq-spline-math.js';
 import type { Transformer, TransformerResult } from './transformer.js';
 
@@ -69,7 +67,7 @@ export function splineOptionsFromConfig(c: JsonObject): SplineTransformerOptions
  * const { output, logDet } = t.forward(x, params);          // output equals x here, logDet 0
  * ```
  */
-export class SplineTransformer implements Transformer, TapeFreeTransformer {
+export class SplineTransformer implements Transformer {
   readonly className = 'SplineTransformer';
   readonly paramsPerDim: number;
   readonly bins: number;
@@ -113,31 +111,6 @@ export class SplineTransformer implements Transformer, TapeFreeTransformer {
   /** data → latent (the spline itself when `invert`). `y`: `[batch, dim]`, `params`: `[batch, dim, 3K − 1]`. */
   inverse(y: tf.Tensor2D, params: tf.Tensor3D): TransformerResult {
     return this.apply('SplineTransformer.inverse', 'y', y, params, !this.invert);
-  }
-
-  /** Tape-free training (see `train/fast-step`) runs the fused kernels: not with `splinePath: 'ops'`. */
-  supportsTapeFree(): boolean {
-    return this.splinePath !== 'ops';
-  }
-
-  /**
-   * {@link SplineTransformer.inverse} with its backward pass: the fused packed-parameter kernel and
-   * its gradient kernel (the hand-written adjoints of `rq-spline-backward.ts`), called directly.
-   */
-  inverseWithBackward(y: tf.Tensor2D, params: tf.Tensor3D): SavedTransform {
-    ensureSplineKernels();
-    // The forward kernel leaves each element's bin and softmaxes here for the gradient kernel.
-    const attrs = this.densityKernelAttrs(y.size);
-    const [output, logDet] = splineFusedPacked(attrs, y, params) as [tf.Tensor2D, tf.Tensor2D];
-    return {
-      output,
-      logDet,
-      backward: (dOutputs, dLogDet) => {
-        const inputs = { inputs: y, params, dOutputs, dLogDet };
-        const [dInput, dParams] = runKernel(RQ_SPLINE_PACKED_GRAD, inputs, attrs as unknown as tf.NamedAttrMap) as [tf.Tensor2D, tf.Tensor3D];
-        return { dInput, dParams };
-      },
-    };
   }
 
   /**

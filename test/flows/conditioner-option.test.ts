@@ -10,7 +10,7 @@ import {
   type ConditionerOptions, type Flow, Rng, ValidationError, datasets, fit, flowFromJSON, flowToJSON, maskedAutoregressiveFlow, neuralSplineFlow, realNVP,
   setTraining, snapshotWeights, restoreWeights, tf,
 } from '../../src/index.js';
-import { tapeFreeStep } from '../../src/train/fast-step/training-step.js';
+import { tapeFreeStep } from '../../src/engine/tape-free-step.js';
 import { gaussianLogPdf } from '../helpers/math.js';
 
 type Build = (o: { dim: number; conditioner?: ConditionerOptions; seed?: number; layers?: number }) => Flow;

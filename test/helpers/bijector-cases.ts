@@ -1,6 +1,8 @@
 /**
  * The one table every bijector joins. Each case builds a bijector and draws points of its forward
- * domain; `test/bijectors/generic.test.ts` runs `checkBijector` and the leak check on every case.
+ * domain; `test/bijectors/generic.test.ts` runs `checkBijector` and the leak check on every case, and
+ * `test/engine/tape-free-law.test.ts` checks every case whose class has a tape-free rule against the
+ * tape (a class with a rule must appear here in 2, 5 and 10 dimensions).
  */
 import {
   ActNorm, Affine, AffineCoupling, AffineTransformer, BatchNorm, type Bijector, Chain, Coupling, Exp, Invert, LULinear, Logit,
@@ -105,6 +107,32 @@ const conditionedCases: BijectorCase[] = [2, 5, 10].flatMap((dim) =>
 );
 
 /**
+ * Chains of layers with tape-free rules (couplings, permutations, ActNorm, LU), in 2, 5 and 10
+ * dimensions, without and with a context (passed to every member; only the couplings read it).
+ */
+const chainCases: BijectorCase[] = [2, 5, 10].flatMap((dim) =>
+  [0, 3].map((contextDim): BijectorCase => {
+    const tag = `${dim}D${contextDim ? ', context 3' : ''}`;
+    return {
+      name: `Chain(AffineCoupling, Reverse, ActNorm, LULinear, SplineCoupling, Permute) ${tag}`,
+      dim,
+      contextDim,
+      make: () =>
+        new Chain([
+          perturbed(new AffineCoupling({ ...small, mask: halfMask(dim), contextDim, seed: `cha${tag}` }), `cha${tag}`),
+          new Reverse(),
+          perturbed(actNormInitialised(dim), `chn${tag}`),
+          perturbed(new LULinear(dim), `chl${tag}`, 0.2),
+          perturbed(new SplineCoupling({ ...small, mask: halfMask(dim, true), contextDim, bins: 5, tailBound: 3, seed: `chs${tag}` }), `chs${tag}`, 0.1),
+          Permute.random(dim, `chp${tag}`),
+        ]),
+      domain: normal(dim),
+      tol: 3e-4,
+    };
+  }),
+);
+
+/**
  * A kernel-conditioned layer with its auxiliary points set (`initialized` = 1) and every trainable
  * weight perturbed. Points spread N(0, 1.5²) as the domain; log length-scales near 0.
  */
@@ -172,6 +200,7 @@ const conditionerCases: BijectorCase[] = [
 export const bijectorCases: BijectorCase[] = [
   ...conditionedCases,
   ...conditionerCases,
+  ...chainCases,
   {
     name: 'AffineCoupling (softplus scale, tanh) 5D',
     dim: 5,
@@ -224,6 +253,8 @@ export const bijectorCases: BijectorCase[] = [
   { name: 'LULinear 10D', dim: 10, make: () => perturbed(new LULinear(10), 'lu10', 0.2), domain: normal(10) },
   { name: 'ActNorm 5D (initialised, perturbed)', dim: 5, make: () => perturbed(actNormInitialised(5), 'an5'), domain: normal(5) },
   { name: 'ActNorm 3D (data-dependent init on first call)', dim: 3, make: () => new ActNorm(3), domain: normal(3, 2) },
+  { name: 'ActNorm 2D (initialised, perturbed)', dim: 2, make: () => perturbed(actNormInitialised(2), 'an2'), domain: normal(2) },
+  { name: 'ActNorm 10D (initialised, perturbed)', dim: 10, make: () => perturbed(actNormInitialised(10), 'an10'), domain: normal(10) },
   { name: 'BatchNorm 2D (eval)', dim: 2, make: () => batchNormCase(2, 'bn2'), domain: normal(2) },
   { name: 'BatchNorm 5D (eval)', dim: 5, make: () => batchNormCase(5, 'bn5'), domain: normal(5) },
   { name: 'BatchNorm 10D (eval)', dim: 10, make: () => batchNormCase(10, 'bn10'), domain: normal(10) },
@@ -238,7 +269,12 @@ export const bijectorCases: BijectorCase[] = [
   { name: 'Logit', dim: 2, make: () => new Logit(), domain: unit(2) },
   { name: 'Tanh', dim: 3, make: () => new Tanh(), domain: normal(3, 1) },
   { name: 'Permute', dim: 5, make: () => Permute.random(5, 1), domain: normal(5) },
+  { name: 'Permute 2D', dim: 2, make: () => new Permute([1, 0]), domain: normal(2) },
+  { name: 'Permute 10D', dim: 10, make: () => Permute.random(10, 2), domain: normal(10) },
   { name: 'Reverse', dim: 4, make: () => new Reverse(), domain: normal(4) },
+  { name: 'Reverse 2D', dim: 2, make: () => new Reverse(), domain: normal(2) },
+  { name: 'Reverse 5D', dim: 5, make: () => new Reverse(), domain: normal(5) },
+  { name: 'Reverse 10D', dim: 10, make: () => new Reverse(), domain: normal(10) },
   { name: 'Invert(Sigmoid)', dim: 2, make: () => new Invert(new Sigmoid()), domain: unit(2) },
   // Planar/Radial: explicit non-identity parameters, including wᵀu < −1 (the û correction is active).
   { name: 'Planar (tanh)', dim: 2, make: () => new Planar(2, { u: [1.2, -0.7], w: [0.8, 1.1], b: 0.3 }), domain: normal(2) },

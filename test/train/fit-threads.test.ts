@@ -13,7 +13,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Affine, DiagNormal, Flow, Rng, ValidationError, datasets, fit, neuralSplineFlow, realNVP, tf } from '../../src/index.js';
-import { tapeFreeStep, type ValueAndGrads } from '../../src/train/fast-step/training-step.js';
+import { tapeFreeStep, type ValueAndGrads } from '../../src/engine/tape-free-step.js';
 import { liveWorkers, startTwoThreadStep } from '../../src/train/parallel/two-thread-step.js';
 import { useBackend } from '../helpers/backends.js';
 import { perturbFlow } from '../helpers/perturb-flow.js';

@@ -3,7 +3,7 @@
  * it, and the handle it gets back. Browser-safe (no Node imports): the worker code stays behind the
  * dynamic import of `two-thread-step.ts`.
  */
-import type { ValueAndGrads } from '../fast-step/training-step.js';
+import type { ValueAndGrads } from '../../engine/tape-free-step.js';
 
 export interface TwoThreadStep {
   /** The combined step: same contract as the tape-free `ValueAndGrads` (loss and gradients of the whole batch). */

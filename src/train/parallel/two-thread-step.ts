@@ -18,7 +18,7 @@ import { BackendError } from '../../errors.js';
 import { float32InPlace } from '../../kernels/js-kernel.js';
 import type { Flow } from '../../flow.js';
 import { flowToJSON } from '../../io/format.js';
-import type { ValueAndGrads } from '../fast-step/training-step.js';
+import type { ValueAndGrads } from '../../engine/tape-free-step.js';
 import type { TwoThreadStep } from './support.js';
 import { readSharedError } from '../../parallel/shared-failure.js';
 import { COMMAND, CONTROL_SLOTS, ERROR_BYTES, SLOT, type WorkerInit } from './protocol.js';

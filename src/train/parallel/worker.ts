@@ -6,7 +6,7 @@
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { ready, tf } from '../../backend.js';
 import { flowFromJSON, type FlowDocument } from '../../io/format.js';
-import { tapeFreeStep, type ValueAndGrads } from '../fast-step/training-step.js';
+import { tapeFreeStep, type ValueAndGrads } from '../../engine/tape-free-step.js';
 import { float32InPlace } from '../../kernels/js-kernel.js';
 import { failShared } from '../../parallel/shared-failure.js';
 import { COMMAND, SLOT, type WorkerInit } from './protocol.js';

@@ -6,12 +6,12 @@
 import { join } from 'node:path';
 import { ValidationError, describe } from '../errors.js';
 import type { Flow } from '../flow.js';
-import { type CheckpointDocument, type CheckpointSink, parseCheckpoint } from '../train/checkpoint.js';
-import type { FitData } from '../train/fit-data.js';
-import { fit, type FitOptions } from '../train/fit.js';
-import type { FitHistory } from '../train/history.js';
+import { type CheckpointDocument, type CheckpointSink, parseCheckpoint } from './checkpoint.js';
+import type { FitData } from './fit-data.js';
+import { fit, type FitOptions } from './fit.js';
+import type { FitHistory } from './history.js';
 import { checkInt, checkOptions } from '../validate.js';
-import { readTextFile, writeTextAtomic } from './text-file.js';
+import { readTextFile, writeTextAtomic } from '../io/text-file.js';
 
 /** The file a checkpoint directory holds. */
 export const CHECKPOINT_FILE = 'checkpoint.json';

@@ -1,5 +1,5 @@
 /**
- * The fused 2-D coupling kernels (src/train/fast-step/fused-coupling.ts; affine and spline) and the
+ * The fused 2-D coupling kernels (src/engine/fused-coupling.ts; affine and spline) and the
  * whole-chain kernel built from them (fused-chain.ts) against the per-layer tape-free path they replace, which is itself tested against the tape: the same SIMD
  * functions and JavaScript arithmetic on the same values, so the loss and every gradient must be
  * equal bit for bit. Also: they run exactly where they apply, and leave nothing behind.
@@ -7,9 +7,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type Flow, Rng, fit, datasets, neuralSplineFlow, realNVP, tf } from '../../src/index.js';
 import { setDirectDispatch } from '../../src/kernels/dispatch.js';
-import { tapeFreeStep } from '../../src/train/fast-step/training-step.js';
-import { setFusedChainEnabled } from '../../src/train/fast-step/fused-chain.js';
-import { setFusedCouplingEnabled } from '../../src/train/fast-step/fused-coupling.js';
+import { tapeFreeStep } from '../../src/engine/tape-free-step.js';
+import { setFusedChainEnabled } from '../../src/engine/fused-chain.js';
+import { setFusedCouplingEnabled } from '../../src/engine/fused-coupling.js';
 import { useBackend } from '../helpers/backends.js';
 import { perturbFlow } from '../helpers/perturb-flow.js';
 

@@ -1,7 +1,7 @@
 /**
  * The tape-free training step against the tape (`tf.variableGrads` on `−mean flow.logProbUnchecked`),
  * which stays the reference: loss and every gradient equal within float32 rounding, for RealNVP and
- * NSF flows in 2 and 5 dimensions, with and without standardisation, every activation, both affine
+ * NSF flows in 2 and 5 dimensions, with and without context, with and without standardisation, every activation, both affine
  * scale maps and both spline directions; `fit` histories agree over 50 steps; flows with a part
  * lacking the contract fall back to the tape; nothing leaks.
  *
@@ -12,14 +12,16 @@
  * orders of magnitude, since every weight is perturbed so that no gradient is trivially zero).
  */
 import { setDirectDispatch } from '../../src/kernels/dispatch.js';
-import { setFusedCouplingEnabled } from '../../src/train/fast-step/fused-coupling.js';
+import { setFusedCouplingEnabled } from '../../src/engine/fused-coupling.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
-  ActNorm, AffineCoupling, Chain, Coupling, DiagNormal, Flow, Rng, SplineCoupling, SplineTransformer, StandardNormal, datasets, fit, neuralSplineFlow, realNVP, tf,
+  AffineCoupling, BatchNorm, Chain, Coupling, DiagNormal, Flow, Rng, SplineCoupling, SplineTransformer, StandardNormal, datasets, fit, neuralSplineFlow, realNVP, tf,
 } from '../../src/index.js';
 import { setSimdKernelsEnabled } from '../../src/kernels/simd/simd-kernels.js';
 import { GEMM_NN_SIMD } from '../../src/kernels/simd/simd-ops.js';
-import { tapeFreeStep } from '../../src/train/fast-step/training-step.js';
+import { tapeFreeStep } from '../../src/engine/tape-free-step.js';
+import { chainRule } from '../../src/engine/rules/chain.js';
+import { couplingRule } from '../../src/engine/rules/coupling.js';
 import { KERNEL_BACKENDS, useBackend } from '../helpers/backends.js';
 import { perturbFlow } from '../helpers/perturb-flow.js';
 
@@ -32,7 +34,7 @@ function batch(seed: number, n: number, dim: number, scale = 1.5): tf.Tensor2D {
 }
 
 /** Both paths' losses and gradients (by variable name) as plain arrays. */
-function bothPaths(flow: Flow, x: tf.Tensor2D) {
+function bothPaths(flow: Flow, x: tf.Tensor2D, context: tf.Tensor2D | null = null) {
   const step = tapeFreeStep(flow);
   expect(step).not.toBeNull();
   const read = (r: { value: tf.Scalar; grads: tf.NamedTensorMap }) => {
@@ -40,14 +42,14 @@ function bothPaths(flow: Flow, x: tf.Tensor2D) {
     tf.dispose([r.value, ...Object.values(r.grads)]);
     return out;
   };
-  const tape = read(tf.variableGrads(() => tf.neg(tf.mean(flow.logProbUnchecked(x))) as tf.Scalar, flow.trainableVariables));
-  const fast = read(step!(x));
+  const tape = read(tf.variableGrads(() => tf.neg(tf.mean(flow.logProbUnchecked(x, context))) as tf.Scalar, flow.trainableVariables));
+  const fast = read(step!(x, context));
   return { tape, fast };
 }
 
-function expectSameGradients(flow: Flow, x: tf.Tensor2D): void {
+function expectSameGradients(flow: Flow, x: tf.Tensor2D, context: tf.Tensor2D | null = null): void {
   const before = tf.memory().numTensors;
-  const { tape, fast } = bothPaths(flow, x);
+  const { tape, fast } = bothPaths(flow, x, context);
   expect(tf.memory().numTensors).toBe(before);
   expect(Math.abs(fast.loss - tape.loss)).toBeLessThanOrEqual(LOSS_TOL * Math.abs(tape.loss));
   const names = flow.trainableVariables.map((v) => v.name);
@@ -86,6 +88,8 @@ const CASES: Case[] = [
       new AffineCoupling({ mask: [0, 1, 0, 1, 1], hidden: [8], seed: 12 }),
     ])),
   },
+  { name: 'RealNVP 2D, context 3', make: () => realNVP({ dim: 2, layers: 3, hidden: [16, 16], contextDim: 3, seed: 14 }) },
+  { name: 'NSF 5D, context 2', make: () => neuralSplineFlow({ dim: 5, layers: 3, bins: 5, tailBound: 3, hidden: [16], contextDim: 2, seed: 15 }) },
   { name: 'a single coupling as the flow\'s bijector', make: () => new Flow(new StandardNormal(3), new AffineCoupling({ mask: [true, false, false], hidden: [8], seed: 13 })) },
 ];
 
@@ -114,8 +118,9 @@ for (const backend of KERNEL_BACKENDS) {
             });
           }
           const x = batch(200, 64, flow.dim);
-          expectSameGradients(flow, x);
-          x.dispose();
+          const context = flow.contextDim > 0 ? batch(300, 64, flow.contextDim, 1) : null;
+          expectSameGradients(flow, x, context);
+          tf.dispose([x, ...(context ? [context] : [])]);
           flow.dispose();
         });
       }
@@ -163,16 +168,15 @@ describe('tape-free step on wasm with the SIMD kernels off, and at the benchmark
 describe('tape-free step: which flows take it', () => {
   afterEach(() => vi.restoreAllMocks());
 
-  it('returns null when a part lacks the contract: ActNorm, a trainable base, a conditional flow, the op-composed spline', () => {
-    const withActNorm = realNVP({ dim: 2, layers: 2, hidden: [8], normalization: 'actnorm', seed: 1 });
-    expect(withActNorm.bijector instanceof Chain && withActNorm.bijector.bijectors.some((b) => b instanceof ActNorm)).toBe(true);
+  it('returns null when a part lacks a rule: BatchNorm, a trainable base, the op-composed spline', () => {
+    const withBatchNorm = realNVP({ dim: 2, layers: 2, hidden: [8], normalization: 'batchnorm', seed: 1 });
+    expect(withBatchNorm.bijector instanceof Chain && withBatchNorm.bijector.bijectors.some((b) => b instanceof BatchNorm)).toBe(true);
     const diagBase = new Flow(new DiagNormal(2), new AffineCoupling({ mask: [true, false], hidden: [8], seed: 2 }));
-    const conditional = realNVP({ dim: 2, layers: 2, hidden: [8], contextDim: 1, seed: 3 });
     const opsSpline = neuralSplineFlow({ dim: 2, layers: 2, hidden: [8], seed: 4 });
     const first = (opsSpline.bijector as Chain).bijectors[0] as Coupling;
     expect(tapeFreeStep(opsSpline)).not.toBeNull();
     (first.transformer as SplineTransformer).splinePath = 'ops';
-    for (const flow of [withActNorm, diagBase, conditional, opsSpline]) {
+    for (const flow of [withBatchNorm, diagBase, opsSpline]) {
       expect(tapeFreeStep(flow)).toBeNull();
       flow.dispose();
     }
@@ -180,10 +184,11 @@ describe('tape-free step: which flows take it', () => {
 
   it('fit uses it by default and the tape with gradientPath: "tape"; both histories agree over 50 steps', async () => {
     const x = datasets.moons(2000, { seed: 1 });
-    // The tape-free step runs Chain.inverseWithBackward once per step, or (2-D fused couplings on wasm)
-    // the whole-chain kernel, which makes each coupling's fused plan once per step.
-    const spy = vi.spyOn(Chain.prototype, 'inverseWithBackward');
-    const planSpy = vi.spyOn(Coupling.prototype, 'fusedPlan');
+    // The tape-free step runs the Chain rule once per step, or (2-D fused couplings on wasm) the
+    // whole-chain kernel, which makes each coupling's fused plan once per step (and once more when
+    // select.ts chooses the path).
+    const spy = vi.spyOn(chainRule, 'inverse');
+    const planSpy = vi.spyOn(couplingRule, 'fusedPlan');
     const tapeFreeSteps = (layers: number) => spy.mock.calls.length + planSpy.mock.calls.length / layers;
     const run = async (gradientPath: 'auto' | 'tape', make: () => Flow) => {
       const flow = make();
@@ -198,14 +203,21 @@ describe('tape-free step: which flows take it', () => {
       flow.dispose();
       return out;
     };
-    for (const [layers, make] of [
-      [4, () => realNVP({ dim: 2, layers: 4, hidden: [32, 32], seed: 1 })],
-      [2, () => neuralSplineFlow({ dim: 2, layers: 2, bins: 8, tailBound: 5, hidden: [32, 32], seed: 2 })],
+    for (const [layers, make, tol, logProbTol] of [
+      [4, () => realNVP({ dim: 2, layers: 4, hidden: [32, 32], seed: 1 }), 1e-3, 1e-4],
+      [2, () => neuralSplineFlow({ dim: 2, layers: 2, bins: 8, tailBound: 5, hidden: [32, 32], seed: 2 }), 1e-3, 1e-4],
+      // ActNorm initialises from the first batch on either path; the chain then runs its rules (no
+      // fused kernel). Step 0's gradient norm agrees to 5e-9 and the losses to 1e-5 throughout, but
+      // the rounding differences carried through Adam grow (a ReLU kink crossed at step 11): measured
+      // 1.9e-3 relative in the gradient norm by step 48 and 1.4e-3 in the final log-densities. The
+      // law (tape-free-law.test.ts) checks single steps to 2e-5.
+      [3, () => realNVP({ dim: 2, layers: 3, hidden: [32, 32], normalization: 'actnorm', seed: 3 }), 5e-3, 5e-3],
     ] as const) {
       spy.mockClear();
       planSpy.mockClear();
       const fast = await run('auto', make);
-      expect(tapeFreeSteps(layers)).toBe(50);
+      expect(Math.floor(tapeFreeSteps(layers))).toBeGreaterThanOrEqual(50);
+      expect(tapeFreeSteps(layers)).toBeLessThanOrEqual(51);
       spy.mockClear();
       planSpy.mockClear();
       const tape = await run('tape', make);
@@ -215,22 +227,23 @@ describe('tape-free step: which flows take it', () => {
       expect(tape.loss[49]).toBeLessThan(tape.loss[0] - 0.1);
       for (let i = 0; i < 50; i++) {
         expect(Math.abs(fast.loss[i] - tape.loss[i])).toBeLessThan(1e-4);
-        expect(Math.abs(fast.gradNorm[i] - tape.gradNorm[i])).toBeLessThan(1e-3 * tape.gradNorm[i]);
+        expect(Math.abs(fast.gradNorm[i] - tape.gradNorm[i])).toBeLessThan(tol * tape.gradNorm[i]);
       }
-      fast.logProb.forEach((v, i) => expect(Math.abs(v - tape.logProb[i])).toBeLessThan(1e-4));
+      fast.logProb.forEach((v, i) => expect(Math.abs(v - tape.logProb[i])).toBeLessThan(logProbTol));
     }
     x.dispose();
   });
 
-  it('fit falls back to the tape for a flow without the contract (ActNorm): the same history as gradientPath "tape"', async () => {
+  it('fit falls back to the tape for a flow with a layer without a rule (BatchNorm): the same history as gradientPath "tape"', async () => {
     const x = datasets.moons(1000, { seed: 2 });
-    // The tape-free step runs Chain.inverseWithBackward once per step, or (2-D fused couplings on wasm)
-    // the whole-chain kernel, which makes each coupling's fused plan once per step.
-    const spy = vi.spyOn(Chain.prototype, 'inverseWithBackward');
-    const planSpy = vi.spyOn(Coupling.prototype, 'fusedPlan');
+    // The tape-free step runs the Chain rule once per step, or (2-D fused couplings on wasm) the
+    // whole-chain kernel, which makes each coupling's fused plan once per step (and once more when
+    // select.ts chooses the path).
+    const spy = vi.spyOn(chainRule, 'inverse');
+    const planSpy = vi.spyOn(couplingRule, 'fusedPlan');
     const tapeFreeSteps = (layers: number) => spy.mock.calls.length + planSpy.mock.calls.length / layers;
     const run = async (gradientPath: 'auto' | 'tape') => {
-      const flow = realNVP({ dim: 2, layers: 2, hidden: [16], normalization: 'actnorm', seed: 3 });
+      const flow = realNVP({ dim: 2, layers: 2, hidden: [16], normalization: 'batchnorm', seed: 3 });
       const h = await fit(flow, x, { steps: 10, batchSize: 100, seed: 1, progress: false, gradientPath });
       flow.dispose();
       return h.loss;

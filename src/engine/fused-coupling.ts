@@ -13,19 +13,19 @@
  * The two bodies work on heap offsets (`couplingDensityPass`, `couplingDensityBackward`): the kernels
  * here wrap them for one coupling, and fused-chain.ts runs them for a whole chain in one kernel.
  */
-import { tf } from '../../backend.js';
-import type { ColumnBlocks } from '../../kernels/columns.js';
-import { runKernel } from '../../kernels/dispatch.js';
-import { releaseScratch, scratchMark, takeScratch } from '../../kernels/simd/heap-scratch.js';
-import { type WasmBackendInternals, heapOffset, simdKernels } from '../../kernels/simd/simd-kernels.js';
-import { NARROW_MAX_OUTPUTS, gemmNNOnHeap, gemmTNOnHeap } from '../../kernels/simd/simd-ops.js';
-import type { Dense } from '../../nn/dense.js';
-import { MLP } from '../../nn/mlp.js';
-import { AffineTransformer } from '../../transformers/affine.js';
-import { affineInverseGradSaved, affineInverseValues } from '../../transformers/affine-kernels.js';
-import { splinePackedGradValues, splinePackedValues } from '../../transformers/rq-spline-kernels.js';
-import { SplineTransformer } from '../../transformers/rq-spline-transformer.js';
-import type { Transformer } from '../../transformers/transformer.js';
+import { tf } from '../backend.js';
+import type { ColumnBlocks } from '../kernels/columns.js';
+import { runKernel } from '../kernels/dispatch.js';
+import { releaseScratch, scratchMark, takeScratch } from '../kernels/simd/heap-scratch.js';
+import { type WasmBackendInternals, heapOffset, simdKernels } from '../kernels/simd/simd-kernels.js';
+import { NARROW_MAX_OUTPUTS, gemmNNOnHeap, gemmTNOnHeap } from '../kernels/simd/simd-ops.js';
+import type { Dense } from '../nn/dense.js';
+import { MLP } from '../nn/mlp.js';
+import { AffineTransformer } from '../transformers/affine.js';
+import { affineInverseGradSaved, affineInverseValues } from '../transformers/affine-kernels.js';
+import { splinePackedGradValues, splinePackedValues } from '../transformers/rq-spline-kernels.js';
+import { SplineTransformer } from '../transformers/rq-spline-transformer.js';
+import type { Transformer } from '../transformers/transformer.js';
 import type { SavedInverse } from './contract.js';
 
 const FORWARD = 'TfjsFlowsCouplingInverse';
@@ -53,7 +53,7 @@ function columnTransform(t: Transformer, n: number): ColumnTransform | null {
       backward: (y, p, dz, dl, dy, dp) => affineInverseGradSaved(y, p, dz, dl, saved, dy, dp),
     };
   }
-  if (t instanceof SplineTransformer && t.supportsTapeFree()) {
+  if (t instanceof SplineTransformer && t.splinePath !== 'ops') {
     // The cache carries each value's bin and softmaxes from the density pass to its backward.
     const c = t.densityKernelAttrs(n);
     return {

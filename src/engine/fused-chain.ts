@@ -9,15 +9,16 @@
  * float32 arithmetic of the loss ops in their order, so the loss and every gradient are bit-identical
  * to the per-layer path (tested), which stays the path for every other flow.
  */
-import { tf } from '../../backend.js';
-import type { Bijector } from '../../bijectors/bijector.js';
-import { Chain } from '../../bijectors/chain.js';
-import { Coupling } from '../../bijectors/coupling.js';
-import { HALF_LOG_2PI } from '../../distributions/distribution.js';
-import { runKernel } from '../../kernels/dispatch.js';
-import { releaseScratch, scratchMark, takeScratch } from '../../kernels/simd/heap-scratch.js';
-import { type WasmBackendInternals, heapOffset } from '../../kernels/simd/simd-kernels.js';
-import { type CouplingAttrs, type PassOffsets, couplingDensityBackward, couplingDensityPass } from './fused-coupling.js';
+import { tf } from '../backend.js';
+import type { Bijector } from '../bijectors/bijector.js';
+import { Chain } from '../bijectors/chain.js';
+import { Coupling } from '../bijectors/coupling.js';
+import { HALF_LOG_2PI } from '../distributions/distribution.js';
+import { runKernel } from '../kernels/dispatch.js';
+import { releaseScratch, scratchMark, takeScratch } from '../kernels/simd/heap-scratch.js';
+import { type WasmBackendInternals, heapOffset } from '../kernels/simd/simd-kernels.js';
+import { type CouplingAttrs, type CouplingPlan, type PassOffsets, couplingDensityBackward, couplingDensityPass } from './fused-coupling.js';
+import { couplingRule } from './rules/coupling.js';
 
 const KERNEL = 'TfjsFlowsCouplingChainLoss';
 
@@ -150,6 +151,26 @@ function registerKernel(): void {
 }
 
 /**
+ * Each coupling's fused plan when the whole-chain kernel takes `bijector` at a batch of `batch` rows
+ * (2-D, every member a coupling the fused kernels take, each variable once), else `null`. The plans
+ * carry one pass's state: make them per call.
+ */
+export function fusedChainPlans(bijector: Bijector, batch: number): CouplingPlan[] | null {
+  if (!enabled || bijector.dim !== 2) return null;
+  const couplings = bijector instanceof Chain ? bijector.bijectors : [bijector];
+  if (couplings.length === 0 || !couplings.every((c) => c instanceof Coupling)) return null;
+  const plans: CouplingPlan[] = [];
+  for (const c of couplings as Coupling[]) {
+    const plan = couplingRule.fusedPlan(c, batch);
+    if (!plan) return null;
+    plans.push(plan);
+  }
+  // Each variable once: one used twice would need its gradients summed (the per-layer path does that).
+  const vars = plans.flatMap((p) => p.layers.flatMap((l) => [l.kernel, l.bias]));
+  return new Set(vars.map((v) => v.name)).size === vars.length ? plans : null;
+}
+
+/**
  * The loss `−mean log p(x)` of a batch `x` `[B, 2]` (data units) and its gradients by variable name,
  * for a flow whose bijector is a chain of (or one) coupling(s) that the fused 2-D kernels take, over
  * a standard normal base, after the flow's frozen `standardization` if it has one. `null` where the
@@ -157,19 +178,13 @@ function registerKernel(): void {
  * multiple of 4, a variable used twice). Call inside `tf.tidy`, no tape active.
  */
 export function fusedChainLoss(bijector: Bijector, x: tf.Tensor2D, standardization: ChainStandardization | null): { value: tf.Scalar; grads: tf.NamedTensorMap } | null {
-  if (!enabled) return null;
-  const couplings = bijector instanceof Chain ? bijector.bijectors : [bijector];
-  if (couplings.length === 0 || !couplings.every((c) => c instanceof Coupling)) return null;
-  if (x.shape[1] !== 2) return null;
-  const plans = (couplings as Coupling[]).map((c) => c.fusedPlan(x.shape[0]));
-  if (plans.some((p) => p === null)) return null;
-  // Each variable once: one used twice would need its gradients summed (the per-layer path does that).
-  const vars = plans.flatMap((p) => p!.layers.flatMap((l) => [l.kernel, l.bias]));
-  if (new Set(vars.map((v) => v.name)).size !== vars.length) return null;
+  const plans = fusedChainPlans(bijector, x.shape[0]);
+  if (!plans) return null;
+  const vars = plans.flatMap((p) => p.layers.flatMap((l) => [l.kernel, l.bias]));
   registerKernel();
   const inputs: tf.NamedTensorMap = { x };
   vars.forEach((v, i) => (inputs[`v${i}`] = v));
-  const attrs: ChainAttrs = { plans: plans.map((p) => p!.attrs), standardization };
+  const attrs: ChainAttrs = { plans: plans.map((p) => p.attrs), standardization };
   const [value, ...grads] = runKernel<tf.Tensor[]>(KERNEL, inputs, attrs as unknown as tf.NamedAttrMap);
   const named: tf.NamedTensorMap = {};
   vars.forEach((v, i) => {
