@@ -1,6 +1,7 @@
 /**
  * Speed on a chosen backend (issue 18), printing JSON: `npm run bench -- --backend webgpu` (or
- * `tsx bench/backend-speed.ts --backend webgpu`; `--quick` for a short run, `--no-sweep` to skip the sweep).
+ * `tsx bench/backend-speed.ts --backend webgpu`; `--quick` for a short run, `--no-sweep` / `--no-configs`
+ * to skip either part).
  *
  * - `configs`: training steps/s (the step `fit` runs, timed between `onStep` calls after warm-up, so
  *   the setup of `fit` is not counted) and `logProb` throughput (points/s, one `await data()` per
@@ -26,6 +27,7 @@ const arg = (name: string): string | undefined => {
 };
 const quick = argv.includes('--quick');
 const sweep = !argv.includes('--no-sweep');
+const withConfigs = !argv.includes('--no-configs');
 const requested = arg('--backend');
 if (requested !== undefined && !(BACKENDS as readonly string[]).includes(requested)) {
   console.error(`--backend must be one of ${BACKENDS.join(', ')}; got ${requested}`);
@@ -88,7 +90,7 @@ async function main(): Promise<void> {
     cpus: os.cpus().length,
   };
   const configs: Record<string, unknown>[] = [];
-  for (const c of CONFIGS) {
+  for (const c of withConfigs ? CONFIGS : []) {
     const flow = c.build();
     const data = c.dim === 2 ? datasets.moons(4096, { seed: 1 }) : tf.tensor2d(gaussianRows(4096, c.dim, 1), [4096, c.dim]);
     const steps = await stepsPerSecond(flow, data, c.batch);

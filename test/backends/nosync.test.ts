@@ -53,6 +53,7 @@ describe('cpu-nosync (a backend whose synchronous reads throw)', () => {
     ['realNVP', () => realNVP({ dim: 2, layers: 2, hidden: [8], seed: 1 })],
     ['neuralSplineFlow', () => neuralSplineFlow({ dim: 2, layers: 2, hidden: [8], bins: 4, seed: 1 })],
     ['maskedAutoregressiveFlow', () => maskedAutoregressiveFlow({ dim: 2, layers: 2, hidden: [8], seed: 1 })],
+    ['realNVP with ActNorm', () => realNVP({ dim: 2, layers: 2, hidden: [8], seed: 1, normalization: 'actnorm' })],
   ];
   for (const [name, build] of families) {
     it(`${name}: fit (validation, clipping, early stopping, best restore), logProb, sample`, async () => {
