@@ -1,7 +1,7 @@
 /**
  * Speed on a chosen backend (issue 18), printing JSON: `npm run bench -- --backend webgpu` (or
  * `tsx bench/backend-speed.ts --backend webgpu`; `--quick` for a short run, `--no-sweep` / `--no-configs`
- * to skip either part).
+ * to skip either part; `--batches 256,1024 --widths 64,256` to choose the sweep's cells).
  *
  * - `configs`: training steps/s (the step `fit` runs, timed between `onStep` calls after warm-up, so
  *   the setup of `fit` is not counted) and `logProb` throughput (points/s, one `await data()` per
@@ -105,8 +105,9 @@ async function main(): Promise<void> {
   out.configs = configs;
 
   if (sweep && name !== 'wasm') {
-    const batches = quick ? [256, 2048] : [256, 1024, 4096];
-    const widths = quick ? [64, 512] : [64, 256, 1024];
+    const list = (v: string | undefined, fallback: number[]) => (v ? v.split(',').map(Number) : fallback);
+    const batches = list(arg('--batches'), quick ? [256, 2048] : [256, 1024, 4096]);
+    const widths = list(arg('--widths'), quick ? [64, 512] : [64, 256, 1024]);
     const cells: { batch: number; width: number; [backend: string]: number }[] = [];
     for (const batch of batches) {
       for (const width of widths) cells.push({ batch, width });

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  Chain, densityComparisonFigure, density1dFigure, densityFigure, energies, fit, fitToTarget, Flow, importanceSample, layersFigure, layerStates,
+  Chain, MixtureOfGaussians, densityComparisonFigure, density1dFigure, densityFigure, energies, fit, fitToTarget, Flow, importanceSample, layersFigure, layerStates,
   logDensityGrid, maskedAutoregressiveFlow, neuralSplineFlow, realNVP, samplesFigure, Scale, StandardNormal, Tanh, tf, flowToJSONAsync,
 } from '../../src/index.js';
 import { loadFlow, saveFlow } from '../../src/node.js';
@@ -74,6 +74,14 @@ describe('cpu-nosync (a backend whose synchronous reads throw)', () => {
       flow.dispose();
     });
   }
+
+  it('sample from a mixture-of-Gaussians base (the component choice stays on the device)', async () => {
+    const flow = new Flow(new MixtureOfGaussians(2, { components: 3, seed: 1 }), new Scale([2, 0.5]));
+    const x = flow.sample(200, { seed: 3 });
+    expect(Array.from(await x.data()).every(Number.isFinite)).toBe(true);
+    x.dispose();
+    flow.dispose();
+  });
 
   it('fit from a tensor and from a stream of tensor batches', async () => {
     const flow = realNVP({ dim: 2, layers: 2, hidden: [8], seed: 3 });
