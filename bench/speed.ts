@@ -2,6 +2,7 @@
  * Speed benchmark of issue 8: RealNVP-8 and NSF-4 (hidden [64, 64]) on two moons, batch 256, Adam.
  * Run: `npm run bench` (backend from TFJS_FLOWS_BACKEND, default wasm here). Prints JSON.
  * `npm run bench -- --backend webgpu` runs bench/backend-speed.ts on that backend instead.
+ * `npm run bench -- --wide` runs the wide benchmark instead (bench/wide.ts, also `npm run bench:wide`).
  *
  * - Training steps/s: the very step `fit` runs (`fit` is called for a fixed number of steps per timed
  *   block, progress off), median over blocks after warm-up, for these variants: the tape with the
@@ -17,8 +18,9 @@
  *   the end: other processes may hold the second core.
  * - `adamUpdateMs`: one optimiser update over all the flow's variables, alone, per Adam variant.
  * - `logProb` and `sample` of 100,000 points: median seconds of 5 runs after a warm-up call, with the
- *   evaluation worker (`logProbSeconds`/`sampleSeconds`, the default path) and, in `evaluation`,
- *   side by side with one thread (`TFJS_FLOWS_THREADS=1`); each is the better of two alternating rounds.
+ *   evaluation worker (`logProbSeconds`/`sampleSeconds`: the Node entry's `evaluateLogProb` /
+ *   `evaluateSample` with `threads: 2`) and, in `evaluation`, side by side with one thread
+ *   (`flow.logProb` / `flow.sample`, threads 1); each is the better of two alternating rounds.
  * - FLOPs per training step: matMul FLOPs only, 2·m·n·k per dense layer forward, ×3 for forward and
  *   backward; with the fraction of a plain 256×64 @ 64×64 matMul's throughput measured in this run.
  * - The reference figures are those of the issue (PyTorch/nflows, one thread, measured on this machine
@@ -30,7 +32,8 @@ import os from 'node:os';
 import { adam } from '../src/train/optimizer.js';
 import { setRelaxedSimdEnabled, setSimdKernelsEnabled, simdVariant } from '../src/kernels/simd/simd-kernels.js';
 import { setFusedChainEnabled } from '../src/engine/fused-chain.js';
-import { type Flow, Rng, backendName, datasets, enginePath, evaluationThreadsReady, fit, neuralSplineFlow, ready, realNVP, setEvaluationThreads, tf } from '../src/index.js';
+import { type Flow, Rng, backendName, datasets, enginePath, fit, neuralSplineFlow, ready, realNVP, tf } from '../src/index.js';
+import { evaluateLogProb, evaluateSample, evaluationThreadsReady } from '../src/node.js';
 
 const BATCH = 256;
 const STEPS_PER_BLOCK = Number(process.env.BENCH_STEPS ?? 40);
@@ -223,6 +226,11 @@ function seconds(f: () => tf.Tensor): number {
 }
 
 async function main() {
+  // `npm run bench -- --wide [options]`: the wide benchmark of issue 16 instead (bench/wide.ts, its own options).
+  if (process.argv.includes('--wide')) {
+    await import('./wide.js');
+    return;
+  }
   // Node 20 has relaxed SIMD behind a flag, Node 22 and later by default: time what current Node runs.
   enableRelaxedSimd();
   await ready();
@@ -237,19 +245,18 @@ async function main() {
     // The second core: long runs (the worker's JIT warms up like a real run's), at 256 and at 1024.
     const trainingTwoThreads = { batch256: await longRunRates(x, make, BATCH), batch1024: await longRunRates(x, make, 1024) };
     const flow = flows.tapeFree;
-    // With the evaluation worker (the default, started ahead so that it is ready) and on one thread
-    // (what TFJS_FLOWS_THREADS=1 gives), timed in alternation so that outside load hits both alike.
+    // With the evaluation worker (the Node entry's evaluateLogProb / evaluateSample, the worker started
+    // ahead so that it is ready) and on one thread (flow.logProb / flow.sample), timed in alternation
+    // so that outside load hits both alike.
     const evalWorker = await evaluationThreadsReady();
     const oneThread = { logProb: [] as number[], sample: [] as number[] };
     const twoThreads = { logProb: [] as number[], sample: [] as number[] };
     for (let round = 0; round < 2; round++) {
       for (const [threads, into] of [[1, oneThread], [2, twoThreads]] as const) {
-        setEvaluationThreads(threads);
-        into.logProb.push(seconds(() => flow.logProb(points)));
-        into.sample.push(seconds(() => flow.sample(POINTS, { seed: 5 })));
+        into.logProb.push(seconds(() => evaluateLogProb(flow, points, { threads })));
+        into.sample.push(seconds(() => evaluateSample(flow, POINTS, { seed: 5, threads })));
       }
     }
-    setEvaluationThreads(null);
     const logProbSeconds = Math.min(...twoThreads.logProb);
     const sampleSeconds = Math.min(...twoThreads.sample);
     const evaluation = {

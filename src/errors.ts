@@ -10,6 +10,7 @@
  * ├── NotInvertibleError   a direction the bijector does not implement
  * ├── TrainingError        training stopped on a non-finite loss (names the step)
  * ├── FileFormatError      a missing, truncated, corrupt or newer-format file, or one that cannot be written (names the file)
+ * ├── OutOfMemoryError     an evaluation needed more (WebAssembly) memory than there is; says what to reduce
  * └── RenderError          a figure could not be rendered in the headless browser
  *     └── BrowserNotFoundError   no Chromium/Chrome to render with (says how to install one)
  * ```
@@ -73,6 +74,23 @@ export class FileFormatError extends FlowError {
   constructor(path: string, problem: string) {
     super(`${path}: ${problem}`);
     this.path = path;
+  }
+}
+
+/**
+ * An evaluation (`logProb`, `sample`, …) needed more memory than the backend has (WebAssembly memory
+ * stops at 4 GiB). The message names the call, the rows and the chunk size, and what to reduce: the
+ * rows per call, the memory budget (`setMemoryBudget`) or the width of the layers. `recoverable` is
+ * false when the runtime aborted (the wasm instance may then be unusable: restart the process).
+ */
+export class OutOfMemoryError extends FlowError {
+  override name: string = 'OutOfMemoryError';
+  readonly fn: string;
+  readonly recoverable: boolean;
+  constructor(fn: string, problem: string, advice: string, recoverable: boolean) {
+    super(`${fn}: ${problem}; ${advice}${recoverable ? '' : '. The WebAssembly runtime aborted and may be unusable now: restart the process'}`);
+    this.fn = fn;
+    this.recoverable = recoverable;
   }
 }
 

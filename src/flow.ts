@@ -16,7 +16,8 @@ import { Shift } from './bijectors/shift.js';
 import type { Distribution } from './distributions/distribution.js';
 import { ValidationError, describe } from './errors.js';
 import type { NamedWeight, Serialized } from './module.js';
-import { evaluateOnTwoThreads } from './parallel/two-thread-eval.js';
+import { checkHeadroom, withMemoryErrors } from './memory/out-of-memory.js';
+import { type EvaluationPlan, inRowChunks, planRows } from './memory/row-chunks.js';
 import { type Seed, toRng } from './random.js';
 import { checkInt, checkOptions, checkVector, type MatrixLike, matrix } from './validate.js';
 
@@ -48,7 +49,40 @@ export interface Standardization {
 }
 
 /**
+ * How the rows of one chunk are computed: on this thread (`ONE_THREAD`, what `Flow`'s own methods
+ * use), or split with an evaluation worker by the Node entry (`evaluateLogProb` in `tfjs-flows/node`).
+ * Not public API: the seam that keeps threads out of the core.
+ * @internal
+ */
+export interface RowEvaluator {
+  /** Rows per chunk, given the chunk size one thread takes under the memory budget. */
+  chunkRows(oneThread: number): number;
+  /** `log p(x)` `[rows]` of checked rows `x` `[rows, dim]` (data units). */
+  logProb(flow: Flow, x: tf.Tensor2D, context: tf.Tensor2D | null): tf.Tensor1D;
+  /** The latent → data pass of checked rows `z` (see {@link Flow.forwardUnchecked}). */
+  forward(flow: Flow, z: tf.Tensor2D, context: tf.Tensor2D | null): { output: tf.Tensor2D; logDet: tf.Tensor1D };
+}
+
+/** Every chunk on this thread. @internal */
+export const ONE_THREAD: RowEvaluator = {
+  chunkRows: (rows) => rows,
+  logProb: (flow, x, context) => flow.logProbUnchecked(x, context),
+  forward: (flow, z, context) => flow.forwardUnchecked(z, context),
+};
+
+/** Rows of a matrix-like argument, for messages before it is checked. */
+function rowsOf(x: unknown): number {
+  const shape = (x as { shape?: unknown })?.shape;
+  if (Array.isArray(shape)) return Number(shape[0]);
+  return Array.isArray(x) ? x.length : NaN;
+}
+
+/**
  * `Flow(base, bijector)`: exact log-density, sampling and both at once.
+ *
+ * Memory: `logProb`, `sample`, `sampleAndLogProb`, `toLatent` and `fromLatent` evaluate their rows in
+ * chunks sized from the layer widths (see `setMemoryBudget`), so any number of rows runs in bounded
+ * memory; a call that cannot fit throws an `OutOfMemoryError` saying what to reduce.
  *
  * @example
  * ```ts
@@ -131,20 +165,34 @@ export class Flow {
 
   /**
    * Log-density of each row of `x` (`[batch, dim]`, data units) → `[batch]`. Conditional flows need
-   * `context` `[batch, contextDim]`. The caller owns (and disposes) the result. Under Node, large
-   * batches (at least `TWO_THREAD_EVAL_MIN_ROWS` rows, no gradient being recorded, wasm or cpu
-   * backend) are split with one evaluation worker thread, with the same results; opt out with
-   * `TFJS_FLOWS_THREADS=1` or `setEvaluationThreads(1)`.
+   * `context` `[batch, contextDim]`. The caller owns (and disposes) the result. Rows are evaluated
+   * in chunks (see {@link Flow}); on one thread (the Node entry's `evaluateLogProb` can use two).
    */
   logProb(x: MatrixLike, context?: MatrixLike): tf.Tensor1D {
-    const fn = 'Flow.logProb';
+    return this.logProbWith('Flow.logProb', x, context, ONE_THREAD);
+  }
+
+  /**
+   * `logProb` with the chunks computed by `evaluator` (for the Node entry's two-thread evaluation).
+   * @internal
+   */
+  logProbWith(fn: string, x: MatrixLike, context: MatrixLike | undefined, evaluator: RowEvaluator): tf.Tensor1D {
     assertReady(fn);
-    return tf.tidy(() => {
-      const xt = matrix(x, { fn, arg: 'x', cols: this.dim });
-      const ctx = this.contextTensor(fn, context, xt.shape[0], false);
-      const split = evaluateOnTwoThreads(this, 'logProb', xt, ctx, (x, c) => [this.logProbUnchecked(x, c)]);
-      return split ? (split[0] as tf.Tensor1D) : this.logProbUnchecked(xt, ctx);
-    });
+    let plan: EvaluationPlan | null = null;
+    return withMemoryErrors(fn, () => plan ?? this.plan(rowsOf(x), evaluator), () =>
+      tf.tidy(() => {
+        const xt = matrix(x, { fn, arg: 'x', cols: this.dim });
+        const ctx = this.contextTensor(fn, context, xt.shape[0], false);
+        const p = (plan = this.plan(xt.shape[0], evaluator));
+        checkHeadroom(fn, p, 2 * 4 * p.rows);
+        return inRowChunks(p.rows, p.chunk, [xt, ctx], ([x, c]) => [evaluator.logProb(this, x as tf.Tensor2D, c)])[0] as tf.Tensor1D;
+      }),
+    );
+  }
+
+  /** How `rows` rows are cut into chunks (see `planRows`): the layers seen from the data side, the base included. */
+  private plan(rows: number, evaluator: RowEvaluator): EvaluationPlan {
+    return planRows([this.base, this.pipeline], this.dim, rows, evaluator.chunkRows);
   }
 
   /**
@@ -175,10 +223,7 @@ export class Flow {
   toLatent(x: MatrixLike, context?: MatrixLike): tf.Tensor2D {
     const fn = 'Flow.toLatent';
     assertReady(fn);
-    return tf.tidy(() => {
-      const xt = matrix(x, { fn, arg: 'x', cols: this.dim });
-      return this.pipeline.inverse(xt, this.contextTensor(fn, context, xt.shape[0], false)).output;
-    });
+    return this.mapRows(fn, x, 'x', context, false, (xt, c) => this.pipeline.inverse(xt, c).output);
   }
 
   /**
@@ -189,10 +234,21 @@ export class Flow {
   fromLatent(z: MatrixLike, context?: MatrixLike): tf.Tensor2D {
     const fn = 'Flow.fromLatent';
     assertReady(fn);
-    return tf.tidy(() => {
-      const zt = matrix(z, { fn, arg: 'z', cols: this.dim });
-      return this.pipeline.forward(zt, this.contextTensor(fn, context, zt.shape[0], true)).output;
-    });
+    return this.mapRows(fn, z, 'z', context, true, (zt, c) => this.pipeline.forward(zt, c).output);
+  }
+
+  /** `map` over the rows of `input` `[batch, dim]` → `[batch, dim]`, in chunks. */
+  private mapRows(fn: string, input: MatrixLike, arg: string, context: MatrixLike | undefined, broadcast: boolean, map: (x: tf.Tensor2D, c: tf.Tensor2D | null) => tf.Tensor2D): tf.Tensor2D {
+    let plan: EvaluationPlan | null = null;
+    return withMemoryErrors(fn, () => plan ?? this.plan(rowsOf(input), ONE_THREAD), () =>
+      tf.tidy(() => {
+        const xt = matrix(input, { fn, arg, cols: this.dim });
+        const ctx = this.contextTensor(fn, context, xt.shape[0], broadcast);
+        const p = (plan = this.plan(xt.shape[0], ONE_THREAD));
+        checkHeadroom(fn, p, 2 * 4 * p.rows * this.dim);
+        return inRowChunks(p.rows, p.chunk, [xt, ctx], ([x, c]) => [map(x as tf.Tensor2D, c)])[0] as tf.Tensor2D;
+      }),
+    );
   }
 
   /**
@@ -217,29 +273,12 @@ export class Flow {
     return this.pipeline.inverseWithScore(x, scoreX, context);
   }
 
-  /** Forward pass of `z`, on two threads when it is large (see `parallel/two-thread-eval.ts`). */
-  private forwardLarge(z: tf.Tensor2D, context: tf.Tensor2D | null): { output: tf.Tensor2D; logDet: tf.Tensor1D } {
-    const split = evaluateOnTwoThreads(this, 'forward', z, context, (zz, c) => {
-      const { output, logDet } = this.pipeline.forward(zz, c);
-      return [output, logDet];
-    });
-    return split ? { output: split[0] as tf.Tensor2D, logDet: split[1] as tf.Tensor1D } : this.pipeline.forward(z, context);
-  }
-
   /**
-   * `n` samples `[n, dim]` in data units; the same seed gives the same samples. Large `n` is split
-   * with the evaluation worker like `logProb` (the latent draws stay on this thread, so seeds keep
-   * their samples).
+   * `n` samples `[n, dim]` in data units; the same seed gives the same samples. The latent draws are
+   * made at once (so seeds keep their samples), the latent → data pass in chunks.
    */
   sample(n: number, options: SampleOptions = {}): tf.Tensor2D {
-    const fn = 'Flow.sample';
-    assertReady(fn);
-    checkInt(fn, 'n', n);
-    checkOptions(fn, options, ['seed', 'context']);
-    return tf.tidy(() => {
-      const ctx = this.contextTensor(fn, options.context, n, true);
-      return this.forwardLarge(this.base.sample(n, toRng(options.seed, fn, 'options.seed'), this.baseContext(ctx)), ctx).output;
-    });
+    return this.sampleWith('Flow.sample', n, options, ONE_THREAD).samples;
   }
 
   /**
@@ -248,16 +287,32 @@ export class Flow {
    * reverse-KL training uses.
    */
   sampleAndLogProb(n: number, options: SampleOptions = {}): { samples: tf.Tensor2D; logProb: tf.Tensor1D } {
-    const fn = 'Flow.sampleAndLogProb';
+    return this.sampleWith('Flow.sampleAndLogProb', n, options, ONE_THREAD, true) as { samples: tf.Tensor2D; logProb: tf.Tensor1D };
+  }
+
+  /**
+   * `sample` (`withLogProb` false) or `sampleAndLogProb` with the chunks' forward passes computed by
+   * `evaluator` (for the Node entry's two-thread evaluation).
+   * @internal
+   */
+  sampleWith(fn: string, n: number, options: SampleOptions, evaluator: RowEvaluator, withLogProb = false): { samples: tf.Tensor2D; logProb?: tf.Tensor1D } {
     assertReady(fn);
     checkInt(fn, 'n', n);
     checkOptions(fn, options, ['seed', 'context']);
-    return tf.tidy(() => {
-      const ctx = this.contextTensor(fn, options.context, n, true);
-      const z = this.base.sample(n, toRng(options.seed, fn, 'options.seed'), this.baseContext(ctx));
-      const { output, logDet } = this.forwardLarge(z, ctx);
-      return { samples: output, logProb: tf.sub(this.base.logProb(z, this.baseContext(ctx)), logDet) as tf.Tensor1D };
-    });
+    const plan = this.plan(n, evaluator);
+    return withMemoryErrors(fn, () => plan, () =>
+      tf.tidy(() => {
+        const ctx = this.contextTensor(fn, options.context, n, true);
+        // The latent draws, the samples and their concatenation.
+        checkHeadroom(fn, plan, 3 * 4 * n * (this.dim + (ctx ? this.contextDim : 0)));
+        const z = this.base.sample(n, toRng(options.seed, fn, 'options.seed'), this.baseContext(ctx));
+        const [samples, logProb] = inRowChunks(n, plan.chunk, [z, ctx], ([zc, c]) => {
+          const { output, logDet } = evaluator.forward(this, zc as tf.Tensor2D, c);
+          return withLogProb ? [output, tf.sub(this.base.logProb(zc as tf.Tensor2D, this.baseContext(c)), logDet)] : [output];
+        });
+        return withLogProb ? { samples: samples as tf.Tensor2D, logProb: logProb as tf.Tensor1D } : { samples: samples as tf.Tensor2D };
+      }),
+    );
   }
 
   /**

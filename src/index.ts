@@ -15,6 +15,7 @@ export {
   NotInvertibleError,
   TrainingError,
   FileFormatError,
+  OutOfMemoryError,
   RenderError,
   BrowserNotFoundError,
 } from './errors.js';
@@ -85,7 +86,7 @@ export { Uniform, boxToReal, realToBox, type UniformOptions } from './distributi
 export { TailAdaptiveBase, type TailAdaptiveBaseOptions } from './distributions/tail-adaptive-base.js';
 export { distributionFromConfig } from './distributions/registry.js';
 export { Flow, type SampleOptions, type SerializedFlow, type Standardization } from './flow.js';
-export { TWO_THREAD_EVAL_MIN_ROWS, evaluationThreadsReady, setEvaluationThreads } from './parallel/two-thread-eval.js';
+export { setMemoryBudget, memoryBudget, DEFAULT_MEMORY_BUDGET } from './memory/row-chunks.js';
 
 // Flow builders
 export { realNVP, type RealNVPOptions, type CouplingFlowOptions } from './flows/real-nvp.js';

@@ -104,14 +104,17 @@ export class MaskedAutoregressive extends Bijector {
 
   protected _forward(z: tf.Tensor2D, context: tf.Tensor2D | null): BijectorResult {
     // After pass k the first k dimensions in the ordering are final, so dim passes finish all of them.
+    // Each pass but the last keeps only its output (its own tidy frees the conditioner's activations,
+    // and the previous iterate is released), so memory stays that of one pass for any dim; under a
+    // gradient tape the tape keeps what backprop needs.
     let y = tf.zerosLike(z) as tf.Tensor2D;
-    let logDet: tf.Tensor2D | null = null;
-    for (let k = 0; k < (this.dim as number); k++) {
-      const r = this.transformer.forward(z, this.made.apply(y, context));
-      y = r.output;
-      logDet = r.logDet;
+    for (let k = 0; k < (this.dim as number) - 1; k++) {
+      const previous = y;
+      y = tf.tidy(() => this.transformer.forward(z, this.made.apply(previous, context)).output);
+      previous.dispose();
     }
-    return { output: y, logDet: sumLogDet(logDet as tf.Tensor2D) };
+    const r = this.transformer.forward(z, this.made.apply(y, context));
+    return { output: r.output, logDet: sumLogDet(r.logDet) };
   }
 }
 

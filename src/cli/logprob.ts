@@ -22,9 +22,8 @@ interface LogProbFlags extends CsvFlags {
 }
 
 /**
- * Rows per `logProb` call: bounds the memory of the intermediate tensors, and stays below the 16,384
- * rows from which `Flow.logProb` hands half of a batch to an evaluation worker (a second copy of the
- * flow and of the rows).
+ * Rows read, evaluated and written per step: bounds the memory of the rows and results in flight
+ * (`Flow.logProb` bounds its intermediate tensors itself, in chunks sized from the layer widths).
  */
 export const CHUNK = 8192;
 

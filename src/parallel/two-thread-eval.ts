@@ -1,7 +1,8 @@
 /**
- * Large `Flow.logProb` / `sample` / `sampleAndLogProb` calls on two cores (Node only): the main
- * thread computes the first ⌈n/2⌉ rows while one evaluation worker computes the rest, and the halves
- * are concatenated. Rows are independent, so each row gets the same per-row maths as on one thread.
+ * Large evaluations on two cores (Node only, opt-in through `evaluateLogProb` & co. in
+ * `tfjs-flows/node`; `Flow`'s own methods never come here): for each chunk of rows the main thread
+ * computes the first ⌈n/2⌉ rows while one evaluation worker computes the rest, and the halves are
+ * concatenated. Rows are independent, so each row gets the same per-row maths as on one thread.
  *
  * One worker per process, started on the first eligible call (which computes alone) and `unref()`'d;
  * later calls use it once it reports ready through shared memory. The architecture of each flow is
@@ -16,10 +17,9 @@
  */
 import { tf } from '../backend.js';
 import type { Flow } from '../flow.js';
-import { ActNorm } from '../bijectors/act-norm.js';
-import { BatchNorm } from '../bijectors/batch-norm.js';
 import { readWeightsSync } from '../io/snapshot.js';
 import { float32InPlace } from '../kernels/js-kernel.js';
+import { batchDependent } from '../memory/row-chunks.js';
 import { gradientsRecorded } from '../ops/tape.js';
 import { EVAL_COMMAND, EVAL_CONTROL_SLOTS, EVAL_ERROR_BYTES, EVAL_SLOT, EVAL_STATUS, type EvalMessage, type EvalWorkerInit } from './eval-protocol.js';
 import { readSharedError } from './shared-failure.js';
@@ -34,6 +34,14 @@ import { startWorker, workerScript } from './worker-script.js';
  * concatenation) that RealNVP's 16 weight matrices only repay from about 10k rows.
  */
 export const TWO_THREAD_EVAL_MIN_ROWS = 16_384;
+
+/**
+ * Fewer rows are also split when each row is expensive: at least 1,024 rows and rows × weights at
+ * least this (16,384 rows of a flow with 40k weights, about RealNVP-8's size above). A wide MAF
+ * (43-D, H 512, 1.6M weights) then splits its memory-bounded chunks of a few thousand rows, where the
+ * fixed cost per request (copying the weights) is a small part of the work.
+ */
+const TWO_THREAD_EVAL_MIN_WORK = TWO_THREAD_EVAL_MIN_ROWS * 40_000;
 
 /** Longest wait for the worker's half beyond our own half's time: a worker that never answers must not hang the call. */
 const ANSWER_TIMEOUT_MS = 30_000;
@@ -69,9 +77,10 @@ let unavailable = false;
 const oneThreadFlows = new WeakSet<Flow>();
 
 /**
- * Choose how many threads large `logProb` / `sample` / `sampleAndLogProb` calls use: `1` forces one
- * thread, `2` allows the evaluation worker (Node only), `null` restores the default (two, unless the
- * environment variable `TFJS_FLOWS_THREADS=1`).
+ * The default of the `threads` option of `evaluateLogProb`, `evaluateSample` and
+ * `evaluateSampleAndLogProb` (Node entry): `1` one thread, `2` the evaluation worker, `null` restores
+ * the default (two, unless the environment variable `TFJS_FLOWS_THREADS=1`). `Flow`'s own methods
+ * always take one thread.
  *
  * @example
  * ```ts
@@ -81,6 +90,11 @@ const oneThreadFlows = new WeakSet<Flow>();
 export function setEvaluationThreads(n: 1 | 2 | null): void {
   if (n !== 1 && n !== 2 && n !== null) throw new TypeError(`setEvaluationThreads: expected 1, 2 or null; got ${String(n)}`);
   threads = n;
+}
+
+/** Whether the default is two threads (see {@link setEvaluationThreads}). */
+export function twoThreadsByDefault(): boolean {
+  return enabled();
 }
 
 function enabled(): boolean {
@@ -195,15 +209,6 @@ export async function evaluationThreadsReady(timeoutMs = 60_000): Promise<boolea
   }
 }
 
-/**
- * Whether some row's result depends on the other rows of the call: an ActNorm not yet initialised
- * (its first batch sets it) or a BatchNorm in training mode (batch statistics). Such calls must see
- * the whole batch on one thread.
- */
-function batchDependent(flow: Flow): boolean {
-  return [flow.base, flow.bijector].some((root) => root.modules().some((m) => (m instanceof ActNorm && !m.isInitialized) || (m instanceof BatchNorm && m.training)));
-}
-
 /** The flow's id in the worker, registering (or re-registering) it; `null` if it cannot be sent. */
 function register(ev: Evaluator, flow: Flow): number | null {
   let key: string;
@@ -267,8 +272,9 @@ function writeWeights(ev: Evaluator, flow: Flow): void {
 
 /**
  * Evaluate `input` (`[rows, dim]`, with its `context` rows) on two threads, or return `null` when the
- * call should take one thread: too few rows, a gradient being recorded (the worker's results are not
- * differentiable), another backend than wasm/cpu, no worker (yet). `local` computes rows on this
+ * call should take one thread: too little work (see `TWO_THREAD_EVAL_MIN_ROWS`), a gradient being
+ * recorded (the worker's results are not differentiable), another backend than wasm/cpu, no worker
+ * (yet). The caller has chosen two threads (this does not read `setEvaluationThreads`). `local` computes rows on this
  * thread: for `'logProb'` it returns `[logProb [rows]]`, for `'forward'` `[output [rows, dim], logDet [rows]]`.
  * Call inside a `tf.tidy`.
  */
@@ -280,9 +286,9 @@ export function evaluateOnTwoThreads(
   local: (input: tf.Tensor2D, context: tf.Tensor2D | null) => tf.Tensor[],
 ): tf.Tensor[] | null {
   const rows = input.shape[0];
-  if (rows < TWO_THREAD_EVAL_MIN_ROWS || !enabled() || gradientsRecorded()) return null;
+  if (gradientsRecorded() || !worthSplitting(flow, rows)) return null;
   const backend = tf.getBackend();
-  if ((backend !== 'wasm' && backend !== 'cpu') || oneThreadFlows.has(flow) || batchDependent(flow)) return null;
+  if ((backend !== 'wasm' && backend !== 'cpu') || oneThreadFlows.has(flow) || batchDependent([flow.base, flow.bijector])) return null;
   const ev = readyEvaluator();
   if (!ev || ev.backend !== backend) return null;
   const id = register(ev, flow);
@@ -336,6 +342,12 @@ export function evaluateOnTwoThreads(
         : [tf.tensor2d(ev.output.slice(0, theirs * dim), [theirs, dim]), tf.tensor1d(ev.output.slice(theirs * dim, theirs * (dim + 1)))];
   }
   return own.map((t, k) => tf.concat([t, rest[k]]));
+}
+
+/** Enough rows, or enough work per row, to repay a request's fixed cost. */
+function worthSplitting(flow: Flow, rows: number): boolean {
+  if (rows >= TWO_THREAD_EVAL_MIN_ROWS) return true;
+  return rows >= 1024 && rows * flow.weights.reduce((n, w) => n + w.variable.size, 0) >= TWO_THREAD_EVAL_MIN_WORK;
 }
 
 /** Make the worker exit, unannounced, on its next request (tests only: a crash in the middle of a call). */

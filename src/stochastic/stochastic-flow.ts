@@ -22,6 +22,8 @@ import { Flow } from '../flow.js';
 import { callLogTarget, checkLogTarget, type LogTarget } from '../inference/log-target.js';
 import type { ImportanceSampleResult } from '../inference/importance-sample.js';
 import { samplesWithSummary } from '../inference/weights.js';
+import { checkHeadroom, withMemoryErrors } from '../memory/out-of-memory.js';
+import { type EvaluationPlan, inRowChunks, planRows } from '../memory/row-chunks.js';
 import type { NamedWeight, Serialized } from '../module.js';
 import { type Rng, type Seed, toRng } from '../random.js';
 import { checkInt, checkOptions, matrix, type MatrixLike } from '../validate.js';
@@ -176,7 +178,17 @@ export class StochasticFlow {
     if (k > 0) {
       throw new ValidationError(fn, 'this', 'a flow without stochastic blocks (a stochastic block has no pointwise density: use sampleWithWeights for importance weights)', `a flow with ${k} stochastic block${k > 1 ? 's' : ''}`);
     }
-    return tf.tidy(() => this.inverseWithWeights(matrix(x, { fn, arg: 'x', cols: this.dim }), toRng(0)));
+    let plan: EvaluationPlan | null = null;
+    const planFor = (rows: number): EvaluationPlan => planRows([this.base, ...this.layers], this.dim, rows);
+    // In chunks sized from the layer widths (see Flow.logProb): bounded memory for any number of rows.
+    return withMemoryErrors(fn, () => plan ?? planFor(NaN), () =>
+      tf.tidy(() => {
+        const xt = matrix(x, { fn, arg: 'x', cols: this.dim });
+        const p = (plan = planFor(xt.shape[0]));
+        checkHeadroom(fn, p, 2 * 4 * p.rows);
+        return inRowChunks(p.rows, p.chunk, [xt], ([c]) => [this.inverseWithWeights(c as tf.Tensor2D, toRng(0))])[0] as tf.Tensor1D;
+      }),
+    );
   }
 
   /**

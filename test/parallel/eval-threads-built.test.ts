@@ -16,14 +16,14 @@ describe('two-thread evaluation from the compiled package', () => {
     pkg.build();
     const script = `
       const { ready, datasets, realNVP, tf } = await import(${JSON.stringify(join(outDir, 'index.js'))});
-      const { evaluationThreadsReady, evaluationWorkerCalls, setEvaluationThreads } = await import(${JSON.stringify(join(outDir, 'parallel/two-thread-eval.js'))});
+      const { evaluateLogProb, evaluationThreadsReady } = await import(${JSON.stringify(join(outDir, 'node.js'))});
+      const { evaluationWorkerCalls } = await import(${JSON.stringify(join(outDir, 'parallel/two-thread-eval.js'))});
       await ready();
       const started = await evaluationThreadsReady();
       const flow = realNVP({ dim: 2, layers: 4, hidden: [16, 16], seed: 3 });
       const x = datasets.moons(50_000, { seed: 1 });
-      const two = flow.logProb(x);
+      const two = evaluateLogProb(flow, x, { threads: 2 });
       const calls = evaluationWorkerCalls();
-      setEvaluationThreads(1);
       const one = flow.logProb(x);
       const a = two.dataSync(), b = one.dataSync();
       let same = a.length === b.length;

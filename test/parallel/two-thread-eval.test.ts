@@ -1,6 +1,7 @@
 /**
- * Large `logProb` / `sample` / `sampleAndLogProb` on two threads (the main thread and the evaluation
- * worker each take about half of the rows) against the same calls forced onto one thread.
+ * Large `evaluateLogProb` / `evaluateSample` / `evaluateSampleAndLogProb` (the Node entry's opt-in)
+ * on two threads (the main thread and the evaluation worker each take about half of the rows)
+ * against the same calls on one thread, which are `flow.logProb` & co. (they never use the worker).
  *
  * Rows are independent and, measured on wasm, every row's result is bit-identical whatever the batch
  * size around it (XNNPACK's matMul accumulates each output element in the same order for any number
@@ -10,7 +11,9 @@
  * shows the worker was used (or, where it must not be, that it was not).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Chain, Flow, Shift, StandardNormal, neuralSplineFlow, realNVP, tf } from '../../src/index.js';
+import { Chain, Flow, Shift, StandardNormal, maskedAutoregressiveFlow, neuralSplineFlow, realNVP, setMemoryBudget, tf } from '../../src/index.js';
+import { bytesPerRow, layerWidths } from '../../src/memory/row-chunks.js';
+import { evaluateLogProb, evaluateSample, evaluateSampleAndLogProb } from '../../src/parallel/evaluate.js';
 import { TWO_THREAD_EVAL_MIN_ROWS, crashEvaluationWorkerOnNextRequest, evaluationThreadsReady, evaluationWorkerCalls, evaluationWorkerError, resetEvaluationWorker, setEvaluationThreads } from '../../src/parallel/two-thread-eval.js';
 import { useBackend } from '../helpers/backends.js';
 import { expectNoLeak } from '../helpers/leaks.js';
@@ -25,21 +28,18 @@ function points(n: number, dim: number, seed: number): tf.Tensor2D {
 }
 
 /** `f`'s outputs with two threads allowed and with one, and how many calls the worker answered. */
-function bothWays(f: () => tf.Tensor | tf.Tensor[]): { two: Float32Array[]; one: Float32Array[]; workerCalls: number } {
-  const read = () => {
-    const out = f();
+function bothWays(f: (threads: 1 | 2) => tf.Tensor | tf.Tensor[]): { two: Float32Array[]; one: Float32Array[]; workerCalls: number } {
+  const read = (threads: 1 | 2) => {
+    const out = f(threads);
     const list = Array.isArray(out) ? out : [out];
     const values = list.map((t) => t.dataSync() as Float32Array);
     tf.dispose(list);
     return values;
   };
   const before = evaluationWorkerCalls();
-  setEvaluationThreads(2);
-  const two = read();
+  const two = read(2);
   const workerCalls = evaluationWorkerCalls() - before;
-  setEvaluationThreads(1);
-  const one = read();
-  setEvaluationThreads(null);
+  const one = read(1);
   return { two, one, workerCalls };
 }
 
@@ -55,21 +55,25 @@ describe('two-thread evaluation', () => {
     const flow = realNVP({ dim: 2, layers: 4, hidden: [16, 16], seed: 1 });
     perturbFlow(flow, 2, 0.3);
     const x = points(N, 2, 1);
-    const lp = bothWays(() => flow.logProb(x));
+    const lp = bothWays((threads) => evaluateLogProb(flow, x, { threads }));
     expect(lp.workerCalls).toBe(1);
     expect(lp.two).toEqual(lp.one);
     expect(lp.one[0].every(Number.isFinite)).toBe(true);
-    const s = bothWays(() => flow.sample(N, { seed: 7 }));
+    const s = bothWays((threads) => evaluateSample(flow, N, { seed: 7, threads }));
     expect(s.workerCalls).toBe(1);
     expect(s.two).toEqual(s.one);
-    const sl = bothWays(() => {
-      const r = flow.sampleAndLogProb(N, { seed: 7 });
+    const sl = bothWays((threads) => {
+      const r = evaluateSampleAndLogProb(flow, N, { seed: 7, threads });
       return [r.samples, r.logProb];
     });
     expect(sl.workerCalls).toBe(1);
     expect(sl.two).toEqual(sl.one);
-    // The same samples as `sample`, and the density of those samples is what `logProb` gives (within float32).
+    // The same samples as `sample`, and one thread is exactly Flow's own methods.
     expect(sl.two[0]).toEqual(s.two[0]);
+    const own = [flow.logProb(x), flow.sample(N, { seed: 7 })];
+    expect(own[0].dataSync()).toEqual(lp.one[0]);
+    expect(own[1].dataSync()).toEqual(s.one[0]);
+    tf.dispose(own);
     tf.dispose(x);
     flow.dispose();
   });
@@ -78,16 +82,32 @@ describe('two-thread evaluation', () => {
     const flow = neuralSplineFlow({ dim: 3, layers: 2, bins: 6, tailBound: 4, hidden: [16], seed: 3 });
     perturbFlow(flow, 4, 0.3);
     const x = points(N, 3, 2);
-    const lp = bothWays(() => flow.logProb(x));
+    const lp = bothWays((threads) => evaluateLogProb(flow, x, { threads }));
     expect(lp.workerCalls).toBe(1);
     expect(lp.two).toEqual(lp.one);
     perturbFlow(flow, 5, 0.3);
-    const again = bothWays(() => flow.logProb(x));
+    const again = bothWays((threads) => evaluateLogProb(flow, x, { threads }));
     expect(again.workerCalls).toBe(1);
     expect(again.two).toEqual(again.one);
     expect(again.one[0]).not.toEqual(lp.one[0]);
-    const s = bothWays(() => flow.sample(N, { seed: 1 }));
+    const s = bothWays((threads) => evaluateSample(flow, N, { seed: 1, threads }));
     expect(s.two).toEqual(s.one);
+    tf.dispose(x);
+    flow.dispose();
+  });
+
+  it('a wide flow: each memory-bounded chunk is split (from 1,024 rows when rows × weights is large), equal to one thread', () => {
+    const flow = maskedAutoregressiveFlow({ dim: 20, layers: 2, hidden: [512, 512], seed: 4 });
+    perturbFlow(flow, 5, 0.05);
+    const x = points(6500, 20, 12);
+    // One thread takes 1,500 rows per chunk, two threads 3,000 (1,500 each): chunks of 3,000, 3,000
+    // and 500 rows, the last too small to split.
+    setMemoryBudget(1500 * bytesPerRow(layerWidths([flow.base, flow.bijector], 20)));
+    const lp = bothWays((threads) => evaluateLogProb(flow, x, { threads }));
+    setMemoryBudget(null);
+    expect(lp.workerCalls).toBe(2);
+    expect(lp.two).toEqual(lp.one);
+    expect(lp.one[0].every(Number.isFinite)).toBe(true);
     tf.dispose(x);
     flow.dispose();
   });
@@ -97,10 +117,10 @@ describe('two-thread evaluation', () => {
     perturbFlow(flow, 6, 0.5);
     const x = points(N, 2, 3);
     const c = points(N, 2, 4);
-    const lp = bothWays(() => flow.logProb(x, c));
+    const lp = bothWays((threads) => evaluateLogProb(flow, x, { context: c, threads }));
     expect(lp.workerCalls).toBe(1);
     expect(lp.two).toEqual(lp.one);
-    const s = bothWays(() => flow.sample(N, { seed: 2, context: [[0.5, -1]] }));
+    const s = bothWays((threads) => evaluateSample(flow, N, { seed: 2, context: [[0.5, -1]], threads }));
     expect(s.workerCalls).toBe(1);
     expect(s.two).toEqual(s.one);
     tf.dispose([x, c]);
@@ -112,23 +132,21 @@ describe('two-thread evaluation', () => {
     perturbFlow(flow, 9, 0.3);
     const x = points(N, 2, 5);
     // First call initialises ActNorm from the whole batch: it must not be split.
-    const first = bothWays(() => flow.logProb(x));
+    const first = bothWays((threads) => evaluateLogProb(flow, x, { threads }));
     expect(first.workerCalls).toBe(0);
     const fresh = realNVP({ dim: 2, layers: 2, hidden: [8], normalization: 'actnorm', seed: 8 });
     perturbFlow(fresh, 9, 0.3);
-    setEvaluationThreads(1);
     const reference = fresh.logProb(x);
-    setEvaluationThreads(null);
     expect(first.two[0]).toEqual(reference.dataSync());
     tf.dispose(reference);
     fresh.dispose();
     // Initialised now: split, and the standardisation (set after the worker rebuilt the flow) counts.
     flow.standardize({ mean: [0.3, -0.2], std: [2, 0.5] });
-    const lp = bothWays(() => flow.logProb(x));
+    const lp = bothWays((threads) => evaluateLogProb(flow, x, { threads }));
     expect(lp.workerCalls).toBe(1);
     expect(lp.two).toEqual(lp.one);
     expect(lp.one[0]).not.toEqual(first.one[0]);
-    const s = bothWays(() => flow.sample(N, { seed: 3 }));
+    const s = bothWays((threads) => evaluateSample(flow, N, { seed: 3, threads }));
     expect(s.two).toEqual(s.one);
     tf.dispose(x);
     flow.dispose();
@@ -138,8 +156,8 @@ describe('two-thread evaluation', () => {
     const flow = realNVP({ dim: 2, layers: 2, hidden: [8], seed: 10 });
     perturbFlow(flow, 11, 0.3);
     const x = points(N, 2, 6);
-    const grads = bothWays(() => {
-      const { value, grads: g } = tf.variableGrads(() => tf.mean(flow.logProb(x)) as tf.Scalar, flow.trainableVariables);
+    const grads = bothWays((threads) => {
+      const { value, grads: g } = tf.variableGrads(() => tf.mean(evaluateLogProb(flow, x, { threads })) as tf.Scalar, flow.trainableVariables);
       return [value, ...flow.trainableVariables.map((v) => g[v.name])];
     });
     expect(grads.workerCalls).toBe(0);
@@ -152,14 +170,14 @@ describe('two-thread evaluation', () => {
   it('a flow the worker cannot rebuild (an unregistered bijector) falls back to one thread, and the worker keeps serving others', () => {
     const flow = new Flow(new StandardNormal(2), new Chain([new Shear(2, [[0, 0], [0.7, 0]]), new Shift([0.5, -0.5])]));
     const x = points(N, 2, 7);
-    const lp = bothWays(() => flow.logProb(x));
+    const lp = bothWays((threads) => evaluateLogProb(flow, x, { threads }));
     expect(lp.workerCalls).toBe(0);
     expect(lp.two).toEqual(lp.one);
     expect(evaluationWorkerError()).toMatch(/Shear/);
     const other = realNVP({ dim: 2, layers: 2, hidden: [8], seed: 12 });
-    expect(bothWays(() => other.logProb(x)).workerCalls).toBe(1);
+    expect(bothWays((threads) => evaluateLogProb(other, x, { threads })).workerCalls).toBe(1);
     // Later calls on the refused flow go straight to one thread (no second attempt).
-    expect(bothWays(() => flow.logProb(x)).workerCalls).toBe(0);
+    expect(bothWays((threads) => evaluateLogProb(flow, x, { threads })).workerCalls).toBe(0);
     tf.dispose(x);
     flow.dispose();
     other.dispose();
@@ -170,23 +188,25 @@ describe('two-thread evaluation', () => {
     const x = points(N, 2, 8);
     setEvaluationThreads(2);
     const before = evaluationWorkerCalls();
-    expectNoLeak(() => flow.logProb(x));
-    expectNoLeak(() => flow.sample(N, { seed: 1 }));
-    expectNoLeak(() => flow.sampleAndLogProb(N, { seed: 1 }));
+    expectNoLeak(() => evaluateLogProb(flow, x));
+    expectNoLeak(() => evaluateSample(flow, N, { seed: 1 }));
+    expectNoLeak(() => evaluateSampleAndLogProb(flow, N, { seed: 1 }));
     expect(evaluationWorkerCalls() - before).toBe(3);
     setEvaluationThreads(null);
     tf.dispose(x);
     flow.dispose();
   });
 
-  it('below the threshold, or with TFJS_FLOWS_THREADS=1 semantics (threads 1), the worker is not used', () => {
+  it('below the threshold, with TFJS_FLOWS_THREADS=1 semantics (threads 1), or through Flow itself, the worker is not used', () => {
     const flow = realNVP({ dim: 2, layers: 2, hidden: [8], seed: 14 });
     const small = points(TWO_THREAD_EVAL_MIN_ROWS - 1, 2, 9);
     const before = evaluationWorkerCalls();
-    tf.dispose(flow.logProb(small));
-    setEvaluationThreads(1);
+    tf.dispose(evaluateLogProb(flow, small));
     const big = points(N, 2, 10);
-    tf.dispose(flow.logProb(big));
+    setEvaluationThreads(2);
+    tf.dispose([flow.logProb(big), flow.sample(N, { seed: 1 }), ...Object.values(flow.sampleAndLogProb(N, { seed: 1 }))]);
+    setEvaluationThreads(1);
+    tf.dispose(evaluateLogProb(flow, big));
     setEvaluationThreads(null);
     expect(evaluationWorkerCalls()).toBe(before);
     tf.dispose([small, big]);
@@ -198,7 +218,6 @@ describe('two-thread evaluation', () => {
     const flow = realNVP({ dim: 2, layers: 2, hidden: [16], seed: 15 });
     perturbFlow(flow, 3, 0.3);
     const x = points(N, 2, 11);
-    setEvaluationThreads(1);
     const one = flow.logProb(x);
     const want = Array.from(one.dataSync());
     one.dispose();
@@ -206,19 +225,19 @@ describe('two-thread evaluation', () => {
     const before = evaluationWorkerCalls();
     crashEvaluationWorkerOnNextRequest();
     expectNoLeak(() => {
-      const lp = flow.logProb(x);
+      const lp = evaluateLogProb(flow, x);
       expect(Array.from(lp.dataSync())).toEqual(want);
       return lp;
     });
     expect(evaluationWorkerError()).toMatch(/exited with code 70/);
-    const again = flow.logProb(x);
+    const again = evaluateLogProb(flow, x);
     expect(Array.from(again.dataSync())).toEqual(want);
     again.dispose();
     expect(evaluationWorkerCalls()).toBe(before);
     // A reset starts a new worker, which answers again.
     await resetEvaluationWorker();
     expect(await evaluationThreadsReady()).toBe(true);
-    const fresh = flow.logProb(x);
+    const fresh = evaluateLogProb(flow, x);
     expect(Array.from(fresh.dataSync())).toEqual(want);
     fresh.dispose();
     expect(evaluationWorkerCalls()).toBe(before + 1);
