@@ -87,6 +87,8 @@ async function loadWebGpuBackend(): Promise<Loaded> {
     else Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true });
   }
   if (!g.navigator?.gpu) return { ok: false, reason: 'this environment has no WebGPU (navigator.gpu is undefined)' };
+  // A page bundle imports the backend itself (a bundler cannot follow the variable specifier below).
+  if (tf.findBackendFactory('webgpu')) return { ok: true };
   try {
     await importOptional('@tensorflow/tfjs-backend-webgpu');
   } catch (e) {
