@@ -94,7 +94,7 @@ export class MixtureOfGaussians extends Distribution {
     super.dispose();
   }
 
-  /** Mixture weights π (softmax of the logits). */
+  /** Mixture weights π (softmax of the logits). A synchronous read, for inspection (sampling does not use it). */
   get mixtureWeights(): number[] {
     return Array.from(tf.tidy(() => tf.softmax(this.logits)).dataSync());
   }

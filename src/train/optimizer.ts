@@ -101,6 +101,8 @@ export function adam(options: AdamOptions = {}): Optimizer {
     },
     getState() {
       const a = inner as unknown as AdamInternals;
+      // Checkpoints only (not per step). Synchronous: on a GPU backend (where adam() picks this optimiser)
+      // checkpointing is not supported yet, see docs/backends.md.
       const read = (v: tf.Variable) => (v.dataSync() as Float32Array).slice();
       return {
         name: 'adam',
