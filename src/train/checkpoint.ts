@@ -113,7 +113,7 @@ export async function makeCheckpoint(
   loop: LoopState,
 ): Promise<CheckpointDocument> {
   const weightName = new Map(flow.weights.map((w) => [w.variable.name, w.name]));
-  const opt = optimizer.getState();
+  const opt = await optimizer.getState();
   const h = loop.history;
   const doc: CheckpointDocument = {
     format: CHECKPOINT_FORMAT,

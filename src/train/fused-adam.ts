@@ -140,7 +140,7 @@ export function fusedAdamOptimizer(beta1: number, beta2: number, epsilon: number
       accBeta2 = f32(accBeta2 * b2);
       iterations++;
     },
-    getState(): OptimizerState {
+    async getState(): Promise<OptimizerState> {
       return {
         name: 'adam',
         scalars: { iterations, accBeta1, accBeta2 },

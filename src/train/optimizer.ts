@@ -32,8 +32,8 @@ export interface Optimizer {
    * `learningRate`. Does not dispose the gradients.
    */
   applyGradients(variables: readonly tf.Variable[], grads: readonly tf.Tensor[], learningRate: number): void;
-  /** A copy of the optimiser's state (see {@link OptimizerState}). */
-  getState(): OptimizerState;
+  /** A copy of the optimiser's state (see {@link OptimizerState}), read asynchronously (it may live on a GPU). */
+  getState(): Promise<OptimizerState>;
   /**
    * Replace the optimiser's state by `state` (from `getState` of the same kind of optimiser, with
    * `slots[i].variable` naming the variables this optimiser will update, in the same order).
@@ -99,17 +99,18 @@ export function adam(options: AdamOptions = {}): Optimizer {
       settable.learningRate = learningRate;
       inner.applyGradients(variables.map((v, i) => ({ name: v.name, tensor: grads[i] })));
     },
-    getState() {
+    async getState() {
       const a = inner as unknown as AdamInternals;
-      // Checkpoints only (not per step). Synchronous: on a GPU backend (where adam() picks this optimiser)
-      // checkpointing is not supported yet, see docs/backends.md.
-      const read = (v: tf.Variable) => (v.dataSync() as Float32Array).slice();
+      // One batch of asynchronous reads (this optimiser runs on GPU backends); slice(): cpu's storage is its own.
+      const read = async (v: tf.Variable) => ((await v.data()) as Float32Array).slice();
+      const [b1, b2] = await Promise.all([read(a.accBeta1), read(a.accBeta2)]);
+      const moments = await Promise.all(a.accumulatedFirstMoment.map((m, i) => Promise.all([read(m.variable), read(a.accumulatedSecondMoment[i].variable)])));
       return {
         name: 'adam',
-        scalars: { iterations: a.iterations_, accBeta1: read(a.accBeta1)[0], accBeta2: read(a.accBeta2)[0] },
+        scalars: { iterations: a.iterations_, accBeta1: b1[0], accBeta2: b2[0] },
         slots: a.accumulatedFirstMoment.map((m, i) => ({
           variable: m.originalName.replace(/\/m$/, ''),
-          values: { m: read(m.variable), v: read(a.accumulatedSecondMoment[i].variable) },
+          values: { m: moments[i][0], v: moments[i][1] },
         })),
       };
     },

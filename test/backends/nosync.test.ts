@@ -12,7 +12,7 @@ import {
   Chain, MixtureOfGaussians, densityComparisonFigure, density1dFigure, densityFigure, energies, fit, fitToTarget, Flow, importanceSample, layersFigure, layerStates,
   logDensityGrid, maskedAutoregressiveFlow, neuralSplineFlow, realNVP, samplesFigure, Scale, StandardNormal, Tanh, tf, flowToJSONAsync,
 } from '../../src/index.js';
-import { loadFlow, saveFlow } from '../../src/node.js';
+import { checkpointDir, loadFlow, resumeFit, saveFlow } from '../../src/node.js';
 import { NOSYNC, NOSYNC_MESSAGE, registerNoSyncBackend } from '../helpers/nosync-backend.js';
 
 let previous = '';
@@ -130,6 +130,23 @@ describe('cpu-nosync (a backend whose synchronous reads throw)', () => {
     data.dispose();
     flow.dispose();
     squashed.dispose();
+  });
+
+  it('fit with checkpoints (weights and the optimiser state) and resumeFit', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nosync-ckpt-'));
+    try {
+      const flow = realNVP({ dim: 2, layers: 2, hidden: [8], seed: 8 });
+      const options = { steps: 4, batchSize: 64, seed: 1, progress: false };
+      const h = await fit(flow, rows(), { ...options, checkpoint: checkpointDir(dir, { every: 2 }), onStep: (i) => (i.step === 2 ? i.stop() : undefined) });
+      expect(h.loss).toHaveLength(2);
+      const again = realNVP({ dim: 2, layers: 2, hidden: [8], seed: 8 });
+      const h2 = await resumeFit(again, rows(), dir, options);
+      expect(h2.steps.at(-1)).toBe(4);
+      flow.dispose();
+      again.dispose();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('saveFlow and loadFlow keep logProb', async () => {

@@ -65,7 +65,7 @@ describe('runTraining', () => {
     const recorder = {
       name: 'recorder',
       applyGradients: (_vars: readonly tf.Variable[], grads: readonly tf.Tensor[], lr: number) => void received.push([...grads[0].dataSync(), lr]),
-      getState: () => ({ name: 'recorder', scalars: {}, slots: [] }),
+      getState: async () => ({ name: 'recorder', scalars: {}, slots: [] }),
       setState() {},
       dispose() {},
     };
