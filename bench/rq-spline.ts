@@ -93,7 +93,7 @@ async function main() {
   }
   const result = {
     backend: tf.getBackend(),
-    tfjs: tf.version.tfjs,
+    tfjs: tf.version_core,
     unit: 'microseconds per call (median of blocks)',
     loadAverage1m: os.loadavg()[0],
     cpus: os.cpus().length,

@@ -7,8 +7,8 @@
  * (`contextDim: 1`), is fitted with `fit(flow, x, { context })`, and its test NLL is compared with the
  * true conditional entropy ½ log(2πe·0.3²) + ½ log(2πe·0.2²), the floor of any model's NLL.
  */
-import { Rng, fit, neuralSplineFlow, ready, samplesFigure, tf } from '../src/index.js';
-import { writeHtml } from '../src/node.js';
+import { Rng, fit, neuralSplineFlow, ready, samplesFigure, tf } from 'tfjs-flows';
+import { writeHtml } from 'tfjs-flows/node';
 import { pick } from './quick.js';
 
 await ready();

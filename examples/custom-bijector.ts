@@ -8,7 +8,7 @@
  * returning the output and the per-example log |det J| of the map it applied, plus its config.
  * The base class checks shapes and wraps both in `tf.tidy`.
  */
-import { Affine, Bijector, Rng, type BijectorResult, Chain, Flow, StandardNormal, checkBijector, flowFromJSON, flowToJSON, ready, registerBijector, tf } from '../src/index.js';
+import { Affine, Bijector, Rng, type BijectorResult, Chain, Flow, StandardNormal, checkBijector, flowFromJSON, flowToJSON, ready, registerBijector, tf } from 'tfjs-flows';
 
 /** `y = sinh(a x)/a`: heavier tails than x. log |dy/dx| = Σ log cosh(a x); inverse `x = asinh(a y)/a`. */
 class Sinh extends Bijector {

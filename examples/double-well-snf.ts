@@ -11,8 +11,8 @@
 import {
   DOUBLE_WELL_LEFT_MASS, MetropolisBlock, autocorrelationFigure, doubleWellFreeEnergy, energies, flowIndependenceMH, freeEnergyFigure, freeEnergyProfile,
   interleaveBlocks, ready, realNVP, sampleDoubleWell, summarizeChains, trainStochasticFlow, traceFigure,
-} from '../src/index.js';
-import { writeHtml } from '../src/node.js';
+} from 'tfjs-flows';
+import { writeHtml } from 'tfjs-flows/node';
 import { pick } from './quick.js';
 
 await ready();

@@ -5,8 +5,8 @@
  *
  *     npx tsx examples/energy-sampling.ts [--quick]
  */
-import { densityComparisonFigure, energies, fitToTarget, importanceSample, ready, realNVP } from '../src/index.js';
-import { writeHtml } from '../src/node.js';
+import { densityComparisonFigure, energies, fitToTarget, importanceSample, ready, realNVP } from 'tfjs-flows';
+import { writeHtml } from 'tfjs-flows/node';
 import { pick } from './quick.js';
 
 await ready();

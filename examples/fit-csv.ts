@@ -8,8 +8,8 @@
  * point `loadCsv` at your own file instead.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { datasets, densityFigure, fit, ready, realNVP, tf } from '../src/index.js';
-import { loadCsv, loadFlow, saveFlow, writeHtml } from '../src/node.js';
+import { datasets, densityFigure, fit, ready, realNVP, tf } from 'tfjs-flows';
+import { loadCsv, loadFlow, saveFlow, writeHtml } from 'tfjs-flows/node';
 import { pick } from './quick.js';
 
 await ready();

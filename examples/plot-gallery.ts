@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import {
   Affine, Chain, DiagNormal, Flow, Permute, Rng, Scale, Shift, Softplus, StandardNormal, Tanh, type TrainingHistory, ready, tf,
   density1dFigure, densityComparisonFigure, densityFigure, layersFigure, samplesFigure, trainingCurvesFigure,
-} from '../src/index.js';
-import { FigureRenderer, findBrowser, renderPng, writeHtml } from '../src/node.js';
+} from 'tfjs-flows';
+import { FigureRenderer, findBrowser, renderPng, writeHtml } from 'tfjs-flows/node';
 
 await ready();
 const args = process.argv.slice(2);

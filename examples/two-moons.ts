@@ -5,8 +5,8 @@
  *
  * writes out/examples/two-moons/{flow.json,report.html}.
  */
-import { cosineDecay, datasets, densityFigure, fit, neuralSplineFlow, ready, samplesFigure, tf, trainingCurvesFigure } from '../src/index.js';
-import { saveFlow, writeHtml } from '../src/node.js';
+import { cosineDecay, datasets, densityFigure, fit, neuralSplineFlow, ready, samplesFigure, tf, trainingCurvesFigure } from 'tfjs-flows';
+import { saveFlow, writeHtml } from 'tfjs-flows/node';
 import { pick } from './quick.js';
 
 await ready();

@@ -6,7 +6,7 @@
  * `@tensorflow/tfjs-node` loads, then `wasm`, then `cpu`. GPUs (`webgpu`, and `webgl` in a browser) are
  * opt-in: see docs/backends.md.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from './tf.js';
 import { BackendError, NotReadyError } from './errors.js';
 
 /** The TF.js namespace this library computes with. Import `tf` from here so you share one tfjs-core. */

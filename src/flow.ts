@@ -200,6 +200,7 @@ export class Flow {
    * and gradients. Shapes are still checked by the bijectors. Outside a gradient tape the layers take
    * their inference path (fused matMul + bias + activation, one-pass column kernels); under a tape,
    * the differentiable one. Both compute the same values within float32 rounding.
+   * @internal
    */
   logProbUnchecked(x: tf.Tensor2D, context: tf.Tensor2D | null = null): tf.Tensor1D {
     return tf.tidy(() => {
@@ -255,6 +256,7 @@ export class Flow {
    * The latent → data pass on tensors already known to be valid: `z` `[batch, dim]` → `{ output
    * [batch, dim], logDet [batch] }`, `logDet = log |det ∂x/∂z|` (standardisation included). For the
    * evaluation worker and other internal callers.
+   * @internal
    */
   forwardUnchecked(z: tf.Tensor2D, context: tf.Tensor2D | null = null): { output: tf.Tensor2D; logDet: tf.Tensor1D } {
     return this.pipeline.forward(z, context);
@@ -263,12 +265,13 @@ export class Flow {
   /**
    * `forwardUnchecked` carrying the score (see `Bijector.forwardWithScore`): `scoreZ = ∂log q_z/∂z` in,
    * `score = ∂log q/∂x` out (standardisation included). For path-gradient training.
+   * @internal
    */
   forwardWithScoreUnchecked(z: tf.Tensor2D, scoreZ: tf.Tensor2D, context: tf.Tensor2D | null = null): ScoreResult {
     return this.pipeline.forwardWithScore(z, scoreZ, context);
   }
 
-  /** The density direction carrying a data-side score back to the latent side (see `Bijector.inverseWithScore`). */
+  /** The density direction carrying a data-side score back to the latent side (see `Bijector.inverseWithScore`). @internal */
   inverseWithScoreUnchecked(x: tf.Tensor2D, scoreX: tf.Tensor2D, context: tf.Tensor2D | null = null): ScoreResult {
     return this.pipeline.inverseWithScore(x, scoreX, context);
   }

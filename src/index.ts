@@ -180,9 +180,10 @@ export {
 } from './diagnostics/tails.js';
 export { tailIndexOfTop, tailMatchedScale, tailValueAtRisk } from './diagnostics/tail-index.js';
 
-// Save and load (browser-safe; files are in tfjs-flows/node)
+// Save and load (browser-safe: documents, URLs and tf.io handlers; files are in tfjs-flows/node)
 export { FLOW_FORMAT, FLOW_FORMAT_VERSION, flowToJSON, flowToJSONAsync, flowFromJSON, parseFlowDocument, type FlowDocument } from './io/format.js';
 export { loadFlowFromUrl } from './io/fetch-flow.js';
+export { saveFlow, loadFlow, type FlowDestination, type FlowSource, type SaveFlowOptions } from './io/tf-io.js';
 export { snapshotWeights, restoreWeights, type WeightSnapshot, type HasWeights } from './io/snapshot.js';
 export {
   encodeWeight,
@@ -207,3 +208,12 @@ export { densityComparisonFigure, type DensityComparisonOptions } from './plot/c
 export { density1dFigure, type Density1dOptions } from './plot/density-1d.js';
 export { traceFigure, autocorrelationFigure, type TraceFigureOptions, type AutocorrelationFigureOptions } from './plot/trace.js';
 export { freeEnergyFigure, type ProfileCurve } from './plot/free-energy.js';
+
+// Types that public signatures mention (options, checkpoint documents, base classes)
+export type { Module } from './module.js';
+export type { SelectOptions } from './engine/select.js';
+export type { ConditionerSpec } from './nn/conditioner.js';
+export type { LogDensity as BlockLogDensity } from './stochastic/block.js';
+export type { StandardizeMode } from './train/standardization.js';
+export type { MemoryPosition, StreamPosition } from './train/fit-data.js';
+export type { Rows } from './stats/rows.js';

@@ -1,5 +1,5 @@
 /**
- * Build the browser page: bundle main.ts (and the library, from source) with esbuild into
+ * Build the browser page: bundle main.ts (and the library, as the package `tfjs-flows`) with esbuild into
  * `examples/browser/dist/main.js`, and copy next to it the page, plotly and TF.js's wasm binaries.
  * `npm run build:browser`, then serve `examples/browser/dist/` with any static server and put a
  * saved model there as `model.json` (or open the page with `?model=URL`).
@@ -33,7 +33,7 @@ export async function buildBrowserPage(outDir = join(here, 'dist')): Promise<{ o
     sourcemap: true,
     metafile: true,
     logLevel: 'warning',
-    // tfjs-node is loaded through a variable specifier in src/backend.ts, so it is never bundled;
+    // tfjs-node is loaded through a variable specifier in the library, so it is never bundled;
     // this only keeps esbuild quiet about Node built-ins that browser builds of dependencies skip.
     external: ['@tensorflow/tfjs-node'],
   });

@@ -5,7 +5,7 @@
  * For tests and the curious, `window.flowPage` exposes the loaded flow's `logProb` and what was drawn.
  */
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { type BackendName, type Flow, type PlotFigure, densityFigure, loadFlowFromUrl, ready, samplesFigure, tf } from '../../src/index.js';
+import { type BackendName, type Flow, type PlotFigure, densityFigure, loadFlowFromUrl, ready, samplesFigure, tf } from 'tfjs-flows';
 
 // The project compiles without lib.dom; these are the few browser names the page uses.
 interface Element {

@@ -31,7 +31,7 @@ export interface NeuralSplineFlowOptions extends Omit<CouplingFlowOptions, 'perm
  * [−tailBound, tailBound] (identity outside), parameterised by coupling MLPs (default) or MADEs
  * (`autoregressive: true`), over `StandardNormal(dim)`, with the same layer layout as `realNVP` /
  * `maskedAutoregressiveFlow`. Every layer starts as the identity. Defaults: 4 layers, 8 bins, tail bound 8
- * ({@link NSF_TAIL_BOUND}: `fit` standardises the data, and heavy-tailed columns have much of their shape beyond ±3),
+ * (`NSF_TAIL_BOUND`: `fit` standardises the data, and heavy-tailed columns have much of their shape beyond ±3),
  * hidden `[64, 64]`, and the spline applied on the density path (`invert: true`, as nflows trains NSF;
  * `invert: false` puts it on the sampling path).
  *

@@ -176,7 +176,7 @@ export class Dense extends Module {
   }
 
   /**
-   * `act(x · W + b)` in one fused kernel; inference only (no gradient recorded), see {@link denseFused}.
+   * `act(x · W + b)` in one fused kernel; inference only (no gradient recorded), see `denseFused`.
    * On wasm, ReLU and linear layers without a mask take the SIMD GEMM (with fused multiply-adds where
    * the engine has relaxed SIMD: about 2× XNNPACK's throughput at 100,000 × 64 × 64 here).
    */

@@ -91,7 +91,7 @@ export async function gridLogDensity(
 
 /**
  * `log p` at the points of an `nx × ny` grid over `bounds` (both ends included), as `[ny][nx]`;
- * the bounds are chosen from `data` or flow samples when omitted (see {@link resolveBounds}).
+ * the bounds are chosen from `data` or flow samples when omitted (see `resolveBounds`).
  * Non-finite values (−∞ outside a flow's support) are kept.
  *
  * @param source a 2D `Flow` or a log-density function.

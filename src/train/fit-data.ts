@@ -89,14 +89,14 @@ export function pickRows(values: Float32Array, cols: number, index: ArrayLike<nu
   return out;
 }
 
-/** Where {@link MemoryBatches} is: the epoch, the next batch in it, and the generator before that epoch's shuffle. */
+/** Where `MemoryBatches` is: the epoch, the next batch in it, and the generator before that epoch's shuffle. */
 export interface MemoryPosition {
   epoch: number;
   position: number;
   rng: RngState;
 }
 
-/** Where {@link StreamBatches} is: the epoch and the number of its batches already read. */
+/** Where `StreamBatches` is: the epoch and the number of its batches already read. */
 export interface StreamPosition {
   epoch: number;
   index: number;

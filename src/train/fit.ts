@@ -82,7 +82,7 @@ export interface FitOptions extends TrainingCallbacks {
    * first batch for a stream); an existing standardisation is kept, since the trained weights depend
    * on it. `'whiten'`: the full-covariance Gaussian fit (`u = C⁻¹ (x − mean) / std`, correlations
    * shrunk where rows are few), so that the flow starts at that Gaussian; `'columns'`: per-column mean
-   * and standard deviation; `true` (default): {@link DEFAULT_STANDARDIZE}. `false`: leave the flow as
+   * and standard deviation; `true` (default): `DEFAULT_STANDARDIZE`. `false`: leave the flow as
    * it is. `{ mean, std, correlationTril? }`: use these statistics. See `standardization.ts`.
    */
   standardize?: boolean | StandardizeMode | Standardization;

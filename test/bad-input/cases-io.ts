@@ -2,7 +2,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FileFormatError, type Flow, flowFromJSON, flowToJSON, parseFlowDocument, realNVP } from '../../src/index.js';
+import { FileFormatError, type Flow, flowFromJSON, flowToJSON, loadFlow as loadFlowIo, parseFlowDocument, realNVP, saveFlow as saveFlowIo, tf } from '../../src/index.js';
 import { checkpointDir, loadCheckpoint, loadCsv, loadFlow, readFlowFile, saveFlow } from '../../src/node.js';
 import type { BadCase } from '../helpers/bad-input.js';
 
@@ -50,6 +50,14 @@ export function teardownIoFixtures(): void {
 const ff = { error: FileFormatError };
 
 export const IO_CASES: BadCase[] = [
+  // saveFlow and loadFlow of the main entry (tf.io URLs and handlers)
+  { name: 'saveFlow (tf.io): a file path', run: () => saveFlowIo(f.flow, 'x.json'), arg: 'destination', message: /tfjs-flows\/node/ },
+  { name: 'saveFlow (tf.io): a scheme with no handler', run: () => saveFlowIo(f.flow, 'nowhere://x'), arg: 'destination' },
+  { name: 'saveFlow (tf.io): an object without save', run: () => saveFlowIo(f.flow, {} as never), arg: 'destination' },
+  { name: 'saveFlow (tf.io): a handler that throws', run: () => saveFlowIo(f.flow, tf.io.withSaveHandler(() => Promise.reject(new Error('disk full')))), ...ff, message: /disk full/ },
+  { name: 'loadFlow (tf.io): not a flow', run: () => loadFlowIo(tf.io.fromMemory({ modelTopology: { class_name: 'Sequential' } })), ...ff, message: /no tfjs-flows model/ },
+  { name: 'loadFlow (tf.io): weights as an ArrayBuffer', run: () => loadFlowIo(tf.io.fromMemory({ modelTopology: new ArrayBuffer(8) })), ...ff },
+  { name: 'loadFlow (tf.io): a newer format', run: () => loadFlowIo(tf.io.fromMemory({ modelTopology: { ...JSON.parse(f.doc), formatVersion: 99 } })), ...ff },
   // saveFlow
   { name: 'saveFlow: not a flow', run: () => saveFlow({} as never, p('x.json')), arg: 'flow' },
   { name: 'saveFlow: path not a string', run: () => saveFlow(f.flow, 3 as never), arg: 'path' },

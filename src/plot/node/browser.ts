@@ -1,10 +1,37 @@
 /**
  * Finding and starting a headless Chromium for rendering figures, through `playwright-core` with a
  * browser already on the system (no download). Node only.
+ *
+ * `playwright-core` is an optional peer dependency, loaded on first use: `tfjs-flows/node` imports
+ * without it, and only PNG/SVG rendering asks for it.
  */
 import { existsSync } from 'node:fs';
-import { type Browser, chromium } from 'playwright-core';
-import { BrowserNotFoundError } from '../../errors.js';
+import { createRequire } from 'node:module';
+import type { Browser } from 'playwright-core';
+import { BrowserNotFoundError, RenderError } from '../../errors.js';
+
+type Chromium = typeof import('playwright-core').chromium;
+
+/** playwright-core's `chromium`, or `null` when the package is not installed. */
+function loadChromium(): Chromium | null {
+  try {
+    return (createRequire(import.meta.url)('playwright-core') as typeof import('playwright-core')).chromium;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException)?.code === 'MODULE_NOT_FOUND') return null;
+    throw e;
+  }
+}
+
+function requireChromium(): Chromium {
+  const chromium = loadChromium();
+  if (!chromium) {
+    throw new RenderError(
+      'Rendering figures to PNG or SVG needs the optional peer dependency playwright-core, which is not installed: ' +
+        '`npm install playwright-core` (HTML output with writeHtml needs nothing more)',
+    );
+  }
+  return chromium;
+}
 
 /** Flags that start Chromium headless without network, GPU or sandbox (containers, CI). */
 export const CHROMIUM_FLAGS = [
@@ -41,7 +68,7 @@ export function findBrowser(): string | null {
   if (fromEnv) return existsSync(fromEnv) ? fromEnv : null;
   for (const path of CANDIDATES) if (existsSync(path)) return path;
   try {
-    const managed = chromium.executablePath();
+    const managed = loadChromium()?.executablePath();
     if (managed && existsSync(managed)) return managed;
   } catch {
     // playwright-core throws when it has no browser of its own registered: nothing more to try.
@@ -52,9 +79,11 @@ export function findBrowser(): string | null {
 /**
  * Start a headless Chromium. Playwright gives each launch a fresh temporary profile
  * (`--user-data-dir`) and deletes it on `close()`.
- * @throws BrowserNotFoundError when no executable is found or it does not start.
+ * @throws RenderError when `playwright-core` is not installed; BrowserNotFoundError when no executable is
+ *   found or it does not start.
  */
 export async function launchBrowser(executablePath?: string): Promise<Browser> {
+  const chromium = requireChromium();
   const fromEnv = process.env.TFJS_FLOWS_CHROMIUM?.trim();
   const path = executablePath ?? findBrowser();
   if (!path) {
