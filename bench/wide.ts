@@ -1,38 +1,44 @@
 /**
- * The wide benchmark of issue 16: five flows beyond 2-D, ours against a PyTorch reference of the same
- * architecture in the same run. Run: `npm run bench:wide -- [options]` (or `npm run bench -- --wide`).
- * Prints JSON on stdout (a Markdown table and progress on stderr).
+ * The wide benchmark of issue 16: five flows beyond 2-D (and the two 2-D flows of issue 8), ours
+ * against a PyTorch reference of the same architecture in the same run. Run: `npm run bench:wide --
+ * [options]` (or `npm run bench -- --wide`). Prints JSON on stdout (a Markdown table and progress on
+ * stderr). See docs/engine-benchmark.md.
  *
- *   maf-d8      MAF, d 8, 5 layers, hidden [256, 256]
- *   nsf-ar-d8   autoregressive NSF, d 8, 5 layers, 8 bins, tail bound 3, hidden [256, 256]
- *   nsf-c-d8    coupling NSF, d 8, 5 layers, 8 bins, tail bound 3, hidden [256, 256]
- *   realnvp-d32 affine couplings, d 32, 8 layers, hidden [256, 256]
- *   maf-d43     MAF, d 43, 5 layers, hidden [512, 512]
+ *   maf-d8        MAF, d 8, 5 layers, hidden [256, 256]
+ *   nsf-ar-d8     autoregressive NSF, d 8, 5 layers, 8 bins, tail bound 3, hidden [256, 256]
+ *   nsf-c-d8      coupling NSF, d 8, 5 layers, 8 bins, tail bound 3, hidden [256, 256]
+ *   realnvp-d32   affine couplings, d 32, 8 layers, hidden [256, 256]
+ *   maf-d43       MAF, d 43, 5 layers, hidden [512, 512]
+ *   realnvp-moons RealNVP-8, hidden [64, 64], two moons, batch 256 (issue 8's 2-D target)
+ *   nsf-moons     NSF-4, 8 bins, B 5, hidden [64, 64], two moons, batch 256 (issue 8's 2-D target)
  *
  * Data: a standardised 10-component Gaussian mixture in d dimensions (bench/reference/gmm-data.ts,
- * 20,000 rows, seeded), written as CSV for the reference so that both sides use the same rows.
- * Training: the library's `fit` (the path a user gets: standardisation, tape-free step where the
- * engine has one, fused Adam), batch 512, Adam 1e-3, steps/s as the median of timed blocks after a
- * warm-up (timed from `onStep` within one `fit` call). `logProb` of 100,000 rows (the data tiled) and
- * `sample` of 10,000 rows, on freshly built flows, after a small warm-up call, the best of
- * `evalRuns` runs, the result read back.
+ * 20,000 rows, seeded), written as CSV for the reference so that both sides use the same rows (moons:
+ * the quality benchmark's points, bench/reference/export-moons.ts).
+ * Training: the library's `fit` (the path a user gets: standardisation, the engine's path, fused
+ * Adam), batch 512, Adam 1e-3, steps/s as the median of timed blocks after a warm-up (timed from
+ * `onStep` within one `fit` call), also per CPU second of the process. `logProb` of 100,000 rows (the
+ * data tiled) and `sample` of 10,000 rows (moons: 100,000), on freshly built flows, after a small
+ * warm-up call, the best of `evalRuns` runs, the result read back.
  *
  * Every measurement of ours runs in its own child process (train, logProb, sample per config), so
- * that a crash of the wasm runtime (maf-d43's `sample(10000)` aborts it today) is reported as
- * `{ "error": … }` and the bench goes on. The reference (bench/reference/nflows_wide.py, on
- * /usr/bin/python3 with Debian's python3-torch) runs right after ours for each config; without torch
- * it is skipped with a note.
+ * that a crash of the wasm runtime (maf-d43's `sample(10000)` aborted it before the memory work) is
+ * reported as `{ "error": … }` and the bench goes on. The reference (bench/reference/nflows_wide.py,
+ * on /usr/bin/python3 with Debian's python3-torch and OpenBLAS) runs right after ours for each
+ * config; without torch it is skipped with a note.
  *
  * Per config: `ours`, `reference` (per metric the best over `--reference-threads`; `byThreads` has
  * each), `ratio` (train: our steps/s ÷ reference's; logProb, sample: reference seconds ÷ ours, so
- * > 1 is faster than the reference everywhere), `path` (the engine path `fit` took: `fused-2d`,
- * `tape-free` or `tape`, from `enginePath`) and `gemmFraction` = (dense FLOPs per training step × steps/s) ÷ the GEMM
- * throughput measured in the same process (a `[512, 256] · [256, 256]` `tf.matMul`, median of
- * blocks). Dense FLOPs: 2·B·in·out per dense kernel (masked ones counted dense), ×3 for forward and
- * backward.
+ * > 1 is faster than the reference everywhere; each also per CPU second), `path` (the engine's
+ * `enginePath(flow)`: `fused-2d`, `tape-free` or `tape`; `pathReason` says why), `gemmFraction` = (dense
+ * FLOPs per training step × steps per CPU second) ÷ the GEMM throughput per CPU second measured in
+ * the same process (a `[512, 256] · [256, 256]` product: `tf.matMul` and the library's SIMD GEMM, the
+ * faster) and `trainCeilingAtGemm` (the train ratio at GEMM fraction 1). Dense FLOPs: 2·B·in·out per
+ * dense kernel (masked ones counted dense), ×3 for forward and backward.
  *
  * Options:
- *   --configs maf-d8,nsf-c-d8   subset (default all five)
+ *   --configs maf-d8,nsf-c-d8   subset (default all seven)
+ *   --threads 1,2               our thread settings (fit's `threads`, the Node entry's evaluate*; default 1); the faster is reported
  *   --quick                     short timings and smaller logProb/sample sizes (a smoke run)
  *   --no-reference              ours only
  *   --reference-threads 1,2     thread settings of the reference (default 1: faster on this machine)
@@ -41,14 +47,16 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { evaluateLogProb, evaluateSample } from '../src/node.js';
 import { enableRelaxedSimd } from '../src/kernels/simd/enable-relaxed-simd.js';
 import { simdVariant } from '../src/kernels/simd/simd-kernels.js';
-import { type Flow, Rng, backendName, enginePath, fit, maskedAutoregressiveFlow, neuralSplineFlow, ready, realNVP, tf } from '../src/index.js';
+import { type Flow, Rng, backendName, datasets, enginePath, fit, maskedAutoregressiveFlow, neuralSplineFlow, ready, realNVP, tf } from '../src/index.js';
+import { QUALITY_DATA } from './quality-config.js';
 import { GMM_ROWS, gaussianMixtureRows, gmmCsvPath, writeGmmCsv } from './reference/gmm-data.js';
 
-const BATCH = 512;
 const LEARNING_RATE = 1e-3;
 const PYTHON = '/usr/bin/python3';
 const REFERENCE_SCRIPT = fileURLToPath(new URL('./reference/nflows_wide.py', import.meta.url));
@@ -56,6 +64,10 @@ const DATA_DIR = 'out/reference';
 
 interface WideConfig {
   dim: number;
+  /** `gmm` (default): the mixture of gmm-data.ts; `moons`: the quality benchmark's two moons (20,000 points, seed 1, noise 0.05). */
+  data?: 'gmm' | 'moons';
+  /** The 2-D regression guard of issue 8: batch 256, longer blocks (fast steps), sample as many rows as logProb. */
+  moons?: boolean;
   description: string;
   make: () => Flow;
   /** How our builder's flow differs from the reference's (beyond the shared conventions in `notes`). */
@@ -96,9 +108,30 @@ const CONFIGS: Record<string, WideConfig> = {
     make: () => maskedAutoregressiveFlow({ dim: 43, layers: 5, hidden: [512, 512], seed: 1 }),
     differences: 'none beyond the shared notes.',
   },
+  // The 2-D targets of issue 8 (must stay met): the flows of bench/speed.ts against bench/reference/nflows_moons.py's.
+  'realnvp-moons': {
+    dim: 2,
+    data: 'moons',
+    moons: true,
+    description: 'RealNVP-8 on two moons, H 64 (issue 8), batch 256',
+    make: () => realNVP({ dim: 2, layers: 8, hidden: [64, 64], seed: 1 }),
+    differences: 'the reference is bench/reference/nflows_moons.py\'s (same masks and scale).',
+  },
+  'nsf-moons': {
+    dim: 2,
+    data: 'moons',
+    moons: true,
+    description: 'NSF-4 (coupling, 8 bins, B 5) on two moons, H 64 (issue 8), batch 256',
+    make: () => neuralSplineFlow({ dim: 2, layers: 4, bins: 8, tailBound: 5, hidden: [64, 64], seed: 1 }),
+    differences: 'the reference is bench/reference/nflows_moons.py\'s.',
+  },
 };
 
+/** The configs run by default: the five of issue 16 and the two 2-D ones of issue 8. */
+const DEFAULT_CONFIGS = Object.keys(CONFIGS);
+
 interface Settings {
+  batch: number;
   warmup: number;
   blocks: number;
   block: number;
@@ -107,8 +140,13 @@ interface Settings {
   evalRuns: number;
 }
 
-const FULL: Settings = { warmup: 10, blocks: 5, block: 20, logProbRows: 100_000, sampleRows: 10_000, evalRuns: 2 };
-const QUICK: Settings = { warmup: 3, blocks: 3, block: 5, logProbRows: 10_000, sampleRows: 1_000, evalRuns: 1 };
+const FULL: Settings = { batch: 512, warmup: 10, blocks: 5, block: 20, logProbRows: 100_000, sampleRows: 10_000, evalRuns: 2 };
+const QUICK: Settings = { batch: 512, warmup: 3, blocks: 3, block: 5, logProbRows: 10_000, sampleRows: 1_000, evalRuns: 1 };
+
+/** A config's settings: the moons ones train at batch 256 in 10× longer blocks and sample as many rows as they evaluate. */
+function settingsFor(config: WideConfig, s: Settings): Settings {
+  return config.moons ? { ...s, batch: 256, warmup: 10 * s.warmup, block: 10 * s.block, sampleRows: s.logProbRows } : s;
+}
 
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 const round = (x: number, digits = 3) => Number(x.toPrecision(digits));
@@ -119,14 +157,13 @@ const log = (msg: string) => process.stderr.write(`[wide] ${msg}\n`);
 
 type Phase = 'train' | 'logProb' | 'sample';
 
-/**
- * GFLOP/s of a `[512, 256] · [256, 256]` `tf.matMul` on the current backend (median of blocks,
- * dispatch included): per wall second and per CPU second of this process.
- */
-function gemmGflops(): { wall: number; cpu: number } {
-  const rng = new Rng(1);
-  const a = tf.tensor2d(rng.normals(512 * 256), [512, 256]);
-  const b = tf.tensor2d(rng.normals(256 * 256), [256, 256]);
+interface GemmRate {
+  wall: number;
+  cpu: number;
+}
+
+/** GFLOP per wall second and per CPU second of `product` (one `[512, 256] · [256, 256]` product), median of blocks, dispatch included. */
+function timeGemm(product: () => tf.Tensor): GemmRate {
   const reps = 200;
   const rates: number[] = [];
   const cpuRates: number[] = [];
@@ -134,7 +171,7 @@ function gemmGflops(): { wall: number; cpu: number } {
   for (let block = 0; block < 6; block++) {
     const c0 = process.cpuUsage();
     const t0 = performance.now();
-    for (let i = 0; i < reps; i++) tf.matMul(a, b).dispose();
+    for (let i = 0; i < reps; i++) product().dispose();
     const s = (performance.now() - t0) / 1000;
     const c = process.cpuUsage(c0);
     if (block > 0) {
@@ -142,33 +179,69 @@ function gemmGflops(): { wall: number; cpu: number } {
       cpuRates.push(flops / ((c.user + c.system) / 1e6) / 1e9);
     }
   }
-  tf.dispose([a, b]);
   return { wall: median(rates), cpu: median(cpuRates) };
 }
 
-/** Dense FLOPs of one training step at batch `BATCH`: 3 × 2·B·in·out per dense kernel `[in, out]`. */
-function flopsPerStep(flow: Flow): number {
-  return 3 * flow.weights
-    .filter((w) => w.name.endsWith('/kernel') && w.variable.rank === 2)
-    .reduce((sum, w) => sum + 2 * BATCH * (w.variable.shape[0] as number) * (w.variable.shape[1] as number), 0);
+/**
+ * The SIMD GEMM throughput on the current backend: a `[512, 256] · [256, 256]` `tf.matMul`, and the
+ * library's own SIMD GEMM kernel (`gemmNNSimd`, where it runs); `best` is the faster per CPU second.
+ */
+async function gemmGflops(): Promise<{ matMul: GemmRate; librarySimd: GemmRate | null; best: GemmRate & { kernel: string } }> {
+  const rng = new Rng(1);
+  const a = tf.tensor2d(rng.normals(512 * 256), [512, 256]);
+  const b = tf.tensor2d(rng.normals(256 * 256), [256, 256]);
+  const matMul = timeGemm(() => tf.matMul(a, b));
+  let librarySimd: GemmRate | null = null;
+  // Imported defensively: the kernel's module may move while the engine work goes on.
+  const ops = await import('../src/kernels/simd/simd-ops.js').catch(() => null);
+  const probe = ops?.gemmNNSimd?.(a, b, null, false) ?? null;
+  if (probe && ops) {
+    probe.dispose();
+    librarySimd = timeGemm(() => ops.gemmNNSimd(a, b, null, false) as tf.Tensor);
+  }
+  tf.dispose([a, b]);
+  const best = librarySimd && librarySimd.cpu > matMul.cpu ? { ...librarySimd, kernel: 'gemmNNSimd' } : { ...matMul, kernel: 'tf.matMul' };
+  return { matMul: roundRate(matMul), librarySimd: librarySimd && roundRate(librarySimd), best: { ...best, wall: round(best.wall), cpu: round(best.cpu) } };
 }
 
-function dataTensor(dim: number, rows: number): tf.Tensor2D {
-  const base = gaussianMixtureRows(GMM_ROWS, dim);
+const roundRate = (r: GemmRate): GemmRate => ({ wall: round(r.wall), cpu: round(r.cpu) });
+
+/** Dense FLOPs of one training step at batch `batch`: 3 × 2·B·in·out per dense kernel `[in, out]`. */
+function flopsPerStep(flow: Flow, batch: number): number {
+  return 3 * flow.weights
+    .filter((w) => w.name.endsWith('/kernel') && w.variable.rank === 2)
+    .reduce((sum, w) => sum + 2 * batch * (w.variable.shape[0] as number) * (w.variable.shape[1] as number), 0);
+}
+
+/** The config's training rows (row-major). */
+function baseRows(config: WideConfig): Float32Array {
+  if (config.data !== 'moons') return gaussianMixtureRows(GMM_ROWS, config.dim);
+  const x = datasets.moons(QUALITY_DATA.nTrain, { seed: QUALITY_DATA.trainSeed, noise: QUALITY_DATA.noise });
+  const rows = x.dataSync() as Float32Array;
+  x.dispose();
+  return rows;
+}
+
+/** `rows` rows: the config's training rows, tiled. */
+function dataTensor(config: WideConfig, rows: number): tf.Tensor2D {
+  const dim = config.dim;
+  const base = baseRows(config);
   const out = new Float32Array(rows * dim);
   for (let k = 0; k < out.length; k += base.length) out.set(base.subarray(0, Math.min(base.length, out.length - k)), k);
   return tf.tensor2d(out, [rows, dim]);
 }
 
-async function child(name: string, phase: Phase, s: Settings): Promise<Record<string, unknown>> {
+async function child(name: string, phase: Phase, settings: Settings, threads: 1 | 2): Promise<Record<string, unknown>> {
   // What current Node runs (relaxed SIMD is on by default from Node 22), as bench/speed.ts.
   enableRelaxedSimd();
   await ready();
   const config = CONFIGS[name];
+  const s = settingsFor(config, settings);
   const flow = config.make();
   if (phase === 'train') {
-    const gemm = gemmGflops();
-    const x = dataTensor(config.dim, GMM_ROWS);
+    const gemms = await gemmGflops();
+    const gemm = gemms.best;
+    const x = dataTensor(config, GMM_ROWS);
     const stamps: number[] = [];
     const cpu: number[] = [];
     const onStep = ({ step }: { step: number }) => {
@@ -178,11 +251,11 @@ async function child(name: string, phase: Phase, s: Settings): Promise<Record<st
         cpu.push((c.user + c.system) / 1e6);
       }
     };
-    const history = await fit(flow, x, { steps: s.warmup + s.blocks * s.block, batchSize: BATCH, learningRate: LEARNING_RATE, progress: false, seed: 3, onStep });
+    const history = await fit(flow, x, { steps: s.warmup + s.blocks * s.block, batchSize: s.batch, learningRate: LEARNING_RATE, progress: false, seed: 3, onStep, threads });
     const rates = stamps.slice(1).map((t, i) => s.block / ((t - stamps[i]) / 1000));
     const cpuRates = cpu.slice(1).map((t, i) => s.block / (t - cpu[i]));
-    const path = enginePath(flow, { batchSize: BATCH });
-    const flops = flopsPerStep(flow);
+    const path = enginePath(flow, { batchSize: s.batch });
+    const flops = flopsPerStep(flow, s.batch);
     const stepsPerSecond = median(rates);
     const stepsPerCpuSecond = median(cpuRates);
     x.dispose();
@@ -194,6 +267,8 @@ async function child(name: string, phase: Phase, s: Settings): Promise<Record<st
       flopsPerStep: flops,
       gemmGflopsPerSecond: round(gemm.wall),
       gemmGflopsPerCpuSecond: round(gemm.cpu),
+      gemmKernel: gemm.kernel,
+      gemmGflops: { matMul: gemms.matMul, librarySimd: gemms.librarySimd },
       // Per CPU second on both sides: a momentary wall-time GEMM figure moves with other processes' load.
       gemmFraction: round((flops * stepsPerCpuSecond) / (gemm.cpu * 1e9)),
       gemmFractionWall: round((flops * stepsPerSecond) / (gemm.wall * 1e9)),
@@ -214,14 +289,14 @@ async function child(name: string, phase: Phase, s: Settings): Promise<Record<st
     out.dispose();
   };
   if (phase === 'logProb') {
-    const x = dataTensor(config.dim, s.logProbRows);
+    const x = dataTensor(config, s.logProbRows);
     const warm = tf.slice(x, [0, 0], [1000, config.dim]) as tf.Tensor2D;
     tf.dispose(flow.logProb(warm));
-    for (let r = 0; r < s.evalRuns; r++) timed(() => flow.logProb(x));
+    for (let r = 0; r < s.evalRuns; r++) timed(() => (threads === 2 ? evaluateLogProb(flow, x, { threads }) : flow.logProb(x)));
     tf.dispose([x, warm]);
   } else {
     tf.dispose(flow.sample(100, { seed: 4 }));
-    for (let r = 0; r < s.evalRuns; r++) timed(() => flow.sample(s.sampleRows, { seed: 5 + r }));
+    for (let r = 0; r < s.evalRuns; r++) timed(() => (threads === 2 ? evaluateSample(flow, s.sampleRows, { seed: 5 + r, threads }) : flow.sample(s.sampleRows, { seed: 5 + r })));
   }
   return { seconds: round(Math.min(...times)), cpuSeconds: round(Math.min(...cpuTimes)), rows: phase === 'logProb' ? s.logProbRows : s.sampleRows };
 }
@@ -264,7 +339,7 @@ function run(cmd: string, args: string[], timeoutSeconds: number, env: NodeJS.Pr
       }
       const lines = `${err}\n${out}`.split('\n').map((l) => l.trim()).filter((l) => l !== '');
       // The error's own line (a stack trace's last lines only name frames), then the last lines.
-      const cause = lines.find((l) => /error|abort|out of memory|fatal|exception/i.test(l) && !l.startsWith('at '));
+      const cause = lines.find((l) => /^[\w.]*Error\b|Aborted\(\)/.test(l)) ?? lines.find((l) => /error|abort|out of memory|fatal|exception/i.test(l) && !l.startsWith('at '));
       const tail = [...(cause ? [cause] : []), ...lines.slice(-3)].join(' | ').slice(0, 800);
       const why = timedOut ? `timed out after ${timeoutSeconds} s` : signal ? `killed by ${signal}` : `exit code ${code}`;
       resolve({ json: null, error: `${why}: ${tail}` });
@@ -283,15 +358,18 @@ function parseArgs(argv: string[]) {
     const i = argv.indexOf(flag);
     return i >= 0 ? argv[i + 1] : undefined;
   };
-  const configs = (get('--configs') ?? Object.keys(CONFIGS).join(',')).split(',').filter((c) => c !== '');
+  const configs = (get('--configs') ?? DEFAULT_CONFIGS.join(',')).split(',').filter((c) => c !== '');
   for (const c of configs) if (!(c in CONFIGS)) throw new Error(`--configs: unknown ${c}; one of ${Object.keys(CONFIGS).join(', ')}`);
   const threads = (get('--reference-threads') ?? '1').split(',').map(Number);
   if (threads.some((t) => !Number.isInteger(t) || t < 1)) throw new Error('--reference-threads: positive integers, e.g. 1,2');
+  const ourThreads = (get('--threads') ?? '1').split(',').map(Number);
+  if (ourThreads.some((t) => t !== 1 && t !== 2)) throw new Error('--threads: 1, 2 or 1,2');
   return {
     configs,
     quick: argv.includes('--quick'),
     reference: !argv.includes('--no-reference'),
     threads,
+    ourThreads: ourThreads as (1 | 2)[],
     nflowsMade: argv.includes('--nflows-made'),
     timeout: Number(get('--timeout') ?? 900),
     child: get('--child'),
@@ -311,20 +389,33 @@ async function parent(o: ReturnType<typeof parseArgs>): Promise<void> {
   const table: string[] = [];
   for (const name of o.configs) {
     const config = CONFIGS[name];
+    const cs = settingsFor(config, s);
     const ours: Record<string, unknown> = {};
+    const ourByThreads: Record<string, Record<string, unknown>> = {};
     for (const phase of ['train', 'logProb', 'sample'] as const) {
-      log(`${name}: ours ${phase}`);
-      const r = await run(process.execPath, [...nodeArgs, self, '--child', name, '--phase', phase, ...(o.quick ? ['--quick'] : [])], o.timeout);
-      ours[phase] = r.json ?? { error: r.error };
+      for (const t of o.ourThreads) {
+        log(`${name}: ours ${phase}, ${t} thread(s)`);
+        const r = await run(process.execPath, [...nodeArgs, self, '--child', name, '--phase', phase, '--our-threads', String(t), ...(o.quick ? ['--quick'] : [])], o.timeout);
+        (ourByThreads[t] ??= {})[phase] = r.json ?? { error: r.error };
+      }
+      // The faster thread setting per phase (wall time: a second thread's CPU time counts in the process's).
+      const candidates = o.ourThreads.map((t) => ({ t, r: ourByThreads[t][phase] as Record<string, unknown> })).filter((c) => c.r.error === undefined);
+      const key = phase === 'train' ? 'stepsPerSecond' : 'seconds';
+      const pick = candidates.reduce<(typeof candidates)[number] | null>((acc, c) => (acc === null || (phase === 'train' ? (c.r[key] as number) > (acc.r[key] as number) : (c.r[key] as number) < (acc.r[key] as number)) ? c : acc), null);
+      ours[phase] = pick ? { ...pick.r, threads: pick.t } : ourByThreads[o.ourThreads[0]][phase];
     }
+    if (o.ourThreads.length > 1) ours.byThreads = ourByThreads;
     let reference: Record<string, unknown> = { skipped: noTorch };
     if (!noTorch) {
-      const csv = gmmCsvPath(DATA_DIR, config.dim);
-      if (!existsSync(csv)) writeGmmCsv(DATA_DIR, config.dim, gaussianMixtureRows(GMM_ROWS, config.dim));
+      const csv = config.data === 'moons' ? join(DATA_DIR, 'moons-train.csv') : gmmCsvPath(DATA_DIR, config.dim);
+      if (!existsSync(csv)) {
+        if (config.data === 'moons') await run(process.execPath, [...nodeArgs, fileURLToPath(new URL('./reference/export-moons.ts', import.meta.url)), DATA_DIR], o.timeout);
+        else writeGmmCsv(DATA_DIR, config.dim, gaussianMixtureRows(GMM_ROWS, config.dim));
+      }
       const byThreads: Record<string, unknown> = {};
       for (const t of o.threads) {
         log(`${name}: reference, ${t} thread(s)`);
-        const args = [REFERENCE_SCRIPT, '--config', name, '--data', csv, '--threads', String(t), '--batch', String(BATCH), '--warmup', String(s.warmup), '--blocks', String(s.blocks), '--block', String(s.block), '--logprob-rows', String(s.logProbRows), '--sample-rows', String(s.sampleRows), '--eval-runs', String(s.evalRuns), ...(o.nflowsMade ? ['--nflows-made'] : [])];
+        const args = [REFERENCE_SCRIPT, '--config', name, '--data', csv, '--threads', String(t), '--batch', String(cs.batch), '--warmup', String(cs.warmup), '--blocks', String(cs.blocks), '--block', String(cs.block), '--logprob-rows', String(cs.logProbRows), '--sample-rows', String(cs.sampleRows), '--eval-runs', String(cs.evalRuns), ...(o.nflowsMade ? ['--nflows-made'] : [])];
         const r = await run(PYTHON, args, o.timeout);
         byThreads[t] = r.json ?? { error: r.error };
       }
@@ -366,23 +457,28 @@ async function parent(o: ReturnType<typeof parseArgs>): Promise<void> {
       differences: config.differences,
       path: train.path ?? null,
       gemmFraction: train.gemmFraction ?? null,
+      // The train ratio (per CPU second) ours would reach running every dense FLOP at the measured GEMM rate.
+      trainCeilingAtGemm: typeof train.gemmGflopsPerCpuSecond === 'number' && typeof train.flopsPerStep === 'number' ? ratio((train.gemmGflopsPerCpuSecond * 1e9) / train.flopsPerStep, reference.stepsPerCpuSecond) : null,
+      // Dense GFLOP per CPU second the reference's training step reaches (its BLAS, one core).
+      referenceGflopsPerCpuSecond: typeof train.flopsPerStep === 'number' && typeof reference.stepsPerCpuSecond === 'number' ? round((train.flopsPerStep * reference.stepsPerCpuSecond) / 1e9) : null,
       ours: { stepsPerSecond: train.stepsPerSecond ?? null, stepsPerCpuSecond: train.stepsPerCpuSecond ?? null, logProbSeconds: lpSec ?? null, sampleSeconds: smSec ?? null, ...ours },
       reference,
       ratio: r,
     };
     const cell = (v: unknown, suffix = '') => (typeof v === 'number' ? `${v}${suffix}` : '—');
-    table.push(`| ${name} | ${config.description} | ${train.path ?? '—'} | ${cell(train.stepsPerSecond)} | ${cell(reference.stepsPerSecond)} | ${cell(r.train, '×')} (${cell(r.trainPerCpuSecond, '×')}) | ${cell(lpSec)} / ${cell(reference.logProbSeconds)} | ${cell(r.logProb, '×')} (${cell(r.logProbPerCpuSecond, '×')}) | ${smSec !== undefined ? smSec : 'error'} / ${cell(reference.sampleSeconds)} | ${cell(r.sample, '×')} (${cell(r.samplePerCpuSecond, '×')}) | ${cell(train.gemmFraction)} |`);
+    const pathName = typeof train.path === 'string' ? train.path : '—';
+    table.push(`| ${name} | ${config.description} | ${pathName} | ${cell(train.stepsPerSecond)} | ${cell(reference.stepsPerSecond)} | ${cell(r.train, '×')} (${cell(r.trainPerCpuSecond, '×')}) | ${cell(lpSec)} / ${cell(reference.logProbSeconds)} | ${cell(r.logProb, '×')} (${cell(r.logProbPerCpuSecond, '×')}) | ${smSec !== undefined ? smSec : 'error'} / ${cell(reference.sampleSeconds)} | ${cell(r.sample, '×')} (${cell(r.samplePerCpuSecond, '×')}) | ${cell(train.gemmFraction)} |`);
     log(`${name}: ${JSON.stringify(results[name])}`);
   }
   process.stderr.write(
-    `\n| config | flow | path | ours steps/s | ref steps/s | train (per CPU s) | logProb ${s.logProbRows} s ours / ref | logProb (per CPU s) | sample ${s.sampleRows} s ours / ref | sample (per CPU s) | GEMM fraction |\n|---|---|---|---|---|---|---|---|---|---|---|\n${table.join('\n')}\n\n`,
+    `\n| config | flow | path | ours steps/s | ref steps/s | train (per CPU s) | logProb s ours / ref | logProb (per CPU s) | sample s ours / ref | sample (per CPU s) | GEMM fraction |\n|---|---|---|---|---|---|---|---|---|---|---|\n${table.join('\n')}\n\nlogProb of ${s.logProbRows} rows, sample of ${s.sampleRows} rows, batch ${s.batch} (moons: sample of ${s.logProbRows} rows, batch 256).\n\n`,
   );
   console.log(JSON.stringify({
     bench: 'wide (issue 16)',
     backend: await childBackend(nodeArgs, self),
     node: process.version,
     quick: o.quick,
-    settings: { batchSize: BATCH, learningRate: LEARNING_RATE, trainRows: GMM_ROWS, ...s },
+    settings: { learningRate: LEARNING_RATE, trainRows: GMM_ROWS, ...s, moons: settingsFor(CONFIGS['realnvp-moons'], s) },
     referenceThreads: o.threads,
     results,
     loadAverage: os.loadavg().map((l) => round(l)),
@@ -394,7 +490,8 @@ async function parent(o: ReturnType<typeof parseArgs>): Promise<void> {
       "Initialisation differs (no cost effect): ours starts every layer at the identity (zero last layer), the reference uses PyTorch's defaults. `fit` standardises the (already standardised) data: a frozen affine map, part of the step.",
       'logProb and sample time freshly built flows on both sides (as bench/reference/nflows_moons.py), after a warm-up call; the best of settings.evalRuns.',
       'Each of our measurements runs in a child process: an `error` entry is a crash (e.g. the wasm runtime aborting), a timeout or an exception, with the tail of its output.',
-      'gemmFraction = flopsPerStep × stepsPerCpuSecond ÷ gemmGflopsPerCpuSecond (a [512,256]·[256,256] tf.matMul measured in the training child, per CPU second: robust to other processes\' load); gemmFractionWall the same per wall second.',
+      'gemmFraction = flopsPerStep × stepsPerCpuSecond ÷ gemmGflopsPerCpuSecond (a [512,256]·[256,256] product measured in the training child with tf.matMul and with the library\'s SIMD GEMM kernel gemmNNSimd, the faster of the two (gemmKernel; both in gemmGflops), per CPU second: robust to other processes\' load); gemmFractionWall the same per wall second.',
+      'trainCeilingAtGemm = (gemmGflopsPerCpuSecond / flopsPerStep) ÷ reference stepsPerCpuSecond: the per-CPU-second train ratio if our whole step ran at the measured GEMM rate (gemmFraction 1); referenceGflopsPerCpuSecond: the dense FLOP rate the reference step reaches.',
       'logProbPerCpuSecond / samplePerCpuSecond: reference CPU seconds ÷ ours; our evaluation runs on one thread (Flow.logProb and sample use no worker).',
     ],
   }, null, 2));
@@ -417,7 +514,7 @@ async function main(): Promise<void> {
   const o = parseArgs(argv);
   if (o.child) {
     if (!(o.child in CONFIGS) || !['train', 'logProb', 'sample'].includes(o.phase ?? '')) throw new Error('--child <config> --phase train|logProb|sample');
-    const out = await child(o.child, o.phase as Phase, o.quick ? QUICK : FULL);
+    const out = await child(o.child, o.phase as Phase, o.quick ? QUICK : FULL, (Number(argv[argv.indexOf('--our-threads') + 1]) === 2 ? 2 : 1));
     console.log(JSON.stringify(out));
     // The evaluation worker would keep the process alive.
     process.exit(0);

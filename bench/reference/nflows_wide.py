@@ -27,6 +27,9 @@ Conventions, as nflows' transforms:
     derivative 1e-3, boundary derivatives 1, the autoregressive spline's widths and heights divided by
     sqrt(H) (nflows does so when the net has `hidden_features`, as MADE has).
 
+Also 'realnvp-moons' and 'nsf-moons': bench/reference/nflows_moons.py's RealNVP-8 and NSF-4 (issue 8), on
+out/reference/moons-train.csv (bench/reference/export-moons.ts).
+
 Data: the CSV bench/reference/gmm-data.ts writes (standardised 10-component Gaussian mixture, the rows
 our benchmark trains on). Training: batch 512 (reshuffled every epoch), Adam 1e-3, timed in blocks after
 a warm-up (median block). logProb of N rows (the data tiled) and sample of M rows on a fresh flow,
@@ -70,7 +73,7 @@ from torch import nn  # noqa: E402
 from torch.nn import functional as F  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from nflows_moons import rq_spline  # noqa: E402  (the same spline, elementwise on any shape)
+from nflows_moons import Flow as MoonsFlow, rq_spline  # noqa: E402  (the same spline, elementwise on any shape)
 
 CONFIGS = {
     'maf-d8': dict(kind='maf', dim=8, layers=5, hidden=256),
@@ -78,6 +81,9 @@ CONFIGS = {
     'nsf-c-d8': dict(kind='nsf-c', dim=8, layers=5, hidden=256, bins=8, bound=3.0),
     'realnvp-d32': dict(kind='realnvp', dim=32, layers=8, hidden=256),
     'maf-d43': dict(kind='maf', dim=43, layers=5, hidden=512),
+    # The 2-D flows of issue 8, as bench/reference/nflows_moons.py builds them (bench/wide.ts runs them at batch 256).
+    'realnvp-moons': dict(kind='moons', dim=2, moons=('affine', 8)),
+    'nsf-moons': dict(kind='moons', dim=2, moons=('spline', 4)),
 }
 
 
@@ -243,6 +249,8 @@ def blas_library():
 
 def make(config, nflows_made):
     c = dict(CONFIGS[config])
+    if c['kind'] == 'moons':
+        return MoonsFlow(*c['moons'])
     return Flow(c.pop('kind'), nflows_made=nflows_made, **c)
 
 
@@ -302,6 +310,8 @@ def main():
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     x = torch.tensor(np.loadtxt(args.data, delimiter=',', skiprows=1, dtype=np.float32))
+    # Standardised as `fit` does (the mixture's rows already are; the moons' are not).
+    x = (x - x.mean(0)) / x.std(0, unbiased=False)
     c = CONFIGS[args.config]
     if x.shape[1] != c['dim']:
         raise SystemExit(f"{args.data} has {x.shape[1]} columns, {args.config} needs {c['dim']}")

@@ -86,11 +86,6 @@ export function layerWithoutRule(b: Bijector): { layer: Bijector; reason: string
   return why === null ? null : { layer: b, reason: `${b.className}: ${why}` };
 }
 
-/** Whether the tape-free step takes `b` (and, for a container, every member). */
-export function hasTapeFreeRule(b: Bijector): boolean {
-  return layerWithoutRule(b) === null;
-}
-
 /** Why transformer `t` has no exact tape-free pass, or `null` when it has one. */
 export function transformerUnsupported(t: Transformer): string | null {
   const rule = transformerRuleOf(t);

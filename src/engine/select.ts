@@ -11,6 +11,7 @@
  *   the other two are tested against.
  */
 import { tf } from '../backend.js';
+import { ActNorm } from '../bijectors/act-norm.js';
 import { StandardNormal } from '../distributions/standard-normal.js';
 import type { Flow } from '../flow.js';
 import { JS_KERNEL_BACKENDS } from '../kernels/js-kernel.js';
@@ -78,4 +79,19 @@ export function selectPath(flow: Flow, options: SelectOptions = {}): PathChoice 
  */
 export function enginePath(flow: Flow, options: Pick<SelectOptions, 'objective' | 'batchSize'> = {}): PathChoice {
   return selectPath(flow, options);
+}
+
+/**
+ * Why `flow`'s training step cannot be split across two threads (`fit({ threads: 2 })`), or `null`
+ * when it can: the split runs the tape-free step on each half of the batch, which equals the whole
+ * batch's step only when no layer looks at the batch as a whole and the flow is unconditional.
+ */
+export function batchSplitUnsupported(flow: Flow): string | null {
+  const choice = selectPath(flow);
+  if (choice.path === 'tape') return choice.reason;
+  if (flow.contextDim > 0) return 'a conditional flow';
+  const modules = flow.bijector.modules();
+  if (modules.some((m) => m.hasTrainingMode)) return 'a layer with batch statistics (BatchNorm)';
+  if (modules.some((m) => m instanceof ActNorm && !m.isInitialized)) return 'an ActNorm not yet initialised (it initialises from the first batch)';
+  return null;
 }

@@ -15,7 +15,7 @@ import { applyCheckpoint, type CheckpointDocument, type CheckpointPlan, type Che
 import { type Batch, type BatchWithContext, type FitData, isStream, MemoryBatches, pickRows, readRows, type Rows, StreamBatches } from './fit-data.js';
 import type { FitHistory } from './history.js';
 import { type LoopCheckpoint, runTraining } from './loop.js';
-import { selectPath } from '../engine/select.js';
+import { batchSplitUnsupported } from '../engine/select.js';
 import { tapeFreeStep } from '../engine/tape-free-step.js';
 import { type TwoThreadStep, twoThreadsSupported } from './parallel/support.js';
 import { adam, type AdamOptions, type Optimizer } from './optimizer.js';
@@ -106,8 +106,9 @@ export interface FitOptions extends TrainingCallbacks {
    * Threads computing each step's gradients (default 1). `2` (Node only) splits every batch between
    * this thread and a `worker_threads` worker holding a copy of the flow: the loss and gradients are
    * those of the whole batch up to float32 summation order, and the same seed gives the same history.
-   * It needs the tape-free step (couplings, chains and permutations over a `StandardNormal` base,
-   * unconditional, on cpu or wasm) and throws a `ValidationError` otherwise (also outside Node). It
+   * It needs the tape-free step (`enginePath(flow)` not `'tape'`) of an unconditional flow without
+   * batch statistics (no `BatchNorm`, no `ActNorm` still to initialise) and throws a `ValidationError`
+   * otherwise (also outside Node). It
    * pays at large batches and only when the second core is free: measured (`npm run bench`, machine
    * load average 3–5 on 2 cores) 1.16–1.27× the steps/s at batch 1024 but 0.7× at batch 256, where
    * half a batch costs two thirds of a whole one on wasm. The worker takes about a second to start and
@@ -150,10 +151,10 @@ const VALIDATION_CHUNK = 8192;
  *   update is not applied (or the best weights are restored when `restoreBest` applies).
  * - On the cpu and wasm backends, flows whose every layer has a tape-free rule (couplings with a plain
  *   MLP conditioner, affine or spline, with or without context; chains, permutations, `Reverse`,
- *   `ActNorm`, `LULinear`) over a `StandardNormal` base compute each step's gradients without the
- *   autodiff tape (`src/engine/`: each layer's hand-written backward pass, equal to the tape's
- *   gradients within float32 rounding, 1.4–1.8× the steps/s in `npm run bench`); every other flow uses
- *   the tape. `enginePath(flow)` says which path a flow takes and why (docs/engine.md).
+ *   `ActNorm`, `BatchNorm`, `LULinear`) over a `StandardNormal` base compute each step's gradients
+ *   without the autodiff tape (`src/engine/`: each layer's hand-written backward pass, equal to the
+ *   tape's gradients within float32 rounding, 1.4–1.8× the steps/s in `npm run bench`); every other
+ *   flow uses the tape. `enginePath(flow)` says which path a flow takes and why (docs/engine.md).
  * - `checkpoint` writes the run's whole state every N steps; `resumeFrom` continues from one exactly
  *   (in Node: `checkpointDir`, `loadCheckpoint`, `resumeFit` from 'tfjs-flows/node').
  *
@@ -210,10 +211,9 @@ export async function fit(flow: Flow, data: FitData, options: FitOptions = {}): 
     if (gradientPath === 'tape') throw new ValidationError(fn, 'options.threads', "1 with gradientPath 'tape' (two threads need the tape-free step)", '2');
     if (!twoThreadsSupported()) throw new ValidationError(fn, 'options.threads', '1 outside Node (two threads use worker_threads and SharedArrayBuffer)', '2');
     // Checked before the flow is touched (standardised); compiled for real once the standardisation is settled.
-    const choice = selectPath(flow);
-    if (choice.path === 'tape' || flow.contextDim > 0) {
-      const why = flow.contextDim > 0 ? 'a conditional flow' : choice.reason;
-      throw new ValidationError(fn, 'options.threads', `1 for this flow (two threads need the tape-free step of an unconditional flow; here: ${why})`, '2');
+    const why = batchSplitUnsupported(flow);
+    if (why !== null) {
+      throw new ValidationError(fn, 'options.threads', `1 for this flow (two threads need the tape-free step of an unconditional flow without batch statistics; here: ${why})`, '2');
     }
   }
   const pathLoss = fitEstimatorLoss(fn, flow, o);

@@ -168,6 +168,13 @@ describe('fit({ threads: 2 })', () => {
     await expect(fit(flow, data, { steps: 1, progress: false, threads: 2, gradientPath: 'tape' })).rejects.toThrow(/options\.threads.*tape-free/);
     await expect(fit(plain, data, { steps: 1, progress: false, threads: 2 })).rejects.toThrow(ValidationError);
     await expect(fit(plain, data, { steps: 1, progress: false, threads: 2 })).rejects.toThrow(/options\.threads.*tape-free step/);
+    // Tape-free, but half a batch is not the batch: batch statistics, a data-dependent initialisation.
+    const batchNorm = realNVP({ dim: 2, layers: 2, hidden: [8], normalization: 'batchnorm', seed: 3 });
+    const actNorm = realNVP({ dim: 2, layers: 2, hidden: [8], normalization: 'actnorm', seed: 4 });
+    await expect(fit(batchNorm, data, { steps: 1, progress: false, threads: 2 })).rejects.toThrow(/options\.threads.*BatchNorm/);
+    await expect(fit(actNorm, data, { steps: 1, progress: false, threads: 2 })).rejects.toThrow(/options\.threads.*ActNorm not yet initialised/);
+    batchNorm.dispose();
+    actNorm.dispose();
     // Rejected before anything was changed: not even standardised.
     expect(plain.standardization).toBeNull();
     expect(tf.memory().numTensors).toBe(before);

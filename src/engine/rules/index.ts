@@ -5,6 +5,7 @@
  * (test/engine/tape-free-law.test.ts) then checks it against the tape with no further test code.
  */
 import { ActNorm } from '../../bijectors/act-norm.js';
+import { BatchNorm } from '../../bijectors/batch-norm.js';
 import { Chain } from '../../bijectors/chain.js';
 import { Coupling } from '../../bijectors/coupling.js';
 import { LULinear } from '../../bijectors/lu-linear.js';
@@ -15,6 +16,7 @@ import { SplineTransformer } from '../../transformers/rq-spline-transformer.js';
 import { registerTapeFreeRule, registerTransformerRule } from '../registry.js';
 import { actNormRule } from './act-norm.js';
 import { affineTransformerRule } from './affine-transformer.js';
+import { batchNormRule } from './batch-norm.js';
 import { chainRule } from './chain.js';
 import { couplingRule } from './coupling.js';
 import { luLinearRule } from './lu-linear.js';
@@ -23,6 +25,7 @@ import { splineTransformerRule } from './spline-transformer.js';
 
 // Bijectors.
 registerTapeFreeRule(ActNorm, actNormRule);
+registerTapeFreeRule(BatchNorm, batchNormRule);
 registerTapeFreeRule(Chain, chainRule);
 registerTapeFreeRule(Coupling, couplingRule);
 registerTapeFreeRule(LULinear, luLinearRule);
