@@ -1,6 +1,7 @@
 /**
  * Speed benchmark of issue 8: RealNVP-8 and NSF-4 (hidden [64, 64]) on two moons, batch 256, Adam.
  * Run: `npm run bench` (backend from TFJS_FLOWS_BACKEND, default wasm here). Prints JSON.
+ * `npm run bench -- --backend webgpu` runs bench/backend-speed.ts on that backend instead.
  * `npm run bench -- --wide` runs the wide benchmark instead (bench/wide.ts, also `npm run bench:wide`).
  *
  * - Training steps/s: the very step `fit` runs (`fit` is called for a fixed number of steps per timed
@@ -314,7 +315,13 @@ async function main() {
   }, null, 2));
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+// `--backend <name>` (e.g. `npm run bench -- --backend webgpu`): the backend-generic benchmark instead
+// (bench/backend-speed.ts: steps/s, logProb throughput and the batch × width sweep against wasm).
+if (process.argv.some((a) => a === '--backend' || a.startsWith('--backend='))) {
+  await import('./backend-speed.js');
+} else {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}

@@ -132,16 +132,16 @@ async function runLibrary(family: Family, set: TabularSet, split: Split, args: A
         ...(args.steps !== null ? { steps: args.steps } : {}),
       },
     );
-    const nll = (values: Float64Array, n: number) => {
+    const nll = async (values: Float64Array, n: number) => {
       const x = tf.tensor2d(Float32Array.from(values), [n, dim]);
       try {
-        return meanNll(flow, x, null);
+        return await meanNll(flow, x, null);
       } finally {
         x.dispose();
       }
     };
-    const test = nll(split.test, split.nTest);
-    const validation = nll(split.validation, split.nValidation);
+    const test = await nll(split.test, split.nTest);
+    const validation = await nll(split.validation, split.nValidation);
     return {
       test: round(test),
       validation: round(validation),

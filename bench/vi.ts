@@ -37,7 +37,7 @@ for (const name of targets) {
     const { samples, logProb } = flow.sampleAndLogProb(20000, { seed: 2 });
     const gap = tf.tidy(() => tf.mean(tf.sub(logProb, energy.logDensity(samples))).dataSync()[0]);
     tf.dispose([samples, logProb]);
-    const is = importanceSample(flow, energy.logDensity, 20000, { seed: 3 });
+    const is = await importanceSample(flow, energy.logDensity, 20000, { seed: 3 });
     is.samples.dispose();
     results.push({
       energy: name,

@@ -43,7 +43,7 @@ for (const c of [-1, 1]) {
   s.dispose();
 }
 await writeHtml(
-  [-1, 0, 1].map((c) => samplesFigure(flow, { n: 1500, seed: 5, context: [c], title: `Samples at c = ${c}` })),
+  await Promise.all([-1, 0, 1].map((c) => samplesFigure(flow, { n: 1500, seed: 5, context: [c], title: `Samples at c = ${c}` }))),
   'out/examples/conditional-density/report.html',
   { title: 'Conditional density' },
 );

@@ -17,11 +17,11 @@ const flow = realNVP({ dim: 2, layers: 6, hidden: [32, 32], seed: 0 });
 const history = await fitToTarget(flow, target.logDensity, { steps: pick(1500, 50), samplesPerStep: 256, annealSteps: pick(500, 20), seed: 1 });
 console.log(`reverse KL: ${history.steps.length} steps, final loss ${history.loss.at(-1)!.toFixed(3)} (→ −log Z = ${(-target.logZ).toFixed(3)} at a perfect fit)`);
 
-const r = importanceSample(flow, target.logDensity, 20000, { seed: 2 });
+const r = await importanceSample(flow, target.logDensity, 20000, { seed: 2 });
 console.log(`importance sampling: log Z ≈ ${r.logZ.toFixed(3)} ± ${r.logZStdErr.toFixed(3)} (quadrature: ${target.logZ.toFixed(3)}), ESS ${(100 * r.essFraction).toFixed(1)}% of ${r.samples.shape[0]}`);
 r.samples.dispose();
 
 const [[x0, x1], [y0, y1]] = target.box;
-await writeHtml([densityComparisonFigure(target.logDensity, flow, { bounds: [[x0, x1], [y0, y1]] })], 'out/examples/energy-sampling/report.html', { title: 'U1 by reverse KL' });
+await writeHtml([await densityComparisonFigure(target.logDensity, flow, { bounds: [[x0, x1], [y0, y1]] })], 'out/examples/energy-sampling/report.html', { title: 'U1 by reverse KL' });
 console.log('wrote out/examples/energy-sampling/report.html');
 flow.dispose();

@@ -30,7 +30,7 @@ await saveFlow(flow, `${dir}/flow.json`, { metadata: { columns, bestValidationNl
 const loaded = await loadFlow(`${dir}/flow.json`);
 const same = tf.tidy(() => tf.max(tf.abs(tf.sub(flow.logProb(x), loaded.logProb(x))))).dataSync()[0];
 console.log(`saved and loaded: max |Δ log p| = ${same} over ${x.shape[0]} rows`);
-await writeHtml([densityFigure(loaded, { data: x.slice([0, 0], [2000, 2]).arraySync() })], `${dir}/report.html`, { title: 'Pinwheel from CSV' });
+await writeHtml([await densityFigure(loaded, { data: x.slice([0, 0], [2000, 2]).arraySync() })], `${dir}/report.html`, { title: 'Pinwheel from CSV' });
 console.log(`wrote ${dir}/flow.json and ${dir}/report.html`);
 x.dispose();
 flow.dispose();

@@ -64,14 +64,14 @@ const data1d = data1dTensor.arraySync();
 data1dTensor.dispose();
 
 const figures = {
-  density: densityFigure(flow, { data, contours: 6, title: 'Density of a hand-built flow' }),
-  'log-density': densityFigure(flow, { data, logScale: true, showData: true, title: 'Log-density with the data' }),
-  samples: samplesFigure(flow, { n: 1000, data, seed: 1, title: 'Samples over the data' }),
+  density: await densityFigure(flow, { data, contours: 6, title: 'Density of a hand-built flow' }),
+  'log-density': await densityFigure(flow, { data, logScale: true, showData: true, title: 'Log-density with the data' }),
+  samples: await samplesFigure(flow, { n: 1000, data, seed: 1, title: 'Samples over the data' }),
   training: trainingCurvesFigure(history, { smoothing: 0.9, title: 'Training curves (synthetic history)' }),
-  layers: layersFigure(flow, { n: 600, title: 'Layer by layer: base → data' }),
-  'layers-animation': layersFigure(flow, { n: 600, mode: 'animation', title: 'Layer by layer (animation)' }),
-  comparison: densityComparisonFigure(trueLogDensity, learned, { data, contours: 6 }),
-  'density-1d': density1dFigure(flow1d, { data: data1d, title: 'A one-dimensional flow over its data' }),
+  layers: await layersFigure(flow, { n: 600, title: 'Layer by layer: base → data' }),
+  'layers-animation': await layersFigure(flow, { n: 600, mode: 'animation', title: 'Layer by layer (animation)' }),
+  comparison: await densityComparisonFigure(trueLogDensity, learned, { data, contours: 6 }),
+  'density-1d': await density1dFigure(flow1d, { data: data1d, title: 'A one-dimensional flow over its data' }),
 };
 
 const htmlPath = join(outDir, 'plot-gallery.html');

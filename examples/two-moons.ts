@@ -23,7 +23,7 @@ const data = train.slice([0, 0], [2000, 2]);
 const dir = 'out/examples/two-moons';
 await saveFlow(flow, `${dir}/flow.json`, { metadata: { testNll } });
 await writeHtml(
-  [densityFigure(flow, { data }), samplesFigure(flow, { n: 2000, data, seed: 1 }), trainingCurvesFigure(history)],
+  [await densityFigure(flow, { data }), await samplesFigure(flow, { n: 2000, data, seed: 1 }), trainingCurvesFigure(history)],
   `${dir}/report.html`,
   { title: 'Two moons' },
 );

@@ -6,7 +6,7 @@
  * per-example log |det J| of the map it applied. `logProb(x) = base.logProb(z) + inverse(x).logDet`.
  */
 // Backend, errors, randomness, shared types
-export { ready, backendName, tf, BACKENDS, type BackendName } from './backend.js';
+export { ready, backendName, tf, BACKENDS, type BackendName, type ReadyOptions } from './backend.js';
 export {
   FlowError,
   ValidationError,
@@ -181,7 +181,7 @@ export {
 export { tailIndexOfTop, tailMatchedScale, tailValueAtRisk } from './diagnostics/tail-index.js';
 
 // Save and load (browser-safe: documents, URLs and tf.io handlers; files are in tfjs-flows/node)
-export { FLOW_FORMAT, FLOW_FORMAT_VERSION, flowToJSON, flowFromJSON, parseFlowDocument, type FlowDocument } from './io/format.js';
+export { FLOW_FORMAT, FLOW_FORMAT_VERSION, flowToJSON, flowToJSONAsync, flowFromJSON, parseFlowDocument, type FlowDocument } from './io/format.js';
 export { loadFlowFromUrl } from './io/fetch-flow.js';
 export { saveFlow, loadFlow, type FlowDestination, type FlowSource, type SaveFlowOptions } from './io/tf-io.js';
 export { snapshotWeights, restoreWeights, type WeightSnapshot, type HasWeights } from './io/snapshot.js';

@@ -2,7 +2,7 @@
  * The only code that reads raw user input: arrays, typed arrays, tensors and option objects.
  * Validate where data enters, once; the maths never re-checks.
  */
-import { tf } from './backend.js';
+import { syncReadsAreCheap, tf } from './backend.js';
 import { ValidationError, describe } from './errors.js';
 import type { JsonObject } from './module.js';
 
@@ -43,7 +43,8 @@ function checkShape(spec: MatrixSpec, rows: number, cols: number): void {
   if (!spec.allowEmpty && rows === 0) fail(spec, `${shapeText(spec)} with at least one row`, 'an empty matrix');
 }
 
-function checkFiniteValues(spec: MatrixSpec, values: ArrayLike<number>, cols: number): void {
+/** Throw the `ValidationError` of `spec` naming the first non-finite value of row-major `values` (`cols` columns). */
+export function checkFiniteValues(spec: MatrixSpec, values: ArrayLike<number>, cols: number): void {
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (!Number.isFinite(v)) {
@@ -65,7 +66,10 @@ export function toMatrix(input: unknown, spec: MatrixSpec): { tensor: tf.Tensor2
     const [rows, cols] = input.shape as [number, number];
     checkShape(spec, rows, cols);
     if (input.dtype !== 'float32' && input.dtype !== 'int32') fail(spec, `${shapeText(spec)} of numbers`, `a tensor of dtype ${input.dtype}`);
-    if (finite && input.size > 0) {
+    // A tensor's values are checked by one synchronous read where that read is a memory copy (cpu,
+    // wasm, tfjs-node). On a GPU backend it would stall or throw, so the check is left to the caller
+    // who reads asynchronously (fit's `readRows`), or skipped: non-finite rows then give NaN results.
+    if (finite && input.size > 0 && syncReadsAreCheap()) {
       const ok = tf.tidy(() => tf.all(tf.isFinite(input)));
       const allFinite = ok.dataSync()[0] === 1;
       ok.dispose();

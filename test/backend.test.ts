@@ -46,14 +46,37 @@ describe('ready()', () => {
   });
 
   it('rejects an unknown TFJS_FLOWS_BACKEND with a BackendError naming the choices', async () => {
-    const r = await probe({ TFJS_FLOWS_BACKEND: 'webgpu' });
+    const r = await probe({ TFJS_FLOWS_BACKEND: 'gpu' });
     expect(r.error).toBe('BackendError');
-    expect(r.message).toMatch(/TFJS_FLOWS_BACKEND must be one of tensorflow, wasm, cpu; got "webgpu"/);
+    expect(r.message).toMatch(/TFJS_FLOWS_BACKEND must be one of tensorflow, webgpu, webgl, wasm, cpu, or a list of them; got "gpu"/);
+  });
+
+  it('takes a list in TFJS_FLOWS_BACKEND and uses the first that initialises', async () => {
+    const r = await probe({ TFJS_FLOWS_BACKEND: 'webgl,cpu' });
+    expect(r.backend).toBe('cpu');
+    expect(r.tfBackend).toBe('cpu');
+  });
+
+  it('says why a requested webgl cannot be used in Node', async () => {
+    const r = await probe({ TFJS_FLOWS_BACKEND: 'webgl' });
+    expect(r.error).toBe('BackendError');
+    expect(r.message).toMatch(/TFJS_FLOWS_BACKEND=webgl was requested but could not be used.*webgl needs a browser/);
+  });
+
+  it('ready({ backend }) switches, a list falls through, and backendName() follows tf.setBackend', async () => {
+    const r = await probe({ TFJS_FLOWS_BACKEND: undefined, PROBE_SWITCH: '1' });
+    expect(r.switched).toEqual({ cpu: 'cpu', list: 'cpu', afterSetBackend: 'wasm', back: 'cpu', badName: 'BackendError' });
+  });
+
+  it('names the packages to install when webgpu is requested without them', async () => {
+    const r = await probe({ TFJS_FLOWS_BACKEND: 'webgpu', PROBE_HIDE_WEBGPU: '1' });
+    expect(r.error).toBe('BackendError');
+    expect(r.message).toMatch(/npm install webgpu@0\.6\.2/);
   });
 
   it.skipIf(tfjsNodeInstalled())('reports an unloadable TFJS_FLOWS_BACKEND=tensorflow clearly', async () => {
     const r = await probe({ TFJS_FLOWS_BACKEND: 'tensorflow' });
     expect(r.error).toBe('BackendError');
-    expect(r.message).toMatch(/TFJS_FLOWS_BACKEND=tensorflow was requested but could not be loaded/);
+    expect(r.message).toMatch(/TFJS_FLOWS_BACKEND=tensorflow was requested but could not be used.*@tensorflow\/tfjs-node/);
   });
 });

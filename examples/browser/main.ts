@@ -5,7 +5,7 @@
  * For tests and the curious, `window.flowPage` exposes the loaded flow's `logProb` and what was drawn.
  */
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { type Flow, type PlotFigure, densityFigure, loadFlowFromUrl, ready, samplesFigure, tf } from 'tfjs-flows';
+import { type BackendName, type Flow, type PlotFigure, densityFigure, loadFlowFromUrl, ready, samplesFigure, tf } from 'tfjs-flows';
 
 // The project compiles without lib.dom; these are the few browser names the page uses.
 interface Element {
@@ -23,24 +23,28 @@ export interface FlowPage {
   backend?: string;
   modelUrl?: string;
   samples?: number;
-  /** `log p(x)` of each row of `points` under the loaded flow. */
-  logProb(points: number[][]): number[];
+  /** `log p(x)` of each row of `points` under the loaded flow (read asynchronously: GPU backends). */
+  logProb(points: number[][]): Promise<number[]>;
 }
 
 const params = new URL(location.href).searchParams;
 const modelUrl = params.get('model') ?? 'model.json';
 const n = Number(params.get('n') ?? 1000);
 const seed = Number(params.get('seed') ?? 0);
+/** `?backend=webgpu` (or `webgl`, `wasm`, `cpu`): the backend to ask `ready()` for; default its own choice. */
+const backend = params.get('backend');
 let flow: Flow | null = null;
 
 const page: FlowPage = {
   done: Promise.resolve(),
-  logProb(points) {
+  async logProb(points) {
     if (!flow) throw new Error('flowPage.logProb: the model is not loaded yet');
     const lp = flow.logProb(points);
-    const values = Array.from(lp.dataSync());
-    lp.dispose();
-    return values;
+    try {
+      return Array.from(await lp.data());
+    } finally {
+      lp.dispose();
+    }
   },
 };
 (globalThis as unknown as { flowPage: FlowPage }).flowPage = page;
@@ -56,14 +60,16 @@ async function main(): Promise<void> {
   try {
     // The wasm binaries sit next to the page; without this TF.js looks for them beside the script's CDN path.
     setWasmPaths(new URL('./', document.baseURI).href);
-    page.backend = await ready();
+    // The GPU backends are bundled only on request: a bundler cannot follow ready()'s optional imports.
+    if (backend === 'webgpu') await import('@tensorflow/tfjs-backend-webgpu');
+    page.backend = await ready(backend ? { backend: backend as BackendName } : {});
     page.modelUrl = new URL(modelUrl, document.baseURI).href;
     document.getElementById('model-url')!.textContent = modelUrl;
     flow = await loadFlowFromUrl(page.modelUrl);
     if (flow.dim !== 2 || flow.contextDim !== 0) throw new Error(`this page draws unconditional 2D flows; ${modelUrl} has dimension ${flow.dim}${flow.contextDim ? ` and context ${flow.contextDim}` : ''}`);
     const t0 = performance.now();
-    const density = densityFigure(flow, { resolution: 80, contours: 6, seed, title: 'Density p(x)' });
-    const samples = samplesFigure(flow, { n, seed, title: `${n} samples` });
+    const density = await densityFigure(flow, { resolution: 80, contours: 6, seed, title: 'Density p(x)' });
+    const samples = await samplesFigure(flow, { n, seed, title: `${n} samples` });
     const ms = performance.now() - t0;
     const config = { responsive: true, displaylogo: false };
     await Plotly.newPlot(document.getElementById('density')!, { ...density, config });

@@ -32,8 +32,13 @@ export class ActNorm extends Bijector {
   readonly shift: tf.Variable;
   readonly logScale: tf.Variable;
   readonly initialized: tf.Variable;
-  /** Cached `initialized === 1`, so that initialised layers never read the flag back. */
-  private initKnown = false;
+  /**
+   * The flag's value for the tensor it held when this layer last knew it (`dataId`): any assignment
+   * from outside (setWeights, load, restore) changes the tensor and makes the flag unknown again. A
+   * fresh layer and an initialised one therefore never read the flag back (no synchronous read while
+   * training, which a GPU backend cannot afford); a loaded one reads it once.
+   */
+  private known: { dataId: object; value: boolean } | null = null;
 
   constructor(dim: number, options: ActNormOptions = {}) {
     checkInt('ActNorm', 'dim', dim);
@@ -45,6 +50,7 @@ export class ActNorm extends Bijector {
     this.shift = this.addWeight('shift', () => tf.zeros([dim]));
     this.logScale = this.addWeight('logScale', () => tf.zeros([dim]));
     this.initialized = this.addWeight('initialized', () => tf.scalar(0), false);
+    this.known = { dataId: this.initialized.dataId, value: false };
   }
 
   getConfig(): JsonObject {
@@ -53,13 +59,11 @@ export class ActNorm extends Bijector {
 
   /** Whether the data-dependent initialisation has happened. */
   get isInitialized(): boolean {
-    if (!this.initKnown) this.initKnown = this.initialized.dataSync()[0] === 1;
-    return this.initKnown;
-  }
-
-  override setWeights(values: Record<string, tf.Tensor | Float32Array | number[]>): void {
-    super.setWeights(values);
-    this.initKnown = false;
+    if (this.known?.dataId !== this.initialized.dataId) {
+      // Once after a load: the loaded flag is a tensor made from host values, so this read is a copy.
+      this.known = { dataId: this.initialized.dataId, value: this.initialized.dataSync()[0] === 1 };
+    }
+    return this.known.value;
   }
 
   /** Set the weights from batch `x` seen in `direction` (see the class comment). Values only: no gradient flows through them. */
@@ -79,7 +83,7 @@ export class ActNorm extends Bijector {
       }
       this.initialized.assign(tf.scalar(1));
     });
-    this.initKnown = true;
+    this.known = { dataId: this.initialized.dataId, value: true };
   }
 
   protected _forward(z: tf.Tensor2D): BijectorResult {

@@ -189,6 +189,8 @@ export class Planar extends Bijector {
    */
   private solveTanh(x: tf.Tensor2D, c: tf.Tensor1D, sp: tf.Tensor1D): tf.Tensor1D {
     const [batch, dim] = x.shape;
+    // Float64 root finding on the host: a synchronous read (planar flows train by reverse KL, the
+    // forward direction, which never comes here; their density direction is for cpu/wasm/tfjs-node).
     const xv = x.dataSync();
     const wv = this.w.dataSync();
     const uv = this.u.dataSync();

@@ -94,7 +94,7 @@ export function registerDemo(program: Command): void {
           history: result.history,
           columns: layout.columns,
           title: `tfjs-flows demo: neural spline flow on two moons, test NLL ${testNll.toFixed(3)} nats (floor ${floor.toFixed(3)})`,
-          extra: [densityComparisonFigure(truth, result.flow, { data: { data: splits.train.x.subarray(0, 4000), shape: [2000, 2] }, labels: ['true density (quadrature)', 'flow'] })],
+          extra: [await densityComparisonFigure(truth, result.flow, { data: { data: splits.train.x.subarray(0, 4000), shape: [2000, 2] }, labels: ['true density (quadrature)', 'flow'] })],
         });
         console.log(`wrote ${join(flags.out, FILES.report)} (and ${FILES.flow}, ${FILES.metrics})`);
       } finally {

@@ -28,15 +28,17 @@ interface LogProbFlags extends CsvFlags {
 export const CHUNK = 8192;
 
 /** log p(x) of the rows of `chunk`, in data units. */
-export function logProbChunk(flow: Flow, chunk: CsvChunk): Float32Array {
+export async function logProbChunk(flow: Flow, chunk: CsvChunk): Promise<Float32Array> {
   const lp = tf.tidy(() => {
     const x = tf.tensor2d(chunk.x, [chunk.n, flow.dim]);
     const c = chunk.context ? tf.tensor2d(chunk.context, [chunk.n, flow.contextDim]) : undefined;
     return flow.logProb(x, c);
   });
-  const out = lp.dataSync() as Float32Array;
-  lp.dispose();
-  return out;
+  try {
+    return (await lp.data()) as Float32Array;
+  } finally {
+    lp.dispose();
+  }
 }
 
 export function registerLogProb(program: Command): void {
@@ -80,7 +82,7 @@ async function runLogProb(model: string, data: string, flags: LogProbFlags): Pro
       await sink.write('log_prob\n');
       for await (const chunk of reader.chunks(selection, CHUNK)) {
         // flow.logProb checks the widths and names the mismatch.
-        const lp = logProbChunk(flow, chunk);
+        const lp = await logProbChunk(flow, chunk);
         for (let i = 0; i < lp.length; i++) sum += lp[i];
         rows += chunk.n;
         await sink.write(csvLines(lp, chunk.n, 1));

@@ -55,7 +55,7 @@ function medianContext(data: Table): { context: number[]; near: number[] } {
 }
 
 /** The report's figures. */
-export function reportFigures(input: ReportInput): PlotFigure[] {
+export async function reportFigures(input: ReportInput): Promise<PlotFigure[]> {
   const { flow, history, columns } = input;
   let rows = input.data;
   let context: number[] | undefined;
@@ -71,20 +71,20 @@ export function reportFigures(input: ReportInput): PlotFigure[] {
   const ctx = context ? { context } : {};
   const figures: PlotFigure[] = [];
   if (flow.dim === 1) {
-    figures.push(density1dFigure(flow, { data, ...ctx, labels: columns, title: `Learned density of ${columns[0]}${at}` }));
+    figures.push(await density1dFigure(flow, { data, ...ctx, labels: columns, title: `Learned density of ${columns[0]}${at}` }));
   } else if (flow.dim === 2) {
-    figures.push(densityFigure(flow, { data, ...ctx, labels: columns, title: `Learned density${at}` }));
-    figures.push(samplesFigure(flow, { n: MAX_POINTS, data, seed: 1, ...ctx, labels: columns, title: `Samples (blue) over the data (grey)${at}` }));
+    figures.push(await densityFigure(flow, { data, ...ctx, labels: columns, title: `Learned density${at}` }));
+    figures.push(await samplesFigure(flow, { n: MAX_POINTS, data, seed: 1, ...ctx, labels: columns, title: `Samples (blue) over the data (grey)${at}` }));
   } else {
     const d = Math.min(flow.dim, MAX_PAIR_DIMS);
     for (let i = 0; i < d; i++) {
       for (let j = i + 1; j < d; j++) {
-        figures.push(samplesFigure(flow, { n: MAX_POINTS, data, seed: 1, dims: [i, j], ...ctx, labels: columns, title: `Samples over the data: ${columns[i]} vs ${columns[j]}${at}` }));
+        figures.push(await samplesFigure(flow, { n: MAX_POINTS, data, seed: 1, dims: [i, j], ...ctx, labels: columns, title: `Samples over the data: ${columns[i]} vs ${columns[j]}${at}` }));
       }
     }
   }
   figures.push(trainingCurvesFigure(history, { title: 'Training curves (mean NLL, nats)' }));
-  if (flow.dim === 2) figures.push(layersFigure(flow, { n: 1000, ...ctx, title: `Layer by layer: base → data${at}` }));
+  if (flow.dim === 2) figures.push(await layersFigure(flow, { n: 1000, ...ctx, title: `Layer by layer: base → data${at}` }));
   return [...figures, ...(input.extra ?? [])];
 }
 
@@ -92,7 +92,7 @@ export function reportFigures(input: ReportInput): PlotFigure[] {
 export async function writeReport(path: string, input: ReportInput): Promise<void> {
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   try {
-    await writeHtml(reportFigures(input), temp, { title: input.title });
+    await writeHtml(await reportFigures(input), temp, { title: input.title });
     await rename(temp, path);
   } catch (e) {
     await rm(temp, { force: true });

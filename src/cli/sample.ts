@@ -59,8 +59,12 @@ async function runSample(model: string, flags: SampleFlags): Promise<void> {
       while (done < flags.n && !watch.signal.aborted) {
         const k = Math.min(CHUNK, flags.n - done);
         const x = flow.sample(k, { seed: rng, ...(flags.context ? { context: [flags.context] } : {}) });
-        const values = x.dataSync() as Float32Array;
-        x.dispose();
+        let values: Float32Array;
+        try {
+          values = (await x.data()) as Float32Array;
+        } finally {
+          x.dispose();
+        }
         await sink.write(csvLines(values, k, flow.dim, flags.context ?? []));
         done += k;
       }

@@ -83,12 +83,12 @@ export interface TrainResult {
 }
 
 /** Mean NLL (nats per row, data units) of `table` under `flow`, or null without rows. */
-export function tableNll(flow: Flow, table: Table | null): number | null {
+export async function tableNll(flow: Flow, table: Table | null): Promise<number | null> {
   if (!table) return null;
   const x = tf.tensor2d(table.x, [table.n, table.dim]);
   const c = table.context ? tf.tensor2d(table.context, [table.n, table.contextDim]) : null;
   try {
-    return meanNll(flow, x, c);
+    return await meanNll(flow, x, c);
   } finally {
     tf.dispose(c ? [x, c] : [x]);
   }
@@ -136,7 +136,7 @@ export async function trainFlow(spec: FlowSpec, splits: Splits, settings: TrainS
       validation: dequantizedTable(splits.validation, noisy, `${settings.seed}/dequantize/validation`),
       test: dequantizedTable(splits.test, noisy, `${settings.seed}/dequantize/test`),
     };
-    const nll = { train: tableNll(flow, scored.train), validation: tableNll(flow, scored.validation), test: tableNll(flow, scored.test) };
+    const nll = { train: await tableNll(flow, scored.train), validation: await tableNll(flow, scored.validation), test: await tableNll(flow, scored.test) };
     const split = (t: Table | null) => (t ? { values: t.x, n: t.n } : null);
     // The full-covariance Gaussian on the same rows: what the flow has to beat (conditional flows: not comparable).
     const gaussian = train.contextDim === 0 && train.n >= 2

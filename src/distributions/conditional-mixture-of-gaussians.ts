@@ -1,4 +1,5 @@
 import { tf } from '../backend.js';
+import { pickComponents } from './pick-component.js';
 import type { JsonObject, Module } from '../module.js';
 import type { Activation } from '../nn/activation.js';
 import { MLP } from '../nn/mlp.js';
@@ -83,16 +84,9 @@ export class ConditionalMixtureOfGaussians extends Distribution {
   protected _sample(n: number, rng: Rng, context: tf.Tensor2D | null): tf.Tensor2D {
     const k = this.components;
     const { logWeights, loc, logScale } = this.parameters(context!);
-    const w = tf.exp(logWeights).dataSync();
-    const onehot = new Float32Array(n * k);
-    for (let i = 0; i < n; i++) {
-      let u = rng.uniform();
-      let c = 0;
-      while (c < k - 1 && u >= w[i * k + c]) u -= w[i * k + c++];
-      onehot[i * k + c] = 1;
-    }
+    const onehot = pickComponents(tf.exp(logWeights) as tf.Tensor2D, n, rng);
     const eps = tf.tensor2d(rng.normals(n * this.dim), [n, this.dim]);
-    const pick = tf.expandDims(tf.tensor2d(onehot, [n, k]), 2); // [n, K, 1]
+    const pick = tf.expandDims(onehot, 2); // [n, K, 1]
     const mean = tf.sum(tf.mul(pick, loc), 1);
     const scale = tf.sum(tf.mul(pick, tf.exp(logScale)), 1);
     return tf.add(mean, tf.mul(eps, scale)) as tf.Tensor2D;

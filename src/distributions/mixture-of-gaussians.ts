@@ -1,4 +1,5 @@
 import { tf } from '../backend.js';
+import { pickComponents } from './pick-component.js';
 import { ValidationError, describe } from '../errors.js';
 import type { JsonObject } from '../module.js';
 import { type Rng, type Seed, toRng } from '../random.js';
@@ -93,7 +94,7 @@ export class MixtureOfGaussians extends Distribution {
     super.dispose();
   }
 
-  /** Mixture weights π (softmax of the logits). */
+  /** Mixture weights π (softmax of the logits). A synchronous read, for inspection (sampling does not use it). */
   get mixtureWeights(): number[] {
     return Array.from(tf.tidy(() => tf.softmax(this.logits)).dataSync());
   }
@@ -146,16 +147,8 @@ export class MixtureOfGaussians extends Distribution {
 
   protected _sample(n: number, rng: Rng): tf.Tensor2D {
     const k = this.components;
-    const w = tf.softmax(this.logits).dataSync();
-    const onehot = new Float32Array(n * k);
-    for (let i = 0; i < n; i++) {
-      let u = rng.uniform();
-      let c = 0;
-      while (c < k - 1 && u >= w[c]) u -= w[c++];
-      onehot[i * k + c] = 1;
-    }
+    const pick = pickComponents(tf.reshape(tf.softmax(this.logits), [1, k]) as tf.Tensor2D, n, rng);
     const eps = tf.tensor2d(rng.normals(n * this.dim), [n, this.dim]);
-    const pick = tf.tensor2d(onehot, [n, k]);
     const mean = tf.matMul(pick, this.loc as tf.Tensor2D);
     if (this.covariance === 'diagonal') return tf.add(mean, tf.mul(eps, tf.matMul(pick, tf.exp(this.scaleParams) as tf.Tensor2D))) as tf.Tensor2D;
     // L_k ε for every k, [K, n, d], then keep each row's component.

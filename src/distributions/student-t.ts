@@ -56,6 +56,8 @@ export class StudentT extends Distribution {
   }
 
   protected _sample(n: number, rng: Rng): tf.Tensor2D {
+    // The gamma draws are rejection sampling in JavaScript and need df on the host: a synchronous read
+    // (a copy on cpu/wasm/tfjs-node; not supported on WebGPU yet, see docs/backends.md).
     const df = tf.exp(this.logDf).dataSync();
     const t = new Float32Array(n * this.dim);
     for (let i = 0; i < n; i++) {

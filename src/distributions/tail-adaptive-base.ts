@@ -77,12 +77,12 @@ export class TailAdaptiveBase extends Distribution {
     this.scatter = h === 0 ? null : tf.keep(tf.tensor2d(scatter, [h, dim]));
   }
 
-  /** Current degrees of freedom of the heavy dimensions (aligned with `heavy`). */
+  /** Current degrees of freedom of the heavy dimensions (aligned with `heavy`). A synchronous read, for inspection. */
   get df(): number[] {
     return this.logDf ? Array.from(tf.tidy(() => tf.exp(this.logDf!)).dataSync()) : [];
   }
 
-  /** Current scale of every dimension. */
+  /** Current scale of every dimension. A synchronous read, for inspection. */
   get scale(): number[] {
     return Array.from(tf.tidy(() => tf.exp(this.logScale)).dataSync());
   }

@@ -12,7 +12,7 @@ import { twoMoons } from './two-moons.js';
  *
  * @example
  * ```ts
- * const r = importanceSample(flow, energies.u1.logDensity, 20000, { seed: 1 });
+ * const r = await importanceSample(flow, energies.u1.logDensity, 20000, { seed: 1 });
  * Math.abs(r.logZ - energies.u1.logZ) < 3 * r.logZStdErr; // when the flow fits U1 well
  * ```
  */

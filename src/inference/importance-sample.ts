@@ -1,9 +1,9 @@
 import { assertReady, tf } from '../backend.js';
 import { ValidationError, describe } from '../errors.js';
 import { Flow } from '../flow.js';
-import { type Seed, toRng } from '../random.js';
+import { type Rng, type Seed, toRng } from '../random.js';
 import { checkInt, checkOptions } from '../validate.js';
-import { callLogTarget, checkLogTarget, type LogTarget } from './log-target.js';
+import { checkLogTarget, checkTargetValues, evaluateLogTarget, type LogTarget } from './log-target.js';
 import { samplesWithSummary, type WeightSummary } from './weights.js';
 
 export interface ImportanceSampleOptions {
@@ -38,12 +38,12 @@ export interface ImportanceSampleResult extends WeightSummary {
  * @param n number of samples, at least 2.
  * @example
  * ```ts
- * const r = importanceSample(flow, energies.u1.logDensity, 10000, { seed: 1 });
+ * const r = await importanceSample(flow, energies.u1.logDensity, 10000, { seed: 1 });
  * console.log(r.logZ, '±', r.logZStdErr, 'ESS', r.essFraction);
  * r.samples.dispose();
  * ```
  */
-export function importanceSample(flow: Flow, logTarget: LogTarget, n: number, options: ImportanceSampleOptions = {}): ImportanceSampleResult {
+export function importanceSample(flow: Flow, logTarget: LogTarget, n: number, options: ImportanceSampleOptions = {}): Promise<ImportanceSampleResult> {
   const fn = 'importanceSample';
   assertReady(fn);
   if (!(flow instanceof Flow)) throw new ValidationError(fn, 'flow', 'a Flow', describe(flow));
@@ -53,7 +53,11 @@ export function importanceSample(flow: Flow, logTarget: LogTarget, n: number, op
   checkOptions(fn, options, ['seed', 'batchSize']);
   const batchSize = checkInt(fn, 'options.batchSize', options.batchSize ?? 4096);
   const rng = toRng(options.seed, fn, 'options.seed');
+  return drawWeighted(fn, flow, logTarget, n, batchSize, rng);
+}
 
+/** The draws and weights of {@link importanceSample}, its arguments checked: one asynchronous read per batch. */
+async function drawWeighted(fn: string, flow: Flow, logTarget: LogTarget, n: number, batchSize: number, rng: Rng): Promise<ImportanceSampleResult> {
   const parts: tf.Tensor2D[] = [];
   const logWeights = new Float64Array(n);
   try {
@@ -61,11 +65,22 @@ export function importanceSample(flow: Flow, logTarget: LogTarget, n: number, op
       const m = Math.min(batchSize, n - start);
       const { samples, logProb: logQ } = flow.sampleAndLogProb(m, { seed: rng });
       parts.push(samples);
-      const logQValues = logQ.dataSync();
-      logQ.dispose();
-      const logP = tf.tidy(() => callLogTarget(fn, logTarget, samples, { allowNegativeInfinity: true }).value);
-      const logPValues = logP.dataSync();
-      logP.dispose();
+      let logQValues: Float32Array;
+      let logPValues: Float32Array;
+      try {
+        const logP = tf.tidy(() => evaluateLogTarget(fn, logTarget, samples));
+        const both = tf.tidy(() => tf.stack([logQ, logP]));
+        logP.dispose();
+        const values = (await both.data()) as Float32Array;
+        both.dispose();
+        [logQValues, logPValues] = [values.subarray(0, m), values.subarray(m)];
+      } finally {
+        logQ.dispose();
+      }
+      // The sample of a bad row is read only to name it in the error.
+      const dim = samples.shape[1];
+      const rows = logPValues.every((v) => !Number.isNaN(v) && v !== Infinity) ? null : await samples.data();
+      checkTargetValues(fn, logPValues, (i) => rows!.slice(i * dim, (i + 1) * dim), { allowNegativeInfinity: true });
       for (let i = 0; i < m; i++) {
         if (!Number.isFinite(logQValues[i])) {
           throw new ValidationError(fn, 'flow', 'a flow whose log-density is finite at its own samples', `${describe(logQValues[i])} at sample ${start + i}`);

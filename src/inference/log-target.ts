@@ -23,24 +23,39 @@ export function checkLogTarget(fn: string, logTarget: unknown): asserts logTarge
   if (typeof logTarget !== 'function') throw new ValidationError(fn, 'logTarget', 'a function of a [n, dim] tensor returning a [n] tensor', describe(logTarget));
 }
 
-/**
- * `logTarget(x)` checked: a float32 tensor of shape `[n]` with no NaN and no +∞ (−∞ only if allowed).
- * Costs one read-back of the `[n]` result. Call inside `tf.tidy` (or a gradient scope); the result
- * stays on the tape, so gradients flow through it.
- */
-export function callLogTarget(fn: string, logTarget: LogTarget, x: tf.Tensor2D, check: LogTargetCheck = {}): { value: tf.Tensor1D; values: Float32Array } {
-  const n = x.shape[0];
+/** `logTarget(x)` with its type and shape checked (a float32 `[n]` tensor); no read-back. */
+export function evaluateLogTarget(fn: string, logTarget: LogTarget, x: tf.Tensor2D): tf.Tensor1D {
   const out: unknown = logTarget(x);
-  checkTargetOutput(fn, out, n, '');
-  const values = out.dataSync() as Float32Array;
-  for (let i = 0; i < n; i++) {
+  checkTargetOutput(fn, out, x.shape[0], '');
+  return out;
+}
+
+/**
+ * Throw unless the read-back `values` of `logTarget(x)` hold no NaN and no +∞ (−∞ only if allowed);
+ * `row(i)` gives the sample of row i for the message (read only on failure).
+ */
+export function checkTargetValues(fn: string, values: ArrayLike<number>, row: (i: number) => ArrayLike<number>, check: LogTargetCheck = {}): void {
+  for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (Number.isNaN(v) || v === Infinity || (v === -Infinity && !check.allowNegativeInfinity)) {
       const allowed = check.allowNegativeInfinity ? 'finite values or −∞' : 'finite values';
-      throw new ValidationError(fn, 'logTarget', `a function returning ${allowed}`, `${describe(v)} at row ${i} (x = [${Array.from(x.dataSync().slice(i * x.shape[1], (i + 1) * x.shape[1])).join(', ')}])`);
+      throw new ValidationError(fn, 'logTarget', `a function returning ${allowed}`, `${describe(v)} at row ${i} (x = [${Array.from(row(i)).join(', ')}])`);
     }
   }
-  return { value: out as tf.Tensor1D, values };
+}
+
+/**
+ * `logTarget(x)` checked: a float32 tensor of shape `[n]` with no NaN and no +∞ (−∞ only if allowed).
+ * Costs one synchronous read-back of the `[n]` result: for the stochastic flows' one-off check on
+ * host-memory backends; per-chunk callers use {@link evaluateLogTarget}, `await data()` and
+ * {@link checkTargetValues}. Call inside `tf.tidy`; the result stays on the tape.
+ */
+export function callLogTarget(fn: string, logTarget: LogTarget, x: tf.Tensor2D, check: LogTargetCheck = {}): { value: tf.Tensor1D; values: Float32Array } {
+  const value = evaluateLogTarget(fn, logTarget, x);
+  const values = value.dataSync() as Float32Array;
+  const dim = x.shape[1];
+  checkTargetValues(fn, values, (i) => x.dataSync().slice(i * dim, (i + 1) * dim), check);
+  return { value, values };
 }
 
 /** Where a bad value came from: a training step, the check before training (`null`), or nothing to add (`''`). */
@@ -60,9 +75,8 @@ export function checkTargetOutput(fn: string, out: unknown, n: number, step: num
  * the value, the sample and the step; `null` if every non-finite value belongs to a non-finite sample
  * (then the flow, not the target, is at fault).
  */
-export function nonFiniteTarget(fn: string, x: tf.Tensor2D, logP: tf.Tensor1D, step: number | null, note = ''): ValidationError | null {
-  const values = logP.dataSync();
-  const samples = x.dataSync();
+export async function nonFiniteTarget(fn: string, x: tf.Tensor2D, logP: tf.Tensor1D, step: number | null, note = ''): Promise<ValidationError | null> {
+  const [values, samples] = await Promise.all([logP.data(), x.data()]);
   const dim = x.shape[1];
   for (let i = 0; i < values.length; i++) {
     if (Number.isFinite(values[i])) continue;
@@ -79,7 +93,7 @@ export function nonFiniteTarget(fn: string, x: tf.Tensor2D, logP: tf.Tensor1D, s
  * finite values, and its gradient with respect to `x` exists (the function is built from TF.js ops on
  * its input, not on values read out of it) and is finite.
  */
-export function checkTargetAtStart(fn: string, logTarget: LogTarget, x: tf.Tensor2D): void {
+export async function checkTargetAtStart(fn: string, logTarget: LogTarget, x: tf.Tensor2D): Promise<void> {
   const n = x.shape[0];
   const out = tf.tidy(() => {
     const v = logTarget(x);
@@ -87,7 +101,7 @@ export function checkTargetAtStart(fn: string, logTarget: LogTarget, x: tf.Tenso
     return v;
   });
   try {
-    const bad = nonFiniteTarget(fn, x, out, null);
+    const bad = await nonFiniteTarget(fn, x, out, null);
     if (bad) throw bad;
   } finally {
     out.dispose();
@@ -100,7 +114,7 @@ export function checkTargetAtStart(fn: string, logTarget: LogTarget, x: tf.Tenso
     throw new ValidationError(fn, 'logTarget', expected, 'one whose value does not depend on its input through TF.js ops (no gradient)');
   }
   const finite = tf.tidy(() => tf.all(tf.isFinite(grad)));
-  const ok = finite.dataSync()[0] === 1;
+  const ok = (await finite.data())[0] === 1;
   tf.dispose([finite, grad]);
   if (!ok) throw new ValidationError(fn, 'logTarget', 'a function with a finite gradient at finite samples', `a non-finite gradient${where(null)}`);
 }

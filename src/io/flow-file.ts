@@ -8,7 +8,7 @@ import { ValidationError, describe } from '../errors.js';
 import type { Flow } from '../flow.js';
 import type { JsonObject } from '../module.js';
 import { checkOptions } from '../validate.js';
-import { type FlowDocument, flowDocument, flowFromJSON, parseFlowDocument } from './format.js';
+import { type FlowDocument, flowDocumentAsync, flowFromJSON, parseFlowDocument } from './format.js';
 import { readTextFile, writeTextAtomic } from './text-file.js';
 import { type FlowDestination, type FlowSource, type SaveFlowOptions, isIoUrl, loadFlow as loadThroughIo, saveFlow as saveThroughIo } from './tf-io.js';
 
@@ -45,7 +45,7 @@ export async function saveFlow(flow: Flow, path: string | FlowDestination, optio
   const file = checkPath(fn, path);
   checkOptions(fn, options, ['metadata']);
   // Serialise first: a bad flow or metadata throws before anything on disk is touched.
-  const text = `${JSON.stringify(flowDocument(fn, flow, options.metadata), null, 2)}\n`;
+  const text = `${JSON.stringify(await flowDocumentAsync(fn, flow, options.metadata), null, 2)}\n`;
   await writeTextAtomic(file, text);
 }
 

@@ -29,7 +29,7 @@ import { Flow, type SerializedFlow } from '../flow.js';
 import type { JsonObject } from '../module.js';
 import { checkJsonObject } from '../validate.js';
 import { VERSION } from '../version.js';
-import { assignWeights, readWeights } from './snapshot.js';
+import { assignWeights, readWeights, readWeightsSync } from './snapshot.js';
 import { WEIGHT_DTYPES, type WeightArray, type WeightRecord, decodeWeight, encodeWeight } from './weight-codec.js';
 
 /** The `format` name every model document carries. */
@@ -51,7 +51,8 @@ export interface FlowDocument {
 /**
  * `flow → { format, formatVersion, libraryVersion, architecture, weights, metadata? }`: a plain
  * JSON value (write it with `JSON.stringify`) from which {@link flowFromJSON} rebuilds a flow that
- * computes bit for bit the same `logProb` and seeded `sample` on the same backend.
+ * computes bit for bit the same `logProb` and seeded `sample` on the same backend. It reads the weights
+ * synchronously: on a GPU backend (webgpu, webgl) use `saveFlow` or `await flowToJSONAsync(flow)`.
  *
  * @param flow the flow to save (its current weights are copied).
  * @param metadata optional plain JSON object stored alongside (training metrics, data description…).
@@ -66,23 +67,52 @@ export function flowToJSON(flow: Flow, metadata?: JsonObject): FlowDocument {
   return flowDocument('flowToJSON', flow, metadata);
 }
 
-/** {@link flowToJSON}, with errors naming `fn` (the public function the user called). */
-export function flowDocument(fn: string, flow: Flow, metadata?: JsonObject): FlowDocument {
+/**
+ * {@link flowToJSON} with asynchronous reads (one batch), for every backend: what a GPU backend needs.
+ *
+ * @example
+ * ```ts
+ * const doc = await flowToJSONAsync(flow, { nll: 1.23 });
+ * ```
+ */
+export function flowToJSONAsync(flow: Flow, metadata?: JsonObject): Promise<FlowDocument> {
+  return flowDocumentAsync('flowToJSONAsync', flow, metadata);
+}
+
+/**
+ * Check `flow` and `metadata` (naming `fn`, the public function the user called) and return the step
+ * that completes the document from the weights' values: checks run before any read.
+ */
+function prepareDocument(fn: string, flow: Flow, metadata?: JsonObject): (weights: WeightArray[]) => FlowDocument {
   if (!(flow instanceof Flow)) throw new ValidationError(fn, 'flow', 'a Flow', describe(flow));
-  const weights = flow.weights;
-  const disposed = weights.find((w) => w.variable.isDisposed);
+  const disposed = flow.weights.find((w) => w.variable.isDisposed);
   if (disposed) throw new ValidationError(fn, 'flow', 'a flow that has not been disposed', `disposed weight '${disposed.name}'`);
   // A custom bijector whose config holds NaN or a function would otherwise be written silently wrong.
   const architecture = checkJsonObject(fn, 'flow.serialize()', flow.serialize() as unknown as JsonObject);
-  const doc: FlowDocument = {
-    format: FLOW_FORMAT,
-    formatVersion: FLOW_FORMAT_VERSION,
-    libraryVersion: VERSION,
-    architecture: structuredCopy(architecture) as unknown as SerializedFlow,
-    weights: readWeights(weights).map(encodeWeight),
+  const meta = metadata === undefined ? undefined : structuredCopy(checkJsonObject(fn, 'metadata', metadata));
+  return (weights) => {
+    const doc: FlowDocument = {
+      format: FLOW_FORMAT,
+      formatVersion: FLOW_FORMAT_VERSION,
+      libraryVersion: VERSION,
+      architecture: structuredCopy(architecture) as unknown as SerializedFlow,
+      weights: weights.map(encodeWeight),
+    };
+    if (meta !== undefined) doc.metadata = meta;
+    return doc;
   };
-  if (metadata !== undefined) doc.metadata = structuredCopy(checkJsonObject(fn, 'metadata', metadata));
-  return doc;
+}
+
+/** {@link flowToJSON}, with errors naming `fn`. Synchronous reads: for host-memory backends (see `readWeightsSync`). */
+export function flowDocument(fn: string, flow: Flow, metadata?: JsonObject): FlowDocument {
+  const finish = prepareDocument(fn, flow, metadata);
+  return finish(readWeightsSync(flow.weights));
+}
+
+/** {@link flowDocument} with one batch of asynchronous reads: for `saveFlow` and checkpoints, on every backend. */
+export async function flowDocumentAsync(fn: string, flow: Flow, metadata?: JsonObject): Promise<FlowDocument> {
+  const finish = prepareDocument(fn, flow, metadata);
+  return finish(await readWeights(flow.weights));
 }
 
 /**

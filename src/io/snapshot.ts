@@ -21,14 +21,34 @@ function checkTarget(fn: string, target: unknown): NamedWeight[] {
   return weights;
 }
 
-/** Copy every weight's current values, shape and dtype out of TF.js (copies: later training does not change them). */
-export function readWeights(weights: readonly NamedWeight[]): WeightArray[] {
+function checkDtype(w: NamedWeight): WeightDType {
+  const dtype = w.variable.dtype as WeightDType;
+  if (!WEIGHT_DTYPES.includes(dtype)) {
+    throw new ValidationError('readWeights', `weights['${w.name}']`, `a weight of dtype ${WEIGHT_DTYPES.join(', ')}`, `dtype ${w.variable.dtype}`);
+  }
+  return dtype;
+}
+
+/**
+ * Copy every weight's current values, shape and dtype out of TF.js (copies: later training does not
+ * change them), with one batch of asynchronous reads: what saving, checkpoints and early stopping use,
+ * on every backend.
+ */
+export async function readWeights(weights: readonly NamedWeight[]): Promise<WeightArray[]> {
+  const dtypes = weights.map(checkDtype);
+  const all = await Promise.all(weights.map((w) => w.variable.data()));
+  // slice(): the cpu backend's read returns its own storage, which must not be shared.
+  return weights.map((w, i) => ({ name: w.name, shape: [...w.variable.shape], dtype: dtypes[i], values: (all[i] as WeightValues).slice() }));
+}
+
+/**
+ * {@link readWeights} with synchronous reads, for the synchronous public functions (`snapshotWeights`,
+ * `flowToJSON`, `stochasticFlowToJSON`) and the worker threads (cpu and wasm only), where the values
+ * are in host memory. Not for GPU backends (there a synchronous read stalls or throws): use the async one.
+ */
+export function readWeightsSync(weights: readonly NamedWeight[]): WeightArray[] {
   return weights.map((w) => {
-    const dtype = w.variable.dtype as WeightDType;
-    if (!WEIGHT_DTYPES.includes(dtype)) {
-      throw new ValidationError('readWeights', `weights['${w.name}']`, `a weight of dtype ${WEIGHT_DTYPES.join(', ')}`, `dtype ${w.variable.dtype}`);
-    }
-    // slice(): the cpu backend's dataSync returns its own storage, which must not be shared.
+    const dtype = checkDtype(w);
     const values = (w.variable.dataSync() as WeightValues).slice();
     return { name: w.name, shape: [...w.variable.shape], dtype, values };
   });
@@ -52,7 +72,8 @@ export function assignWeights(weights: readonly NamedWeight[], values: ReadonlyM
 
 /**
  * `{ name: values }` for every weight of `target`: a copy of its current state that
- * {@link restoreWeights} puts back exactly (bit for bit).
+ * {@link restoreWeights} puts back exactly (bit for bit). Synchronous: on a GPU backend (webgpu, webgl)
+ * its reads stall or throw; there, save with the asynchronous `saveFlow` instead.
  *
  * @param target a `Flow` (names `base/…`, `bijector/…`), `Bijector` or `Distribution`.
  * @example
@@ -64,7 +85,13 @@ export function assignWeights(weights: readonly NamedWeight[], values: ReadonlyM
  */
 export function snapshotWeights(target: HasWeights): WeightSnapshot {
   const weights = checkTarget('snapshotWeights', target);
-  return Object.fromEntries(readWeights(weights).map((w) => [w.name, w.values]));
+  return Object.fromEntries(readWeightsSync(weights).map((w) => [w.name, w.values]));
+}
+
+/** {@link snapshotWeights} with asynchronous reads (one batch): for the training loop, on every backend. */
+export async function readSnapshot(target: HasWeights): Promise<WeightSnapshot> {
+  const weights = checkTarget('snapshotWeights', target);
+  return Object.fromEntries((await readWeights(weights)).map((w) => [w.name, w.values]));
 }
 
 /**

@@ -15,7 +15,7 @@ import type { Flow } from '../flow.js';
 import type { JsonObject } from '../module.js';
 import { checkOptions } from '../validate.js';
 import { VERSION } from '../version.js';
-import { FLOW_FORMAT, type FlowDocument, flowDocument, flowFromJSON } from './format.js';
+import { FLOW_FORMAT, type FlowDocument, flowDocumentAsync, flowFromJSON } from './format.js';
 
 /** Where {@link saveFlow} writes: a `tf.io` URL (`'indexeddb://name'`, `'localstorage://name'`, `'downloads://name'`) or an IOHandler with `save`. */
 export type FlowDestination = string | tf.io.IOHandler;
@@ -70,7 +70,7 @@ export async function saveFlow(flow: Flow, destination: FlowDestination, options
   const fn = 'saveFlow';
   const { handler, name } = handlerFor(fn, 'destination', destination, 'save');
   checkOptions(fn, options, ['metadata']);
-  const doc = flowDocument(fn, flow, options.metadata);
+  const doc = await flowDocumentAsync(fn, flow, options.metadata);
   const artifacts: tf.io.ModelArtifacts = {
     modelTopology: doc as unknown as object,
     format: FLOW_FORMAT,

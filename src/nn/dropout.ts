@@ -36,6 +36,8 @@ export class Dropout extends Module {
     if (rate >= 1) throw new ValidationError('Dropout', 'rate', 'a number in [0, 1)', String(rate));
     const seed = rng.int(1 << 24);
     this.seed = this.addWeight('seed', () => tf.scalar(seed), false);
+    // Known without a read: only a loaded or restored seed (host data) is read back, once.
+    this.cached = { dataId: this.seed.dataId, value: seed };
   }
 
   override get hasTrainingMode(): boolean {

@@ -17,7 +17,7 @@
  */
 import { tf } from '../backend.js';
 import type { Flow } from '../flow.js';
-import { readWeights } from '../io/snapshot.js';
+import { readWeightsSync } from '../io/snapshot.js';
 import { float32InPlace } from '../kernels/js-kernel.js';
 import { batchDependent } from '../memory/row-chunks.js';
 import { gradientsRecorded } from '../ops/tape.js';
@@ -228,7 +228,7 @@ function register(ev: Evaluator, flow: Flow): number | null {
   if (known) forget(ev, known.id);
   let message: EvalMessage;
   try {
-    message = { type: 'flow', id: ev.nextId, architecture: JSON.parse(key), weights: readWeights(flow.weights) };
+    message = { type: 'flow', id: ev.nextId, architecture: JSON.parse(key), weights: readWeightsSync(flow.weights) };
   } catch {
     return null;
   }

@@ -28,10 +28,10 @@ export interface DensityComparisonOptions extends Omit<DensityFigureOptions, 'sh
  * ```ts
  * // Two moons' density is not closed-form; a Gaussian mixture's is:
  * const truth = (x: tf.Tensor2D) => mixture.logProb(x);
- * const fig = densityComparisonFigure(truth, flow, { bounds: [[-4, 4], [-4, 4]] });
+ * const fig = await densityComparisonFigure(truth, flow, { bounds: [[-4, 4], [-4, 4]] });
  * ```
  */
-export function densityComparisonFigure(truth: LogDensity, learned: LogDensity, options: DensityComparisonOptions = {}): PlotFigure {
+export async function densityComparisonFigure(truth: LogDensity, learned: LogDensity, options: DensityComparisonOptions = {}): Promise<PlotFigure> {
   const fn = 'densityComparisonFigure';
   checkOptions(fn, options, ['bounds', 'data', 'seed', 'resolution', 'batchSize', 'context', 'logScale', 'logRange', 'contours', 'colorscale', 'labels', 'title']);
   const t = checkLogDensity(fn, 'truth', truth, 2);
@@ -44,9 +44,9 @@ export function densityComparisonFigure(truth: LogDensity, learned: LogDensity, 
   const contextM = checkContext(fn, m, options.context);
   const contextT = t instanceof Flow && t.contextDim > 0 ? checkContext(fn, t, options.context) : undefined;
   const resolution = checkResolution(fn, options.resolution, 100);
-  const bounds = resolveBounds(fn, options, [m, t], 2, contextM) as [Range, Range];
-  const gt = gridLogDensity(fn, t, bounds, resolution, { batchSize: options.batchSize, context: contextT });
-  const gm = gridLogDensity(fn, m, bounds, resolution, { batchSize: options.batchSize, context: contextM });
+  const bounds = (await resolveBounds(fn, options, [m, t], 2, contextM)) as [Range, Range];
+  const gt = await gridLogDensity(fn, t, bounds, resolution, { batchSize: options.batchSize, context: contextT });
+  const gm = await gridLogDensity(fn, m, bounds, resolution, { batchSize: options.batchSize, context: contextM });
   const zt = densityValues(gt, style.logScale);
   const zm = densityValues(gm, style.logScale);
   const range = colourRange([zt, zm], style);

@@ -40,10 +40,10 @@ export interface Density1dOptions extends EvaluationOptions {
  * @returns traces: the histogram (if any), then the density curve.
  * @example
  * ```ts
- * const fig = density1dFigure(flow, { data: x.map((v) => [v]), bins: 60 });
+ * const fig = await density1dFigure(flow, { data: x.map((v) => [v]), bins: 60 });
  * ```
  */
-export function density1dFigure(source: LogDensity, options: Density1dOptions = {}): PlotFigure {
+export async function density1dFigure(source: LogDensity, options: Density1dOptions = {}): Promise<PlotFigure> {
   const fn = 'density1dFigure';
   checkOptions(fn, options, ['data', 'bounds', 'resolution', 'bins', 'n', 'seed', 'logScale', 'batchSize', 'context', 'title', 'labels']);
   const src = checkLogDensity(fn, 'source', source, 1);
@@ -54,18 +54,18 @@ export function density1dFigure(source: LogDensity, options: Density1dOptions = 
   if (typeof logScale !== 'boolean') throw new ValidationError(fn, 'options.logScale', 'a boolean', describe(logScale));
   const [lo, hi] = options.bounds !== undefined
     ? checkRange(fn, 'options.bounds', options.bounds)
-    : resolveBounds(fn, { data: options.data, seed: options.seed }, [src], 1, context)[0];
+    : (await resolveBounds(fn, { data: options.data, seed: options.seed }, [src], 1, context))[0];
 
   let histogram: { values: Float32Array; name: string; color: string } | null = null;
   if (options.data !== undefined) {
-    histogram = { values: readPoints(fn, 'options.data', options.data, 1).values, name: 'data', color: COLORS.data };
+    histogram = { values: (await readPoints(fn, 'options.data', options.data, 1)).values, name: 'data', color: COLORS.data };
   } else if (src instanceof Flow) {
     const n = checkInt(fn, 'options.n', options.n ?? 2000, 0);
-    if (n > 0) histogram = { values: drawSamples(src, n, options.seed ?? 0, context), name: `${n} samples`, color: COLORS.model };
+    if (n > 0) histogram = { values: await drawSamples(src, n, options.seed ?? 0, context), name: `${n} samples`, color: COLORS.model };
   }
 
   const x = linspace(lo, hi, resolution);
-  const lp = evaluateLogDensity(fn, src, Float32Array.from(x), 1, { batchSize: options.batchSize, context });
+  const lp = await evaluateLogDensity(fn, src, Float32Array.from(x), 1, { batchSize: options.batchSize, context });
   const p = Array.from(lp, (v) => (v === -Infinity ? (logScale ? null : 0) : Number.isFinite(v) ? Math.exp(v) : null));
   const traces: PlotTrace[] = [];
   if (histogram) {

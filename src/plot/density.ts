@@ -138,11 +138,11 @@ function checkColorscale(fn: string, value: unknown): string | [number, string][
  * @returns a plotly figure: a heatmap, then a contour trace if `contours`, then a data scatter if `showData`.
  * @example
  * ```ts
- * const fig = densityFigure(flow, { data: trainingData, logScale: true, contours: 8, showData: true });
+ * const fig = await densityFigure(flow, { data: trainingData, logScale: true, contours: 8, showData: true });
  * await writeHtml([fig], 'density.html'); // from 'tfjs-flows/node'
  * ```
  */
-export function densityFigure(source: LogDensity, options: DensityFigureOptions = {}): PlotFigure {
+export async function densityFigure(source: LogDensity, options: DensityFigureOptions = {}): Promise<PlotFigure> {
   const fn = 'densityFigure';
   checkOptions(fn, options, [
     'bounds', 'data', 'seed', 'resolution', 'batchSize', 'context', 'logScale', 'logRange', 'contours', 'showData', 'colorscale', 'title', 'labels',
@@ -151,13 +151,13 @@ export function densityFigure(source: LogDensity, options: DensityFigureOptions 
   const context = checkContext(fn, src, options.context);
   const style = checkDensityStyle(fn, options);
   const resolution = checkResolution(fn, options.resolution, 100);
-  const bounds = resolveBounds(fn, options, [src], 2, context) as [Range, Range];
-  const grid = gridLogDensity(fn, src, bounds, resolution, { batchSize: options.batchSize, context });
+  const bounds = (await resolveBounds(fn, options, [src], 2, context)) as [Range, Range];
+  const grid = await gridLogDensity(fn, src, bounds, resolution, { batchSize: options.batchSize, context });
   const z = densityValues(grid, style.logScale);
   const data: PlotTrace[] = densityTraces(grid, z, style, colourRange([z], style));
   if (options.showData) {
     if (options.data === undefined) throw new ValidationError(fn, 'options.data', 'points [n, 2] (showData draws them)', 'undefined');
-    const pts = readPoints(fn, 'options.data', options.data, 2).values;
+    const pts = (await readPoints(fn, 'options.data', options.data, 2)).values;
     data.push(dataScatter(pts));
   }
   return {

@@ -40,15 +40,15 @@ const BOUNDS_SAMPLES = 2000;
  * The plotted region per axis: `options.bounds`, else the spread of `options.data`, else of 2000
  * samples of the first flow among `sources` (seeded by `options.seed`, default 0).
  */
-export function resolveBounds(fn: string, options: BoundsOptions, sources: LogDensity[], dim: number, context?: number[]): Range[] {
+export async function resolveBounds(fn: string, options: BoundsOptions, sources: LogDensity[], dim: number, context?: number[]): Promise<Range[]> {
   if (options.bounds !== undefined) return checkBounds(fn, 'options.bounds', options.bounds, dim);
   let points: Float32Array;
   if (options.data !== undefined) {
-    points = readPoints(fn, 'options.data', options.data, dim).values;
+    points = (await readPoints(fn, 'options.data', options.data, dim)).values;
   } else {
     const flow = sources.find((s): s is Flow => s instanceof Flow);
     if (!flow) throw new ValidationError(fn, 'options', 'bounds or data when no flow is given to sample from', 'neither');
-    points = drawSamples(flow, BOUNDS_SAMPLES, options.seed ?? 0, context);
+    points = await drawSamples(flow, BOUNDS_SAMPLES, options.seed ?? 0, context);
   }
   return Array.from({ length: dim }, (_, j) => {
     const r = rangeFromPoints(points, dim, j);
@@ -67,13 +67,13 @@ export function checkResolution(fn: string, value: unknown, fallback: number): [
 }
 
 /** `log p` on the `nx × ny` grid over resolved bounds (the work behind {@link logDensityGrid}). */
-export function gridLogDensity(
+export async function gridLogDensity(
   fn: string,
   source: LogDensity,
   bounds: [Range, Range],
   [nx, ny]: [number, number],
   options: EvaluationOptions,
-): DensityGrid {
+): Promise<DensityGrid> {
   const [bx, by] = bounds;
   const x = linspace(bx[0], bx[1], nx);
   const y = linspace(by[0], by[1], ny);
@@ -84,7 +84,7 @@ export function gridLogDensity(
       points[2 * (j * nx + i) + 1] = y[j];
     }
   }
-  const values = evaluateLogDensity(fn, source, points, 2, options);
+  const values = await evaluateLogDensity(fn, source, points, 2, options);
   const logDensity = Array.from({ length: ny }, (_, j) => Array.from(values.subarray(j * nx, (j + 1) * nx)));
   return { x, y, logDensity, bounds: [[...bx], [...by]] };
 }
@@ -97,16 +97,16 @@ export function gridLogDensity(
  * @param source a 2D `Flow` or a log-density function.
  * @example
  * ```ts
- * const g = logDensityGrid(flow, { bounds: [[-3, 3], [-3, 3]], resolution: 50 });
+ * const g = await logDensityGrid(flow, { bounds: [[-3, 3], [-3, 3]], resolution: 50 });
  * g.logDensity[0][0]; // log p(−3, −3)
  * ```
  */
-export function logDensityGrid(source: LogDensity, options: DensityGridOptions = {}): DensityGrid {
+export async function logDensityGrid(source: LogDensity, options: DensityGridOptions = {}): Promise<DensityGrid> {
   const fn = 'logDensityGrid';
   checkOptions(fn, options, ['bounds', 'data', 'seed', 'resolution', 'batchSize', 'context']);
   const src = checkLogDensity(fn, 'source', source, 2);
   const context = checkContext(fn, src, options.context);
   const resolution = checkResolution(fn, options.resolution, 100);
-  const bounds = resolveBounds(fn, options, [src], 2, context) as [Range, Range];
+  const bounds = (await resolveBounds(fn, options, [src], 2, context)) as [Range, Range];
   return gridLogDensity(fn, src, bounds, resolution, { batchSize: options.batchSize, context });
 }

@@ -69,16 +69,16 @@ function latentGrid(bounds: [Range, Range], lines: number, points: number): Floa
  *
  * @example
  * ```ts
- * const { names, samples } = layerStates(flow, { n: 100 });
+ * const { names, samples } = await layerStates(flow, { n: 100 });
  * samples[names.length - 1]; // Float32Array [100 × 2]: the samples in data space
  * ```
  */
-export function layerStates(flow: Flow, options: Omit<LayersFigureOptions, 'colorBy' | 'mode' | 'columns' | 'title'> = {}): LayerStates {
+export async function layerStates(flow: Flow, options: Omit<LayersFigureOptions, 'colorBy' | 'mode' | 'columns' | 'title'> = {}): Promise<LayerStates> {
   checkOptions('layerStates', options, ['n', 'seed', 'gridLines', 'gridPoints', 'latentBounds', 'context']);
   return computeLayerStates('layerStates', flow, options);
 }
 
-export function computeLayerStates(fn: string, flow: Flow, options: LayersFigureOptions): LayerStates {
+export async function computeLayerStates(fn: string, flow: Flow, options: LayersFigureOptions): Promise<LayerStates> {
   checkFlow(fn, 'flow', flow, 2);
   const n = checkInt(fn, 'options.n', options.n ?? 500);
   const gridLines = checkInt(fn, 'options.gridLines', options.gridLines ?? 11, 0);
@@ -86,8 +86,12 @@ export function computeLayerStates(fn: string, flow: Flow, options: LayersFigure
   if (gridLines === 1) throw new ValidationError(fn, 'options.gridLines', '0 or an integer ≥ 2', '1');
   const context = checkContext(fn, flow, options.context);
   const z = flow.base.sample(n, toRng(options.seed ?? 0, fn, 'options.seed'));
-  const latent = Float32Array.from(z.dataSync());
-  z.dispose();
+  let latent: Float32Array;
+  try {
+    latent = Float32Array.from(await z.data());
+  } finally {
+    z.dispose();
+  }
   const bounds = options.latentBounds
     ? (checkBounds(fn, 'options.latentBounds', options.latentBounds, 2) as [Range, Range])
     : ([rangeFromPoints(latent, 2, 0, 0), rangeFromPoints(latent, 2, 1, 0)] as [Range, Range]);
@@ -109,8 +113,15 @@ export function computeLayerStates(fn: string, flow: Flow, options: LayersFigure
         names = r.names;
         states = r.states.map(() => new Float32Array(2 * rows));
       }
-      r.states.forEach((s, k) => states[k].set(s.dataSync(), 2 * start));
+      // One asynchronous read per batch: every state stacked.
+      const stacked = tf.stack(r.states);
       tf.dispose(r.states);
+      try {
+        const values = await stacked.data();
+        states.forEach((s, k) => s.set(values.subarray(k * 2 * count, (k + 1) * 2 * count), 2 * start));
+      } finally {
+        stacked.dispose();
+      }
     } finally {
       x.dispose();
       ctx?.dispose();

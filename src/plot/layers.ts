@@ -69,17 +69,17 @@ function stateTitle(names: string[], k: number): string {
  *   mode: the same two traces for state 0 plus one frame per state.
  * @example
  * ```ts
- * const fig = layersFigure(flow, { n: 1000, mode: 'animation' });
+ * const fig = await layersFigure(flow, { n: 1000, mode: 'animation' });
  * ```
  */
-export function layersFigure(flow: Flow, options: LayersFigureOptions = {}): PlotFigure {
+export async function layersFigure(flow: Flow, options: LayersFigureOptions = {}): Promise<PlotFigure> {
   const fn = 'layersFigure';
   checkOptions(fn, options, ['n', 'seed', 'gridLines', 'gridPoints', 'latentBounds', 'colorBy', 'mode', 'columns', 'context', 'title']);
   const colorBy = options.colorBy ?? 'angle';
   if (!['angle', 'radius', 'z1', 'z2'].includes(colorBy)) throw new ValidationError(fn, 'options.colorBy', "'angle', 'radius', 'z1' or 'z2'", describe(colorBy));
   const mode = options.mode ?? 'panels';
   if (mode !== 'panels' && mode !== 'animation') throw new ValidationError(fn, 'options.mode', "'panels' or 'animation'", describe(mode));
-  const st = computeLayerStates(fn, flow, options);
+  const st = await computeLayerStates(fn, flow, options);
   const c = colours(st.latent, colorBy);
   const count = st.names.length;
   const title = options.title ?? 'Layer by layer';

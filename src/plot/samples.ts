@@ -41,10 +41,10 @@ export interface SamplesFigureOptions {
  *   histograms of data and samples for the top (x) and right (y) panels.
  * @example
  * ```ts
- * const fig = samplesFigure(flow, { n: 2000, data: trainingData, seed: 1 });
+ * const fig = await samplesFigure(flow, { n: 2000, data: trainingData, seed: 1 });
  * ```
  */
-export function samplesFigure(source: Flow | MatrixLike, options: SamplesFigureOptions = {}): PlotFigure {
+export async function samplesFigure(source: Flow | MatrixLike, options: SamplesFigureOptions = {}): Promise<PlotFigure> {
   const fn = 'samplesFigure';
   checkOptions(fn, options, ['n', 'seed', 'data', 'marginals', 'dims', 'bounds', 'bins', 'context', 'title', 'labels']);
   let samples: Float32Array;
@@ -52,15 +52,15 @@ export function samplesFigure(source: Flow | MatrixLike, options: SamplesFigureO
   if (source instanceof Flow) {
     dim = source.dim;
     const n = checkInt(fn, 'options.n', options.n ?? 1000);
-    samples = drawSamples(source, n, options.seed ?? 0, checkContext(fn, source, options.context));
+    samples = await drawSamples(source, n, options.seed ?? 0, checkContext(fn, source, options.context));
   } else {
     if (options.n !== undefined) throw new ValidationError(fn, 'options.n', 'absent when points are given (their count is the sample size)', describe(options.n));
-    const pts = readPoints(fn, 'source', source);
+    const pts = await readPoints(fn, 'source', source);
     samples = pts.values;
     dim = pts.cols;
   }
   const [i, j] = checkDims(fn, options.dims ?? [0, 1], dim);
-  const data = options.data === undefined ? null : readPoints(fn, 'options.data', options.data, dim).values;
+  const data = options.data === undefined ? null : (await readPoints(fn, 'options.data', options.data, dim)).values;
   const bins = checkInt(fn, 'options.bins', options.bins ?? 40);
   const marginals = options.marginals ?? true;
   const sets = data ? [samples, data] : [samples];

@@ -1,13 +1,14 @@
 /**
  * What the figure builders read: a flow or a log-density function, evaluated in batches, and user
- * point sets, read back into JavaScript arrays. Every tensor made here is disposed before returning.
+ * point sets, read back into JavaScript arrays with asynchronous reads (one per batch), so that
+ * plotting never stalls a GPU backend. Every tensor made here is disposed before returning.
  */
 import { assertReady, tf } from '../backend.js';
 import { ValidationError, describe } from '../errors.js';
 import { withoutDomainChecks } from '../bijectors/domain.js';
 import { Flow } from '../flow.js';
 import type { Seed } from '../random.js';
-import { checkInt, checkVector, type MatrixLike, toMatrix } from '../validate.js';
+import { checkFiniteValues, checkInt, checkVector, type MatrixLike, toMatrix } from '../validate.js';
 
 /**
  * A log-density to plot: a `Flow`, or a function from points `[batch, dim]` to log-densities
@@ -57,21 +58,21 @@ export function checkContext(fn: string, source: LogDensity | Flow, context: unk
  * time. A flow's points outside its support (where a bijector rejects its input, e.g. Tanh's inverse
  * outside (−1, 1)) get −∞; for a function, non-finite results are kept as they are.
  */
-export function evaluateLogDensity(
+export async function evaluateLogDensity(
   fn: string,
   source: LogDensity,
   points: Float32Array,
   dim: number,
   options: EvaluationOptions = {},
-): Float64Array {
+): Promise<Float64Array> {
   assertReady(fn);
   const batchSize = checkInt(fn, 'options.batchSize', options.batchSize ?? 4096);
   const n = points.length / dim;
   const out = new Float64Array(n);
   for (let start = 0; start < n; start += batchSize) {
     const rows = Math.min(batchSize, n - start);
-    if (source instanceof Flow) flowRows(source, points, dim, Array.from({ length: rows }, (_, i) => start + i), options.context, out);
-    else functionRows(fn, source, points, dim, start, rows, out);
+    if (source instanceof Flow) await flowRows(source, points, dim, Array.from({ length: rows }, (_, i) => start + i), options.context, out);
+    else await functionRows(fn, source, points, dim, start, rows, out);
   }
   return out;
 }
@@ -80,15 +81,15 @@ export function evaluateLogDensity(
 const RETRY_ROWS = 64;
 
 /** `flow.logProb` at rows `[start, start + rows)` of `points`, or `null` when a bijector rejects one of them. */
-function tryLogProb(flow: Flow, points: Float32Array, dim: number, rows: number[], context: number[] | undefined): Float32Array | null {
+async function tryLogProb(flow: Flow, points: Float32Array, dim: number, rows: number[], context: number[] | undefined, checks = true): Promise<Float32Array | null> {
   const data = new Float32Array(rows.length * dim);
   rows.forEach((r, k) => data.set(points.subarray(r * dim, (r + 1) * dim), k * dim));
   const x = tf.tensor2d(data, [rows.length, dim]);
   const ctx = context && tf.tidy(() => tf.tile(tf.tensor2d([context]), [rows.length, 1]) as tf.Tensor2D);
   let lp: tf.Tensor1D | undefined;
   try {
-    lp = flow.logProb(x, ctx);
-    return lp.dataSync() as Float32Array;
+    lp = checks ? flow.logProb(x, ctx) : withoutDomainChecks(() => flow.logProb(x, ctx));
+    return (await lp.data()) as Float32Array;
   } catch (e) {
     // The grid itself is finite and checked, so a ValidationError from inside the flow (a bijector's
     // domain check) means some of these rows lie outside the support.
@@ -108,8 +109,8 @@ function tryLogProb(flow: Flow, points: Float32Array, dim: number, rows: number[
  * the remaining rows are recomputed with the checks on, and only if that still fails (a bijector
  * that gives finite garbage outside its domain) are they split until the failing rows are isolated.
  */
-function flowRows(flow: Flow, points: Float32Array, dim: number, rows: number[], context: number[] | undefined, out: Float64Array, hint = true): void {
-  const lp = tryLogProb(flow, points, dim, rows, context);
+async function flowRows(flow: Flow, points: Float32Array, dim: number, rows: number[], context: number[] | undefined, out: Float64Array, hint = true): Promise<void> {
+  const lp = await tryLogProb(flow, points, dim, rows, context);
   if (lp) {
     rows.forEach((r, k) => (out[r] = lp[k]));
     return;
@@ -121,7 +122,7 @@ function flowRows(flow: Flow, points: Float32Array, dim: number, rows: number[],
   if (hint) {
     let unchecked: Float32Array | null = null;
     try {
-      unchecked = withoutDomainChecks(() => tryLogProb(flow, points, dim, rows, context));
+      unchecked = await tryLogProb(flow, points, dim, rows, context, false);
     } catch {
       // A bijector that cannot run at all outside its domain: fall back to splitting.
     }
@@ -130,16 +131,16 @@ function flowRows(flow: Flow, points: Float32Array, dim: number, rows: number[],
       rows.forEach((r, k) => {
         if (!Number.isFinite(unchecked![k])) out[r] = -Infinity;
       });
-      if (finite.length > 0) flowRows(flow, points, dim, finite, context, out, false);
+      if (finite.length > 0) await flowRows(flow, points, dim, finite, context, out, false);
       return;
     }
   }
   const step = rows.length > RETRY_ROWS ? RETRY_ROWS : Math.ceil(rows.length / 2);
-  for (let s = 0; s < rows.length; s += step) flowRows(flow, points, dim, rows.slice(s, s + step), context, out, false);
+  for (let s = 0; s < rows.length; s += step) await flowRows(flow, points, dim, rows.slice(s, s + step), context, out, false);
 }
 
 /** A log-density function of rows `[start, start + rows)` into `out`. */
-function functionRows(
+async function functionRows(
   fn: string,
   source: (points: tf.Tensor2D) => tf.Tensor1D | ArrayLike<number>,
   points: Float32Array,
@@ -147,7 +148,7 @@ function functionRows(
   start: number,
   rows: number,
   out: Float64Array,
-): void {
+): Promise<void> {
   const x = tf.tensor2d(points.subarray(start * dim, (start + rows) * dim), [rows, dim]);
   let plain: ArrayLike<number> | undefined;
   let t: tf.Tensor | void = undefined;
@@ -159,7 +160,7 @@ function functionRows(
       plain = r;
       return undefined;
     });
-    const values = t instanceof tf.Tensor ? checkTensorResult(fn, t, rows) : plain;
+    const values = t instanceof tf.Tensor ? await checkTensorResult(fn, t, rows) : plain;
     if (values?.length !== rows) {
       throw new ValidationError(fn, 'source', `a function returning ${rows} log-densities for ${rows} points`, describe(values));
     }
@@ -170,29 +171,34 @@ function functionRows(
   }
 }
 
-function checkTensorResult(fn: string, t: tf.Tensor, rows: number): ArrayLike<number> {
+async function checkTensorResult(fn: string, t: tf.Tensor, rows: number): Promise<ArrayLike<number>> {
   if (t.size !== rows || t.shape[0] !== rows) {
     throw new ValidationError(fn, 'source', `a function returning a tensor [${rows}] for ${rows} points`, describe(t));
   }
-  return t.dataSync();
+  return t.data();
 }
 
 /** A user point set `[n, cols]` read back as a row-major Float32Array (checked: finite, `cols` columns). */
-export function readPoints(fn: string, arg: string, input: MatrixLike, cols?: number): { values: Float32Array; rows: number; cols: number } {
-  const { tensor, owned } = toMatrix(input, { fn, arg, cols });
+export async function readPoints(fn: string, arg: string, input: MatrixLike, cols?: number): Promise<{ values: Float32Array; rows: number; cols: number }> {
+  const isTensor = input instanceof tf.Tensor;
+  const { tensor, owned } = toMatrix(input, { fn, arg, cols, finite: !isTensor });
+  let values: Float32Array;
   try {
-    const [rows, c] = tensor.shape;
-    return { values: Float32Array.from(tensor.dataSync()), rows, cols: c };
+    values = Float32Array.from(await tensor.data());
   } finally {
     if (owned) tensor.dispose();
   }
+  const [rows, c] = tensor.shape;
+  // A tensor's values are checked after the asynchronous read (arrays were checked on conversion).
+  if (isTensor) checkFiniteValues({ fn, arg, cols }, values, c);
+  return { values, rows, cols: c };
 }
 
 /** `n` samples `[n, dim]` of a flow, row-major. */
-export function drawSamples(flow: Flow, n: number, seed: Seed, context?: number[]): Float32Array {
+export async function drawSamples(flow: Flow, n: number, seed: Seed, context?: number[]): Promise<Float32Array> {
   const x = flow.sample(n, { seed, ...(context ? { context: [context] } : {}) });
   try {
-    return Float32Array.from(x.dataSync());
+    return Float32Array.from(await x.data());
   } finally {
     x.dispose();
   }

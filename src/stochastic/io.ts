@@ -10,7 +10,7 @@ import type { Distribution } from '../distributions/distribution.js';
 import { distributionFromConfig } from '../distributions/registry.js';
 import { FileFormatError, ValidationError, describe } from '../errors.js';
 import type { LogTarget } from '../inference/log-target.js';
-import { assignWeights, readWeights } from '../io/snapshot.js';
+import { assignWeights, readWeightsSync } from '../io/snapshot.js';
 import { decodeWeight, encodeWeight, type WeightRecord } from '../io/weight-codec.js';
 import { VERSION } from '../version.js';
 import type { StochasticBlock } from './block.js';
@@ -45,7 +45,7 @@ export function stochasticFlowToJSON(flow: StochasticFlow): StochasticFlowDocume
     formatVersion: STOCHASTIC_FLOW_FORMAT_VERSION,
     libraryVersion: VERSION,
     architecture: JSON.parse(JSON.stringify(flow.serialize())) as SerializedStochasticFlow,
-    weights: readWeights(flow.weights).map(encodeWeight),
+    weights: readWeightsSync(flow.weights).map(encodeWeight),
   };
 }
 

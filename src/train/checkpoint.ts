@@ -18,7 +18,7 @@
  */
 import { FileFormatError, ValidationError, describe } from '../errors.js';
 import type { Flow } from '../flow.js';
-import { type FlowDocument, flowDocument, parseFlowDocument } from '../io/format.js';
+import { type FlowDocument, flowDocumentAsync, parseFlowDocument } from '../io/format.js';
 import { restoreWeights, type WeightSnapshot } from '../io/snapshot.js';
 import { decodeWeight, encodeWeight, type WeightRecord } from '../io/weight-codec.js';
 import { VERSION } from '../version.js';
@@ -104,16 +104,16 @@ function encodeSnapshot(s: WeightSnapshot): WeightRecord[] {
 }
 
 /** The checkpoint of a run at its current state. */
-export function makeCheckpoint(
+export async function makeCheckpoint(
   fn: string,
   flow: Flow,
   optimizer: Optimizer,
   plan: CheckpointPlan,
   position: CheckpointDocument['position'],
   loop: LoopState,
-): CheckpointDocument {
+): Promise<CheckpointDocument> {
   const weightName = new Map(flow.weights.map((w) => [w.variable.name, w.name]));
-  const opt = optimizer.getState();
+  const opt = await optimizer.getState();
   const h = loop.history;
   const doc: CheckpointDocument = {
     format: CHECKPOINT_FORMAT,
@@ -121,7 +121,7 @@ export function makeCheckpoint(
     libraryVersion: VERSION,
     step: loop.step,
     plan: structuredClone(plan),
-    model: flowDocument(fn, flow),
+    model: await flowDocumentAsync(fn, flow),
     optimizer: {
       name: opt.name,
       scalars: { ...opt.scalars },

@@ -7,7 +7,7 @@ import { tf } from '../backend.js';
 import { ValidationError, describe } from '../errors.js';
 import type { Standardization } from '../flow.js';
 import type { Rng, RngState } from '../random.js';
-import { type MatrixLike, toMatrix } from '../validate.js';
+import { checkFiniteValues, type MatrixLike, toMatrix } from '../validate.js';
 
 /** A batch with its context rows, for conditional flows. */
 export interface BatchWithContext {
@@ -48,12 +48,21 @@ export function isStream(data: unknown): data is AsyncIterable<StreamBatch> | It
   return Symbol.asyncIterator in data || Symbol.iterator in data;
 }
 
-/** Read a matrix argument into a float32 array (the caller's tensors are left alone). */
-export function readRows(fn: string, arg: string, input: unknown, cols: number, rows?: number): { values: Float32Array; n: number } {
-  const { tensor, owned } = toMatrix(input, { fn, arg, cols, rows });
-  const values = tensor.dataSync() as Float32Array;
+/**
+ * Read a matrix argument into a float32 array (the caller's tensors are left alone), with one
+ * asynchronous read; a tensor's values are checked for finiteness here, after the read, on every backend.
+ */
+export async function readRows(fn: string, arg: string, input: unknown, cols: number, rows?: number): Promise<{ values: Float32Array; n: number }> {
+  const isTensor = input instanceof tf.Tensor;
+  const { tensor, owned } = toMatrix(input, { fn, arg, cols, rows, finite: !isTensor });
   const n = tensor.shape[0];
-  if (owned) tensor.dispose();
+  let values: Float32Array;
+  try {
+    values = (await tensor.data()) as Float32Array;
+  } finally {
+    if (owned) tensor.dispose();
+  }
+  if (isTensor) checkFiniteValues({ fn, arg, cols, rows }, values, cols);
   return { values: owned ? values : Float32Array.from(values), n };
 }
 

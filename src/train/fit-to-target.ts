@@ -153,7 +153,7 @@ export async function fitToTarget(flow: Flow, logTarget: LogTarget, options: Fit
   const rng = toRng(o.seed, fn, 'options.seed');
   const first = flow.sample(n, { seed: rng.fork() });
   try {
-    checkTargetAtStart(fn, logTarget, first);
+    await checkTargetAtStart(fn, logTarget, first);
   } finally {
     first.dispose();
   }
@@ -208,7 +208,7 @@ export async function fitToTarget(flow: Flow, logTarget: LogTarget, options: Fit
     if (e instanceof TrainingError && rejected) throw rejected;
     if (e instanceof TrainingError && kept.length === 2) {
       const note = "; training stopped there and that step's update was not applied";
-      const bad = nonFiniteTarget(fn, kept[0] as tf.Tensor2D, kept[1] as tf.Tensor1D, e.step, note);
+      const bad = await nonFiniteTarget(fn, kept[0] as tf.Tensor2D, kept[1] as tf.Tensor1D, e.step, note);
       if (bad) throw bad;
     }
     throw e;

@@ -274,7 +274,7 @@ async function fitWith(flow: Flow, data: FitData, o: FitOptions, optimizer: Opti
     if (o.context !== undefined) throw new ValidationError(fn, 'options.context', 'absent when data is a stream (give batches as { x, context })', describe(o.context));
     stream = new StreamBatches(fn, data, dim, contextDim, steps !== undefined ? null : epochs ?? 1);
   } else {
-    const rows = readTraining(fn, data, o.context, dim, contextDim);
+    const rows = await readTraining(fn, data, o.context, dim, contextDim);
     let train = rows;
     if (split !== null) {
       const nVal = Math.round(rows.n * split);
@@ -302,7 +302,7 @@ async function fitWith(flow: Flow, data: FitData, o: FitOptions, optimizer: Opti
       stats = standardizationOf(fn, mode, seen, train.n, dim);
     }
   }
-  if (o.validationData !== undefined) validation = readValidation(fn, o.validationData, dim, contextDim);
+  if (o.validationData !== undefined) validation = await readValidation(fn, o.validationData, dim, contextDim);
   // Validation rows get one fixed draw of noise, so that validation losses are comparable over the run.
   if (validation && noiseColumns.length > 0) {
     validation = { ...validation, x: addUniformNoise(validation.x.slice(), validation.n, dim, noiseColumns, stepNoiseRng(noiseSeed, -1)) };
@@ -351,7 +351,7 @@ async function fitWith(flow: Flow, data: FitData, o: FitOptions, optimizer: Opti
         every: sink.every,
         save: async (state) => {
           const position = memory ? { kind: 'memory' as const, ...memory.getPosition() } : { kind: 'stream' as const, ...stream!.getPosition() };
-          await sink.write(makeCheckpoint(fn, flow, optimizer, plan, position, state));
+          await sink.write(await makeCheckpoint(fn, flow, optimizer, plan, position, state));
         },
       };
     }
@@ -360,10 +360,10 @@ async function fitWith(flow: Flow, data: FitData, o: FitOptions, optimizer: Opti
   // Layers with a training mode (BatchNorm) use batch statistics while training and their running
   // statistics for validation and afterwards.
   const validate = valTensors
-    ? () => {
+    ? async () => {
         setTraining(flow, false);
         try {
-          return meanNll(flow, valTensors.x, valTensors.context);
+          return await meanNll(flow, valTensors.x, valTensors.context);
         } finally {
           setTraining(flow, true);
         }
@@ -459,26 +459,26 @@ function readResume(fn: string, from: unknown): CheckpointDocument {
   return parseCheckpoint(from as string | CheckpointDocument, 'options.resumeFrom');
 }
 
-function readTraining(fn: string, data: unknown, context: unknown, dim: number, contextDim: number): Rows {
+async function readTraining(fn: string, data: unknown, context: unknown, dim: number, contextDim: number): Promise<Rows> {
   if (ArrayBuffer.isView(data)) throw new ValidationError(fn, 'data', 'a matrix: give a typed array as { data, shape: [rows, cols] }', describe(data));
-  const x = readRows(fn, 'data', data, dim);
-  return { x: x.values, context: readContext(fn, 'options.context', context, x.n, contextDim), n: x.n };
+  const x = await readRows(fn, 'data', data, dim);
+  return { x: x.values, context: await readContext(fn, 'options.context', context, x.n, contextDim), n: x.n };
 }
 
-function readContext(fn: string, arg: string, context: unknown, rows: number, contextDim: number): Float32Array | null {
+async function readContext(fn: string, arg: string, context: unknown, rows: number, contextDim: number): Promise<Float32Array | null> {
   if (contextDim === 0) {
     if (context !== undefined && context !== null) throw new ValidationError(fn, arg, 'absent (the flow is unconditional)', describe(context));
     return null;
   }
   if (context === undefined || context === null) throw new ValidationError(fn, arg, `a matrix [${rows}, ${contextDim}] (the flow is conditional)`, 'none');
-  return readRows(fn, arg, context, contextDim, rows).values;
+  return (await readRows(fn, arg, context, contextDim, rows)).values;
 }
 
-function readValidation(fn: string, v: unknown, dim: number, contextDim: number): Rows {
+async function readValidation(fn: string, v: unknown, dim: number, contextDim: number): Promise<Rows> {
   const withContext = v !== null && typeof v === 'object' && !(v instanceof tf.Tensor) && !Array.isArray(v) && 'x' in v;
   const xIn = withContext ? (v as BatchWithContext).x : v;
-  const x = readRows(fn, withContext ? 'options.validationData.x' : 'options.validationData', xIn, dim);
-  const context = readContext(fn, 'options.validationData.context', withContext ? (v as BatchWithContext).context : undefined, x.n, contextDim);
+  const x = await readRows(fn, withContext ? 'options.validationData.x' : 'options.validationData', xIn, dim);
+  const context = await readContext(fn, 'options.validationData.context', withContext ? (v as BatchWithContext).context : undefined, x.n, contextDim);
   return { x: x.values, context, n: x.n };
 }
 
@@ -489,19 +489,28 @@ function toTensors(rows: Rows, dim: number, contextDim: number): { x: tf.Tensor2
   };
 }
 
-/** Mean negative log-likelihood over all rows, in chunks to bound memory. */
-export function meanNll(flow: Flow, x: tf.Tensor2D, context: tf.Tensor2D | null): number {
+/**
+ * Mean negative log-likelihood over all rows, in chunks to bound memory. The chunks' sums stay on the
+ * device and are read back once, asynchronously (each chunk's sum is added in float64 after the read).
+ */
+export async function meanNll(flow: Flow, x: tf.Tensor2D, context: tf.Tensor2D | null): Promise<number> {
   const n = x.shape[0];
-  let total = 0;
-  for (let from = 0; from < n; from += VALIDATION_CHUNK) {
-    const size = Math.min(VALIDATION_CHUNK, n - from);
-    const s = tf.tidy(() => {
-      const xs = tf.slice(x, [from, 0], [size, -1]);
-      const cs = context ? tf.slice(context, [from, 0], [size, -1]) : null;
-      return tf.neg(tf.sum(flow.logProbUnchecked(xs, cs)));
-    });
-    total += s.dataSync()[0];
-    s.dispose();
+  const sums: tf.Tensor[] = [];
+  try {
+    for (let from = 0; from < n; from += VALIDATION_CHUNK) {
+      const size = Math.min(VALIDATION_CHUNK, n - from);
+      sums.push(tf.tidy(() => {
+        const xs = tf.slice(x, [from, 0], [size, -1]);
+        const cs = context ? tf.slice(context, [from, 0], [size, -1]) : null;
+        return tf.reshape(tf.neg(tf.sum(flow.logProbUnchecked(xs, cs))), [1]);
+      }));
+    }
+    const all = tf.concat(sums);
+    sums.push(all);
+    let total = 0;
+    for (const v of await all.data()) total += v;
+    return total / n;
+  } finally {
+    tf.dispose(sums);
   }
-  return total / n;
 }

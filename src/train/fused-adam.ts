@@ -20,9 +20,10 @@
  * Where the weights go: on wasm with SIMD, over the old values where the variable alone holds its
  * memory (wasm's cached matMul packings of that memory are dropped, see `adamUpdateSimd`), else in a
  * fresh tensor that is assigned. On cpu the new weights come from a JavaScript kernel (reads weights
- * and gradients where they live, writes a fresh output: no copies through `dataSync`); elsewhere
- * (tfjs-node) from `dataSync` and `tf.tensor`, with the same arithmetic. Either way no other tensor
- * ever sees its values change.
+ * and gradients where they live, writes a fresh output: no copies through `dataSync`). `adam()` picks
+ * this optimiser on cpu and wasm only (elsewhere `tf.train.adam`, on the device); the `dataSync` branch
+ * below runs only when a test forces `useKernel: false` on cpu or wasm, where the read is a memory copy.
+ * Either way no other tensor ever sees its values change.
  */
 import { tf } from '../backend.js';
 import { runKernel } from '../kernels/dispatch.js';
@@ -125,6 +126,7 @@ export function fusedAdamOptimizer(beta1: number, beta2: number, epsilon: number
           });
         });
       } else {
+        // Tests only (useKernel: false, on cpu/wasm: host memory, so the synchronous read is a copy).
         // Every value is read before any tensor is made.
         const updated = variables.map((variable, i) => {
           const { m, v } = slotOf(i);
@@ -138,7 +140,7 @@ export function fusedAdamOptimizer(beta1: number, beta2: number, epsilon: number
       accBeta2 = f32(accBeta2 * b2);
       iterations++;
     },
-    getState(): OptimizerState {
+    async getState(): Promise<OptimizerState> {
       return {
         name: 'adam',
         scalars: { iterations, accBeta1, accBeta2 },

@@ -8,11 +8,11 @@
 import { tf } from '../backend.js';
 import { TrainingError } from '../errors.js';
 import type { EpochInfo, StepInfo, TrainingCallbacks } from './callbacks.js';
-import { clipByGlobalNorm, globalNormValue } from './clip.js';
+import { clipByGlobalNorm, lossAndGlobalNorm } from './clip.js';
 import type { FitHistory, StopReason } from './history.js';
 import type { Optimizer } from './optimizer.js';
 import type { ProgressReporter } from './progress.js';
-import { type HasWeights, restoreWeights, snapshotWeights, type WeightSnapshot } from '../io/snapshot.js';
+import { type HasWeights, readSnapshot, restoreWeights, type WeightSnapshot } from '../io/snapshot.js';
 
 /** One step's worth of input. */
 export interface StepInput {
@@ -47,8 +47,8 @@ export interface LoopConfig extends TrainingCallbacks {
   optimizer: Optimizer;
   /** Maximum global gradient norm, or `null` for no clipping. */
   clipNorm: number | null;
-  /** Mean validation loss with the current weights, or absent. */
-  validate?: () => number;
+  /** Mean validation loss with the current weights (read back asynchronously), or absent. */
+  validate?: () => Promise<number>;
   /** Validate after every this many steps (and after the last step); `null` → only at epoch ends and the end. */
   validateEvery: number | null;
   /** Stop after this many validations without improvement, or `null`. */
@@ -142,8 +142,8 @@ export async function runTraining(config: LoopConfig, resume?: LoopState, checkp
     lastSaved = s.step;
   };
 
-  const evaluate = (): number => {
-    const v = validate!();
+  const evaluate = async (): Promise<number> => {
+    const v = await validate!();
     validation!.steps.push(s.step);
     validation!.loss.push(v);
     s.lastValidated = s.step;
@@ -152,7 +152,7 @@ export async function runTraining(config: LoopConfig, resume?: LoopState, checkp
       s.bestLoss = v;
       s.bestStep = s.step;
       s.sinceBest = 0;
-      if (config.restoreBest) s.best = snapshotWeights(config.weights);
+      if (config.restoreBest) s.best = await readSnapshot(config.weights);
     } else {
       s.sinceBest++;
     }
@@ -174,7 +174,7 @@ export async function runTraining(config: LoopConfig, resume?: LoopState, checkp
   };
 
   try {
-    if (validate && config.validateInitial && s.step === 0 && validation!.steps.length === 0) evaluate();
+    if (validate && config.validateInitial && s.step === 0 && validation!.steps.length === 0) await evaluate();
     for (;;) {
       if (totalSteps !== null && s.step >= totalSteps) break;
       if (signal?.aborted) {
@@ -201,9 +201,12 @@ export async function runTraining(config: LoopConfig, resume?: LoopState, checkp
           return { value, list: used.map((v) => named[v.name]), used };
         });
         grads = out.list;
-        lossValue = out.value.dataSync()[0];
-        out.value.dispose();
-        normValue = globalNormValue(out.list);
+        // The step's one read-back, asynchronous: loss and gradient norm together.
+        try {
+          ({ loss: lossValue, norm: normValue } = await lossAndGlobalNorm(out.value, out.list));
+        } finally {
+          out.value.dispose();
+        }
         if (clipNorm !== null && Number.isFinite(normValue)) {
           grads = clipByGlobalNorm(out.list, normValue, clipNorm);
           tf.dispose(out.list);
@@ -233,7 +236,7 @@ export async function runTraining(config: LoopConfig, resume?: LoopState, checkp
       let validationLoss: number | undefined;
       if (validate) {
         const due = config.validateEvery !== null ? step % config.validateEvery === 0 : input.endOfEpoch;
-        if (due || lastPlanned) validationLoss = evaluate();
+        if (due || lastPlanned) validationLoss = await evaluate();
         if (patience !== null && s.sinceBest >= patience) {
           stopReason = 'early-stopping';
           stop = true;
@@ -267,7 +270,7 @@ export async function runTraining(config: LoopConfig, resume?: LoopState, checkp
         lastYield = performance.now();
       }
     }
-    if (validate && s.step > 0 && s.lastValidated !== s.step) evaluate();
+    if (validate && s.step > 0 && s.lastValidated !== s.step) await evaluate();
     const restoredBest = config.restoreBest && s.best !== null && s.bestStep !== s.step;
     if (restoredBest) restoreWeights(config.weights, s.best!);
     return finish(restoredBest);

@@ -7,6 +7,7 @@ import { ValidationError, describe } from '../errors.js';
 import { checkNumber, checkOptions } from '../validate.js';
 import { checkAdamState } from './adam-state.js';
 import { fusedAdamOptimizer } from './fused-adam.js';
+import { JS_KERNEL_BACKENDS } from '../kernels/js-kernel.js';
 
 /**
  * Everything an optimiser carries from one update to the next, outside TF.js (for checkpoints).
@@ -31,8 +32,8 @@ export interface Optimizer {
    * `learningRate`. Does not dispose the gradients.
    */
   applyGradients(variables: readonly tf.Variable[], grads: readonly tf.Tensor[], learningRate: number): void;
-  /** A copy of the optimiser's state (see {@link OptimizerState}). */
-  getState(): OptimizerState;
+  /** A copy of the optimiser's state (see {@link OptimizerState}), read asynchronously (it may live on a GPU). */
+  getState(): Promise<OptimizerState>;
   /**
    * Replace the optimiser's state by `state` (from `getState` of the same kind of optimiser, with
    * `slots[i].variable` naming the variables this optimiser will update, in the same order).
@@ -60,8 +61,9 @@ export interface AdamOptions {
   /** Added to √v̂; default 1e-8 (PyTorch's, which the reference figures used). */
   epsilon?: number;
   /**
-   * `true` (default): one JavaScript loop over all variables, bit for bit the updates of
-   * `tf.train.adam` on wasm and cpu, about 3–4× cheaper per update (`npm run bench`); `false`: `tf.train.adam` itself.
+   * `true` (default): on wasm and cpu, one JavaScript loop over all variables, bit for bit the updates of
+   * `tf.train.adam`, about 3–4× cheaper per update (`npm run bench`); on other backends `tf.train.adam`
+   * (the update stays on the device). `false`: `tf.train.adam` everywhere.
    */
   fused?: boolean;
 }
@@ -85,7 +87,9 @@ export function adam(options: AdamOptions = {}): Optimizer {
   const beta2 = checkNumber(fn, 'options.beta2', options.beta2 ?? 0.999, { min: 0, max: 1, open: true });
   const epsilon = checkNumber(fn, 'options.epsilon', options.epsilon ?? 1e-8, { min: 0, open: true });
   if (options.fused !== undefined && typeof options.fused !== 'boolean') throw new ValidationError(fn, 'options.fused', 'a boolean', describe(options.fused));
-  if (options.fused ?? true) return fusedAdamOptimizer(beta1, beta2, epsilon);
+  // The fused update runs in host memory (cpu, wasm); on any other backend (WebGPU, WebGL, tfjs-node) it
+  // would read every weight and gradient back synchronously per step, so TF.js's own update runs there, on the device.
+  if ((options.fused ?? true) && (JS_KERNEL_BACKENDS as readonly string[]).includes(tf.getBackend())) return fusedAdamOptimizer(beta1, beta2, epsilon);
   const inner = tf.train.adam(1e-3, beta1, beta2, epsilon);
   // TF.js reads `learningRate` at every update but declares it protected; a schedule sets it per step.
   const settable = inner as unknown as { learningRate: number };
@@ -95,15 +99,18 @@ export function adam(options: AdamOptions = {}): Optimizer {
       settable.learningRate = learningRate;
       inner.applyGradients(variables.map((v, i) => ({ name: v.name, tensor: grads[i] })));
     },
-    getState() {
+    async getState() {
       const a = inner as unknown as AdamInternals;
-      const read = (v: tf.Variable) => (v.dataSync() as Float32Array).slice();
+      // One batch of asynchronous reads (this optimiser runs on GPU backends); slice(): cpu's storage is its own.
+      const read = async (v: tf.Variable) => ((await v.data()) as Float32Array).slice();
+      const [b1, b2] = await Promise.all([read(a.accBeta1), read(a.accBeta2)]);
+      const moments = await Promise.all(a.accumulatedFirstMoment.map((m, i) => Promise.all([read(m.variable), read(a.accumulatedSecondMoment[i].variable)])));
       return {
         name: 'adam',
-        scalars: { iterations: a.iterations_, accBeta1: read(a.accBeta1)[0], accBeta2: read(a.accBeta2)[0] },
+        scalars: { iterations: a.iterations_, accBeta1: b1[0], accBeta2: b2[0] },
         slots: a.accumulatedFirstMoment.map((m, i) => ({
           variable: m.originalName.replace(/\/m$/, ''),
-          values: { m: read(m.variable), v: read(a.accumulatedSecondMoment[i].variable) },
+          values: { m: moments[i][0], v: moments[i][1] },
         })),
       };
     },

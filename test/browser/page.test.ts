@@ -14,7 +14,8 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBrowserPage } from '../../examples/browser/build.js';
 import { type Flow, backendName, datasets, fit, realNVP } from '../../src/index.js';
-import { findBrowser, launchBrowser, saveFlow } from '../../src/node.js';
+import { CHROMIUM_FLAGS, findBrowser, launchBrowser, saveFlow } from '../../src/node.js';
+import { chromium } from 'playwright-core';
 import { watchPage } from '../helpers/watched-page.js';
 
 // Code passed to page.evaluate runs in the browser; these are the few DOM names it uses (the project
@@ -28,7 +29,7 @@ interface PageApi {
   done: Promise<void>;
   backend?: string;
   samples?: number;
-  logProb(points: number[][]): number[];
+  logProb(points: number[][]): Promise<number[]>;
 }
 declare const flowPage: PageApi;
 
@@ -137,6 +138,28 @@ describe.skipIf(!browserPath && !required)('the browser page in Chromium', () =>
     inBrowser.forEach((v, i) => expect(Math.abs(v - inNode[i])).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(inNode[i]))));
     expect(backendName()).not.toBeNull();
   });
+
+  it("on WebGPU (Chromium's SwiftShader adapter) computes the same log-density as Node's flow.logProb", async () => {
+    // --disable-gpu would turn WebGPU off; these flags give WebGPU a SwiftShader (CPU) adapter headless.
+    const flags = [...CHROMIUM_FLAGS.filter((f) => f !== '--disable-gpu'), '--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-vulkan=swiftshader', '--use-webgpu-adapter=swiftshader', '--disable-vulkan-surface'];
+    const gpuBrowser = await chromium.launch({ executablePath: browserPath ?? undefined, headless: true, args: flags });
+    try {
+      const gpuPage = await gpuBrowser.newPage();
+      const gpuErrors: string[] = [];
+      watchPage(gpuPage, gpuErrors, [], () => true);
+      await gpuPage.goto(`${url}index.html?n=50&seed=2&backend=webgpu`);
+      await gpuPage.evaluate(() => flowPage.done);
+      expect(await gpuPage.evaluate(() => flowPage.backend)).toBe('webgpu');
+      const inBrowser = await gpuPage.evaluate((points) => flowPage.logProb(points), PROBES);
+      const lp = flow.logProb(PROBES);
+      const inNode = Array.from(await lp.data());
+      lp.dispose();
+      inBrowser.forEach((v, i) => expect(Math.abs(v - inNode[i])).toBeLessThanOrEqual(1e-4 * (1 + Math.abs(inNode[i]))));
+      expect(await gpuPage.evaluate(() => document.getElementById('status')!.className)).toBe('');
+    } finally {
+      await gpuBrowser.close();
+    }
+  }, 240_000);
 
   it('logged no errors in the page', () => {
     expect(errors).toEqual([]);

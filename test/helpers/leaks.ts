@@ -8,3 +8,10 @@ export function expectNoLeak(f: () => tf.TensorContainer | void): void {
   if (out) tf.dispose(out);
   expect(tf.memory().numTensors).toBe(before);
 }
+
+/** {@link expectNoLeak} for an asynchronous `f` returning no tensors (the plot builders read back asynchronously). */
+export async function expectNoLeakAsync(f: () => Promise<unknown>): Promise<void> {
+  const before = tf.memory().numTensors;
+  await f();
+  expect(tf.memory().numTensors).toBe(before);
+}

@@ -21,7 +21,7 @@ describe('importance-sampling log Z after reverse-KL training', () => {
     const flow = neuralSplineFlow({ dim: 2, layers: 2, hidden: [16], bins: 8, tailBound: 6, invert: false, seed: 0 });
     const before = tf.memory().numTensors;
     await fitToTarget(flow, energy.logDensity, { steps: 1500, samplesPerStep: 256, learningRate: 5e-3, annealSteps: name === 'twoMoons' ? 1000 : 500, seed: 1, progress: false });
-    const r = importanceSample(flow, energy.logDensity, 20000, { seed: 2 });
+    const r = await importanceSample(flow, energy.logDensity, 20000, { seed: 2 });
     r.samples.dispose();
     const z = (r.logZ - energy.logZ) / r.logZStdErr;
     console.log(`${name}: log Z ${r.logZ.toFixed(4)} ± ${r.logZStdErr.toFixed(4)} (reference ${energy.logZ.toFixed(4)}, ${z.toFixed(2)} SE), ESS ${(100 * r.essFraction).toFixed(1)}%`);

@@ -246,7 +246,7 @@ describe('WebAssembly SIMD kernels on the wasm backend', () => {
     x.dispose();
   });
 
-  it('the SIMD Adam update is bit-identical to the JavaScript kernel over several steps (sizes 4099 and 7: SIMD body and scalar tail)', () => {
+  it('the SIMD Adam update is bit-identical to the JavaScript kernel over several steps (sizes 4099 and 7: SIMD body and scalar tail)', async () => {
     const shapes = [[4099], [7]];
     const make = (tag: string) => shapes.map((s, i) => tf.variable(tf.tensor(normals(`w${i}`, s[0]), s), true, `simdAdam${tag}${i}`));
     const [a, b] = [make("js"), make("simd")];
@@ -261,7 +261,7 @@ describe('WebAssembly SIMD kernels on the wasm backend', () => {
     }
     expect(tf.memory().numTensors).toBe(before);
     a.forEach((v, i) => expect(Array.from(b[i].dataSync())).toEqual(Array.from(v.dataSync())));
-    const [sj, ss] = [js.getState(), simd.getState()];
+    const [sj, ss] = await Promise.all([js.getState(), simd.getState()]);
     ss.slots.forEach((slot, i) => {
       expect(Array.from(slot.values.m)).toEqual(Array.from(sj.slots[i].values.m));
       expect(Array.from(slot.values.v)).toEqual(Array.from(sj.slots[i].values.v));

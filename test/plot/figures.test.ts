@@ -3,7 +3,7 @@ import {
   Affine, Chain, Flow, Permute, Scale, Shift, StandardNormal, Tanh, ValidationError, tf,
   layerStates, layersFigure, samplesFigure, trainingCurvesFigure, type PlotFigure, type PlotTrace,
 } from '../../src/index.js';
-import { expectNoLeak } from '../helpers/leaks.js';
+import { expectNoLeak, expectNoLeakAsync } from '../helpers/leaks.js';
 
 type XY = PlotTrace & { x: (number | null)[]; y: (number | null)[] };
 const xy = (t: PlotTrace) => t as XY;
@@ -14,10 +14,10 @@ const makeFlow = () =>
   new Flow(new StandardNormal(2), new Chain([new Affine(2, { shift: [1, -1], scale: [2, 0.5] }), new Permute([1, 0]), new Tanh(), new Scale([1.5, 0.7])]));
 
 describe('samplesFigure', () => {
-  it('scatters exactly flow.sample(n, { seed }) over the data, with density-normalised marginal histograms', () => {
+  it('scatters exactly flow.sample(n, { seed }) over the data, with density-normalised marginal histograms', async () => {
     const flow = makeFlow();
     const data = [[0.1, 0.2], [0.3, -0.4], [-0.5, 0.6]];
-    const fig = samplesFigure(flow, { n: 257, seed: 9, data });
+    const fig = await samplesFigure(flow, { n: 257, seed: 9, data });
     const s = flow.sample(257, { seed: 9 });
     const [sx, sy] = columns(s.dataSync(), 2);
     s.dispose();
@@ -35,13 +35,13 @@ describe('samplesFigure', () => {
     expect([fig.data[5].xaxis, fig.data[5].yaxis, fig.data[5].orientation]).toEqual(['x2', 'y', 'h']);
     expect(fig.data.slice(2).every((t) => t.histnorm === 'probability density')).toBe(true);
     // Same seed, same picture.
-    expect(samplesFigure(flow, { n: 257, seed: 9, data }).data).toEqual(fig.data);
+    expect((await samplesFigure(flow, { n: 257, seed: 9, data })).data).toEqual(fig.data);
     flow.dispose();
   });
 
-  it('plots given points, picks coordinates with dims, and leaks nothing', () => {
+  it('plots given points, picks coordinates with dims, and leaks nothing', async () => {
     const points = [[1, 2, 3], [4, 5, 6]];
-    const fig = samplesFigure(points, { dims: [2, 0], marginals: false });
+    const fig = await samplesFigure(points, { dims: [2, 0], marginals: false });
     expect(fig.data).toHaveLength(1);
     expect(xy(fig.data[0]).x).toEqual([3, 6]);
     expect(xy(fig.data[0]).y).toEqual([1, 4]);
@@ -50,11 +50,11 @@ describe('samplesFigure', () => {
     expect(layout.yaxis.title.text).toBe('x₁');
     expect(layout.yaxis.scaleanchor).toBe('x');
     const flow = makeFlow();
-    expectNoLeak(() => void samplesFigure(flow, { n: 100 }));
-    expect(() => samplesFigure(points, { dims: [0, 0] })).toThrow(/options.dims/);
-    expect(() => samplesFigure(points, { n: 5 })).toThrow(/options.n/);
-    expect(() => samplesFigure([[1], [2]])).toThrow(/density1dFigure/);
-    expect(() => samplesFigure(flow, { n: 0 })).toThrow(ValidationError);
+    await expectNoLeakAsync(() => samplesFigure(flow, { n: 100 }));
+    await expect(samplesFigure(points, { dims: [0, 0] })).rejects.toThrow(/options.dims/);
+    await expect(samplesFigure(points, { n: 5 })).rejects.toThrow(/options.n/);
+    await expect(samplesFigure([[1], [2]])).rejects.toThrow(/density1dFigure/);
+    await expect(samplesFigure(flow, { n: 0 })).rejects.toThrow(ValidationError);
     flow.dispose();
   });
 });
@@ -66,7 +66,7 @@ describe('trainingCurvesFigure', () => {
     validation: { steps: [0, 20, 40], loss: [3.1, 2.2, 2.3] },
   };
 
-  it('draws the recorded losses and marks the lowest validation loss as the best step', () => {
+  it('draws the recorded losses and marks the lowest validation loss as the best step', async () => {
     const fig = trainingCurvesFigure(history);
     expect(fig.data.map((t) => t.name)).toEqual(['training', 'validation', 'best (step 20)']);
     expect(fig.data[0].x).toEqual(history.steps);
@@ -80,7 +80,7 @@ describe('trainingCurvesFigure', () => {
     expect([shapes[0].x0, shapes[0].x1]).toEqual([20, 20]);
   });
 
-  it('uses history.bestStep when given, on the training curve when there is no validation', () => {
+  it('uses history.bestStep when given, on the training curve when there is no validation', async () => {
     expect(trainingCurvesFigure({ ...history, bestStep: 40 }).data[2]).toMatchObject({ x: [40], y: [2.3] });
     const train = trainingCurvesFigure({ steps: history.steps, loss: history.loss, bestStep: 30 });
     expect(train.data.map((t) => t.name)).toEqual(['training', 'best (step 30)']);
@@ -90,7 +90,7 @@ describe('trainingCurvesFigure', () => {
     expect((none.layout as { shapes: unknown[] }).shapes).toEqual([]);
   });
 
-  it('adds an exponential moving average m_k = a·m_{k−1} + (1 − a)·loss_k, m_0 = loss_0', () => {
+  it('adds an exponential moving average m_k = a·m_{k−1} + (1 − a)·loss_k, m_0 = loss_0', async () => {
     const fig = trainingCurvesFigure({ steps: [0, 1, 2], loss: [4, 2, 1] }, { smoothing: 0.5 });
     const ema = fig.data[1].y as number[];
     expect(ema[0]).toBe(4);
@@ -98,7 +98,7 @@ describe('trainingCurvesFigure', () => {
     expect(ema[2]).toBeCloseTo(2, 12);
   });
 
-  it('rejects malformed histories with a ValidationError', () => {
+  it('rejects malformed histories with a ValidationError', async () => {
     expect(() => trainingCurvesFigure({ steps: [0, 1], loss: [1] })).toThrow(/2 steps and 1 losses/);
     expect(() => trainingCurvesFigure({ steps: [0, 1], loss: [1, NaN] })).toThrow(/history.loss\[1\]/);
     expect(() => trainingCurvesFigure({ steps: [], loss: [] })).toThrow(/at least one recorded step/);
@@ -109,9 +109,9 @@ describe('trainingCurvesFigure', () => {
 });
 
 describe('layersFigure', () => {
-  it('draws, panel by panel, exactly the states of flow.forwardStates for z = base.sample(n, seed)', () => {
+  it('draws, panel by panel, exactly the states of flow.forwardStates for z = base.sample(n, seed)', async () => {
     const flow = makeFlow();
-    const fig = layersFigure(flow, { n: 50, seed: 5, gridLines: 3, gridPoints: 4 });
+    const fig = await layersFigure(flow, { n: 50, seed: 5, gridLines: 3, gridPoints: 4 });
     const z = flow.base.sample(50, 5);
     const { states, names } = flow.forwardStates(z);
     expect(names).toEqual(['base', 'Scale', 'Tanh', 'Permute', 'Affine']);
@@ -129,9 +129,9 @@ describe('layersFigure', () => {
     flow.dispose();
   });
 
-  it('warps a latent grid of lines through the same layers', () => {
+  it('warps a latent grid of lines through the same layers', async () => {
     const flow = makeFlow();
-    const st = layerStates(flow, { n: 20, gridLines: 3, gridPoints: 4, latentBounds: [[-2, 2], [-1, 1]] });
+    const st = await layerStates(flow, { n: 20, gridLines: 3, gridPoints: 4, latentBounds: [[-2, 2], [-1, 1]] });
     // State 0 is the latent grid itself: 3 vertical lines (x = −2, 0, 2) then 3 horizontal (y = −1, 0, 1), 4 points each.
     expect(Array.from(st.grid[0].subarray(0, 8))).toEqual([-2, -1, -2, -1 / 3, -2, 1 / 3, -2, 1].map(Math.fround));
     expect(Array.from(st.grid[0].subarray(24, 26))).toEqual([-2, -1]);
@@ -139,7 +139,7 @@ describe('layersFigure', () => {
     expect(Array.from(st.grid[st.grid.length - 1])).toEqual(Array.from(last.states[last.states.length - 1].dataSync()));
     tf.dispose(last.states);
     // In the figure, the 6 lines are one trace with a gap (null) between consecutive lines.
-    const fig = layersFigure(flow, { n: 20, gridLines: 3, gridPoints: 4, latentBounds: [[-2, 2], [-1, 1]] });
+    const fig = await layersFigure(flow, { n: 20, gridLines: 3, gridPoints: 4, latentBounds: [[-2, 2], [-1, 1]] });
     const grid = xy(fig.data[0]);
     expect(grid.x).toHaveLength(6 * 4 + 5);
     expect(grid.x.filter((v) => v === null)).toHaveLength(5);
@@ -147,9 +147,9 @@ describe('layersFigure', () => {
     flow.dispose();
   });
 
-  it('in animation mode gives one frame per state, each equal to that state', () => {
+  it('in animation mode gives one frame per state, each equal to that state', async () => {
     const flow = makeFlow();
-    const fig: PlotFigure = layersFigure(flow, { n: 30, mode: 'animation', gridLines: 0 });
+    const fig: PlotFigure = await layersFigure(flow, { n: 30, mode: 'animation', gridLines: 0 });
     const z = flow.base.sample(30, 0);
     const { states } = flow.forwardStates(z);
     expect(fig.frames).toHaveLength(states.length);
@@ -163,29 +163,29 @@ describe('layersFigure', () => {
     flow.dispose();
   });
 
-  it('colours points by their latent angle (or radius) and includes a standardisation as its own layers', () => {
+  it('colours points by their latent angle (or radius) and includes a standardisation as its own layers', async () => {
     const flow = new Flow(new StandardNormal(2), new Shift([1, 1]));
     flow.standardize({ mean: [5, 5], std: [2, 3] });
-    const fig = layersFigure(flow, { n: 10, gridLines: 0, colorBy: 'radius' });
+    const fig = await layersFigure(flow, { n: 10, gridLines: 0, colorBy: 'radius' });
     const z = flow.base.sample(10, 0);
     const zz = z.arraySync();
     z.dispose();
     expect((fig.data[0].marker as { color: number[] }).color).toEqual(zz.map(([a, b]) => Math.hypot(a, b)));
     expect((fig.layout.annotations as { text: string }[]).map((a) => a.text)).toEqual(['base z', '1. after Shift', '2. after Scale', '3. after Shift = x']);
-    const angle = layersFigure(flow, { n: 10, gridLines: 0 });
+    const angle = await layersFigure(flow, { n: 10, gridLines: 0 });
     expect((angle.data[0].marker as { color: number[] }).color).toEqual(zz.map(([a, b]) => Math.atan2(b, a)));
     flow.dispose();
   });
 
-  it('leaks nothing and rejects bad options', () => {
+  it('leaks nothing and rejects bad options', async () => {
     const flow = makeFlow();
-    expectNoLeak(() => void layersFigure(flow, { n: 40 }));
-    expectNoLeak(() => void layersFigure(flow, { n: 40, mode: 'animation' }));
-    expect(() => layersFigure(flow, { mode: 'movie' as never })).toThrow(/options.mode/);
-    expect(() => layersFigure(flow, { colorBy: 'hue' as never })).toThrow(/options.colorBy/);
-    expect(() => layersFigure(flow, { gridLines: 1 })).toThrow(/options.gridLines/);
+    await expectNoLeakAsync(() => layersFigure(flow, { n: 40 }));
+    await expectNoLeakAsync(() => layersFigure(flow, { n: 40, mode: 'animation' }));
+    await expect(layersFigure(flow, { mode: 'movie' as never })).rejects.toThrow(/options.mode/);
+    await expect(layersFigure(flow, { colorBy: 'hue' as never })).rejects.toThrow(/options.colorBy/);
+    await expect(layersFigure(flow, { gridLines: 1 })).rejects.toThrow(/options.gridLines/);
     const flow3 = new Flow(new StandardNormal(3), new Permute([2, 0, 1]));
-    expect(() => layersFigure(flow3)).toThrow(/a flow of dimension 2/);
+    await expect(layersFigure(flow3)).rejects.toThrow(/a flow of dimension 2/);
     flow.dispose();
     flow3.dispose();
   });

@@ -54,13 +54,13 @@ describe.skipIf(!browserPath && !required)('writeHtml output in Chromium', () =>
     states = flow.forwardStates([[0, 0]]).states.length;
     tf.dispose(flow.forwardStates([[0, 0]]).states);
     const figures = [
-      densityFigure(flow, { resolution: [30, 20], contours: 4, data, showData: true, title: 'density' }),
-      samplesFigure(flow, { n: N_SAMPLES, data, title: 'samples' }),
+      await densityFigure(flow, { resolution: [30, 20], contours: 4, data, showData: true, title: 'density' }),
+      await samplesFigure(flow, { n: N_SAMPLES, data, title: 'samples' }),
       trainingCurvesFigure({ steps: [0, 1, 2, 3], loss: [2, 1.5, 1.2, 1.1], validation: { steps: [1, 3], loss: [1.6, 1.3] } }, { title: 'training' }),
-      layersFigure(flow, { n: N_LAYER, gridLines: 4, gridPoints: 10, title: 'layers' }),
-      layersFigure(flow, { n: N_LAYER, mode: 'animation', title: 'animation' }),
-      densityComparisonFigure((x) => tf.mul(-0.5, tf.sum(tf.square(x), 1)) as tf.Tensor1D, flow, { resolution: 16, title: 'comparison' }),
-      density1dFigure(flow1d, { n: 200, resolution: 50, title: 'one dimension' }),
+      await layersFigure(flow, { n: N_LAYER, gridLines: 4, gridPoints: 10, title: 'layers' }),
+      await layersFigure(flow, { n: N_LAYER, mode: 'animation', title: 'animation' }),
+      await densityComparisonFigure((x) => tf.mul(-0.5, tf.sum(tf.square(x), 1)) as tf.Tensor1D, flow, { resolution: 16, title: 'comparison' }),
+      await density1dFigure(flow1d, { n: 200, resolution: 50, title: 'one dimension' }),
     ];
     flow.dispose();
     flow1d.dispose();
@@ -82,7 +82,7 @@ describe.skipIf(!browserPath && !required)('writeHtml output in Chromium', () =>
   /** Count elements matching `selector` inside figure `i`. */
   const count = (i: number, selector: string) => page.evaluate(([i, s]) => document.querySelectorAll(`#figure-${i} ${s}`).length, [i, selector] as const);
 
-  it('inlines plotly.js, so the file is self-contained (about 4.8 MB plus data) and loads nothing from the network', () => {
+  it('inlines plotly.js, so the file is self-contained (about 4.8 MB plus data) and loads nothing from the network', async () => {
     const size = statSync(file).size;
     expect(size).toBeGreaterThan(4.5e6);
     expect(size).toBeLessThan(6e6);
@@ -134,7 +134,7 @@ describe.skipIf(!browserPath && !required)('writeHtml output in Chromium', () =>
     expect(await count(6, '.scatterlayer .js-line')).toBe(1);
   });
 
-  it('logged no errors in the page', () => {
+  it('logged no errors in the page', async () => {
     expect(errors).toEqual([]);
   });
 });

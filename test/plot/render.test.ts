@@ -57,7 +57,7 @@ describe.skipIf(!browserPath && !required)('rendering in Chromium', () => {
 
   it('writes a PNG of the requested size whose pixels show a heatmap, not a blank page', async () => {
     const path = join(dir, 'density.png');
-    await renderPng(densityFigure(flow, { resolution: 40 }), path, { width: 420, height: 380, renderer });
+    await renderPng(await densityFigure(flow, { resolution: 40 }), path, { width: 420, height: 380, renderer });
     const png = readFileSync(path);
     expect(pngSize(png)).toEqual({ width: 420, height: 380 });
     const img = decodePng(png);
@@ -80,7 +80,7 @@ describe.skipIf(!browserPath && !required)('rendering in Chromium', () => {
 
   it('writes an SVG with plotly’s root and the heatmap embedded as an image', async () => {
     const path = join(dir, 'density.svg');
-    await renderSvg(densityFigure(flow, { resolution: 20 }), path, { width: 400, height: 300, renderer });
+    await renderSvg(await densityFigure(flow, { resolution: 20 }), path, { width: 400, height: 300, renderer });
     const svg = readFileSync(path, 'utf8');
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg).toMatch(/class="main-svg"/);

@@ -57,11 +57,11 @@ describe('StochasticFlow', () => {
     snf.dispose();
   });
 
-  it('without stochastic blocks: logProb and the weights are exactly the flow\'s (importanceSample with the same seed)', () => {
+  it('without stochastic blocks: logProb and the weights are exactly the flow\'s (importanceSample with the same seed)', async () => {
     const flow = new Flow(new StandardNormal(2), new Affine(2, { shift: [1, -1], scale: [0.7, 1.8] }));
     const snf = new StochasticFlow(flow.base, [flow.bijector], logTarget);
     const a = snf.sampleWithWeights(500, { seed: 4 });
-    const b = importanceSample(flow, logTarget, 500, { seed: 4 });
+    const b = await importanceSample(flow, logTarget, 500, { seed: 4 });
     expect(Array.from(a.samples.dataSync())).toEqual(Array.from(b.samples.dataSync()));
     for (let i = 0; i < 500; i++) expect(a.logWeights[i]).toBeCloseTo(b.logWeights[i], 4);
     const x = tf.tensor2d([[0.3, 1], [2, -2]]);

@@ -55,7 +55,7 @@ for (const backend of KERNEL_BACKENDS) {
       [3, 3, { beta1: 0.8, beta2: 0.99, epsilon: 1e-6 }, true],
       [5, 1, { beta1: 0.8, beta2: 0.99, epsilon: 1e-6 }, false],
     ] as const) {
-      it(`equals tf.train.adam bit for bit over 300 steps (seed ${seed}, clip ${clipNorm}, ${viaKernel ? 'kernel' : 'dataSync'} path)`, () => {
+      it(`equals tf.train.adam bit for bit over 300 steps (seed ${seed}, clip ${clipNorm}, ${viaKernel ? 'kernel' : 'dataSync'} path)`, async () => {
         const p = problem(seed);
         const stockVars = p.make('stock');
         const fusedVars = p.make('fused');
@@ -80,8 +80,8 @@ for (const backend of KERNEL_BACKENDS) {
         for (let i = 0; i < a.length; i++) moved = Math.max(moved, Math.abs(a[i] - b[i]));
         expect(moved).toBeGreaterThan(0.05);
         // The fused optimiser holds no tensors; the stock one holds m and v per variable.
-        const fusedState = fused.getState();
-        const stockState = stock.getState();
+        const fusedState = await fused.getState();
+        const stockState = await stock.getState();
         expect(fusedState.scalars).toEqual(stockState.scalars);
         expect(fusedState.slots).toEqual(stockState.slots.map((s) => ({ ...s, variable: s.variable.replace('stock/', 'fused/') })));
         expect(tf.memory().numTensors).toBe(before);
@@ -92,7 +92,7 @@ for (const backend of KERNEL_BACKENDS) {
       });
     }
 
-    it('stores subnormal moments as 0 (as TensorFlow\'s CPU kernels do); the weights stay bit-identical to tf.train.adam', () => {
+    it('stores subnormal moments as 0 (as TensorFlow\'s CPU kernels do); the weights stay bit-identical to tf.train.adam', async () => {
       // Half of each variable's entries get a gradient at step 1 only: their moments then decay by
       // β = 0.9 per step, 0.1·0.9ᵏ, through the subnormal range (below 2⁻¹²⁶ from k ≈ 806, exactly 0
       // from k ≈ 960); the other half get fresh gradients every step and move the weights.
@@ -113,7 +113,7 @@ for (const backend of KERNEL_BACKENDS) {
         tf.dispose(grads);
       }
       expect(values(fusedVars)).toEqual(values(stockVars));
-      const [a, b] = [stock.getState().slots, fused.getState().slots];
+      const [a, b] = [(await stock.getState()).slots, (await fused.getState()).slots];
       a.forEach((slot, i) => {
         for (const key of ['m', 'v'] as const) {
           const [x, y] = [slot.values[key], b[i].values[key]];
@@ -132,7 +132,7 @@ for (const backend of KERNEL_BACKENDS) {
       tf.dispose([...stockVars, ...fusedVars]);
     });
 
-    it('takes over the state of either implementation and continues identically', () => {
+    it('takes over the state of either implementation and continues identically', async () => {
       const p = problem(4);
       const a = p.make('a');
       const b = p.make('b');
@@ -140,7 +140,7 @@ for (const backend of KERNEL_BACKENDS) {
       for (let s = 0; s < 20; s++) step(first, a, p.loss(a), 0.01, null);
       // b gets a's weights and the stock optimiser's state, renamed to b's variables.
       tf.tidy(() => b.forEach((v, i) => v.assign(a[i])));
-      const state = first.getState();
+      const state = await first.getState();
       const renamed = { ...state, slots: state.slots.map((s) => ({ ...s, variable: s.variable.replace('a/', 'b/') })) };
       const second = adam();
       second.setState(renamed);
@@ -151,7 +151,8 @@ for (const backend of KERNEL_BACKENDS) {
       expect(values(b)).toEqual(values(a));
       // And back: the fused state restored into a stock optimiser.
       const third = adam({ fused: false });
-      third.setState({ ...second.getState(), slots: second.getState().slots.map((s) => ({ ...s, variable: s.variable.replace('b/', 'a/') })) });
+      const secondState = await second.getState();
+      third.setState({ ...secondState, slots: secondState.slots.map((s) => ({ ...s, variable: s.variable.replace('b/', 'a/') })) });
       for (let s = 0; s < 10; s++) {
         step(third, a, p.loss(a), 0.03, null);
         step(second, b, p.loss(b), 0.03, null);
@@ -161,7 +162,7 @@ for (const backend of KERNEL_BACKENDS) {
       tf.disposeVariables();
     });
 
-    it('leaks no tensor per update and rejects bad state and options', () => {
+    it('leaks no tensor per update and rejects bad state and options', async () => {
       const v = tf.variable(tf.tensor1d([1, 2, 3]), true, 'leak/v');
       const g = tf.tensor1d([0.1, -0.2, 0.3]);
       const opt = adam();
@@ -170,7 +171,8 @@ for (const backend of KERNEL_BACKENDS) {
       for (let i = 0; i < 5; i++) opt.applyGradients([v], [g], 0.1);
       expect(tf.memory().numTensors).toBe(before);
       expect(() => opt.setState({ name: 'sgd', scalars: {}, slots: [] })).toThrow(/state\.name/);
-      expect(() => opt.setState({ ...opt.getState(), slots: [{ variable: 'leak/v', values: { m: new Float32Array(2), v: new Float32Array(3) } }] })).toThrow(/values\.m/);
+      const current = await opt.getState();
+      expect(() => opt.setState({ ...current, slots: [{ variable: 'leak/v', values: { m: new Float32Array(2), v: new Float32Array(3) } }] })).toThrow(/values\.m/);
       expect(() => adam({ fused: 'yes' } as never)).toThrow(/options\.fused/);
       opt.dispose();
       tf.dispose([v, g]);

@@ -45,7 +45,7 @@ describe('runTraining', () => {
     // where v is closest to 2; at step 8 the loss becomes NaN.
     const run = loop(v, (s) => (s < 8 ? tf.sum(tf.square(v)) : tf.sum(tf.mul(v, NaN))), {
       restoreBest: true,
-      validate: () => {
+      validate: async () => {
         const x = v.dataSync()[0];
         seen.push(x);
         return (x - 2) ** 2;
@@ -65,7 +65,7 @@ describe('runTraining', () => {
     const recorder = {
       name: 'recorder',
       applyGradients: (_vars: readonly tf.Variable[], grads: readonly tf.Tensor[], lr: number) => void received.push([...grads[0].dataSync(), lr]),
-      getState: () => ({ name: 'recorder', scalars: {}, slots: [] }),
+      getState: async () => ({ name: 'recorder', scalars: {}, slots: [] }),
       setState() {},
       dispose() {},
     };

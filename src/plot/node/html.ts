@@ -60,7 +60,7 @@ const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;')
  *
  * @example
  * ```ts
- * const html = figuresToHtml([densityFigure(flow)], { title: 'My flow' });
+ * const html = figuresToHtml([await densityFigure(flow)], { title: 'My flow' });
  * ```
  */
 export function figuresToHtml(figures: PlotFigure | PlotFigure[], options: HtmlOptions = {}): string {

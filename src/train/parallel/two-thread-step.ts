@@ -12,6 +12,8 @@
  *
  * Node built-ins are loaded through variable specifiers so that a browser bundle that includes
  * `fit` never tries to resolve them; `fit` reaches this module only with `threads: 2`.
+ *
+ * Synchronous reads here are copies from host memory: two-thread training runs on cpu and wasm only.
  */
 import { tf } from '../../backend.js';
 import { BackendError } from '../../errors.js';

@@ -59,7 +59,8 @@ function serve(step: ValueAndGrads, vars: tf.Variable[], seen: number): void {
     const x = tf.tensor2d(data.slice(0, rows * dim), [rows, dim]);
     const { value, grads } = step(x);
     x.dispose();
-    // dataSync outside any tidy: inside one it walks every element.
+    // dataSync outside any tidy: inside one it walks every element. Threads run on cpu and wasm only,
+    // where this read is a copy from host memory.
     results[0] = value.dataSync()[0];
     let offset = 1;
     for (const v of vars) {
