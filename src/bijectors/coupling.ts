@@ -8,6 +8,7 @@ import { MLP } from '../nn/mlp.js';
 import { gradientsRecorded } from '../ops/tape.js';
 import type { Seed } from '../random.js';
 import { AffineTransformer, type AffineTransformerOptions } from '../transformers/affine.js';
+import { affineCouplingApply } from '../transformers/affine-coupling-kernel.js';
 import { transformerFromConfig } from '../transformers/registry.js';
 import type { Transformer } from '../transformers/transformer.js';
 import { checkInt, checkOptions } from '../validate.js';
@@ -230,6 +231,10 @@ export class Coupling extends Bijector {
     const moved = this.mask.flatMap((m, i) => (m ? [] : [i]));
     const batch = x.shape[0];
     const raw = this.conditioner.apply(takeColumns(x, pass), context);
+    // Affine: the transform, the pass-through copy and the log-det in one kernel pass.
+    const t = this.transformer;
+    const fused = t instanceof AffineTransformer ? affineCouplingApply(t.kernelAttrs(), x, raw, moved, direction) : null;
+    if (fused) return fused;
     const params = tf.reshape(raw, [batch, moved.length, this.transformer.paramsPerDim]) as tf.Tensor3D;
     const r = this.transformer[direction](takeColumns(x, moved), params);
     const logDet = moved.length === 1 ? (tf.reshape(r.logDet, [batch]) as tf.Tensor1D) : sumLogDet(r.logDet);

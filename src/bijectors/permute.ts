@@ -3,6 +3,8 @@ import { ValidationError, describe } from '../errors.js';
 import type { JsonObject } from '../module.js';
 import { type Seed, toRng } from '../random.js';
 import { checkInt } from '../validate.js';
+import { takeColumns } from '../kernels/columns.js';
+import { gradientsRecorded } from '../ops/tape.js';
 import { Bijector, type BijectorResult, type ScoreResult, perExample } from './bijector.js';
 
 /**
@@ -31,6 +33,7 @@ export function permuteColumns(x: tf.Tensor2D, index: tf.Tensor1D, inverseIndex:
 export class Permute extends Bijector {
   readonly className = 'Permute';
   readonly permutation: readonly number[];
+  private readonly inversePermutation: readonly number[];
   private readonly index: tf.Tensor1D;
   private readonly inverseIndex: tf.Tensor1D;
 
@@ -45,6 +48,7 @@ export class Permute extends Bijector {
     this.permutation = [...permutation];
     const inverse = new Array<number>(n);
     permutation.forEach((p, i) => (inverse[p] = i));
+    this.inversePermutation = inverse;
     this.index = tf.keep(tf.tensor1d(permutation, 'int32'));
     this.inverseIndex = tf.keep(tf.tensor1d(inverse, 'int32'));
   }
@@ -66,6 +70,9 @@ export class Permute extends Bijector {
   }
 
   protected _forward(x: tf.Tensor2D): BijectorResult {
+    // Without a tape (logProb, sample): the one-pass column kernel; wasm's GatherV2 took about 4 ms
+    // per 10,000 × 32 (realnvp-d32's permutations cost a tenth of its logProb).
+    if (!gradientsRecorded()) return { output: takeColumns(x, this.permutation), logDet: perExample(0, x.shape[0]) };
     return { output: permuteColumns(x, this.index, this.inverseIndex), logDet: perExample(0, x.shape[0]) };
   }
 
@@ -75,6 +82,7 @@ export class Permute extends Bijector {
   }
 
   protected _inverse(y: tf.Tensor2D): BijectorResult {
+    if (!gradientsRecorded()) return { output: takeColumns(y, this.inversePermutation), logDet: perExample(0, y.shape[0]) };
     return { output: permuteColumns(y, this.inverseIndex, this.index), logDet: perExample(0, y.shape[0]) };
   }
 }
