@@ -26,10 +26,15 @@ function cpu(f: () => void, reps: number): number {
 async function main() {
   enableRelaxedSimd();
   await ready();
-  const flow = which === 'nsf-c-d8'
-    ? neuralSplineFlow({ dim: 8, layers: 5, bins: 8, tailBound: 3, hidden: [256, 256], seed: 1 })
-    : realNVP({ dim: 32, layers: 8, hidden: [256, 256], seed: 1 });
-  const dim = which === 'nsf-c-d8' ? 8 : 32;
+  const makers: Record<string, () => ReturnType<typeof realNVP>> = {
+    'realnvp-d32': () => realNVP({ dim: 32, layers: 8, hidden: [256, 256], seed: 1 }),
+    'nsf-c-d8': () => neuralSplineFlow({ dim: 8, layers: 5, bins: 8, tailBound: 3, hidden: [256, 256], seed: 1 }),
+    'realnvp-moons': () => realNVP({ dim: 2, layers: 8, hidden: [64, 64], seed: 1 }),
+    'nsf-moons': () => neuralSplineFlow({ dim: 2, layers: 4, bins: 8, tailBound: 5, hidden: [64, 64], seed: 1 }),
+  };
+  const flow = makers[which]();
+  const dim = flow.dim;
+  const sampleRows = which.endsWith('moons') ? 10000 : 1000;
   // Perturb the weights so the transformers do not sit at the identity.
   for (const v of flow.trainableVariables as tf.Variable[]) v.assign(tf.tidy(() => tf.add(v, tf.mul(0.02, tf.randomNormal(v.shape, 0, 1, 'float32', 3)))));
   const x = tf.randomNormal([10000, dim], 0, 1, 'float32', 1) as tf.Tensor2D;
@@ -37,11 +42,11 @@ async function main() {
   const run = (f: () => tf.Tensor) => () => { const t = f(); t.dataSync(); t.dispose(); };
   if (phases.includes('logProb')) {
     run(() => flow.logProb(x))();
-    out.logProbCpu = cpu(run(() => flow.logProb(x)), 3);
+    out.logProbCpu = cpu(run(() => flow.logProb(x)), Number(process.env.LOGPROB_REPS ?? 3));
   }
   if (phases.includes('sample')) {
-    run(() => flow.sample(1000, { seed: 2 }))();
-    out.sampleCpu = cpu(run(() => flow.sample(1000, { seed: 2 })), Number(process.env.SAMPLE_REPS ?? 5));
+    run(() => flow.sample(sampleRows, { seed: 2 }))();
+    out.sampleCpu = cpu(run(() => flow.sample(sampleRows, { seed: 2 })), Number(process.env.SAMPLE_REPS ?? 5));
   }
   if (phases.includes('train')) {
     const step = tapeFreeStep(flow)!;
@@ -59,9 +64,15 @@ async function main() {
     };
     for (let i = 0; i < 5; i++) one();
     out.trainStepsPerCpuSecond = 20 / cpu(() => { for (let i = 0; i < 20; i++) one(); }, 3);
+    if (kernels) {
+      const p = await tf.profile(() => { for (let i = 0; i < 10; i++) one(); return tf.scalar(0); });
+      const by: Record<string, number> = {};
+      for (const k of p.kernels) by[k.name] = (by[k.name] ?? 0) + (k.kernelTimeMs as number) / 10;
+      console.error('train step', JSON.stringify(Object.entries(by).sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, Math.round(v * 100) / 100])));
+    }
   }
   if (kernels) {
-    for (const [name, f] of [['logProb', () => flow.logProb(x)], ['sample', () => flow.sample(1000, { seed: 2 })]] as const) {
+    for (const [name, f] of [['logProb', () => flow.logProb(x)], ['sample', () => flow.sample(sampleRows, { seed: 2 })]] as const) {
       const p = await tf.profile(() => { const t = f(); t.dataSync(); return t; });
       const by: Record<string, number> = {};
       for (const k of p.kernels) by[k.name] = (by[k.name] ?? 0) + (k.kernelTimeMs as number);

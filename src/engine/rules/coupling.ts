@@ -59,7 +59,8 @@ export const couplingRule: TapeFreeRule<Coupling> & { fusedPlan(c: Coupling, bat
       backward: (dOutput, dLogDet, sink, needInput) => {
         const [dza, dzb] = splitColumns(cols, dOutput);
         const column = tf.reshape(dLogDet, [batch, 1]) as tf.Tensor2D;
-        const dl = nMoved === 1 ? column : (tf.tile(column, [1, nMoved]) as tf.Tensor2D);
+        // A broadcast add, not tf.tile: wasm's Tile took about 330 µs at [512, 1] → [512, 16], the add 30.
+        const dl = nMoved === 1 ? column : (tf.add(column, tf.zeros([1, nMoved])) as tf.Tensor2D);
         const { dInput: dyb, dParams } = t.backward(dzb, dl);
         const dya = net.backward(tf.reshape(dParams, [batch, nMoved * transformer.paramsPerDim]) as tf.Tensor2D, sink, needInput);
         return dya ? joinColumns(cols, dza, dyb, dya) : null;

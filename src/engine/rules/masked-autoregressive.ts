@@ -33,7 +33,8 @@ export const maskedAutoregressiveRule: TapeFreeRule<MaskedAutoregressive> = {
       logDet,
       backward: (dOutput, dLogDet, sink, needInput) => {
         const column = tf.reshape(dLogDet, [batch, 1]) as tf.Tensor2D;
-        const dl = dim === 1 ? column : (tf.tile(column, [1, dim]) as tf.Tensor2D);
+        // A broadcast add, not tf.tile: wasm's Tile took about 330 µs at [512, 1] → [512, 16], the add 30.
+        const dl = dim === 1 ? column : (tf.add(column, tf.zeros([1, dim])) as tf.Tensor2D);
         const { dInput, dParams } = t.backward(dOutput, dl);
         const dy = net.backward(tf.reshape(dParams, [batch, dim * P]) as tf.Tensor2D, sink, needInput);
         return dy ? (tf.add(dInput, dy) as tf.Tensor2D) : null;
