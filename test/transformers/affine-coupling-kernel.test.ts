@@ -24,7 +24,10 @@ describe.each([
   const raw = rng.normals(rows * 2 * moved.length).map((v) => 4 * v);
 
   it.each(['forward', 'inverse'] as const)('%s equals the float64 reference', (direction) => {
-    const out = tf.tidy(() => affineCouplingApply(t.kernelAttrs(), tf.tensor2d(x, [rows, dim]), tf.tensor2d(raw, [rows, 2 * moved.length]), moved, direction));
+    const xt = tf.tensor2d(x, [rows, dim]);
+    const rt = tf.tensor2d(raw, [rows, 2 * moved.length]);
+    const out = affineCouplingApply(t.kernelAttrs(), xt, rt, moved, direction);
+    tf.dispose([xt, rt]);
     expect(out).not.toBeNull();
     const y = out!.output.dataSync();
     const ld = out!.logDet.dataSync();
