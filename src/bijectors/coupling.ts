@@ -176,30 +176,24 @@ export class Coupling extends Bijector {
     const output = join(xa, r.output);
     const logDet = sumLogDet(r.logDet);
     const t = this.transformer;
-    if (t.scoreTerms) {
-      // All of the score in closed form, off the tape.
-      return {
-        output,
-        logDet,
-        score: (() => {
-          const [ga, gb] = untaped(() => split(score));
-          const [scoreY, dParams] = untaped(() => {
-            const terms = t.scoreTerms!(xb, params, gb, r);
-            return [terms.scoreY, terms.dParams];
-          }) as [tf.Tensor2D, tf.Tensor3D];
-          // The conditioner's VJP outside `untaped`: a taped one (non-MLP conditioners) needs the tape.
-          const va = net.inputVjp(untaped(() => tf.reshape(dParams, [batch, nMoved * ppd]) as tf.Tensor2D));
-          return untaped(() => join(tf.sub(ga, va) as tf.Tensor2D, scoreY));
-        })(),
-      };
+    const [ga, gb] = untaped(() => split(score));
+    // The transformer's terms in closed form, off the tape, where it has them.
+    const terms = t.scoreTerms ? (untaped(() => {
+      const c = t.scoreTerms!(xb, params, gb, r);
+      return c ? [c.scoreY, c.dParams] : [];
+    }) as tf.Tensor[]) : [];
+    let sB: tf.Tensor2D;
+    let dParams: tf.Tensor;
+    if (terms.length === 2) [sB, dParams] = terms as [tf.Tensor2D, tf.Tensor3D];
+    else {
+      const [dLdx, dLdp] = vjp(r.logDet, [xb, params]);
+      sB = untaped(() => tf.mul(tf.sub(gb, dLdx), tf.exp(tf.neg(r.logDet))) as tf.Tensor2D);
+      const [dTdp] = vjp(r.output, [params], sB);
+      dParams = untaped(() => tf.add(dTdp, dLdp));
     }
-    const [ga, gb] = split(score);
-    const [dLdx, dLdp] = vjp(r.logDet, [xb, params]);
-    const sB = untaped(() => tf.mul(tf.sub(gb, dLdx), tf.exp(tf.neg(r.logDet))) as tf.Tensor2D);
-    const [dTdp] = vjp(r.output, [params], sB);
-    const va = net.inputVjp(untaped(() => tf.reshape(tf.add(dTdp, dLdp), [batch, nMoved * ppd]) as tf.Tensor2D));
-    const sA = untaped(() => tf.sub(ga, va) as tf.Tensor2D);
-    return { output, logDet, score: join(sA, sB) };
+    // The conditioner's VJP outside `untaped`: a taped one (non-MLP conditioners) needs the tape.
+    const va = net.inputVjp(untaped(() => tf.reshape(dParams, [batch, nMoved * ppd]) as tf.Tensor2D));
+    return { output, logDet, score: untaped(() => join(tf.sub(ga, va) as tf.Tensor2D, sB)) };
   }
 
   private apply(x: tf.Tensor2D, context: tf.Tensor2D | null, direction: 'forward' | 'inverse'): BijectorResult {

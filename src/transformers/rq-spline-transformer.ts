@@ -2,8 +2,8 @@ import { assertReady, tf } from '../backend.js';
 import { ValidationError, describe } from '../errors.js';
 import type { JsonObject } from '../module.js';
 import { checkBoolean, checkInt, checkOptions } from '../validate.js';
-import { type SplinePath, rqSplinePacked, splineConfig } from './rq-spline.js';
-import type { SplineAttrs } from './rq-spline-kernels.js';
+import { type SplinePath, rqSplinePacked, splineConfig, usesFused } from './rq-spline.js';
+import { type SplineAttrs, splineFusedPackedScore } from './rq-spline-kernels.js';
 import { type SplineConfig, SplineCache } from './rq-spline-math.js';
 import type { Transformer, TransformerResult } from './transformer.js';
 
@@ -119,6 +119,20 @@ export class SplineTransformer implements Transformer {
    */
   densityKernelAttrs(n: number): SplineAttrs {
     return { ...this.config, inverse: !this.invert, cache: new SplineCache(n, this.bins) };
+  }
+
+  /**
+   * Score terms for couplings (see {@link Transformer.scoreTerms}), in closed form in one pass of the
+   * fused score kernel: with y = T(x; θ), L = log T', `scoreY = (g − ∂L/∂x) / T'` and
+   * `dParams = (∂T/∂θ)ᵀ scoreY + (∂L/∂θ)ᵀ 1`, where ∂L/∂x = T''/T' comes from the spline's second
+   * derivative (for the inverse map y = f⁻¹(x): scoreY = g f'(y) + f''(y)/f'(y)). Linear tails:
+   * scoreY = g, zero parameter terms. `null` (the coupling reads the terms off the tape) where the
+   * fused kernels do not run (backends other than cpu and wasm, or `splinePath: 'ops'`).
+   */
+  scoreTerms(x: tf.Tensor2D, params: tf.Tensor3D, g: tf.Tensor2D, _forward: TransformerResult): { scoreY: tf.Tensor2D; dParams: tf.Tensor3D } | null {
+    if (!usesFused(this.splinePath)) return null;
+    const [scoreY, dParams] = splineFusedPackedScore({ ...this.config, inverse: this.invert }, x, params, g);
+    return { scoreY: scoreY as tf.Tensor2D, dParams: dParams as tf.Tensor3D };
   }
 
   getConfig(): JsonObject {

@@ -92,7 +92,8 @@ function checkTensor(fn: string, arg: string, t: unknown, shape: readonly number
   return t;
 }
 
-function usesFused(path: SplinePath): boolean {
+/** Whether `path` runs the fused kernels on the active backend (`'fused'` throws where they do not exist). */
+export function usesFused(path: SplinePath): boolean {
   if (path === 'ops') return false;
   ensureSplineKernels();
   if (path === 'fused') {
