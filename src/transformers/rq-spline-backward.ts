@@ -3,7 +3,7 @@
  * adjoints of one bin, written by hand, then through the knot construction and the softmax /
  * softplus parametrisation to the unnormalised parameters. One pass over the elements.
  */
-import { type Rows, type SplineCache, type SplineConfig, Derivatives, Workspace, binLogDet, derivativeCount, locate, locateCached } from './rq-spline-math.js';
+import { type Rows, type SplineCache, type SplineConfig, Derivatives, Workspace, binDerivative, binLogDet, derivativeCount, locate, locateCached } from './rq-spline-math.js';
 
 /**
  * Reverse-mode adjoints of one bin's forward map (y, log dy/dx) with seeds (gy, gl), written into
@@ -192,7 +192,8 @@ function binParamAdjoints(ws: Workspace, cfg: SplineConfig, der: Derivatives, ud
  * The score terms of the map `splineEval` applies in the same direction (a coupling's closed-form
  * score rule, Vaitl et al. 2024), one pass: with y = T(v; θ), L = log |T'(v)| and `g` = ∂log q/∂v,
  * writes `scoreY = (g − ∂L/∂v) / T'` [n] and the parameter rows `dθ = (∂T/∂θ)ᵀ scoreY + (∂L/∂θ)ᵀ 1`,
- * which is {@link splineGrad} seeded with (scoreY, 1) once scoreY is known.
+ * which is {@link splineGrad} seeded with (scoreY, 1) once scoreY is known. With the `cache` the
+ * forward pass filled (same inputs), the knots come from it instead of being recomputed.
  *
  * Inside a bin, with f the spline, ℓ = log f' and ℓ' its slope (second derivative over the first):
  * - forward (T = f at v): scoreY = (g − ℓ'(v)) / f'(v), bin adjoints seeded (scoreY, 1);
@@ -202,7 +203,20 @@ function binParamAdjoints(ws: Workspace, cfg: SplineConfig, der: Derivatives, ud
  * Linear tails: identity, scoreY = g, dθ = 0. Tails `'none'` outside [−B, B]: the linear continuation
  * with the boundary derivative d_e (T' = d_e or 1/d_e, L constant in v).
  */
-export function splineScore(cfg: SplineConfig, inverse: boolean, x: Float32Array, w: Rows, h: Rows, d: Rows, gIn: Float32Array, scoreY: Float32Array, gw: Rows, gh: Rows, gd: Rows): void {
+export function splineScore(
+  cfg: SplineConfig,
+  inverse: boolean,
+  x: Float32Array,
+  w: Rows,
+  h: Rows,
+  d: Rows,
+  gIn: Float32Array,
+  scoreY: Float32Array,
+  gw: Rows,
+  gh: Rows,
+  gd: Rows,
+  cache?: SplineCache,
+): void {
   const K = cfg.bins;
   const Kd = derivativeCount(cfg);
   const lo = -cfg.bound;
@@ -239,14 +253,14 @@ export function splineScore(cfg: SplineConfig, inverse: boolean, x: Float32Array
       }
       continue;
     }
-    locate(ws, cfg, v, inverse, w.data, wOff, h.data, hOff);
+    if (!(cache && locateCached(ws, cfg, cache, i))) locate(ws, cfg, v, inverse, w.data, wOff, h.data, hOff);
     const { k, xk, wk, yk, hk } = ws;
     const dk = der.value(ud, dOff, k);
     const dk1 = der.value(ud, dOff, k + 1);
     const delta = hk / wk;
     if (!inverse) {
       const t = (v - xk) / wk;
-      const s = (gv - binLogDetSlope(t, wk, delta, dk, dk1)) / Math.exp(binLogDet(t, delta, dk, dk1));
+      const s = (gv - binLogDetSlope(t, wk, delta, dk, dk1)) / binDerivative(t, delta, dk, dk1);
       scoreY[i] = s;
       binAdjoint(v, xk, wk, hk, dk, dk1, s, 1, g);
     } else {
@@ -256,7 +270,7 @@ export function splineScore(cfg: SplineConfig, inverse: boolean, x: Float32Array
       const b = hk * dk - dv * c;
       const sq = Math.sqrt(Math.max(b * b + 4 * a * delta * dv, 0));
       const t = Math.min(Math.max((2 * delta * dv) / (b + sq), 0), 1);
-      scoreY[i] = gv * Math.exp(binLogDet(t, delta, dk, dk1)) + binLogDetSlope(t, wk, delta, dk, dk1);
+      scoreY[i] = gv * binDerivative(t, delta, dk, dk1) + binLogDetSlope(t, wk, delta, dk, dk1);
       binAdjoint(xk + wk * t, xk, wk, hk, dk, dk1, -gv, -1, g);
     }
     binParamAdjoints(ws, cfg, der, ud, dOff, gw.data, gwOff, gh.data, ghOff, gud, gdOff);

@@ -100,7 +100,7 @@ export function ensureSplineKernels(): void {
       const c = config(attrs);
       const [w, h, d] = packedRows(p, c);
       const [gw, gh, gd] = packedRows(gp, c);
-      splineScore(c, c.inverse, x, w, h, d, g, scoreY, gw, gh, gd);
+      splineScore(c, c.inverse, x, w, h, d, g, scoreY, gw, gh, gd, c.cache);
     },
   });
   registerJsKernel({

@@ -102,6 +102,24 @@ describe.each(KERNEL_BACKENDS)('SplineTransformer.scoreTerms on %s', (backend) =
       tf.dispose([x, p, g]);
     });
 
+    it('read the forward kernel’s cache under a tape: bit-identical to recomputing the knots', () => {
+      const x = tf.tensor2d(xs, [batch, dim]);
+      const p = tf.tensor3d(params, [batch, dim, P]);
+      const g = tf.tensor2d(gs, [batch, dim]);
+      const plain = t.scoreTerms(x, p, g, t.forward(x, p))!;
+      let cached: Float32Array[] = [];
+      // Under a tape the forward kernel fills a cache, and scoreTerms finds it by the output tensor.
+      const dummy = tf.grad((s: tf.Tensor) => {
+        const f = t.forward(x, p);
+        const c = t.scoreTerms(x, p, g, f)!;
+        cached = [c.scoreY.dataSync() as Float32Array, c.dParams.dataSync() as Float32Array];
+        return tf.mul(s, 1);
+      })(tf.scalar(0));
+      expect(cached[0]).toEqual(plain.scoreY.dataSync());
+      expect(cached[1]).toEqual(plain.dParams.dataSync());
+      tf.dispose([x, p, g, plain.scoreY, plain.dParams, dummy]);
+    });
+
     it('at all-zero parameters (the identity): scoreY = g', () => {
       const x = tf.tensor2d(xs, [batch, dim]);
       const p = tf.zeros([batch, dim, P]) as tf.Tensor3D;
