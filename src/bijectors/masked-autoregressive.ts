@@ -2,6 +2,7 @@ import { assertReady, tf } from '../backend.js';
 import { ValidationError, describe } from '../errors.js';
 import type { JsonObject, Module, Serialized } from '../module.js';
 import type { Activation } from '../nn/activation.js';
+import { MADE } from '../nn/made.js';
 import { type AutoregressiveConditioner, type ConditionerOptions, type ConditionerSpec, autoregressiveConditioner, checkConditioner, conditionerConfig, isPlainMlp } from '../nn/conditioner.js';
 import type { Seed } from '../random.js';
 import { AffineTransformer, type AffineTransformerOptions } from '../transformers/affine.js';
@@ -110,7 +111,8 @@ export class MaskedAutoregressive extends Bijector {
     let y = tf.zerosLike(z) as tf.Tensor2D;
     for (let k = 0; k < (this.dim as number) - 1; k++) {
       const previous = y;
-      y = tf.tidy(() => this.transformer.forward(z, this.made.apply(previous, context)).output);
+      // Pass k needs the parameters of ordering[0 … k] only (MADE.applyPass computes just those).
+      y = tf.tidy(() => this.transformer.forward(z, this.made instanceof MADE ? this.made.applyPass(previous, context, k) : this.made.apply(previous, context)).output);
       previous.dispose();
     }
     const r = this.transformer.forward(z, this.made.apply(y, context));

@@ -1,5 +1,6 @@
 import { tf } from '../backend.js';
 import type { JsonObject } from '../module.js';
+import { stopGradient } from '../ops/gradient.js';
 import { lgamma } from '../ops/lgamma.js';
 import type { Rng } from '../random.js';
 import { checkBoolean, checkOptions, checkVector } from '../validate.js';
@@ -56,17 +57,53 @@ export class StudentT extends Distribution {
   }
 
   protected _sample(n: number, rng: Rng): tf.Tensor2D {
-    // The gamma draws are rejection sampling in JavaScript and need df on the host: a synchronous read
-    // (a copy on cpu/wasm/tfjs-node; not supported on WebGPU yet, see docs/backends.md).
-    const df = tf.exp(this.logDf).dataSync();
-    const t = new Float32Array(n * this.dim);
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < this.dim; j++) {
-        t[i * this.dim + j] = standardT(rng, df[j]);
-      }
-    }
-    return tf.add(tf.mul(tf.tensor2d(t, [n, this.dim]), tf.exp(this.logScale)), this.loc) as tf.Tensor2D;
+    // On the device, with ν never read back (no synchronous read: WebGPU-safe); no gradient reaches ν.
+    const t = standardTDraws(tf.tensor2d(rng.normals(n * this.dim), [n, this.dim]), stopGradient(tf.exp(this.logDf)) as tf.Tensor1D, rng);
+    return tf.add(tf.mul(t, tf.exp(this.logScale)), this.loc) as tf.Tensor2D;
   }
+}
+
+/**
+ * Marsaglia–Tsang candidates drawn per Gamma variate on the device. Each is accepted with probability
+ * at least 0.95 (shape ≥ 1), so all ten reject with probability below 0.05¹⁰ ≈ 1e-13; the variate is
+ * then the last candidate (a bias of that order, far below float32 sampling noise).
+ */
+const GAMMA_CANDIDATES = 10;
+
+/**
+ * Standard Student-t draws `t = ε / √(V/ν)`, `V = 2 · Gamma(ν/2) ~ χ²(ν)`, elementwise for the normal
+ * draws `eps` `[n, dim]` and per-column degrees of freedom `df` `[dim]`, computed with tensor ops only
+ * (no read of `df`), so sampling works on every backend, GPUs included. The Gamma variates use Marsaglia
+ * & Tsang (2000) with a fixed number of candidates evaluated at once and the first accepted one kept
+ * (boosted by `U^{1/a}` for shape `a < 1`); the uniform and normal draws come from `rng`.
+ */
+export function standardTDraws(eps: tf.Tensor2D, df: tf.Tensor1D, rng: Rng): tf.Tensor2D {
+  const [n, dim] = eps.shape;
+  // Uniforms on (0, 1]: 1 − U, so that log u and u^{1/a} stay finite.
+  const positive = (): tf.Tensor2D => tf.tensor2d(rng.uniforms(n * dim).map((u) => 1 - u), [n, dim]);
+  const normal = (): tf.Tensor2D => tf.tensor2d(rng.normals(n * dim), [n, dim]);
+  return tf.tidy(() => {
+    const a = tf.mul(0.5, df);
+    const small = tf.broadcastTo(tf.less(a, 1), [n, dim]);
+    const shape = tf.where(tf.less(a, 1), tf.add(a, 1), a);
+    const d = tf.sub(shape, 1 / 3);
+    const c = tf.rsqrt(tf.mul(9, d));
+    const candidates = Array.from({ length: GAMMA_CANDIDATES }, () => ({ x: normal(), u: positive() }));
+    let gamma: tf.Tensor = tf.zeros([n, dim]);
+    // From the last candidate to the first, so that the first accepted one is kept.
+    for (let k = GAMMA_CANDIDATES - 1; k >= 0; k--) {
+      const { x, u } = candidates[k];
+      const s = tf.add(1, tf.mul(c, x));
+      const v = tf.mul(tf.square(s), s);
+      const bound = tf.add(tf.mul(0.5, tf.square(x)), tf.mul(d, tf.add(tf.sub(1, v), tf.log(tf.maximum(v, 1e-30)))));
+      const accept = tf.logicalAnd(tf.greater(s, 0), tf.less(tf.log(u), bound));
+      const value = tf.mul(d, tf.maximum(v, 0));
+      gamma = k === GAMMA_CANDIDATES - 1 ? value : tf.where(accept, value, gamma);
+    }
+    const boost = tf.pow(positive(), tf.div(1, a));
+    gamma = tf.where(small, tf.mul(gamma, boost), gamma);
+    return tf.div(eps, tf.sqrt(tf.div(tf.mul(2, gamma), df))) as tf.Tensor2D;
+  });
 }
 
 /**
@@ -77,10 +114,4 @@ export function studentTLogDensity(u: tf.Tensor2D, df: tf.Tensor1D): tf.Tensor2D
   const halfDfPlusOne = tf.mul(0.5, tf.add(df, 1));
   const norm = tf.sub(tf.sub(lgamma(halfDfPlusOne), lgamma(tf.mul(0.5, df))), tf.mul(0.5, tf.log(tf.mul(df, Math.PI))));
   return tf.add(tf.mul(tf.neg(halfDfPlusOne), tf.log1p(tf.div(tf.square(u), df))), norm) as tf.Tensor2D;
-}
-
-/** One standard Student-t draw `ε / √(V/ν)`, V ~ χ²(ν) = 2 · Gamma(ν/2), ε ~ N(0, 1). */
-export function standardT(rng: Rng, df: number): number {
-  const chi2 = 2 * rng.gamma(df / 2);
-  return rng.normal() / Math.sqrt(chi2 / df);
 }

@@ -4,7 +4,8 @@ import type { JsonObject } from '../module.js';
 import type { Rng } from '../random.js';
 import { checkBoolean, checkOptions, checkVector } from '../validate.js';
 import { Distribution, HALF_LOG_2PI } from './distribution.js';
-import { standardT, studentTLogDensity } from './student-t.js';
+import { stopGradient } from '../ops/gradient.js';
+import { standardTDraws, studentTLogDensity } from './student-t.js';
 
 export interface TailAdaptiveBaseOptions {
   /** Indices of the heavy-tailed dimensions (ascending, distinct); the others are Gaussian. Default none. */
@@ -109,14 +110,15 @@ export class TailAdaptiveBase extends Distribution {
   }
 
   protected _sample(n: number, rng: Rng): tf.Tensor2D {
-    const df = new Float64Array(this.dim);
-    const heavyDf = this.df;
-    this.heavy.forEach((j, i) => (df[j] = heavyDf[i]));
-    const out = new Float32Array(n * this.dim);
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < this.dim; j++) out[i * this.dim + j] = df[j] > 0 ? standardT(rng, df[j]) : rng.normal();
+    const eps = tf.tensor2d(rng.normals(n * this.dim), [n, this.dim]);
+    let out: tf.Tensor2D = eps;
+    if (this.logDf && this.scatter) {
+      // Student-t on heavy columns, the normal draw itself on light ones; ν stays on the device (no read).
+      const df = tf.add(tf.reshape(tf.matMul(tf.reshape(stopGradient(tf.exp(this.logDf)), [1, -1]), this.scatter), [-1]), tf.sub(1, this.heavyMask)) as tf.Tensor1D;
+      const t = standardTDraws(eps, df, rng);
+      out = tf.add(tf.mul(t, this.heavyMask), tf.mul(eps, tf.sub(1, this.heavyMask))) as tf.Tensor2D;
     }
     // loc + s · (standard draw): differentiable in loc and s.
-    return tf.add(tf.mul(tf.tensor2d(out, [n, this.dim]), tf.exp(this.logScale)), this.loc) as tf.Tensor2D;
+    return tf.add(tf.mul(out, tf.exp(this.logScale)), this.loc) as tf.Tensor2D;
   }
 }

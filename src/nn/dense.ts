@@ -14,7 +14,7 @@ import { Rng } from '../random.js';
 import type { GradientSink, SavedForward } from './backward.js';
 import { checkInt } from '../validate.js';
 import { activate } from './activation.js';
-import { denseGradIn1Simd, denseGradNarrowSimd, gemmNNSimd, gemmTNSimd, transpose2d } from '../kernels/simd/simd-ops.js';
+import { denseGradIn1Simd, denseGradNarrowSimd, gemmNNSimd, gemmNTSimd, gemmTNSimd, transpose2d } from '../kernels/simd/simd-ops.js';
 import { reshapeView } from '../kernels/views.js';
 import { simdKernels } from '../kernels/simd/simd-kernels.js';
 import { type BackwardActivation, SAVES_PRE_ACTIVATION, columnSums, denseActivationGrad, ensureDenseKernels } from './dense-kernels.js';
@@ -234,8 +234,10 @@ export class Dense extends Module {
         sink.add(this.kernel, this.mask ? tf.mul(dw, this.mask) : dw);
         sink.add(this.bias, dBias);
         if (!needInput) return null;
-        // A fresh transpose, never a reshape of W: wasm's matMul caches W's packing by tensor id, and a
-        // reshape shares that id, so it would multiply by W's packing in the wrong shape.
+        // dPre · Wᵀ on Wᵀ's panels packed from W (wasm SIMD); else a fresh transpose, never a reshape of
+        // W: wasm's matMul caches W's packing by tensor id, and a reshape shares that id.
+        const nt = gemmNTSimd(dPre, w);
+        if (nt) return nt;
         const wT = transpose2d(w);
         return gemmNNSimd(dPre, wT, null, false) ?? matMul2d(dPre, wT);
       },

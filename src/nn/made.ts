@@ -7,7 +7,10 @@ import { type Activation, checkActivation } from './activation.js';
 import { HiddenStages, checkDropout, checkNorm } from './hidden-stage.js';
 import type { ConditionerNorm } from './normalization.js';
 import { Dense } from './dense.js';
-import { checkHidden } from './mlp.js';
+import { checkHidden, denseStackWithBackward } from './mlp.js';
+import type { SavedForward } from './backward.js';
+import { gradientsRecorded } from '../ops/tape.js';
+import { type MadePlan, disposeMadePlan, madeBackward, madeForward, madeKernelsApply, madePlan } from './made-kernels.js';
 
 export interface MADEOptions {
   /** Hidden layer sizes (default `[64, 64]`); each should be at least `dim − 1` (`dim` with a context) for full connectivity. */
@@ -77,6 +80,11 @@ export class MADE extends Module {
   readonly norm: ConditionerNorm;
   private readonly layers: Dense[];
   private readonly stages: HiddenStages;
+  /** The masks `[inputs, outputs]` and hidden degrees, for the SIMD kernels' plan (made on first use). */
+  private readonly masks: Float32Array[] = [];
+  private readonly hiddenDegrees: number[][] = [];
+  private readonly outputDegrees: number[] = [];
+  private plan: MadePlan | null = null;
 
   constructor(dim: number, paramsPerDim: number, options: MADEOptions = {}) {
     super();
@@ -99,11 +107,16 @@ export class MADE extends Module {
     for (const size of this.hidden) {
       const deg = degrees.hidden(size);
       const mask = maskFrom(prev, deg, (a, b) => b >= a);
+      this.masks.push(mask);
+      this.hiddenDegrees.push(deg);
       this.layers.push(new Dense(prev.length, size, rng, { init: 'uniform', mask, weightNorm: this.norm === 'weight' }));
       prev = deg;
     }
     const outDeg = degrees.output(paramsPerDim);
-    this.layers.push(new Dense(prev.length, outDeg.length, rng, { init: 'zeros', mask: maskFrom(prev, outDeg, (a, b) => b > a) }));
+    const outMask = maskFrom(prev, outDeg, (a, b) => b > a);
+    this.outputDegrees = outDeg;
+    this.masks.push(outMask);
+    this.layers.push(new Dense(prev.length, outDeg.length, rng, { init: 'zeros', mask: outMask }));
     this.stages = new HiddenStages(this.hidden, this.norm, this.dropout, rng);
   }
 
@@ -124,9 +137,87 @@ export class MADE extends Module {
     return [...this.layers, ...this.stages.modules()];
   }
 
+  /** No dropout and no normalisation: the network the tape-free pass implements. */
+  get plain(): boolean {
+    return this.dropout === 0 && this.norm === 'none';
+  }
+
+  /** The masked dense layers, input first. */
+  denseLayers(): readonly Dense[] {
+    return this.layers;
+  }
+
+  /**
+   * Tape-free pass (see `src/engine`): {@link MADE.apply} flattened, `[batch, dim]` (and the context
+   * `[batch, contextDim]`) → `[batch, dim · paramsPerDim]` (column `i·P + p`), with its backward; the
+   * input adjoint covers `x` only (the context is data). Only for plain networks. On wasm the
+   * degree-sorted SIMD kernels run (see made-kernels.ts), elsewhere the dense layers' passes.
+   */
+  applyWithBackward(x: tf.Tensor2D, context: tf.Tensor2D | null = null): SavedForward {
+    if (!this.plain) throw new Error('MADE.applyWithBackward: internal: normalised or dropout networks take the tape path');
+    const withContext = this.contextDim > 0 && context !== null;
+    const input = withContext ? (tf.concat([x, context], 1) as tf.Tensor2D) : x;
+    const inputAdjoint = (d: tf.Tensor2D | null) => (d && withContext ? (tf.slice(d, [0, 0], [d.shape[0], this.dim]) as tf.Tensor2D) : d);
+    if (!this.kernelsApply(x.shape[0])) {
+      const pass = denseStackWithBackward(this.layers, this.activation, input);
+      return { output: pass.output, backward: (dOutput, sink, needInput) => inputAdjoint(pass.backward(dOutput, sink, needInput)) };
+    }
+    const plan = this.kernelPlan();
+    const f = madeForward(plan, input, this.layers, true);
+    return {
+      output: f.output,
+      backward: (dOutput, sink, needInput) => {
+        const { grads, dx } = madeBackward(plan, f, dOutput, needInput);
+        this.layers.forEach((layer, i) => {
+          sink.add(layer.kernel, grads[2 * i]);
+          sink.add(layer.bias, grads[2 * i + 1]);
+        });
+        return inputAdjoint(dx);
+      },
+    };
+  }
+
+  /** Whether the SIMD kernels of `made-kernels.ts` run this network for `batch` rows (plain, ReLU, wasm). */
+  private kernelsApply(batch: number): boolean {
+    return this.plain && this.activation === 'relu' && madeKernelsApply(batch);
+  }
+
+  private kernelPlan(): MadePlan {
+    return (this.plan ??= madePlan(this.masks, this.layers.map((l) => [l.inputs, l.outputs] as [number, number]), this.hiddenDegrees, this.outputDegrees, true));
+  }
+
+  override dispose(): void {
+    disposeMadePlan(this.plan);
+    super.dispose();
+  }
+
+  /**
+   * {@link MADE.apply} for sampling pass `k` of an autoregressive layer (0 … dim − 1): the parameters
+   * of the dimensions of degree ≤ k + 1 (`ordering[0 … k]`) equal `apply`'s; the others are not
+   * needed in that pass and may hold anything. Pass `dim − 1` is the whole network. Inference only;
+   * on wasm a pass computes only the hidden units of degree ≤ k (a prefix in the degree-sorted basis)
+   * and, for the identity ordering, only the outputs it needs, about a third of the work over `dim` passes.
+   */
+  applyPass(x: tf.Tensor2D, context: tf.Tensor2D | null, k: number): tf.Tensor3D {
+    if (k >= this.dim - 1 || gradientsRecorded() || !this.kernelsApply(x.shape[0])) return this.apply(x, context);
+    return tf.tidy(() => {
+      const h = this.contextDim > 0 && context ? tf.concat([x, context], 1) : x;
+      const f = madeForward(this.kernelPlan(), h, this.layers, false, k);
+      const n = this.dim * this.paramsPerDim;
+      const out = f.output.shape[1] === n ? f.output : tf.pad(f.output, [[0, 0], [0, n - f.output.shape[1]]]);
+      return tf.reshape(out, [x.shape[0], this.dim, this.paramsPerDim]) as tf.Tensor3D;
+    });
+  }
+
   /** `x` `[batch, dim]`, `context` `[batch, contextDim]` or null → `[batch, dim, paramsPerDim]`. Call inside `tf.tidy`. */
   apply(x: tf.Tensor2D, context: tf.Tensor2D | null): tf.Tensor3D {
     let h = this.contextDim > 0 && context ? tf.concat([x, context], 1) : x;
+    if (!gradientsRecorded() && this.kernelsApply(x.shape[0])) {
+      // Inference (logProb, each sampling pass): the SIMD kernels, no weights' transposes kept.
+      const f = madeForward(this.kernelPlan(), h, this.layers, false);
+      tf.dispose(f.pad ? [...f.hidden, f.input] : f.hidden);
+      return tf.reshape(f.output, [x.shape[0], this.dim, this.paramsPerDim]);
+    }
     this.layers.forEach((layer, i) => {
       h = layer.apply(h);
       if (i < this.layers.length - 1) h = this.stages.apply(i, h, this.activation);

@@ -112,21 +112,7 @@ export class MLP extends Module {
    */
   applyWithBackward(x: tf.Tensor2D): SavedForward {
     if (this.contextDim > 0 || !this.plain) throw new Error('MLP.applyWithBackward: internal: conditional, normalised or dropout networks take the tape path');
-    const passes: SavedForward[] = [];
-    let h = x;
-    this.layers.forEach((layer, i) => {
-      const pass = layer.applyWithBackward(h, i < this.layers.length - 1 ? this.activation : 'linear');
-      passes.push(pass);
-      h = pass.output;
-    });
-    return {
-      output: h,
-      backward: (dOutput, sink, needInput) => {
-        let d: tf.Tensor2D | null = dOutput;
-        for (let i = passes.length - 1; i >= 0; i--) d = passes[i].backward(d!, sink, i > 0 || needInput);
-        return d;
-      },
-    };
+    return denseStackWithBackward(this.layers, this.activation, x);
   }
 
   /**
@@ -184,6 +170,29 @@ export class MLP extends Module {
     });
     return h;
   }
+}
+
+/**
+ * Tape-free pass of a stack of dense layers (`activation` between them, the last linear): the
+ * layers' forward passes in order, and a backward that runs their backward passes in reverse (the
+ * shared body of {@link MLP.applyWithBackward} and `MADE.applyWithBackward`). Call inside `tf.tidy`.
+ */
+export function denseStackWithBackward(layers: readonly Dense[], activation: Activation, x: tf.Tensor2D): SavedForward {
+  const passes: SavedForward[] = [];
+  let h = x;
+  layers.forEach((layer, i) => {
+    const pass = layer.applyWithBackward(h, i < layers.length - 1 ? activation : 'linear');
+    passes.push(pass);
+    h = pass.output;
+  });
+  return {
+    output: h,
+    backward: (dOutput, sink, needInput) => {
+      let d: tf.Tensor2D | null = dOutput;
+      for (let i = passes.length - 1; i >= 0; i--) d = passes[i].backward(d!, sink, i > 0 || needInput);
+      return d;
+    },
+  };
 }
 
 /** d act / d pre-activation from the activation's output (its input for silu), as in `dense-kernels.ts`. */

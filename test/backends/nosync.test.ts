@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  Chain, MixtureOfGaussians, densityComparisonFigure, density1dFigure, densityFigure, energies, fit, fitToTarget, Flow, importanceSample, layersFigure, layerStates,
+  Chain, MixtureOfGaussians, StudentT, TailAdaptiveBase, densityComparisonFigure, density1dFigure, densityFigure, energies, fit, fitToTarget, Flow, importanceSample, layersFigure, layerStates,
   logDensityGrid, maskedAutoregressiveFlow, neuralSplineFlow, realNVP, samplesFigure, Scale, StandardNormal, Tanh, tf, flowToJSONAsync,
 } from '../../src/index.js';
 import { checkpointDir, loadFlow, resumeFit, saveFlow } from '../../src/node.js';
@@ -81,6 +81,16 @@ describe('cpu-nosync (a backend whose synchronous reads throw)', () => {
     expect(Array.from(await x.data()).every(Number.isFinite)).toBe(true);
     x.dispose();
     flow.dispose();
+  });
+
+  it('sample from Student-t and tail-adaptive bases (the Gamma draws stay on the device)', async () => {
+    for (const base of [new StudentT(2, { df: [1.2, 6] }), new TailAdaptiveBase(3, { heavy: [0, 2], df: 1.5 })]) {
+      const flow = new Flow(base, new Scale(base.dim === 2 ? [2, 0.5] : [1, 2, 3]));
+      const x = flow.sample(200, { seed: 3 });
+      expect(Array.from(await x.data()).every(Number.isFinite)).toBe(true);
+      x.dispose();
+      flow.dispose();
+    }
   });
 
   it('fit from a tensor and from a stream of tensor batches', async () => {

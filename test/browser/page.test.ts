@@ -4,18 +4,17 @@
  * browser and draws the density and the samples. Mandatory when `CI` is set; skipped locally when no
  * browser is found.
  */
-import { readFile } from 'node:fs/promises';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { type Server, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
-import { extname, join, normalize } from 'node:path';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBrowserPage } from '../../examples/browser/build.js';
 import { type Flow, backendName, datasets, fit, realNVP } from '../../src/index.js';
 import { CHROMIUM_FLAGS, findBrowser, launchBrowser, saveFlow } from '../../src/node.js';
 import { chromium } from 'playwright-core';
+import { serveDirectory } from '../helpers/static-server.js';
 import { watchPage } from '../helpers/watched-page.js';
 
 // Code passed to page.evaluate runs in the browser; these are the few DOM names it uses (the project
@@ -42,34 +41,6 @@ if (!browserPath && !required) {
   );
 }
 
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.map': 'application/json',
-  '.json': 'application/json',
-  '.wasm': 'application/wasm',
-};
-
-/** A static file server for `dir` on 127.0.0.1 (an ephemeral port); records every path requested. */
-async function serve(dir: string, requested: string[]): Promise<{ server: Server; url: string }> {
-  const server = createServer((req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
-    requested.push(path);
-    readFile(join(dir, path)).then(
-      (body) => {
-        res.writeHead(200, { 'Content-Type': MIME[extname(path)] ?? 'application/octet-stream' });
-        res.end(body);
-      },
-      () => {
-        res.writeHead(404, { 'Content-Type': 'text/plain' });
-        res.end('not found');
-      },
-    );
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` };
-}
-
 const N = 300;
 const PROBES = [[0, 0], [1, 0.5], [-0.7, 0.9], [0.2, -0.4], [2.1, 0.1], [5, 5]];
 
@@ -93,7 +64,7 @@ describe.skipIf(!browserPath && !required)('the browser page in Chromium', () =>
     await fit(flow, x, { steps: 40, batchSize: 128, learningRate: 5e-3, seed: 1, progress: false });
     x.dispose();
     await saveFlow(flow, join(dir, 'model.json'));
-    ({ server, url } = await serve(dir, requested));
+    ({ server, url } = await serveDirectory(dir, requested));
     browser = await launchBrowser();
     page = await browser.newPage();
     watchPage(page, errors, external, (u) => u.startsWith(url) || u.startsWith('data:') || u.startsWith('blob:'));

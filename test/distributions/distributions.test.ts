@@ -88,6 +88,21 @@ describe('StudentT', () => {
     expect(expected).toBeCloseTo(-Math.log(Math.PI * 5) + gaussianLogPdf([2], [0], [1]), 3);
   });
 
+  it('samples follow the closed-form CDFs at ν = 1 (Cauchy; the boosted Gamma draw, shape ½) and ν = 2', () => {
+    // F₁(t) = ½ + atan(t)/π, F₂(t) = ½ + t / (2√(2 + t²)); a Kolmogorov–Smirnov bound at n = 20,000.
+    const cdfs = [(t: number) => 0.5 + Math.atan(t) / Math.PI, (t: number) => 0.5 + t / (2 * Math.sqrt(2 + t * t))];
+    const n = 20000;
+    const s = new StudentT(2, { df: [1, 2] }).sample(n, 5);
+    const v = s.dataSync();
+    s.dispose();
+    for (let j = 0; j < 2; j++) {
+      const col = Array.from({ length: n }, (_, i) => v[2 * i + j]).sort((a, b) => a - b);
+      const ks = Math.max(...col.map((t, i) => Math.max(Math.abs((i + 1) / n - cdfs[j](t)), Math.abs(i / n - cdfs[j](t)))));
+      // The 99.9 % point of the KS statistic is 1.95/√n.
+      expect(ks, `df ${j + 1}`).toBeLessThan(1.95 / Math.sqrt(n));
+    }
+  });
+
   it('samples have variance ν/(ν − 2) and are seeded', () => {
     const d = new StudentT(1, { df: 6, loc: 2 });
     const n = 40000;

@@ -55,11 +55,11 @@ const ruleCases = verdicts.filter((v) => v.rule !== null).map((v) => v.c);
  * class out of this list, and the law then checks its cases: update the list with the rule.
  */
 const NO_RULE = [
-  'Affine', 'Exp', 'Invert', 'Logit', 'MaskedAutoregressive', 'MaskedAutoregressiveAffine', 'MaskedAutoregressiveSpline', 'Planar', 'Radial',
+  'Affine', 'Exp', 'Invert', 'Logit', 'Planar', 'Radial',
   'Scale', 'ScaleMatvecTriL', 'Shift', 'Sigmoid', 'Softplus', 'Tanh',
 ];
 
-/** Cases whose class has a rule that declines their configuration (conditioners other than the plain MLP). */
+/** Cases whose class has a rule that declines their configuration (conditioners other than the plain MLP or MADE). */
 const DECLINED = [
   'AffineCoupling, resnet conditioner 5D',
   'AffineCoupling, resnet + batch norm + dropout (eval), context 2, 4D',
@@ -68,6 +68,11 @@ const DECLINED = [
   'AffineCoupling, MLP + batch norm 2D',
   'AffineCoupling, kernel conditioner 2D',
   'SplineCoupling, kernel conditioner 5D, context 2',
+  'MaskedAutoregressiveAffine, MADE + weight norm, context 2, 3D',
+  'MaskedAutoregressiveAffine, masked kernel 4D',
+  'MaskedAutoregressiveAffine, masked resnet + batch norm + dropout (eval) 4D',
+  'MaskedAutoregressiveSpline, masked kernel 3D, context 1',
+  'MaskedAutoregressiveSpline, masked resnet 3D',
 ];
 
 function data(c: BijectorCase, b: Bijector): { y: tf.Tensor2D; context: tf.Tensor2D | null } {

@@ -161,7 +161,7 @@ describe('WebAssembly SIMD kernels on the wasm backend', () => {
     const at = (t: tf.Tensor) => heapOffset(b, t);
     for (const withBias of [true, false]) {
       for (const relu of [0, 1]) {
-        k.gemmNN(at(x), at(w), withBias ? at(bias) : 0, at(tiles), M, 1, N, relu, N);
+        k.gemmNN(at(x), at(w), withBias ? at(bias) : 0, at(tiles), M, 1, N, relu, N, 0, 0);
         k.denseIn1(at(x), at(w), withBias ? at(bias) : 0, at(rows), M, N, relu);
         const [p, q] = [tiles.dataSync(), rows.dataSync()];
         expect(Array.from(q)).toEqual(Array.from(p));

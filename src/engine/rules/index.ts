@@ -9,6 +9,7 @@ import { BatchNorm } from '../../bijectors/batch-norm.js';
 import { Chain } from '../../bijectors/chain.js';
 import { Coupling } from '../../bijectors/coupling.js';
 import { LULinear } from '../../bijectors/lu-linear.js';
+import { MaskedAutoregressive } from '../../bijectors/masked-autoregressive.js';
 import { Permute } from '../../bijectors/permute.js';
 import { Reverse } from '../../bijectors/reverse.js';
 import { AffineTransformer } from '../../transformers/affine.js';
@@ -20,6 +21,7 @@ import { batchNormRule } from './batch-norm.js';
 import { chainRule } from './chain.js';
 import { couplingRule } from './coupling.js';
 import { luLinearRule } from './lu-linear.js';
+import { maskedAutoregressiveRule } from './masked-autoregressive.js';
 import { permuteRule, reverseRule } from './permute.js';
 import { splineTransformerRule } from './spline-transformer.js';
 
@@ -29,6 +31,7 @@ registerTapeFreeRule(BatchNorm, batchNormRule);
 registerTapeFreeRule(Chain, chainRule);
 registerTapeFreeRule(Coupling, couplingRule);
 registerTapeFreeRule(LULinear, luLinearRule);
+registerTapeFreeRule(MaskedAutoregressive, maskedAutoregressiveRule);
 registerTapeFreeRule(Permute, permuteRule);
 registerTapeFreeRule(Reverse, reverseRule);
 

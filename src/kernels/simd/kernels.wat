@@ -386,15 +386,20 @@
   ;; xᵀ·dPre, with no packing of the fresh operand (wasm's matMul packs its second operand for every
   ;; new tensor). b's rows are $ldb floats apart, $ldb ≥ N a multiple of 8 (the caller pads a ragged
   ;; N with zero columns); c is stored unpadded. 4 × 8 output tiles in 8 accumulators; float32 sums
-  ;; in row order.
-  (func (export "gemmTN") (param $a i32) (param $b i32) (param $c i32) (param $R i32) (param $M i32) (param $N i32) (param $ldb i32)
-    (local $i i32) (local $j i32) (local $pa i32) (local $pb i32) (local $end i32) (local $mo i32) (local $no i32) (local $pc i32) (local $nb i32)
+  ;; in row order. $ranges (0: none) holds an i32 pair [lo, hi) per 8-column tile of c: tiles whose 4
+  ;; rows all lie outside it are stored as 0 without a pass over R (a masked layer's zero blocks).
+  (func (export "gemmTN") (param $a i32) (param $b i32) (param $c i32) (param $R i32) (param $M i32) (param $N i32) (param $ldb i32) (param $ranges i32) (param $packed i32)
+    (local $i i32) (local $j i32) (local $pa i32) (local $pb i32) (local $end i32) (local $mo i32) (local $no i32) (local $pc i32) (local $nb i32) (local $rp i32) (local $as i32)
     (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $b0 v128) (local $b1 v128)
     (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
     (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
     (local.set $mo (i32.shl (local.get $M) (i32.const 2)))
     (local.set $no (i32.shl (local.get $N) (i32.const 2)))
     (local.set $nb (i32.shl (local.get $ldb) (i32.const 2)))
+    (local.set $as (local.get $mo))
+    ;; $packed bit 0: b in 8-column panels [N/8][R][8]; bit 1: a in 4-column panels [M/4][R][4].
+    (if (i32.and (local.get $packed) (i32.const 1)) (then (local.set $nb (i32.const 32))))
+    (if (i32.and (local.get $packed) (i32.const 2)) (then (local.set $as (i32.const 16))))
     (local.set $i (i32.const 0))
     (block $ei (loop $li
       (br_if $ei (i32.ge_u (local.get $i) (local.get $M)))
@@ -405,9 +410,18 @@
         (local.set $c10 (v128.const i32x4 0 0 0 0)) (local.set $c11 (v128.const i32x4 0 0 0 0))
         (local.set $c20 (v128.const i32x4 0 0 0 0)) (local.set $c21 (v128.const i32x4 0 0 0 0))
         (local.set $c30 (v128.const i32x4 0 0 0 0)) (local.set $c31 (v128.const i32x4 0 0 0 0))
-        (local.set $pa (i32.add (local.get $a) (i32.shl (local.get $i) (i32.const 2))))
-        (local.set $pb (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 2))))
-        (local.set $end (i32.add (local.get $pa) (i32.mul (local.get $R) (local.get $mo))))
+        (local.set $pa (i32.add (local.get $a)
+          (if (result i32) (i32.and (local.get $packed) (i32.const 2)) (then (i32.shl (i32.mul (local.get $i) (local.get $R)) (i32.const 2))) (else (i32.shl (local.get $i) (i32.const 2))))))
+        (local.set $pb (i32.add (local.get $b)
+          (if (result i32) (i32.and (local.get $packed) (i32.const 1)) (then (i32.shl (i32.mul (local.get $j) (local.get $R)) (i32.const 2))) (else (i32.shl (local.get $j) (i32.const 2))))))
+        (local.set $end (i32.add (local.get $pa) (i32.mul (local.get $R) (local.get $as))))
+        ;; With ranges: a tile whose rows i … i + 3 lie outside its column tile's [lo, hi) is left 0.
+        (if (local.get $ranges) (then
+          (local.set $rp (i32.add (local.get $ranges) (i32.shl (local.get $j) (i32.const 0))))
+          (if (i32.or
+                (i32.le_u (i32.add (local.get $i) (i32.const 4)) (i32.load (local.get $rp)))
+                (i32.ge_u (local.get $i) (i32.load offset=4 (local.get $rp))))
+            (then (local.set $end (local.get $pa))))))
         (block $er (loop $lr
           (br_if $er (i32.ge_u (local.get $pa) (local.get $end)))
           (local.set $b0 (v128.load (local.get $pb)))
@@ -424,7 +438,7 @@
           (local.set $a3 (v128.load32_splat offset=12 (local.get $pa)))
           (local.set $c30 (f32x4.add (local.get $c30) (f32x4.mul (local.get $a3) (local.get $b0))))
           (local.set $c31 (f32x4.add (local.get $c31) (f32x4.mul (local.get $a3) (local.get $b1))))
-          (local.set $pa (i32.add (local.get $pa) (local.get $mo)))
+          (local.set $pa (i32.add (local.get $pa) (local.get $as)))
           (local.set $pb (i32.add (local.get $pb) (local.get $nb)))
           (br $lr)))
         (local.set $pc (i32.add (local.get $c) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $N)) (local.get $j)) (i32.const 2))))
@@ -460,16 +474,21 @@
   ;; gradient dPre · Wᵀ, without wasm matMul's per-tensor packing. b's rows are $ldb floats apart,
   ;; $ldb ≥ N a multiple of 8, and the bias holds $ldb values (the caller pads a ragged N with zeros);
   ;; c is stored unpadded. 4 × 8 output tiles in 8 accumulators started at the bias; float32 sums in
-  ;; k order.
+  ;; k order. $ranges (0: none) holds an i32 pair [lo, hi) per 8-column tile: the tile sums over k in
+  ;; [lo, hi) only, the caller guaranteeing b's rows outside it are zero in those columns (a masked
+  ;; layer's block-triangular weights, MADE).
   (func (export "gemmNN") (param $a i32) (param $b i32) (param $bias i32) (param $c i32)
-    (param $M i32) (param $K i32) (param $N i32) (param $relu i32) (param $ldb i32)
-    (local $i i32) (local $j i32) (local $pa i32) (local $pb i32) (local $end i32) (local $ko i32) (local $no i32) (local $pc i32) (local $nb i32)
+    (param $M i32) (param $K i32) (param $N i32) (param $relu i32) (param $ldb i32) (param $ranges i32) (param $packed i32)
+    (local $i i32) (local $j i32) (local $pa i32) (local $pb i32) (local $end i32) (local $ko i32) (local $no i32) (local $pc i32) (local $nb i32) (local $lo i32) (local $hi i32)
     (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $b0 v128) (local $b1 v128)
     (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
     (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
     (local.set $ko (i32.shl (local.get $K) (i32.const 2)))
     (local.set $no (i32.shl (local.get $N) (i32.const 2)))
     (local.set $nb (i32.shl (local.get $ldb) (i32.const 2)))
+    ;; Packed b: 8-column panels [N/8][$ldb][8] (see packPanels; $ldb ≥ K rows per panel), 32 bytes
+    ;; from one k to the next.
+    (if (local.get $packed) (then (local.set $nb (i32.const 32))))
     (local.set $i (i32.const 0))
     (block $ei (loop $li
       (br_if $ei (i32.ge_u (local.get $i) (local.get $M)))
@@ -487,9 +506,20 @@
         (local.set $c10 (local.get $b0)) (local.set $c11 (local.get $b1))
         (local.set $c20 (local.get $b0)) (local.set $c21 (local.get $b1))
         (local.set $c30 (local.get $b0)) (local.set $c31 (local.get $b1))
-        (local.set $pa (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $ko))))
-        (local.set $pb (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 2))))
-        (local.set $end (i32.add (local.get $pa) (local.get $ko)))
+        ;; With ranges: only k in the column tile's [lo, hi) (the rest of b's rows are zero there).
+        (local.set $lo (i32.const 0))
+        (local.set $hi (local.get $K))
+        (if (local.get $ranges) (then
+          (local.set $lo (i32.load (i32.add (local.get $ranges) (local.get $j))))
+          (local.set $hi (i32.load offset=4 (i32.add (local.get $ranges) (local.get $j))))
+          ;; Clamped to K: a partial pass (nn/made-kernels.ts) multiplies a prefix of b's rows.
+          (if (i32.gt_u (local.get $hi) (local.get $K)) (then (local.set $hi (local.get $K))))
+          (if (i32.gt_u (local.get $lo) (local.get $hi)) (then (local.set $lo (local.get $hi))))))
+        (local.set $pa (i32.add (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $ko))) (i32.shl (local.get $lo) (i32.const 2))))
+        (local.set $pb (i32.add (i32.add (local.get $b)
+          (if (result i32) (local.get $packed) (then (i32.shl (i32.mul (local.get $j) (local.get $ldb)) (i32.const 2))) (else (i32.shl (local.get $j) (i32.const 2)))))
+          (i32.mul (local.get $lo) (local.get $nb))))
+        (local.set $end (i32.add (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $ko))) (i32.shl (local.get $hi) (i32.const 2))))
         (block $ek (loop $lk
           (br_if $ek (i32.ge_u (local.get $pa) (local.get $end)))
           (local.set $b0 (v128.load (local.get $pb)))
@@ -545,6 +575,162 @@
         (br $lj)))
       (local.set $i (i32.add (local.get $i) (i32.const 4)))
       (br $li))))
+
+;; dst = src [rows, cols] (rows $ld floats apart) in panels of $w (4 or 8) columns, [⌈cols/w⌉][rows][w],
+  ;; zero-padded: the GEMMs' packed operands, read contiguously (a panel's rows are $w floats apart
+  ;; instead of a whole row, which at 256 or 512 columns maps every row to the same few cache sets).
+  (func (export "packPanels") (param $src i32) (param $dst i32) (param $rows i32) (param $cols i32) (param $ld i32) (param $w i32)
+    (local $c i32) (local $r i32) (local $jj i32) (local $ps i32) (local $ls i32)
+    (local.set $ls (i32.shl (local.get $ld) (i32.const 2)))
+    (block $ec (loop $lc
+      (br_if $ec (i32.ge_u (local.get $c) (local.get $cols)))
+      (local.set $ps (i32.add (local.get $src) (i32.shl (local.get $c) (i32.const 2))))
+      (local.set $r (i32.const 0))
+      (block $er (loop $lr
+        (br_if $er (i32.ge_u (local.get $r) (local.get $rows)))
+        (if (i32.le_u (i32.add (local.get $c) (local.get $w)) (local.get $cols))
+          (then
+            (v128.store (local.get $dst) (v128.load (local.get $ps)))
+            (if (i32.eq (local.get $w) (i32.const 8)) (then
+              (v128.store offset=16 (local.get $dst) (v128.load offset=16 (local.get $ps))))))
+          (else
+            (local.set $jj (i32.const 0))
+            (block $ej (loop $lj
+              (br_if $ej (i32.ge_u (local.get $jj) (local.get $w)))
+              (f32.store (i32.add (local.get $dst) (i32.shl (local.get $jj) (i32.const 2)))
+                (if (result f32) (i32.lt_u (i32.add (local.get $c) (local.get $jj)) (local.get $cols))
+                  (then (f32.load (i32.add (local.get $ps) (i32.shl (local.get $jj) (i32.const 2)))))
+                  (else (f32.const 0))))
+              (local.set $jj (i32.add (local.get $jj) (i32.const 1)))
+              (br $lj)))))
+        (local.set $dst (i32.add (local.get $dst) (i32.shl (local.get $w) (i32.const 2))))
+        (local.set $ps (i32.add (local.get $ps) (local.get $ls)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $lr)))
+      (local.set $c (i32.add (local.get $c) (local.get $w)))
+      (br $lc))))
+
+;; dst = srcᵀ in 8-column panels, src [rows, cols] ($ld floats apart): panel t holds src rows
+  ;; 8t … 8t + 7 as columns, [⌈rows/8⌉][cols][8], zero-padded. A GEMM's packed b = Wᵀ without a
+  ;; transposed copy of W. Whole 8 × 4 blocks are transposed in registers (two 4 × 4 shuffles);
+  ;; ragged edges go element by element.
+  (func (export "packPanelsT") (param $src i32) (param $dst i32) (param $rows i32) (param $cols i32) (param $ld i32)
+    (local $t i32) (local $k i32) (local $jj i32) (local $ls i32) (local $p i32) (local $q i32) (local $base i32)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
+    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
+    (local $b0 v128) (local $b1 v128) (local $b2 v128) (local $b3 v128)
+    (local $u0 v128) (local $u1 v128) (local $u2 v128) (local $u3 v128)
+    (local.set $ls (i32.shl (local.get $ld) (i32.const 2)))
+    (block $et (loop $lt
+      (br_if $et (i32.ge_u (local.get $t) (local.get $rows)))
+      ;; this panel's first byte: t/8 panels of cols · 8 floats before it
+      (local.set $base (i32.add (local.get $dst) (i32.shl (i32.mul (local.get $t) (local.get $cols)) (i32.const 2))))
+      (local.set $k (i32.const 0))
+      (block $ek (loop $lk
+        (br_if $ek (i32.ge_u (local.get $k) (local.get $cols)))
+        (if (i32.and
+              (i32.le_u (i32.add (local.get $t) (i32.const 8)) (local.get $rows))
+              (i32.le_u (i32.add (local.get $k) (i32.const 4)) (local.get $cols)))
+          (then
+            (local.set $p (i32.add (local.get $src) (i32.add (i32.mul (local.get $t) (local.get $ls)) (i32.shl (local.get $k) (i32.const 2)))))
+            (local.set $a0 (v128.load (local.get $p)))
+            (local.set $a1 (v128.load (i32.add (local.get $p) (local.get $ls))))
+            (local.set $a2 (v128.load (i32.add (local.get $p) (i32.shl (local.get $ls) (i32.const 1)))))
+            (local.set $a3 (v128.load (i32.add (local.get $p) (i32.mul (local.get $ls) (i32.const 3)))))
+            (local.set $p (i32.add (local.get $p) (i32.shl (local.get $ls) (i32.const 2))))
+            (local.set $b0 (v128.load (local.get $p)))
+            (local.set $b1 (v128.load (i32.add (local.get $p) (local.get $ls))))
+            (local.set $b2 (v128.load (i32.add (local.get $p) (i32.shl (local.get $ls) (i32.const 1)))))
+            (local.set $b3 (v128.load (i32.add (local.get $p) (i32.mul (local.get $ls) (i32.const 3)))))
+            (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $a0) (local.get $a1)))
+            (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $a0) (local.get $a1)))
+            (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $a2) (local.get $a3)))
+            (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $a2) (local.get $a3)))
+            (local.set $u0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $b0) (local.get $b1)))
+            (local.set $u1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $b0) (local.get $b1)))
+            (local.set $u2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $b2) (local.get $b3)))
+            (local.set $u3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $b2) (local.get $b3)))
+            ;; panel row k + c: rows t … t + 3 of column k + c, then rows t + 4 … t + 7
+            (local.set $q (i32.add (local.get $base) (i32.shl (local.get $k) (i32.const 5))))
+            (v128.store (local.get $q) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2)))
+            (v128.store offset=16 (local.get $q) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $u0) (local.get $u2)))
+            (v128.store offset=32 (local.get $q) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2)))
+            (v128.store offset=48 (local.get $q) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $u0) (local.get $u2)))
+            (v128.store offset=64 (local.get $q) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3)))
+            (v128.store offset=80 (local.get $q) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $u1) (local.get $u3)))
+            (v128.store offset=96 (local.get $q) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3)))
+            (v128.store offset=112 (local.get $q) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $u1) (local.get $u3)))
+            (local.set $k (i32.add (local.get $k) (i32.const 4))))
+          (else
+            ;; one panel row (column k of src) element by element
+            (local.set $q (i32.add (local.get $base) (i32.shl (local.get $k) (i32.const 5))))
+            (local.set $jj (i32.const 0))
+            (block $ej (loop $lj
+              (br_if $ej (i32.ge_u (local.get $jj) (i32.const 8)))
+              (f32.store (i32.add (local.get $q) (i32.shl (local.get $jj) (i32.const 2)))
+                (if (result f32) (i32.lt_u (i32.add (local.get $t) (local.get $jj)) (local.get $rows))
+                  (then (f32.load (i32.add (local.get $src)
+                    (i32.add (i32.mul (i32.add (local.get $t) (local.get $jj)) (local.get $ls)) (i32.shl (local.get $k) (i32.const 2))))))
+                  (else (f32.const 0))))
+              (local.set $jj (i32.add (local.get $jj) (i32.const 1)))
+              (br $lj)))
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))))
+        (br $lk)))
+      (local.set $t (i32.add (local.get $t) (i32.const 8)))
+      (br $lt))))
+
+  ;; A masked layer's weights relabelled (MADE in its degree order, see nn/made-kernels.ts):
+  ;; wp[r, c] = w[rowSrc[r], colSrc[c]] · mask[r, c] for r < inputs, c < outputs, with w [inputs, outputs]
+  ;; row-major, wp and mask rows $cols floats apart (the caller zeroes wp's padding), rowSrc/colSrc i32.
+  (func (export "gatherMasked") (param $w i32) (param $wp i32) (param $rowSrc i32) (param $colSrc i32) (param $mask i32)
+    (param $inputs i32) (param $outputs i32) (param $cols i32)
+    (local $r i32) (local $c i32) (local $src i32) (local $dst i32) (local $m i32) (local $os i32) (local $cs i32)
+    (local.set $os (i32.shl (local.get $outputs) (i32.const 2)))
+    (local.set $cs (i32.shl (local.get $cols) (i32.const 2)))
+    (local.set $dst (local.get $wp))
+    (local.set $m (local.get $mask))
+    (block $er (loop $lr
+      (br_if $er (i32.ge_u (local.get $r) (local.get $inputs)))
+      (local.set $src (i32.add (local.get $w) (i32.mul (i32.load (i32.add (local.get $rowSrc) (i32.shl (local.get $r) (i32.const 2)))) (local.get $os))))
+      (local.set $c (i32.const 0))
+      (block $ec (loop $lc
+        (br_if $ec (i32.ge_u (local.get $c) (local.get $outputs)))
+        (f32.store (i32.add (local.get $dst) (i32.shl (local.get $c) (i32.const 2)))
+          (f32.mul
+            (f32.load (i32.add (local.get $src) (i32.shl (i32.load (i32.add (local.get $colSrc) (i32.shl (local.get $c) (i32.const 2)))) (i32.const 2))))
+            (f32.load (i32.add (local.get $m) (i32.shl (local.get $c) (i32.const 2))))))
+        (local.set $c (i32.add (local.get $c) (i32.const 1)))
+        (br $lc)))
+      (local.set $dst (i32.add (local.get $dst) (local.get $cs)))
+      (local.set $m (i32.add (local.get $m) (local.get $cs)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $lr))))
+
+  ;; The inverse relabelling of a gradient: dw[rowSrc[r], colSrc[c]] = g[r, c] · mask[r, c] (every
+  ;; stored entry written once; g and mask rows $cols floats apart).
+  (func (export "scatterMasked") (param $g i32) (param $dw i32) (param $rowSrc i32) (param $colSrc i32) (param $mask i32)
+    (param $inputs i32) (param $outputs i32) (param $cols i32)
+    (local $r i32) (local $c i32) (local $src i32) (local $dst i32) (local $m i32) (local $os i32) (local $cs i32)
+    (local.set $os (i32.shl (local.get $outputs) (i32.const 2)))
+    (local.set $cs (i32.shl (local.get $cols) (i32.const 2)))
+    (local.set $src (local.get $g))
+    (local.set $m (local.get $mask))
+    (block $er (loop $lr
+      (br_if $er (i32.ge_u (local.get $r) (local.get $inputs)))
+      (local.set $dst (i32.add (local.get $dw) (i32.mul (i32.load (i32.add (local.get $rowSrc) (i32.shl (local.get $r) (i32.const 2)))) (local.get $os))))
+      (local.set $c (i32.const 0))
+      (block $ec (loop $lc
+        (br_if $ec (i32.ge_u (local.get $c) (local.get $outputs)))
+        (f32.store (i32.add (local.get $dst) (i32.shl (i32.load (i32.add (local.get $colSrc) (i32.shl (local.get $c) (i32.const 2)))) (i32.const 2)))
+          (f32.mul
+            (f32.load (i32.add (local.get $src) (i32.shl (local.get $c) (i32.const 2))))
+            (f32.load (i32.add (local.get $m) (i32.shl (local.get $c) (i32.const 2))))))
+        (local.set $c (i32.add (local.get $c) (i32.const 1)))
+        (br $lc)))
+      (local.set $src (i32.add (local.get $src) (local.get $cs)))
+      (local.set $m (i32.add (local.get $m) (local.get $cs)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $lr))))
 
 ;; c [M, N] = act(x · w + bias) for a ONE-column a (x [M, 1], w [1, N], N a multiple of 8; bias [N]
   ;; or pointer 0): a dense layer's forward from one input (a 2-D coupling's conditioner). Per element

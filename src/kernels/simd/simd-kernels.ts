@@ -23,14 +23,18 @@ import { KERNELS_WASM_BASE64, KERNELS_WASM_RELAXED_BASE64 } from './kernels-wasm
 export interface SimdExports {
   denseGrad(dy: number, saved: number, dPre: number, dPreT: number, dBias: number, batch: number, n: number, relu: number): void;
   transpose(src: number, dst: number, rows: number, cols: number): void;
-  gemmTN(a: number, b: number, c: number, rows: number, m: number, n: number, ldb: number): void;
-  gemmNN(a: number, b: number, bias: number, c: number, m: number, k: number, n: number, relu: number, ldb: number): void;
+  gemmTN(a: number, b: number, c: number, rows: number, m: number, n: number, ldb: number, ranges: number, packed: number): void;
+  gemmNN(a: number, b: number, bias: number, c: number, m: number, k: number, n: number, relu: number, ldb: number, ranges: number, packed: number): void;
+  packPanels(src: number, dst: number, rows: number, cols: number, ld: number, w: number): void;
+  packPanelsT(src: number, dst: number, rows: number, cols: number, ld: number): void;
   denseIn1(a: number, b: number, bias: number, c: number, m: number, n: number, relu: number): void;
   padColumns(src: number, dst: number, rows: number, n: number, ldd: number): void;
   denseGradNarrow(dy: number, x: number, w: number, dW: number, dBias: number, dx: number, scratch: number, batch: number, m: number, n: number, needDx: number): void;
   denseGradIn1(dy: number, saved: number, x: number, w: number, dBias: number, dW: number, dx: number, batch: number, n: number, relu: number, needDx: number): void;
   adam(w: number, g: number, m: number, v: number, out: number, n: number, b1: number, c1: number, b2: number, c2: number, d1: number, d2: number, eps: number, negLr: number): void;
   sumSquares(p: number, n: number): number;
+  gatherMasked(w: number, wp: number, rowSrc: number, colSrc: number, mask: number, inputs: number, outputs: number, cols: number): void;
+  scatterMasked(g: number, dw: number, rowSrc: number, colSrc: number, mask: number, inputs: number, outputs: number, cols: number): void;
 }
 
 /** The WebAssembly API (this package's TypeScript lib settings declare no `WebAssembly` global). */

@@ -16,6 +16,7 @@ export const DENSE_GRAD_IN1_SIMD = 'TfjsFlowsDenseGradIn1Simd';
 export const DENSE_GRAD_NARROW_SIMD = 'TfjsFlowsDenseGradNarrowSimd';
 export const GEMM_TN_SIMD = 'TfjsFlowsGemmTNSimd';
 export const GEMM_NN_SIMD = 'TfjsFlowsGemmNNSimd';
+export const GEMM_NT_SIMD = 'TfjsFlowsGemmNTSimd';
 /** Widest output for which {@link denseGradNarrowSimd} beats two small matMuls (measured at 2; loops per output). */
 export const NARROW_MAX_OUTPUTS = 3;
 
@@ -237,11 +238,17 @@ export function denseGradNarrowSimd(dy: tf.Tensor2D, x: tf.Tensor2D, w: tf.Tenso
  */
 export function gemmTNOnHeap(b: WasmBackendInternals, k: SimdExports, aAt: number, rows: number, m: number, bAt: number, n: number, cAt: number): void {
   const ldb = padded(n);
-  // A ragged N: b copied with zero columns up to a multiple of 8 (the kernel's tile width).
   const mark = scratchMark(b);
-  const pad = ldb === n ? 0 : takeScratch(b, rows * ldb);
-  if (pad) k.padColumns(bAt, pad, rows, n, ldb);
-  k.gemmTN(aAt, pad || bAt, cAt, rows, m, n, ldb);
+  // Long operands are packed into panels (4 columns of a, 8 of b) read contiguously; else a ragged
+  // N is copied with zero columns up to a multiple of 8 (the kernel's tile width).
+  const pack = packsTN(rows, m, n);
+  const pad = pack || ldb !== n ? takeScratch(b, rows * ldb) : 0;
+  const aPack = pack ? takeScratch(b, rows * m) : 0;
+  if (pack) {
+    k.packPanels(bAt, pad, rows, n, n, 8);
+    k.packPanels(aAt, aPack, rows, m, m, 4);
+  } else if (pad) k.padColumns(bAt, pad, rows, n, ldb);
+  k.gemmTN(aPack || aAt, pad || bAt, cAt, rows, m, n, ldb, 0, pack ? 3 : 0);
   releaseScratch(b, mark);
 }
 
@@ -277,6 +284,11 @@ export function gemmTNSimd(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D | null {
   return runKernel(GEMM_TN_SIMD, { a, b }) as tf.Tensor2D;
 }
 
+/** Whether `aᵀ · b` (`a` `[rows, m]`, `b` `[rows, n]`) packs its operands (see {@link packsB}). */
+export function packsTN(rows: number, m: number, n: number): boolean {
+  return rows >= 128 && m >= 128 && n >= 64;
+}
+
 /** `n` rounded up to the GEMMs' tile width, 8. */
 function padded(n: number): number {
   return Math.ceil(n / 8) * 8;
@@ -296,30 +308,45 @@ export function gemmNNOnHeap(b: WasmBackendInternals, k: SimdExports, aAt: numbe
   }
   const ldb = padded(n);
   const mark = scratchMark(b);
-  const pad = ldb === n ? 0 : takeScratch(b, (kk + 1) * ldb);
+  // A wide b is packed into 8-column panels (read contiguously); a ragged narrow one padded.
+  const pack = packsB(kk, n);
+  const pad = pack ? takeScratch(b, kk * ldb + ldb) : ldb === n ? 0 : takeScratch(b, (kk + 1) * ldb);
   const rem = m % 4;
   const tail = rem === 0 ? 0 : takeScratch(b, 4 * kk + 4 * n);
   let wAt = bAt;
   let bsAt = biasAt;
   if (pad) {
     wAt = pad;
-    k.padColumns(bAt, wAt, kk, n, ldb);
-    if (biasAt) {
+    if (pack) k.packPanels(bAt, wAt, kk, n, n, 8);
+    else k.padColumns(bAt, wAt, kk, n, ldb);
+    if (biasAt && ldb !== n) {
       bsAt = wAt + 4 * kk * ldb;
       k.padColumns(biasAt, bsAt, 1, n, ldb);
     }
   }
+  const packed = pack ? 1 : 0;
   const whole = m - rem;
-  if (whole > 0) k.gemmNN(aAt, wAt, bsAt, cAt, whole, kk, n, relu, ldb);
+  // Packed, b's panels hold kk rows (the kernel's ldb is then the panel height).
+  const ld = pack ? kk : ldb;
+  if (whole > 0) k.gemmNN(aAt, wAt, bsAt, cAt, whole, kk, n, relu, ld, 0, packed);
   if (tail) {
     const heap = b.wasm.HEAPF32; // after every allocation
     const tAt = tail >> 2;
     heap.fill(0, tAt, tAt + 4 * kk);
     heap.copyWithin(tAt, (aAt >> 2) + whole * kk, (aAt >> 2) + m * kk);
-    k.gemmNN(tAt << 2, wAt, bsAt, (tAt + 4 * kk) << 2, 4, kk, n, relu, ldb);
+    k.gemmNN(tAt << 2, wAt, bsAt, (tAt + 4 * kk) << 2, 4, kk, n, relu, ld, 0, packed);
     heap.copyWithin((cAt >> 2) + whole * n, tAt + 4 * kk, tAt + 4 * kk + rem * n);
   }
   releaseScratch(b, mark);
+}
+
+/**
+ * Whether a GEMM packs its `[k, n]` b operand into 8-column panels: when its rows are long enough
+ * for row-strided tile reads to collide in the cache (measured: 256 × 256 and 512 × 512 gain, and
+ * the 64-wide layers of the 2-D flows would only pay the copy).
+ */
+export function packsB(k: number, n: number): boolean {
+  return k >= 128 && n >= 128;
 }
 
 function registerGemmNN(): void {
@@ -358,6 +385,43 @@ export function gemmNNSimd(a: tf.Tensor2D, b: tf.Tensor2D, bias: tf.Tensor1D | n
   registerGemmNN();
   const inputs: tf.NamedTensorMap = bias ? { a, b, bias } : { a, b };
   return runKernel(GEMM_NN_SIMD, inputs, { relu }) as tf.Tensor2D;
+}
+
+function registerGemmNT(): void {
+  if (tf.getKernel(GEMM_NT_SIMD, 'wasm') !== undefined) return;
+  tf.registerKernel({
+    kernelName: GEMM_NT_SIMD,
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, backend }) => {
+      const b = backend as unknown as WasmBackendInternals;
+      const a = inputs.a as tf.TensorInfo;
+      const w = inputs.b as tf.TensorInfo;
+      heapOffset(b, a);
+      heapOffset(b, w);
+      const [m, kk] = a.shape;
+      const n = w.shape[0];
+      const out = b.makeOutput([m, n], 'float32');
+      const k = simdKernels()!;
+      const mark = scratchMark(b);
+      // bᵀ's 8-column panels straight from b's rows: no transposed copy of b.
+      const panels = takeScratch(b, padded(n) * kk);
+      k.packPanelsT(heapOffset(b, w), panels, n, kk, kk);
+      k.gemmNN(heapOffset(b, a), panels, 0, heapOffset(b, out), m, kk, n, 0, kk, 0, 1);
+      releaseScratch(b, mark);
+      return out;
+    },
+  });
+}
+
+/**
+ * `a · bᵀ` for `a` `[M, K]`, `b` `[N, K]` (a dense layer's input adjoint `dPre · Wᵀ`): the SIMD GEMM
+ * on `bᵀ`'s panels packed straight from `b`, without a transposed copy (and without matMul's slow
+ * transpose flag). `M` a multiple of 4; `null` where it does not apply. Float32 sums in `k` order.
+ */
+export function gemmNTSimd(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D | null {
+  if (a.shape[0] === 0 || a.shape[0] % 4 !== 0 || a.shape[1] === 0 || b.shape[0] === 0 || a.dtype !== 'float32' || simdKernels() === null) return null;
+  registerGemmNT();
+  return runKernel(GEMM_NT_SIMD, { a, b }) as tf.Tensor2D;
 }
 
 /** Whether the SIMD path applies to a `[rows, cols]` float32 matrix on the active backend. */
