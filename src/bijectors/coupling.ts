@@ -177,30 +177,40 @@ export class Coupling extends Bijector {
     const output = join(xa, r.output);
     const logDet = sumLogDet(r.logDet);
     const t = this.transformer;
-    if (t.scoreTerms) {
-      // All of the score in closed form, off the tape.
-      return {
-        output,
-        logDet,
-        score: (() => {
-          const [ga, gb] = untaped(() => split(score));
-          const [scoreY, dParams] = untaped(() => {
-            const terms = t.scoreTerms!(xb, params, gb, r);
-            return [terms.scoreY, terms.dParams];
-          }) as [tf.Tensor2D, tf.Tensor3D];
-          // The conditioner's VJP outside `untaped`: a taped one (non-MLP conditioners) needs the tape.
-          const va = net.inputVjp(untaped(() => tf.reshape(dParams, [batch, nMoved * ppd]) as tf.Tensor2D));
-          return untaped(() => join(tf.sub(ga, va) as tf.Tensor2D, scoreY));
-        })(),
-      };
+    // The transformer's terms in closed form where it has them (null: read them off the tape below).
+    const closedTerms = () => {
+      const [ga, gb] = split(score);
+      const c = t.scoreTerms ? t.scoreTerms(xb, params, gb, r) : null;
+      return c ? { ga, sB: c.scoreY, dParams: tf.reshape(c.dParams, [batch, nMoved * ppd]) as tf.Tensor2D } : null;
+    };
+    if (t.scoreTerms && net.untapedVjp) {
+      // Plain MLP conditioner: the whole rule in one untaped block (each block costs a custom-gradient call).
+      const vjpOf = net.untapedVjp;
+      const s = untaped(() => {
+        const c = closedTerms();
+        return c ? join(tf.sub(c.ga, vjpOf(c.dParams)) as tf.Tensor2D, c.sB) : [];
+      });
+      if (!Array.isArray(s)) return { output, logDet, score: s };
     }
-    const [ga, gb] = split(score);
-    const [dLdx, dLdp] = vjp(r.logDet, [xb, params]);
-    const sB = untaped(() => tf.mul(tf.sub(gb, dLdx), tf.exp(tf.neg(r.logDet))) as tf.Tensor2D);
-    const [dTdp] = vjp(r.output, [params], sB);
-    const va = net.inputVjp(untaped(() => tf.reshape(tf.add(dTdp, dLdp), [batch, nMoved * ppd]) as tf.Tensor2D));
-    const sA = untaped(() => tf.sub(ga, va) as tf.Tensor2D);
-    return { output, logDet, score: join(sA, sB) };
+    const closed = t.scoreTerms ? (untaped(() => {
+      const c = closedTerms();
+      return c ? [c.ga, c.sB, c.dParams] : [];
+    }) as tf.Tensor2D[]) : [];
+    let ga: tf.Tensor2D;
+    let sB: tf.Tensor2D;
+    let dParams: tf.Tensor2D;
+    if (closed.length === 3) [ga, sB, dParams] = closed;
+    else {
+      let gb: tf.Tensor2D;
+      [ga, gb] = untaped(() => split(score));
+      const [dLdx, dLdp] = vjp(r.logDet, [xb, params]);
+      sB = untaped(() => tf.mul(tf.sub(gb, dLdx), tf.exp(tf.neg(r.logDet))) as tf.Tensor2D);
+      const [dTdp] = vjp(r.output, [params], sB);
+      dParams = untaped(() => tf.reshape(tf.add(dTdp, dLdp), [batch, nMoved * ppd]) as tf.Tensor2D);
+    }
+    // The conditioner's VJP outside `untaped`: a taped one (non-MLP conditioners) needs the tape.
+    const va = net.inputVjp(dParams);
+    return { output, logDet, score: untaped(() => join(tf.sub(ga, va) as tf.Tensor2D, sB)) };
   }
 
   private apply(x: tf.Tensor2D, context: tf.Tensor2D | null, direction: 'forward' | 'inverse'): BijectorResult {
@@ -278,12 +288,17 @@ export class AffineCoupling extends Coupling {
 /**
  * The conditioner's output and its input vector–Jacobian product: the hand-written one of a plain MLP,
  * else read off the tape of this same pass (residual and kernel conditioners, dropout, norms).
+ * `untapedVjp` (plain MLP only) is the same product for callers already inside `untaped`.
  */
-function conditionerWithInputVjp(net: CouplingConditioner, x: tf.Tensor2D, context: tf.Tensor2D | null): { output: tf.Tensor2D; inputVjp: (d: tf.Tensor2D) => tf.Tensor2D } {
+function conditionerWithInputVjp(
+  net: CouplingConditioner,
+  x: tf.Tensor2D,
+  context: tf.Tensor2D | null,
+): { output: tf.Tensor2D; inputVjp: (d: tf.Tensor2D) => tf.Tensor2D; untapedVjp: ((d: tf.Tensor2D) => tf.Tensor2D) | null } {
   if (net instanceof MLP && net.plain) {
     const m = net.applyWithInputVjp(x, context);
-    return { output: m.output, inputVjp: (d) => untaped(() => m.inputVjp(d)) };
+    return { output: m.output, inputVjp: (d) => untaped(() => m.inputVjp(d)), untapedVjp: m.inputVjp };
   }
   const output = net.apply(x, context);
-  return { output, inputVjp: (d) => vjp(output, [x], d)[0] as tf.Tensor2D };
+  return { output, inputVjp: (d) => vjp(output, [x], d)[0] as tf.Tensor2D, untapedVjp: null };
 }

@@ -3,7 +3,7 @@
  * adjoints of one bin, written by hand, then through the knot construction and the softmax /
  * softplus parametrisation to the unnormalised parameters. One pass over the elements.
  */
-import { type Rows, type SplineCache, type SplineConfig, Derivatives, Workspace, binLogDet, derivativeCount, locate, locateCached } from './rq-spline-math.js';
+import { type Rows, type SplineCache, type SplineConfig, Derivatives, Workspace, binDerivative, binLogDet, derivativeCount, locate, locateCached } from './rq-spline-math.js';
 
 /**
  * Reverse-mode adjoints of one bin's forward map (y, log dy/dx) with seeds (gy, gl), written into
@@ -106,7 +106,6 @@ export function splineGrad(
   const Kd = derivativeCount(cfg);
   const lo = -cfg.bound;
   const hi = cfg.bound;
-  const range = hi - lo;
   const ws = new Workspace(K);
   const der = new Derivatives(cfg);
   const linear = cfg.tails === 'linear';
@@ -162,19 +161,118 @@ export function splineGrad(
       gx[i] = gbar / fprime;
       binAdjoint(xk + wk * t, xk, wk, hk, dk, dk1, -gbar / fprime, -gl, g);
     }
-    const gcw = ws.gcw;
-    const gch = ws.gch;
-    gcw.fill(0);
-    gch.fill(0);
-    gcw[k] = g[1] - g[2];
-    gcw[k + 1] = g[2];
-    gch[k] = g[3] - g[4];
-    gch[k + 1] = g[4];
-    knotsBackward(gcw, ws.sw, K, cfg.minBinWidth, range, gw.data, gwOff);
-    knotsBackward(gch, ws.sh, K, cfg.minBinHeight, range, gh.data, ghOff);
-    const ik = der.index(k);
-    const ik1 = der.index(k + 1);
-    if (ik >= 0) gud[gdOff + ik] += g[5] * der.slope(ud, dOff, k);
-    if (ik1 >= 0) gud[gdOff + ik1] += g[6] * der.slope(ud, dOff, k + 1);
+    binParamAdjoints(ws, cfg, der, ud, dOff, gw.data, gwOff, gh.data, ghOff, gud, gdOff);
+  }
+}
+
+/**
+ * The bin adjoints in `ws.g` (from {@link binAdjoint}) → the adjoints of the element's unnormalised
+ * width, height and derivative parameters (knot construction, softmax and softplus backward), added
+ * into rows that start zeroed.
+ */
+function binParamAdjoints(ws: Workspace, cfg: SplineConfig, der: Derivatives, ud: Float32Array, dOff: number, gw: Float32Array, gwOff: number, gh: Float32Array, ghOff: number, gud: Float32Array, gdOff: number): void {
+  const K = cfg.bins;
+  const range = 2 * cfg.bound;
+  const { g, gcw, gch, k } = ws;
+  gcw.fill(0);
+  gch.fill(0);
+  gcw[k] = g[1] - g[2];
+  gcw[k + 1] = g[2];
+  gch[k] = g[3] - g[4];
+  gch[k + 1] = g[4];
+  knotsBackward(gcw, ws.sw, K, cfg.minBinWidth, range, gw, gwOff);
+  knotsBackward(gch, ws.sh, K, cfg.minBinHeight, range, gh, ghOff);
+  const ik = der.index(k);
+  const ik1 = der.index(k + 1);
+  if (ik >= 0) gud[gdOff + ik] += g[5] * der.slope(ud, dOff, k);
+  if (ik1 >= 0) gud[gdOff + ik1] += g[6] * der.slope(ud, dOff, k + 1);
+}
+
+/**
+ * The score terms of the map `splineEval` applies in the same direction (a coupling's closed-form
+ * score rule, Vaitl et al. 2024), one pass: with y = T(v; θ), L = log |T'(v)| and `g` = ∂log q/∂v,
+ * writes `scoreY = (g − ∂L/∂v) / T'` [n] and the parameter rows `dθ = (∂T/∂θ)ᵀ scoreY + (∂L/∂θ)ᵀ 1`,
+ * which is {@link splineGrad} seeded with (scoreY, 1) once scoreY is known. With the `cache` the
+ * forward pass filled (same inputs), the knots come from it instead of being recomputed.
+ *
+ * Inside a bin, with f the spline, ℓ = log f' and ℓ' its slope (second derivative over the first):
+ * - forward (T = f at v): scoreY = (g − ℓ'(v)) / f'(v), bin adjoints seeded (scoreY, 1);
+ * - inverse (T = f⁻¹, y = f⁻¹(v), L = −ℓ(y)): ∂L/∂v = −ℓ'(y) / f'(y) and T' = 1 / f'(y), so
+ *   scoreY = g f'(y) + ℓ'(y); the implicit adjoints of {@link splineGrad} then reduce to the forward
+ *   bin adjoints at y seeded (−g, −1).
+ * Linear tails: identity, scoreY = g, dθ = 0. Tails `'none'` outside [−B, B]: the linear continuation
+ * with the boundary derivative d_e (T' = d_e or 1/d_e, L constant in v).
+ */
+export function splineScore(
+  cfg: SplineConfig,
+  inverse: boolean,
+  x: Float32Array,
+  w: Rows,
+  h: Rows,
+  d: Rows,
+  gIn: Float32Array,
+  scoreY: Float32Array,
+  gw: Rows,
+  gh: Rows,
+  gd: Rows,
+  cache?: SplineCache,
+): void {
+  const K = cfg.bins;
+  const Kd = derivativeCount(cfg);
+  const lo = -cfg.bound;
+  const hi = cfg.bound;
+  const ws = new Workspace(K);
+  const der = new Derivatives(cfg);
+  const linear = cfg.tails === 'linear';
+  const g = ws.g;
+  const ud = d.data;
+  const gud = gd.data;
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i];
+    const gv = gIn[i];
+    const wOff = w.offset + i * w.stride;
+    const hOff = h.offset + i * h.stride;
+    const dOff = d.offset + i * d.stride;
+    const gwOff = gw.offset + i * gw.stride;
+    const ghOff = gh.offset + i * gh.stride;
+    const gdOff = gd.offset + i * gd.stride;
+    for (let j = 0; j < K; j++) gw.data[gwOff + j] = gh.data[ghOff + j] = 0;
+    for (let j = 0; j < Kd; j++) gud[gdOff + j] = 0;
+    if (!(v >= lo && v <= hi)) {
+      if (linear || v !== v) {
+        scoreY[i] = gv;
+      } else {
+        const edge = v < lo ? 0 : K;
+        const de = der.value(ud, dOff, edge);
+        const e = v < lo ? lo : hi;
+        // forward: y = e + d (v − e), L = log d;  inverse: y = e + (v − e)/d, L = −log d.
+        const s = inverse ? gv * de : gv / de;
+        const gde = inverse ? (-s * (v - e)) / (de * de) - 1 / de : s * (v - e) + 1 / de;
+        scoreY[i] = s;
+        gud[gdOff + der.index(edge)] = gde * der.slope(ud, dOff, edge);
+      }
+      continue;
+    }
+    if (!(cache && locateCached(ws, cfg, cache, i))) locate(ws, cfg, v, inverse, w.data, wOff, h.data, hOff);
+    const { k, xk, wk, yk, hk } = ws;
+    const dk = der.value(ud, dOff, k);
+    const dk1 = der.value(ud, dOff, k + 1);
+    const delta = hk / wk;
+    if (!inverse) {
+      const t = (v - xk) / wk;
+      const s = (gv - binLogDetSlope(t, wk, delta, dk, dk1)) / binDerivative(t, delta, dk, dk1);
+      scoreY[i] = s;
+      binAdjoint(v, xk, wk, hk, dk, dk1, s, 1, g);
+    } else {
+      const c = dk + dk1 - 2 * delta;
+      const dv = v - yk;
+      const a = hk * (delta - dk) + dv * c;
+      const b = hk * dk - dv * c;
+      const sq = Math.sqrt(Math.max(b * b + 4 * a * delta * dv, 0));
+      const t = Math.min(Math.max((2 * delta * dv) / (b + sq), 0), 1);
+      scoreY[i] = gv * binDerivative(t, delta, dk, dk1) + binLogDetSlope(t, wk, delta, dk, dk1);
+      binAdjoint(xk + wk * t, xk, wk, hk, dk, dk1, -gv, -1, g);
+    }
+    binParamAdjoints(ws, cfg, der, ud, dOff, gw.data, gwOff, gh.data, ghOff, gud, gdOff);
   }
 }

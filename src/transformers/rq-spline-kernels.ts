@@ -13,13 +13,15 @@
 import { tf } from '../backend.js';
 import { runKernel } from '../kernels/dispatch.js';
 import { registerJsGradient, registerJsKernel } from '../kernels/js-kernel.js';
-import { splineGrad } from './rq-spline-backward.js';
+import { splineGrad, splineScore } from './rq-spline-backward.js';
 import { type Rows, type SplineCache, type SplineConfig, derivativeCount, splineEval } from './rq-spline-math.js';
 
 export const RQ_SPLINE = 'TfjsFlowsRQSpline';
 export const RQ_SPLINE_GRAD = 'TfjsFlowsRQSplineGrad';
 export const RQ_SPLINE_PACKED = 'TfjsFlowsRQSplinePacked';
 export const RQ_SPLINE_PACKED_GRAD = 'TfjsFlowsRQSplinePackedGrad';
+/** Score terms of the packed spline (couplings' closed-form score rule); no gradient. */
+export const RQ_SPLINE_PACKED_SCORE = 'TfjsFlowsRQSplinePackedScore';
 
 /**
  * Kernel attributes: the spline's configuration plus the direction, and optionally a cache the packed
@@ -91,6 +93,17 @@ export function ensureSplineKernels(): void {
     },
   });
   registerJsKernel({
+    kernelName: RQ_SPLINE_PACKED_SCORE,
+    inputNames: ['inputs', 'params', 'score'],
+    outputShapes: ([x, p]) => [x, p],
+    compute([x, p, g], [scoreY, gp], attrs) {
+      const c = config(attrs);
+      const [w, h, d] = packedRows(p, c);
+      const [gw, gh, gd] = packedRows(gp, c);
+      splineScore(c, c.inverse, x, w, h, d, g, scoreY, gw, gh, gd, c.cache);
+    },
+  });
+  registerJsKernel({
     kernelName: RQ_SPLINE_PACKED_GRAD,
     inputNames: ['inputs', 'params', 'dOutputs', 'dLogDet'],
     outputShapes: ([x, p]) => [x, p],
@@ -130,4 +143,12 @@ export function splineFused(attrs: SplineAttrs, inputs: tf.Tensor, widths: tf.Te
 /** Run the fused spline on packed parameters [..., 2K + Kd]. */
 export function splineFusedPacked(attrs: SplineAttrs, inputs: tf.Tensor, params: tf.Tensor): [tf.Tensor, tf.Tensor] {
   return runKernel(RQ_SPLINE_PACKED, { inputs, params }, attrs as unknown as tf.NamedAttrMap) as [tf.Tensor, tf.Tensor];
+}
+
+/**
+ * The packed spline's score terms (see `splineScore`): from inputs `[...S]`, params `[...S, 2K + Kd]`
+ * and the score ∂log q/∂inputs `[...S]`, returns `[scoreY [...S], dParams [...S, 2K + Kd]]`.
+ */
+export function splineFusedPackedScore(attrs: SplineAttrs, inputs: tf.Tensor, params: tf.Tensor, score: tf.Tensor): [tf.Tensor, tf.Tensor] {
+  return runKernel(RQ_SPLINE_PACKED_SCORE, { inputs, params, score }, attrs as unknown as tf.NamedAttrMap) as [tf.Tensor, tf.Tensor];
 }

@@ -226,6 +226,14 @@ export class Derivatives {
   }
 }
 
+/** The forward derivative dy/dx = δ² P / den² at position t of a bin (δ, d_k, d_{k+1}); no transcendental. */
+export function binDerivative(t: number, delta: number, dk: number, dk1: number): number {
+  const s = t * (1 - t);
+  const den = delta + (dk + dk1 - 2 * delta) * s;
+  const p = delta + (dk1 - delta) * t * t + (dk - delta) * (1 - t) * (1 - t);
+  return (delta * delta * p) / (den * den);
+}
+
 /** The forward log |dy/dx| = log(δ² P / den²) at position t of a bin (δ, d_k, d_{k+1}); one log. */
 export function binLogDet(t: number, delta: number, dk: number, dk1: number): number {
   const s = t * (1 - t);

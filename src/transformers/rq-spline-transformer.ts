@@ -2,10 +2,11 @@ import { assertReady, tf } from '../backend.js';
 import { ValidationError, describe } from '../errors.js';
 import type { JsonObject } from '../module.js';
 import { checkBoolean, checkInt, checkOptions } from '../validate.js';
-import { type SplinePath, rqSplinePacked, splineConfig } from './rq-spline.js';
-import type { SplineAttrs } from './rq-spline-kernels.js';
+import { type SplinePath, rqSplinePacked, splineConfig, usesFused } from './rq-spline.js';
+import { type SplineAttrs, splineFusedPackedScore } from './rq-spline-kernels.js';
 import { type SplineConfig, SplineCache } from './rq-spline-math.js';
 import type { Transformer, TransformerResult } from './transformer.js';
+import { gradientsRecorded } from '../ops/tape.js';
 
 /** Options of {@link SplineTransformer}. */
 export interface SplineTransformerOptions {
@@ -46,6 +47,9 @@ export function pickSplineOptions(options: SplineTransformerOptions): SplineTran
 export function splineOptionsFromConfig(c: JsonObject): SplineTransformerOptions {
   return { ...pickSplineOptions(c as SplineTransformerOptions), invert: (c.invert as boolean | undefined) ?? false };
 }
+
+/** The forward kernel's cache of each taped forward pass, by output tensor (read by `scoreTerms`). */
+const forwardCaches = new WeakMap<tf.Tensor, SplineCache>();
 
 /**
  * Rational-quadratic spline transformer with linear tails, elementwise per dimension
@@ -121,6 +125,21 @@ export class SplineTransformer implements Transformer {
     return { ...this.config, inverse: !this.invert, cache: new SplineCache(n, this.bins) };
   }
 
+  /**
+   * Score terms for couplings (see {@link Transformer.scoreTerms}), in closed form in one pass of the
+   * fused score kernel: with y = T(x; θ), L = log T', `scoreY = (g − ∂L/∂x) / T'` and
+   * `dParams = (∂T/∂θ)ᵀ scoreY + (∂L/∂θ)ᵀ 1`, where ∂L/∂x = T''/T' comes from the spline's second
+   * derivative (for the inverse map y = f⁻¹(x): scoreY = g f'(y) + f''(y)/f'(y)). Linear tails:
+   * scoreY = g, zero parameter terms. `null` (the coupling reads the terms off the tape) where the
+   * fused kernels do not run (backends other than cpu and wasm, or `splinePath: 'ops'`).
+   */
+  scoreTerms(x: tf.Tensor2D, params: tf.Tensor3D, g: tf.Tensor2D, forward: TransformerResult): { scoreY: tf.Tensor2D; dParams: tf.Tensor3D } | null {
+    if (!usesFused(this.splinePath)) return null;
+    const cache = forwardCaches.get(forward.output);
+    const [scoreY, dParams] = splineFusedPackedScore({ ...this.config, inverse: this.invert, cache }, x, params, g);
+    return { scoreY: scoreY as tf.Tensor2D, dParams: dParams as tf.Tensor3D };
+  }
+
   getConfig(): JsonObject {
     return {
       bins: this.bins, tailBound: this.tailBound, minBinWidth: this.minBinWidth, minBinHeight: this.minBinHeight, minDerivative: this.minDerivative, invert: this.invert,
@@ -136,7 +155,11 @@ export class SplineTransformer implements Transformer {
     if (!(params instanceof tf.Tensor) || params.dtype !== 'float32' || params.rank !== 3 || params.shape.some((s, i) => s !== want[i])) {
       throw new ValidationError(fn, 'params', `a float32 tensor [${want.join(', ')}] (3K − 1 = ${this.paramsPerDim} per dimension)`, describe(params));
     }
-    const [output, logDet] = rqSplinePacked({ ...this.config, inverse }, x, params, this.splinePath);
+    // Under a tape, the fused forward kernel leaves each element's bin and softmaxes in a cache that
+    // its gradient kernel and `scoreTerms` read instead of recomputing them (bit-identical results).
+    const cache = gradientsRecorded() && usesFused(this.splinePath) ? new SplineCache(x.size, this.bins) : undefined;
+    const [output, logDet] = rqSplinePacked({ ...this.config, inverse, cache }, x, params, this.splinePath);
+    if (cache) forwardCaches.set(output, cache);
     return { output: output as tf.Tensor2D, logDet: logDet as tf.Tensor2D };
   }
 }

@@ -6,7 +6,7 @@ import { assertReady, tf } from '../backend.js';
 import { BackendError, ValidationError, describe } from '../errors.js';
 import { hasKernelForActiveBackend } from '../kernels/js-kernel.js';
 import { checkNumber, checkOptions } from '../validate.js';
-import { RQ_SPLINE, ensureSplineKernels, splineFused, splineFusedPacked } from './rq-spline-kernels.js';
+import { RQ_SPLINE, type SplineAttrs, ensureSplineKernels, splineFused, splineFusedPacked } from './rq-spline-kernels.js';
 import { type SplineConfig, derivativeCount } from './rq-spline-math.js';
 import { splineOps } from './rq-spline-ops.js';
 
@@ -92,7 +92,8 @@ function checkTensor(fn: string, arg: string, t: unknown, shape: readonly number
   return t;
 }
 
-function usesFused(path: SplinePath): boolean {
+/** Whether `path` runs the fused kernels on the active backend (`'fused'` throws where they do not exist). */
+export function usesFused(path: SplinePath): boolean {
   if (path === 'ops') return false;
   ensureSplineKernels();
   if (path === 'fused') {
@@ -175,9 +176,10 @@ export function rqSplineWithPath<R extends tf.Rank>(
 
 /**
  * The spline on packed parameters `[...S, 2K + Kd]` = [widths, heights, derivatives] along the last
- * axis, with the configuration already validated (internal: the transformer's hot path).
+ * axis, with the configuration already validated (internal: the transformer's hot path). A `cache`
+ * in `cfg` is filled by the fused kernel (ignored by the op-composed path).
  */
-export function rqSplinePacked(cfg: SplineConfig & { inverse: boolean }, inputs: tf.Tensor, params: tf.Tensor, path: SplinePath = 'auto'): [tf.Tensor, tf.Tensor] {
+export function rqSplinePacked(cfg: SplineAttrs, inputs: tf.Tensor, params: tf.Tensor, path: SplinePath = 'auto'): [tf.Tensor, tf.Tensor] {
   if (usesFused(path)) return splineFusedPacked(cfg, inputs, params);
   return tf.tidy(() => {
     const K = cfg.bins;

@@ -35,7 +35,8 @@ export interface Transformer {
    * Optional closed form for couplings' score rule (path gradients): with y = T(x; p), L = log T' and
    * `g` = ∂log q/∂x `[batch, dim]`, returns `scoreY = (g − ∂L/∂x) / T'` and
    * `dParams = ∂L/∂p + (∂T/∂p) · scoreY` `[batch, dim, paramsPerDim]`; `forward` is `forward(x, params)`,
-   * already computed. Without it, couplings read these off the tape.
+   * already computed. Without it, or where it returns `null` (no closed form for this configuration or
+   * backend), couplings read these off the tape.
    */
-  scoreTerms?(x: tf.Tensor2D, params: tf.Tensor3D, g: tf.Tensor2D, forward: TransformerResult): { scoreY: tf.Tensor2D; dParams: tf.Tensor3D };
+  scoreTerms?(x: tf.Tensor2D, params: tf.Tensor3D, g: tf.Tensor2D, forward: TransformerResult): { scoreY: tf.Tensor2D; dParams: tf.Tensor3D } | null;
 }
