@@ -10,6 +10,7 @@
  * output; accept/reject decisions, and the forces ∇log p_λ used inside proposals, are held constant.
  */
 import { assertReady, tf } from '../backend.js';
+import { untaped } from '../ops/score-ops.js';
 import { ValidationError, describe } from '../errors.js';
 import { type JsonObject, Module } from '../module.js';
 import { stopGradient } from '../ops/gradient.js';
@@ -38,8 +39,8 @@ export abstract class StochasticBlock extends Module {
   readonly trainableStepSize: boolean;
   /** log of the step size: a weight (`logStepSize`), trainable or frozen. */
   protected readonly logStepSize: tf.Variable;
-  /** Fraction of proposals accepted in the latest application (1 for unadjusted moves). */
-  lastAcceptance = NaN;
+  /** The latest application's acceptance fraction, kept on the device (read only when asked for). */
+  private acceptance: tf.Scalar | null = null;
 
   /** @param extraKeys the subclass's own option names (unknown names are rejected). */
   constructor(options: BlockOptions, defaultStepSize: number, extraKeys: readonly string[] = []) {
@@ -52,6 +53,26 @@ export abstract class StochasticBlock extends Module {
     const stepSize = checkNumber(fn, 'options.stepSize', options.stepSize ?? defaultStepSize, { min: 0, open: true });
     this.trainableStepSize = checkBoolean(fn, 'options.trainableStepSize', options.trainableStepSize, false);
     this.logStepSize = this.addWeight('logStepSize', () => tf.scalar(Math.log(stepSize)), this.trainableStepSize);
+  }
+
+  /**
+   * Fraction of proposals accepted in the latest application (1 for unadjusted moves; NaN before the
+   * first). A synchronous read, for inspection: the moves themselves never read back.
+   */
+  get lastAcceptance(): number {
+    return this.acceptance && !this.acceptance.isDisposed ? this.acceptance.dataSync()[0] : NaN;
+  }
+
+  /** Keep `fraction` (a scalar computed in this application) as {@link lastAcceptance}. */
+  protected recordAcceptance(fraction: tf.Scalar | number): void {
+    this.acceptance?.dispose();
+    this.acceptance = tf.keep(typeof fraction === 'number' ? tf.scalar(fraction) : fraction);
+  }
+
+  override dispose(): void {
+    this.acceptance?.dispose();
+    this.acceptance = null;
+    super.dispose();
   }
 
   /** The current step size (read back). */
@@ -99,23 +120,18 @@ export function normals(rng: Rng, shape: [number, number]): tf.Tensor2D {
 }
 
 /**
- * Metropolis–Hastings choice per row: accept where `log u < logAlpha` (u uniform from `rng`; NaN
- * never accepted). Returns the boolean masks `[n, dim]` and `[n]` (constants) and the acceptance fraction.
+ * Metropolis–Hastings choice per row, on the device: accept where `log u < logAlpha` (one uniform `u`
+ * per row from `rng`; NaN never accepted). Returns the boolean masks `[n, dim]` and `[n]` (constants)
+ * and the acceptance fraction as a scalar tensor; nothing is read back.
  */
-export function acceptMask(logAlpha: tf.Tensor1D, dim: number, rng: Rng): { mask: tf.Tensor2D; rows: tf.Tensor1D; rate: number } {
-  const a = logAlpha.dataSync();
-  const m = new Uint8Array(a.length * dim);
-  const r = new Uint8Array(a.length);
-  let accepted = 0;
-  for (let i = 0; i < a.length; i++) {
-    const u = rng.uniform();
-    if (Math.log(u) < a[i]) {
-      m.fill(1, i * dim, (i + 1) * dim);
-      r[i] = 1;
-      accepted++;
-    }
-  }
-  return { mask: tf.tensor2d(m, [a.length, dim], 'bool'), rows: tf.tensor1d(r, 'bool'), rate: accepted / Math.max(1, a.length) };
+export function acceptMask(logAlpha: tf.Tensor1D, dim: number, rng: Rng): { mask: tf.Tensor2D; rows: tf.Tensor1D; rate: tf.Scalar } {
+  const n = logAlpha.shape[0];
+  const u = tf.tensor1d(rng.uniforms(n));
+  // Off the tape: the decision is a constant of the step (a comparison has no gradient in TF.js).
+  const accepted = untaped(() => tf.cast(tf.less(tf.log(u), logAlpha), 'float32')) as tf.Tensor1D;
+  const rows = tf.cast(accepted, 'bool') as tf.Tensor1D;
+  const mask = tf.tile(tf.reshape(rows, [n, 1]), [1, dim]) as tf.Tensor2D;
+  return { mask, rows, rate: tf.mean(accepted) as tf.Scalar };
 }
 
 /** Rowwise `mask ? y : x` (gradients reach the chosen rows only, and a non-finite rejected y cannot leak in). */

@@ -34,7 +34,7 @@ export class HMCBlock extends StochasticBlock {
     let cur = x;
     let fCur = force(logP, x);
     let logPCur = logP(x);
-    let accepted = 0;
+    let accepted: tf.Tensor = tf.scalar(0);
     for (let t = 0; t < this.steps; t++) {
       const p0 = normals(rng, [n, d]);
       let q = cur;
@@ -50,12 +50,12 @@ export class HMCBlock extends StochasticBlock {
       const kinetic = (m: tf.Tensor2D) => tf.mul(0.5, tf.sum(tf.square(m), 1));
       const logAlpha = tf.sub(tf.sub(logPQ, kinetic(p)), tf.sub(logPCur, kinetic(p0))) as tf.Tensor1D;
       const { mask, rows, rate } = acceptMask(logAlpha, d, rng);
-      accepted += rate;
+      accepted = tf.add(accepted, rate);
       cur = select(mask, q, cur);
       fCur = select(mask, f, fCur);
       logPCur = tf.where(rows, logPQ, logPCur) as tf.Tensor1D;
     }
-    this.lastAcceptance = accepted / this.steps;
+    this.recordAcceptance(tf.div(accepted, this.steps) as tf.Scalar);
     return cur;
   }
 

@@ -58,7 +58,7 @@ export class LangevinBlock extends StochasticBlock {
     let fCur = force(logP, x);
     let logPCur = logP(x);
     let logRatio = tf.zeros([n]) as tf.Tensor1D;
-    let accepted = 0;
+    let accepted: tf.Tensor = tf.scalar(0);
     for (let t = 0; t < this.steps; t++) {
       const y = tf.add(tf.add(cur, tf.mul(eps, fCur)), tf.mul(tf.sqrt(tf.mul(2, eps)), normals(rng, [n, d]))) as tf.Tensor2D;
       const fY = force(logP, y);
@@ -67,17 +67,17 @@ export class LangevinBlock extends StochasticBlock {
         logRatio = tf.add(logRatio, ratio) as tf.Tensor1D;
         cur = y;
         fCur = fY;
-        accepted += 1;
+        accepted = tf.add(accepted, 1);
         continue;
       }
       const logPY = logP(y);
       const { mask, rows, rate } = acceptMask(tf.add(tf.sub(logPY, logPCur), ratio) as tf.Tensor1D, d, rng);
-      accepted += rate;
+      accepted = tf.add(accepted, rate);
       cur = select(mask, y, cur);
       fCur = select(mask, fY, fCur);
       logPCur = tf.where(rows, logPY, logPCur) as tf.Tensor1D;
     }
-    this.lastAcceptance = accepted / this.steps;
+    this.recordAcceptance(tf.div(accepted, this.steps) as tf.Scalar);
     return { output: cur, logRatio };
   }
 

@@ -25,16 +25,16 @@ export class MetropolisBlock extends StochasticBlock {
     const sigma = tf.exp(this.logStepSize);
     let cur = x;
     let logPCur = logP(x);
-    let accepted = 0;
+    let accepted: tf.Tensor = tf.scalar(0);
     for (let t = 0; t < this.steps; t++) {
       const y = tf.add(cur, tf.mul(sigma, normals(rng, [n, d]))) as tf.Tensor2D;
       const logPY = logP(y);
       const { mask, rows, rate } = acceptMask(tf.sub(logPY, logPCur) as tf.Tensor1D, d, rng);
-      accepted += rate;
+      accepted = tf.add(accepted, rate);
       cur = select(mask, y, cur);
       logPCur = tf.where(rows, logPY, logPCur) as tf.Tensor1D;
     }
-    this.lastAcceptance = accepted / this.steps;
+    this.recordAcceptance(tf.div(accepted, this.steps) as tf.Scalar);
     return cur;
   }
 
