@@ -140,7 +140,7 @@ interface Settings {
   evalRuns: number;
 }
 
-const FULL: Settings = { batch: 512, warmup: 10, blocks: 5, block: 20, logProbRows: 100_000, sampleRows: 10_000, evalRuns: 2 };
+const FULL: Settings = { batch: 512, warmup: 10, blocks: 5, block: 20, logProbRows: 100_000, sampleRows: 10_000, evalRuns: 4 };
 const QUICK: Settings = { batch: 512, warmup: 3, blocks: 3, block: 5, logProbRows: 10_000, sampleRows: 1_000, evalRuns: 1 };
 
 /** A config's settings: the moons ones train at batch 256 in 10× longer blocks and sample as many rows as they evaluate. */
