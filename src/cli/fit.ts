@@ -171,7 +171,7 @@ async function runFit(file: string, flags: FitFlags): Promise<void> {
     const show = (v: unknown) => (typeof v === 'number' ? v.toFixed(4) : '–');
     for (const w of result.history.warnings ?? []) console.warn(`warning: ${w.replace(/consider dequantize: 'auto'$/, 'consider --dequantize')}`);
     const stop = m.stopReason === 'early-stopping' ? ` (stopped early; best validation at step ${m.bestStep})` : '';
-    console.log(`${spec.kind}: ${m.steps} steps in ${show(m.wallTime)} s on ${m.backend}${stop}; ${m.restoredBest ? 'kept the best validation weights' : 'kept the last weights'}`);
+    console.log(`${spec.kind}: ${m.steps} steps in ${(m.wallTime as number).toFixed(1)} s on ${m.backend}${stop}; ${m.restoredBest ? 'kept the best validation weights' : 'kept the last weights'}`);
     console.log(nllTable(m));
     if (flags.report) {
       await writeReport(join(flags.out, FILES.report), {
