@@ -16,7 +16,7 @@ import { Coupling } from '../bijectors/coupling.js';
 import { HALF_LOG_2PI } from '../distributions/distribution.js';
 import { runKernel } from '../kernels/dispatch.js';
 import { releaseScratch, scratchMark, takeScratch } from '../kernels/simd/heap-scratch.js';
-import { type WasmBackendInternals, heapOffset } from '../kernels/simd/simd-kernels.js';
+import { type WasmBackendInternals, heapOffset, registerHeapKernel } from '../kernels/simd/simd-kernels.js';
 import { type CouplingAttrs, type CouplingPlan, type PassOffsets, couplingDensityBackward, couplingDensityPass } from './fused-coupling.js';
 import { couplingRule } from './rules/coupling.js';
 
@@ -84,69 +84,63 @@ function standardize(b: WasmBackendInternals, x: number, B: number, s: ChainStan
 }
 
 function registerKernel(): void {
-  if (tf.getKernel(KERNEL, 'wasm') !== undefined) return;
-  tf.registerKernel({
-    kernelName: KERNEL,
-    backendName: 'wasm',
-    // Inputs x [B, 2] (data units), v0, v1, … (each coupling's dense kernels and biases in order):
-    // outputs the loss [] and the gradient of each v.
-    kernelFunc: ({ inputs, backend, attrs }) => {
-      const b = backend as unknown as WasmBackendInternals;
-      const { plans, standardization } = attrs as unknown as ChainAttrs;
-      const u = inputs.x as tf.TensorInfo;
-      const count = plans.reduce((n, a) => n + 2 * (a.widths.length - 1), 0);
-      const vars = Array.from({ length: count }, (_, i) => inputs[`v${i}`] as tf.TensorInfo);
-      for (const t of [u, ...vars]) heapOffset(b, t);
-      const B = u.shape[0];
-      const value = b.makeOutput([], 'float32');
-      const grads = vars.map((v) => b.makeOutput([...v.shape], 'float32'));
-      const at = (t: tf.TensorInfo) => heapOffset(b, t);
-      const mark = scratchMark(b);
-      try {
-        // The density passes, data → latent, each layer's output the next one's input.
-        const passes: PassOffsets[] = [];
-        const gradOffsets: number[][] = [];
-        let y = at(u);
-        if (standardization) y = standardize(b, y, B, standardization);
-        let v = 0;
-        for (const a of plans) {
-          const layers = a.widths.length - 1;
-          const [weights, biases, g]: number[][] = [[], [], []];
-          for (let i = 0; i < layers; i++, v += 2) {
-            weights.push(at(vars[v]));
-            biases.push(at(vars[v + 1]));
-            g.push(at(grads[v]), at(grads[v + 1]));
-          }
-          const o: PassOffsets = {
-            y,
-            weights,
-            biases,
-            z: takeScratch(b, 2 * B),
-            logDet: takeScratch(b, B),
-            hidden: a.widths.slice(1, -1).map((n) => takeScratch(b, B * n)),
-            params: takeScratch(b, B * a.widths[layers]),
-          };
-          couplingDensityPass(b, a, B, o);
-          passes.push(o);
-          gradOffsets.push(g);
-          y = o.z;
+  // Inputs x [B, 2] (data units), v0, v1, … (each coupling's dense kernels and biases in order):
+  // outputs the loss [] and the gradient of each v.
+  registerHeapKernel(KERNEL, ({ inputs, attrs }, b) => {
+    const { plans, standardization } = attrs as unknown as ChainAttrs;
+    const u = inputs.x as tf.TensorInfo;
+    const count = plans.reduce((n, a) => n + 2 * (a.widths.length - 1), 0);
+    const vars = Array.from({ length: count }, (_, i) => inputs[`v${i}`] as tf.TensorInfo);
+    for (const t of [u, ...vars]) heapOffset(b, t);
+    const B = u.shape[0];
+    const value = b.makeOutput([], 'float32');
+    const grads = vars.map((v) => b.makeOutput([...v.shape], 'float32'));
+    const at = (t: tf.TensorInfo) => heapOffset(b, t);
+    const mark = scratchMark(b);
+    try {
+      // The density passes, data → latent, each layer's output the next one's input.
+      const passes: PassOffsets[] = [];
+      const gradOffsets: number[][] = [];
+      let y = at(u);
+      if (standardization) y = standardize(b, y, B, standardization);
+      let v = 0;
+      for (const a of plans) {
+        const layers = a.widths.length - 1;
+        const [weights, biases, g]: number[][] = [[], [], []];
+        for (let i = 0; i < layers; i++, v += 2) {
+          weights.push(at(vars[v]));
+          biases.push(at(vars[v + 1]));
+          g.push(at(grads[v]), at(grads[v + 1]));
         }
-        const [dz, dLogDet] = [takeScratch(b, 2 * B), takeScratch(b, B)];
-        const loss = lossHead(b, B, y, passes.map((o) => o.logDet), standardization?.logDet ?? 0, dz, dLogDet);
-        b.wasm.HEAPF32[at(value) >> 2] = loss;
-        // The backward passes, last layer first; the first layer's input is data (no adjoint).
-        let d = dz;
-        for (let l = plans.length - 1; l >= 0; l--) {
-          const o = passes[l];
-          const dy = l > 0 ? takeScratch(b, 2 * B) : 0;
-          couplingDensityBackward(b, plans[l], B, { dz: d, dLogDet, y: o.y, params: o.params, hidden: o.hidden, weights: o.weights, grads: gradOffsets[l], dy });
-          d = dy;
-        }
-      } finally {
-        releaseScratch(b, mark);
+        const o: PassOffsets = {
+          y,
+          weights,
+          biases,
+          z: takeScratch(b, 2 * B),
+          logDet: takeScratch(b, B),
+          hidden: a.widths.slice(1, -1).map((n) => takeScratch(b, B * n)),
+          params: takeScratch(b, B * a.widths[layers]),
+        };
+        couplingDensityPass(b, a, B, o);
+        passes.push(o);
+        gradOffsets.push(g);
+        y = o.z;
       }
-      return [value, ...grads];
-    },
+      const [dz, dLogDet] = [takeScratch(b, 2 * B), takeScratch(b, B)];
+      const loss = lossHead(b, B, y, passes.map((o) => o.logDet), standardization?.logDet ?? 0, dz, dLogDet);
+      b.wasm.HEAPF32[at(value) >> 2] = loss;
+      // The backward passes, last layer first; the first layer's input is data (no adjoint).
+      let d = dz;
+      for (let l = plans.length - 1; l >= 0; l--) {
+        const o = passes[l];
+        const dy = l > 0 ? takeScratch(b, 2 * B) : 0;
+        couplingDensityBackward(b, plans[l], B, { dz: d, dLogDet, y: o.y, params: o.params, hidden: o.hidden, weights: o.weights, grads: gradOffsets[l], dy });
+        d = dy;
+      }
+    } finally {
+      releaseScratch(b, mark);
+    }
+    return [value, ...grads];
   });
 }
 

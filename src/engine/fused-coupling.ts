@@ -17,7 +17,7 @@ import { tf } from '../backend.js';
 import type { ColumnBlocks } from '../kernels/columns.js';
 import { runKernel } from '../kernels/dispatch.js';
 import { releaseScratch, scratchMark, takeScratch } from '../kernels/simd/heap-scratch.js';
-import { type WasmBackendInternals, heapOffset, simdKernels } from '../kernels/simd/simd-kernels.js';
+import { type WasmBackendInternals, heapOffset, registerHeapKernel, simdKernels } from '../kernels/simd/simd-kernels.js';
 import { NARROW_MAX_OUTPUTS, gemmNNOnHeap, gemmTNOnHeap } from '../kernels/simd/simd-ops.js';
 import type { Dense } from '../nn/dense.js';
 import { MLP } from '../nn/mlp.js';
@@ -217,51 +217,40 @@ export function couplingDensityBackward(b: WasmBackendInternals, a: CouplingAttr
 }
 
 function registerKernels(): void {
-  if (tf.getKernel(FORWARD, 'wasm') !== undefined) return;
-  tf.registerKernel({
-    kernelName: FORWARD,
-    backendName: 'wasm',
-    // Inputs y [B, 2], w0, b0, …: outputs z [B, 2], logDet [B], h0 … h_{L−2} (ReLU outputs), params [B, P].
-    kernelFunc: ({ inputs, backend, attrs }) => {
-      const b = backend as unknown as WasmBackendInternals;
-      const a = attrs as unknown as CouplingAttrs;
-      const { widths } = a;
-      const layers = widths.length - 1;
-      const y = inputs.y as tf.TensorInfo;
-      const w = Array.from({ length: layers }, (_, i) => inputs[`w${i}`] as tf.TensorInfo);
-      const bias = Array.from({ length: layers }, (_, i) => inputs[`b${i}`] as tf.TensorInfo);
-      for (const t of [y, ...w, ...bias]) heapOffset(b, t);
-      const B = y.shape[0];
-      const z = b.makeOutput([B, 2], 'float32');
-      const logDet = b.makeOutput([B], 'float32');
-      const hidden = widths.slice(1, -1).map((n) => b.makeOutput([B, n], 'float32'));
-      const params = b.makeOutput([B, widths[layers]], 'float32');
-      const at = (t: tf.TensorInfo) => heapOffset(b, t);
-      couplingDensityPass(b, a, B, { y: at(y), weights: w.map(at), biases: bias.map(at), z: at(z), logDet: at(logDet), hidden: hidden.map(at), params: at(params) });
-      return [z, logDet, ...hidden, params];
-    },
+  // Inputs y [B, 2], w0, b0, …: outputs z [B, 2], logDet [B], h0 … h_{L−2} (ReLU outputs), params [B, P].
+  registerHeapKernel(FORWARD, ({ inputs, attrs }, b) => {
+    const a = attrs as unknown as CouplingAttrs;
+    const { widths } = a;
+    const layers = widths.length - 1;
+    const y = inputs.y as tf.TensorInfo;
+    const w = Array.from({ length: layers }, (_, i) => inputs[`w${i}`] as tf.TensorInfo);
+    const bias = Array.from({ length: layers }, (_, i) => inputs[`b${i}`] as tf.TensorInfo);
+    for (const t of [y, ...w, ...bias]) heapOffset(b, t);
+    const B = y.shape[0];
+    const z = b.makeOutput([B, 2], 'float32');
+    const logDet = b.makeOutput([B], 'float32');
+    const hidden = widths.slice(1, -1).map((n) => b.makeOutput([B, n], 'float32'));
+    const params = b.makeOutput([B, widths[layers]], 'float32');
+    const at = (t: tf.TensorInfo) => heapOffset(b, t);
+    couplingDensityPass(b, a, B, { y: at(y), weights: w.map(at), biases: bias.map(at), z: at(z), logDet: at(logDet), hidden: hidden.map(at), params: at(params) });
+    return [z, logDet, ...hidden, params];
   });
-  tf.registerKernel({
-    kernelName: BACKWARD,
-    backendName: 'wasm',
-    // Inputs dz [B, 2], dLogDet [B], y, params, h0 … h_{L−2}, w0 …: outputs dW0, db0, …, dy [B, 2] ([0, 2] without needInput).
-    kernelFunc: ({ inputs, backend, attrs }) => {
-      const b = backend as unknown as WasmBackendInternals;
-      const a = attrs as unknown as CouplingAttrs;
-      const { widths } = a;
-      const layers = widths.length - 1;
-      const get = (name: string) => inputs[name] as tf.TensorInfo;
-      const [dz, dLogDet, y, params] = ['dz', 'dLogDet', 'y', 'params'].map(get);
-      const h = Array.from({ length: layers - 1 }, (_, i) => get(`h${i}`));
-      const w = Array.from({ length: layers }, (_, i) => get(`w${i}`));
-      for (const t of [dz, dLogDet, y, params, ...h, ...w]) heapOffset(b, t);
-      const B = y.shape[0];
-      const grads = widths.slice(1).flatMap((n, i) => [b.makeOutput([widths[i], n], 'float32'), b.makeOutput([n], 'float32')]);
-      const dy = b.makeOutput(a.needInput ? [B, 2] : [0, 2], 'float32');
-      const at = (t: tf.TensorInfo) => heapOffset(b, t);
-      couplingDensityBackward(b, a, B, { dz: at(dz), dLogDet: at(dLogDet), y: at(y), params: at(params), hidden: h.map(at), weights: w.map(at), grads: grads.map(at), dy: a.needInput ? at(dy) : 0 });
-      return [...grads, dy];
-    },
+  // Inputs dz [B, 2], dLogDet [B], y, params, h0 … h_{L−2}, w0 …: outputs dW0, db0, …, dy [B, 2] ([0, 2] without needInput).
+  registerHeapKernel(BACKWARD, ({ inputs, attrs }, b) => {
+    const a = attrs as unknown as CouplingAttrs;
+    const { widths } = a;
+    const layers = widths.length - 1;
+    const get = (name: string) => inputs[name] as tf.TensorInfo;
+    const [dz, dLogDet, y, params] = ['dz', 'dLogDet', 'y', 'params'].map(get);
+    const h = Array.from({ length: layers - 1 }, (_, i) => get(`h${i}`));
+    const w = Array.from({ length: layers }, (_, i) => get(`w${i}`));
+    for (const t of [dz, dLogDet, y, params, ...h, ...w]) heapOffset(b, t);
+    const B = y.shape[0];
+    const grads = widths.slice(1).flatMap((n, i) => [b.makeOutput([widths[i], n], 'float32'), b.makeOutput([n], 'float32')]);
+    const dy = b.makeOutput(a.needInput ? [B, 2] : [0, 2], 'float32');
+    const at = (t: tf.TensorInfo) => heapOffset(b, t);
+    couplingDensityBackward(b, a, B, { dz: at(dz), dLogDet: at(dLogDet), y: at(y), params: at(params), hidden: h.map(at), weights: w.map(at), grads: grads.map(at), dy: a.needInput ? at(dy) : 0 });
+    return [...grads, dy];
   });
 }
 

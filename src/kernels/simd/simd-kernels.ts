@@ -60,6 +60,18 @@ export interface WasmBackendInternals {
   makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
 }
 
+/** A heap kernel: TF.js's kernel arguments, with the wasm backend's internals as `b`. */
+export type HeapKernel = (args: { inputs: Parameters<tf.KernelFunc>[0]['inputs']; attrs: tf.NamedAttrMap }, b: WasmBackendInternals) => tf.TensorInfo | tf.TensorInfo[];
+
+/**
+ * Register `kernel` for the wasm backend under `name`, unless a kernel of that name is there already (a
+ * second copy of the library, or a second call: registering again would only print TF.js's warning).
+ */
+export function registerHeapKernel(name: string, kernel: HeapKernel): void {
+  if (tf.getKernel(name, 'wasm') !== undefined) return;
+  tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: ({ inputs, backend, attrs }) => kernel({ inputs, attrs: attrs ?? {} }, backend as unknown as WasmBackendInternals) });
+}
+
 /** One relaxed-SIMD instruction: `(func (param v128) (result v128) (f32x4.relaxed_madd (local.get 0) (local.get 0) (local.get 0)))`. */
 const RELAXED_PROBE = [0, 97, 115, 109, 1, 0, 0, 0, 1, 6, 1, 96, 1, 123, 1, 123, 3, 2, 1, 0, 10, 13, 1, 11, 0, 32, 0, 32, 0, 32, 0, 253, 133, 2, 11];
 

@@ -7,7 +7,7 @@
 import { tf } from '../../backend.js';
 import { runKernel } from '../dispatch.js';
 import { releaseScratch, scratchMark, takeScratch } from './heap-scratch.js';
-import { type SimdExports, type WasmBackendInternals, heapOffset, simdKernels } from './simd-kernels.js';
+import { type SimdExports, type WasmBackendInternals, heapOffset, registerHeapKernel, simdKernels } from './simd-kernels.js';
 
 export const TRANSPOSE_SIMD = 'TfjsFlowsTransposeSimd';
 export const DENSE_GRAD_SIMD = 'TfjsFlowsDenseGradSimd';
@@ -37,40 +37,26 @@ let registered = false;
 function ensureSimdKernels(): void {
   if (registered) return;
   registered = true;
-  if (tf.getKernel(TRANSPOSE_SIMD, 'wasm') === undefined) {
-    tf.registerKernel({
-      kernelName: TRANSPOSE_SIMD,
-      backendName: 'wasm',
-      kernelFunc: ({ inputs, backend }) => {
-        const b = backend as unknown as WasmBackendInternals;
-        const x = inputs.x as tf.TensorInfo;
-        const [rows, cols] = x.shape;
-        heapOffset(b, x); // before allocating: the lookup may move x onto the heap
-        const out = b.makeOutput([cols, rows], 'float32');
-        simdKernels()!.transpose(heapOffset(b, x), heapOffset(b, out), rows, cols);
-        return out;
-      },
-    });
-  }
-  if (tf.getKernel(DENSE_GRAD_SIMD, 'wasm') === undefined) {
-    tf.registerKernel({
-      kernelName: DENSE_GRAD_SIMD,
-      backendName: 'wasm',
-      kernelFunc: ({ inputs, backend, attrs }) => {
-        const b = backend as unknown as WasmBackendInternals;
-        const dy = inputs.dy as tf.TensorInfo;
-        const saved = inputs.saved as tf.TensorInfo;
-        heapOffset(b, dy);
-        heapOffset(b, saved);
-        const [batch, n] = dy.shape;
-        const withT = attrs?.transposed !== false;
-        const outs = [b.makeOutput([batch, n], 'float32'), b.makeOutput(withT ? [n, batch] : [n, 0], 'float32'), b.makeOutput([n], 'float32')];
-        // Offsets are read after every allocation (they are stable; only JS views on the heap go stale).
-        simdKernels()!.denseGrad(heapOffset(b, dy), heapOffset(b, saved), heapOffset(b, outs[0]), withT ? heapOffset(b, outs[1]) : 0, heapOffset(b, outs[2]), batch, n, attrs?.relu ? 1 : 0);
-        return outs;
-      },
-    });
-  }
+  registerHeapKernel(TRANSPOSE_SIMD, ({ inputs }, b) => {
+    const x = inputs.x as tf.TensorInfo;
+    const [rows, cols] = x.shape;
+    heapOffset(b, x); // before allocating: the lookup may move x onto the heap
+    const out = b.makeOutput([cols, rows], 'float32');
+    simdKernels()!.transpose(heapOffset(b, x), heapOffset(b, out), rows, cols);
+    return out;
+  });
+  registerHeapKernel(DENSE_GRAD_SIMD, ({ inputs, attrs }, b) => {
+    const dy = inputs.dy as tf.TensorInfo;
+    const saved = inputs.saved as tf.TensorInfo;
+    heapOffset(b, dy);
+    heapOffset(b, saved);
+    const [batch, n] = dy.shape;
+    const withT = attrs?.transposed !== false;
+    const outs = [b.makeOutput([batch, n], 'float32'), b.makeOutput(withT ? [n, batch] : [n, 0], 'float32'), b.makeOutput([n], 'float32')];
+    // Offsets are read after every allocation (they are stable; only JS views on the heap go stale).
+    simdKernels()!.denseGrad(heapOffset(b, dy), heapOffset(b, saved), heapOffset(b, outs[0]), withT ? heapOffset(b, outs[1]) : 0, heapOffset(b, outs[2]), batch, n, attrs?.relu ? 1 : 0);
+    return outs;
+  });
 }
 
 /**
@@ -96,21 +82,15 @@ function adamOnHeap(b: WasmBackendInternals, w: tf.TensorInfo[], g: tf.TensorInf
 }
 
 function registerAdamKernel(): void {
-  if (tf.getKernel(ADAM_UPDATE_SIMD, 'wasm') !== undefined) return;
-  tf.registerKernel({
-    kernelName: ADAM_UPDATE_SIMD,
-    backendName: 'wasm',
-    // Inputs w0, g0, w1, g1, …: every variable of one optimiser step in one dispatch; fresh outputs.
-    kernelFunc: ({ inputs, backend, attrs }) => {
-      const b = backend as unknown as WasmBackendInternals;
-      const { m, v, k } = attrs as unknown as { m: Float32Array[]; v: Float32Array[]; k: AdamConstants };
-      const ws = m.map((_, i) => inputs[`w${i}`] as tf.TensorInfo);
-      const gs = m.map((_, i) => inputs[`g${i}`] as tf.TensorInfo);
-      for (const t of [...ws, ...gs]) heapOffset(b, t);
-      const outs = ws.map((w) => b.makeOutput([...w.shape], 'float32'));
-      adamOnHeap(b, ws, gs, outs, m, v, k);
-      return outs;
-    },
+  // Inputs w0, g0, w1, g1, …: every variable of one optimiser step in one dispatch; fresh outputs.
+  registerHeapKernel(ADAM_UPDATE_SIMD, ({ inputs, attrs }, b) => {
+    const { m, v, k } = attrs as unknown as { m: Float32Array[]; v: Float32Array[]; k: AdamConstants };
+    const ws = m.map((_, i) => inputs[`w${i}`] as tf.TensorInfo);
+    const gs = m.map((_, i) => inputs[`g${i}`] as tf.TensorInfo);
+    for (const t of [...ws, ...gs]) heapOffset(b, t);
+    const outs = ws.map((w) => b.makeOutput([...w.shape], 'float32'));
+    adamOnHeap(b, ws, gs, outs, m, v, k);
+    return outs;
   });
 }
 
@@ -165,22 +145,16 @@ export function adamUpdateSimd(w: readonly tf.Tensor[], g: readonly tf.Tensor[],
 }
 
 function registerIn1Kernel(): void {
-  if (tf.getKernel(DENSE_GRAD_IN1_SIMD, 'wasm') !== undefined) return;
-  tf.registerKernel({
-    kernelName: DENSE_GRAD_IN1_SIMD,
-    backendName: 'wasm',
-    kernelFunc: ({ inputs, backend, attrs }) => {
-      const b = backend as unknown as WasmBackendInternals;
-      const infos = ['dy', 'saved', 'x', 'w'].map((name) => inputs[name] as tf.TensorInfo);
-      for (const i of infos) heapOffset(b, i);
-      const [batch, n] = infos[0].shape;
-      const needDx = attrs?.needDx === true;
-      const outs = [b.makeOutput([n], 'float32'), b.makeOutput([1, n], 'float32'), b.makeOutput(needDx ? [batch, 1] : [0, 1], 'float32')];
-      const [dy, saved, x, w] = infos.map((i) => heapOffset(b, i));
-      const [db, dw, dx] = outs.map((o) => heapOffset(b, o));
-      simdKernels()!.denseGradIn1(dy, saved, x, w, db, dw, dx, batch, n, attrs?.relu ? 1 : 0, needDx ? 1 : 0);
-      return outs;
-    },
+  registerHeapKernel(DENSE_GRAD_IN1_SIMD, ({ inputs, attrs }, b) => {
+    const infos = ['dy', 'saved', 'x', 'w'].map((name) => inputs[name] as tf.TensorInfo);
+    for (const i of infos) heapOffset(b, i);
+    const [batch, n] = infos[0].shape;
+    const needDx = attrs?.needDx === true;
+    const outs = [b.makeOutput([n], 'float32'), b.makeOutput([1, n], 'float32'), b.makeOutput(needDx ? [batch, 1] : [0, 1], 'float32')];
+    const [dy, saved, x, w] = infos.map((i) => heapOffset(b, i));
+    const [db, dw, dx] = outs.map((o) => heapOffset(b, o));
+    simdKernels()!.denseGradIn1(dy, saved, x, w, db, dw, dx, batch, n, attrs?.relu ? 1 : 0, needDx ? 1 : 0);
+    return outs;
   });
 }
 
@@ -197,26 +171,20 @@ export function denseGradIn1Simd(activation: string, dy: tf.Tensor2D, saved: tf.
 }
 
 function registerNarrowKernel(): void {
-  if (tf.getKernel(DENSE_GRAD_NARROW_SIMD, 'wasm') !== undefined) return;
-  tf.registerKernel({
-    kernelName: DENSE_GRAD_NARROW_SIMD,
-    backendName: 'wasm',
-    kernelFunc: ({ inputs, backend, attrs }) => {
-      const b = backend as unknown as WasmBackendInternals;
-      const infos = ['dy', 'x', 'w'].map((name) => inputs[name] as tf.TensorInfo);
-      for (const i of infos) heapOffset(b, i);
-      const [batch, n] = infos[0].shape;
-      const m = infos[1].shape[1];
-      const needDx = attrs?.needDx === true;
-      const outs = [b.makeOutput([m, n], 'float32'), b.makeOutput([n], 'float32'), b.makeOutput(needDx ? [batch, m] : [0, m], 'float32')];
-      const mark = scratchMark(b);
-      const scratch = takeScratch(b, 2 * n * m);
-      const [dy, x, w] = infos.map((i) => heapOffset(b, i));
-      const [dw, db, dx] = outs.map((o) => heapOffset(b, o));
-      simdKernels()!.denseGradNarrow(dy, x, w, dw, db, dx, scratch, batch, m, n, needDx ? 1 : 0);
-      releaseScratch(b, mark);
-      return outs;
-    },
+  registerHeapKernel(DENSE_GRAD_NARROW_SIMD, ({ inputs, attrs }, b) => {
+    const infos = ['dy', 'x', 'w'].map((name) => inputs[name] as tf.TensorInfo);
+    for (const i of infos) heapOffset(b, i);
+    const [batch, n] = infos[0].shape;
+    const m = infos[1].shape[1];
+    const needDx = attrs?.needDx === true;
+    const outs = [b.makeOutput([m, n], 'float32'), b.makeOutput([n], 'float32'), b.makeOutput(needDx ? [batch, m] : [0, m], 'float32')];
+    const mark = scratchMark(b);
+    const scratch = takeScratch(b, 2 * n * m);
+    const [dy, x, w] = infos.map((i) => heapOffset(b, i));
+    const [dw, db, dx] = outs.map((o) => heapOffset(b, o));
+    simdKernels()!.denseGradNarrow(dy, x, w, dw, db, dx, scratch, batch, m, n, needDx ? 1 : 0);
+    releaseScratch(b, mark);
+    return outs;
   });
 }
 
@@ -253,22 +221,16 @@ export function gemmTNOnHeap(b: WasmBackendInternals, k: SimdExports, aAt: numbe
 }
 
 function registerGemmTN(): void {
-  if (tf.getKernel(GEMM_TN_SIMD, 'wasm') !== undefined) return;
-  tf.registerKernel({
-    kernelName: GEMM_TN_SIMD,
-    backendName: 'wasm',
-    kernelFunc: ({ inputs, backend }) => {
-      const b = backend as unknown as WasmBackendInternals;
-      const a = inputs.a as tf.TensorInfo;
-      const bb = inputs.b as tf.TensorInfo;
-      heapOffset(b, a);
-      heapOffset(b, bb);
-      const [rows, m] = a.shape;
-      const n = bb.shape[1];
-      const out = b.makeOutput([m, n], 'float32');
-      gemmTNOnHeap(b, simdKernels()!, heapOffset(b, a), rows, m, heapOffset(b, bb), n, heapOffset(b, out));
-      return out;
-    },
+  registerHeapKernel(GEMM_TN_SIMD, ({ inputs }, b) => {
+    const a = inputs.a as tf.TensorInfo;
+    const bb = inputs.b as tf.TensorInfo;
+    heapOffset(b, a);
+    heapOffset(b, bb);
+    const [rows, m] = a.shape;
+    const n = bb.shape[1];
+    const out = b.makeOutput([m, n], 'float32');
+    gemmTNOnHeap(b, simdKernels()!, heapOffset(b, a), rows, m, heapOffset(b, bb), n, heapOffset(b, out));
+    return out;
   });
 }
 
@@ -350,24 +312,18 @@ export function packsB(k: number, n: number): boolean {
 }
 
 function registerGemmNN(): void {
-  if (tf.getKernel(GEMM_NN_SIMD, 'wasm') !== undefined) return;
-  tf.registerKernel({
-    kernelName: GEMM_NN_SIMD,
-    backendName: 'wasm',
-    kernelFunc: ({ inputs, backend, attrs }) => {
-      const b = backend as unknown as WasmBackendInternals;
-      const a = inputs.a as tf.TensorInfo;
-      const bb = inputs.b as tf.TensorInfo;
-      const bias = (inputs.bias as tf.TensorInfo | undefined) ?? null;
-      heapOffset(b, a);
-      heapOffset(b, bb);
-      if (bias) heapOffset(b, bias);
-      const [m, kk] = a.shape;
-      const n = bb.shape[1];
-      const out = b.makeOutput([m, n], 'float32');
-      gemmNNOnHeap(b, simdKernels()!, heapOffset(b, a), m, kk, heapOffset(b, bb), bias ? heapOffset(b, bias) : 0, n, attrs?.relu ? 1 : 0, heapOffset(b, out));
-      return out;
-    },
+  registerHeapKernel(GEMM_NN_SIMD, ({ inputs, attrs }, b) => {
+    const a = inputs.a as tf.TensorInfo;
+    const bb = inputs.b as tf.TensorInfo;
+    const bias = (inputs.bias as tf.TensorInfo | undefined) ?? null;
+    heapOffset(b, a);
+    heapOffset(b, bb);
+    if (bias) heapOffset(b, bias);
+    const [m, kk] = a.shape;
+    const n = bb.shape[1];
+    const out = b.makeOutput([m, n], 'float32');
+    gemmNNOnHeap(b, simdKernels()!, heapOffset(b, a), m, kk, heapOffset(b, bb), bias ? heapOffset(b, bias) : 0, n, attrs?.relu ? 1 : 0, heapOffset(b, out));
+    return out;
   });
 }
 
@@ -388,28 +344,22 @@ export function gemmNNSimd(a: tf.Tensor2D, b: tf.Tensor2D, bias: tf.Tensor1D | n
 }
 
 function registerGemmNT(): void {
-  if (tf.getKernel(GEMM_NT_SIMD, 'wasm') !== undefined) return;
-  tf.registerKernel({
-    kernelName: GEMM_NT_SIMD,
-    backendName: 'wasm',
-    kernelFunc: ({ inputs, backend }) => {
-      const b = backend as unknown as WasmBackendInternals;
-      const a = inputs.a as tf.TensorInfo;
-      const w = inputs.b as tf.TensorInfo;
-      heapOffset(b, a);
-      heapOffset(b, w);
-      const [m, kk] = a.shape;
-      const n = w.shape[0];
-      const out = b.makeOutput([m, n], 'float32');
-      const k = simdKernels()!;
-      const mark = scratchMark(b);
-      // bᵀ's 8-column panels straight from b's rows: no transposed copy of b.
-      const panels = takeScratch(b, padded(n) * kk);
-      k.packPanelsT(heapOffset(b, w), panels, n, kk, kk);
-      k.gemmNN(heapOffset(b, a), panels, 0, heapOffset(b, out), m, kk, n, 0, kk, 0, 1);
-      releaseScratch(b, mark);
-      return out;
-    },
+  registerHeapKernel(GEMM_NT_SIMD, ({ inputs }, b) => {
+    const a = inputs.a as tf.TensorInfo;
+    const w = inputs.b as tf.TensorInfo;
+    heapOffset(b, a);
+    heapOffset(b, w);
+    const [m, kk] = a.shape;
+    const n = w.shape[0];
+    const out = b.makeOutput([m, n], 'float32');
+    const k = simdKernels()!;
+    const mark = scratchMark(b);
+    // bᵀ's 8-column panels straight from b's rows: no transposed copy of b.
+    const panels = takeScratch(b, padded(n) * kk);
+    k.packPanelsT(heapOffset(b, w), panels, n, kk, kk);
+    k.gemmNN(heapOffset(b, a), panels, 0, heapOffset(b, out), m, kk, n, 0, kk, 0, 1);
+    releaseScratch(b, mark);
+    return out;
   });
 }
 
