@@ -66,3 +66,11 @@ export function invert64(a: ArrayLike<number>, n: number): { logAbsDet: number; 
   }
   return { logAbsDet, inverse: inv };
 }
+
+const softplus64 = (s: number) => (s > 30 ? s : Math.log1p(Math.exp(s)));
+
+/** The affine transformer's forward log-scale in float64, for each scale map and soft clamp. */
+export function affineLogScale64(map: 'exp' | 'softplus', clamp: number | null, s: number): number {
+  if (map === 'softplus') return Math.log(softplus64(s) + 1e-3) - Math.log(Math.LN2 + 1e-3);
+  return clamp === null ? s : clamp * Math.tanh(s / clamp);
+}

@@ -3,12 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { AffineTransformer, Rng, tf } from '../../src/index.js';
 import { affineCouplingApply } from '../../src/transformers/affine-coupling-kernel.js';
+import { affineLogScale64 as logScale64 } from '../helpers/math.js';
 
-const softplus64 = (s: number) => (s > 30 ? s : Math.log1p(Math.exp(s)));
-function logScale64(map: 'exp' | 'softplus', clamp: number | null, s: number): number {
-  if (map === 'softplus') return Math.log(softplus64(s) + 1e-3) - Math.log(Math.LN2 + 1e-3);
-  return clamp === null ? s : clamp * Math.tanh(s / clamp);
-}
 
 describe.each([
   ['exp', 3],
