@@ -26,7 +26,8 @@ export interface BatchNormOptions {
  *   the data statistics). So in training mode `forward ∘ inverse` is the identity only once the
  *   running statistics match the batch; in evaluation mode the two directions are exact inverses.
  *
- * Running mean/variance are non-trainable weights (0 and 1 at first), so save/load keeps them. Switch
+ * Running mean/variance are non-trainable weights (0 and 1 − eps at first, so that a fresh layer in
+ * evaluation mode is exactly the identity, log-det 0), so save/load keeps them. Switch
  * modes with `layer.training = true|false`, or for a whole flow with {@link setTraining}.
  *
  * @example
@@ -61,7 +62,7 @@ export class BatchNorm extends Bijector {
     this.shift = this.addWeight('shift', () => tf.zeros([dim]));
     this.logScale = this.addWeight('logScale', () => tf.zeros([dim]));
     this.runningMean = this.addWeight('runningMean', () => tf.zeros([dim]), false);
-    this.runningVar = this.addWeight('runningVar', () => tf.ones([dim]), false);
+    this.runningVar = this.addWeight('runningVar', () => tf.fill([dim], 1 - eps), false);
   }
 
   /** Training mode (`training`, see the class comment) switches between batch and running statistics. */

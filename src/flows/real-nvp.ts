@@ -39,7 +39,7 @@ export function couplingFlow(fn: string, options: CouplingFlowOptions, layer: (o
   const contextDim = checkInt(fn, 'options.contextDim', options.contextDim ?? 0, 0);
   const normalization = checkChoice(fn, 'options.normalization', options.normalization, ['none', 'actnorm', 'batchnorm'] as const, 'none');
   const permutation = checkChoice(fn, 'options.permutation', options.permutation, ['random', 'none'] as const, 'random');
-  const conditioner = builderConditioner(fn, options, false);
+  const conditioner = builderConditioner(fn, options, false, dim);
   const rng = toRng(options.seed, fn, 'options.seed');
   // In 2D a permutation is the identity or a swap, and a swap makes the next coupling transform the
   // same coordinate as the previous one, with the same input: two layers doing the work of one.

@@ -29,7 +29,7 @@ export type ConditionerType = (typeof CONDITIONER_TYPES)[number];
 export interface ConditionerOptions {
   /** Network family (default `mlp`). */
   type?: ConditionerType;
-  /** Hidden layer sizes (default `[64, 64]`). */
+  /** Hidden layer sizes (default `[64, 64]`; the flow builders widen it for more than 16 dimensions, see `defaultConditionerWidth`). */
   hidden?: number[];
   /** Hidden activation (default `relu`). */
   activation?: Activation;
@@ -63,7 +63,7 @@ const KEYS = ['type', 'hidden', 'activation', 'dropout', 'norm', 'points'] as co
  * shorthand, `{ hidden, activation }` = `conditioner: { type: 'mlp', hidden, activation }`) may not
  * repeat a field it sets.
  */
-export function checkConditioner(fn: string, value: unknown, shorthand: { hidden?: unknown; activation?: unknown } = {}): ConditionerSpec {
+export function checkConditioner(fn: string, value: unknown, shorthand: { hidden?: unknown; activation?: unknown } = {}, defaultHidden: number[] = [64, 64]): ConditionerSpec {
   const arg = 'options.conditioner';
   if (value !== undefined && (value === null || typeof value !== 'object' || Array.isArray(value))) {
     throw new ValidationError(fn, arg, `an object with some of ${KEYS.join(', ')}`, describe(value));
@@ -88,7 +88,7 @@ export function checkConditioner(fn: string, value: unknown, shorthand: { hidden
   } else if (o.points !== undefined) {
     throw new ValidationError(fn, `${arg}.points`, "absent for type 'mlp' or 'resnet' (points belong to 'kernel')", describe(o.points));
   }
-  const hidden = checkHidden(fn, o.hidden !== undefined ? `${arg}.hidden` : 'options.hidden', hiddenIn);
+  const hidden = checkHidden(fn, o.hidden !== undefined ? `${arg}.hidden` : 'options.hidden', hiddenIn, defaultHidden);
   if (type === 'resnet' && hidden.some((h) => h !== hidden[0])) {
     throw new ValidationError(fn, `${arg}.hidden`, "equal widths for type 'resnet' (one entry per residual block)", describe(hiddenIn));
   }

@@ -13,6 +13,8 @@
  *   a new best, which on small tables (where over-fitting starts early) saves most of the run.
  */
 
+import { defaultConditionerWidth } from '../flows/options.js';
+
 /** Fewest and most default steps, and the passes over the data the default aims for in between. */
 export const MIN_DEFAULT_STEPS = 1000;
 export const MAX_DEFAULT_STEPS = 5000;
@@ -34,12 +36,12 @@ export function defaultSteps(stepsPerEpoch: number): number {
  * it): the power of 2 nearest √rows, at least 16, at most the width for the dimension
  * (`max(64, 4·dim)` as a power of 2, at most 256). Small tables get small networks: on 786 rows of
  * movies (7 columns), MAF with 64-unit layers lost to the Gaussian on one seed of two (+0.46 nats) and
- * with 32 beat it by 0.98 and 0.88. The library's builders keep `[64, 64]` (they do not see the data).
+ * with 32 beat it by 0.98 and 0.88. The library's builders do not see the data: they take the cap,
+ * {@link defaultConditionerWidth} of the dimension.
  */
 export function defaultHiddenWidth(rows: number, dim: number): number {
   const pow2 = (v: number) => 2 ** Math.round(Math.log2(Math.max(1, v)));
-  const cap = Math.min(256, Math.max(64, 2 ** Math.ceil(Math.log2(4 * dim))));
-  return Math.min(cap, Math.max(16, pow2(Math.sqrt(rows))));
+  return Math.min(defaultConditionerWidth(dim), Math.max(16, pow2(Math.sqrt(rows))));
 }
 
 /** The standardisation `fit` installs with `standardize: true` (see `standardization.ts`). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  AffineCoupling, Chain, Flow, Reverse, Rng, StandardNormal, ValidationError, bijectorFromConfig, halfMask, maskedAutoregressiveFlow, neuralSplineFlow, realNVP,
+  AffineCoupling, Chain, Flow, defaultConditionerWidth, defaultNormalization, Reverse, Rng, StandardNormal, ValidationError, bijectorFromConfig, halfMask, maskedAutoregressiveFlow, neuralSplineFlow, realNVP,
   setTraining, tf,
 } from '../../src/index.js';
 import { perturbed } from '../helpers/bijector-cases.js';
@@ -189,6 +189,50 @@ describe('coupling flows in 2D', () => {
     // Each layer transforms the coordinate(s) its mask leaves out; neighbours must differ.
     const moved = couplings.map((b) => b.mask!.findIndex((m) => !m));
     moved.slice(1).forEach((m, i) => expect(m).not.toBe(moved[i]));
+    flow.dispose();
+  });
+});
+
+describe('defaults that follow the dimension (docs/defaults.md)', () => {
+  const classes = (flow: Flow) => ((flow.bijector as Chain).bijectors as unknown as { className: string }[]).map((b) => b.className);
+  const hiddenOf = (flow: Flow) => {
+    const made = flow.bijector.modules().find((m) => m.className === 'MADE' || m.className === 'MLP') as unknown as { hidden: number[] };
+    return made.hidden;
+  };
+
+  it('the conditioner width is 64 up to 16 dimensions, then 4·dim rounded up to a power of 2, at most 256', () => {
+    const cases: [number, number][] = [[1, 64], [2, 64], [16, 64], [17, 128], [32, 128], [33, 256], [43, 256], [200, 256]];
+    for (const [dim, width] of cases) expect(defaultConditionerWidth(dim), `dim ${dim}`).toBe(width);
+    const wide = realNVP({ dim: 20, layers: 2, seed: 0 });
+    const narrow = maskedAutoregressiveFlow({ dim: 4, layers: 1, seed: 0 });
+    expect(hiddenOf(wide)).toEqual([128, 128]);
+    expect(hiddenOf(narrow)).toEqual([64, 64]);
+    expect(hiddenOf(realNVP({ dim: 20, layers: 2, hidden: [8], seed: 0 }))).toEqual([8]); // an explicit width wins
+    [wide, narrow].forEach((f) => f.dispose());
+  });
+
+  it('MAF puts a BatchNorm on the data side of every layer from 3 dimensions on, none in 2-D or when asked', () => {
+    expect(defaultNormalization(2)).toBe('none');
+    expect(defaultNormalization(3)).toBe('batchnorm');
+    const maf3 = maskedAutoregressiveFlow({ dim: 3, layers: 2, hidden: [8, 8], seed: 0 });
+    expect(classes(maf3)).toEqual(['BatchNorm', 'MaskedAutoregressiveAffine', 'Reverse', 'BatchNorm', 'MaskedAutoregressiveAffine']);
+    const maf2 = maskedAutoregressiveFlow({ dim: 2, layers: 2, hidden: [8, 8], seed: 0 });
+    expect(classes(maf2)).not.toContain('BatchNorm');
+    const none = maskedAutoregressiveFlow({ dim: 3, layers: 2, hidden: [8, 8], normalization: 'none', seed: 0 });
+    expect(classes(none)).not.toContain('BatchNorm');
+    // The other builders keep none by default.
+    const nsfAr = neuralSplineFlow({ dim: 3, layers: 2, hidden: [8, 8], autoregressive: true, seed: 0 });
+    const rnvp = realNVP({ dim: 3, layers: 2, hidden: [8, 8], seed: 0 });
+    expect([...classes(nsfAr), ...classes(rnvp)]).not.toContain('BatchNorm');
+    [maf3, maf2, none, nsfAr, rnvp].forEach((f) => f.dispose());
+  });
+
+  it('a fresh default MAF in 5-D is exactly the standard normal in evaluation mode (batch norm starts as the identity)', () => {
+    const flow = maskedAutoregressiveFlow({ dim: 5, hidden: [16, 16], seed: 2 });
+    const x = matrix(new Rng('bn-identity'), 8, 5);
+    const lp = flow.logProb(x);
+    lp.dataSync().forEach((v, i) => expect(Math.abs(v - gaussianLogPdf(x[i], [0, 0, 0, 0, 0], [1, 1, 1, 1, 1]))).toBeLessThan(2e-5));
+    lp.dispose();
     flow.dispose();
   });
 });
