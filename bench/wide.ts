@@ -81,7 +81,7 @@ const CONFIGS: Record<string, WideConfig> = {
   'maf-d8': {
     dim: 8,
     description: 'MAF, d 8, 5 layers, H 256',
-    make: () => maskedAutoregressiveFlow({ dim: 8, layers: 5, hidden: [256, 256], normalization: 'none', seed: 1 }),
+    make: () => maskedAutoregressiveFlow({ dim: 8, layers: 5, hidden: [256, 256], seed: 1 }),
     differences: 'none beyond the shared notes (same MADE degrees and masks, reversal between layers, exp(3 tanh(s/3)) scale).',
   },
   'nsf-ar-d8': {
@@ -105,7 +105,7 @@ const CONFIGS: Record<string, WideConfig> = {
   'maf-d43': {
     dim: 43,
     description: 'MAF, d 43, 5 layers, H 512',
-    make: () => maskedAutoregressiveFlow({ dim: 43, layers: 5, hidden: [512, 512], normalization: 'none', seed: 1 }),
+    make: () => maskedAutoregressiveFlow({ dim: 43, layers: 5, hidden: [512, 512], seed: 1 }),
     differences: 'none beyond the shared notes.',
   },
   // The 2-D targets of issue 8 (must stay met): the flows of bench/speed.ts against bench/reference/nflows_moons.py's.

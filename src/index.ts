@@ -96,7 +96,7 @@ export {
   type MaskedAutoregressiveFlowOptions,
   type AutoregressiveFlowOptions,
 } from './flows/masked-autoregressive-flow.js';
-export { defaultConditionerWidth, defaultNormalization, type Normalization } from './flows/options.js';
+export { defaultConditionerWidth, type Normalization } from './flows/options.js';
 export { planarFlow, type PlanarFlowOptions } from './flows/planar-flow.js';
 export { radialFlow, type RadialFlowOptions } from './flows/radial-flow.js';
 export { tailAdaptiveFlow, type TailAdaptiveFlowOptions } from './flows/tail-adaptive-flow.js';

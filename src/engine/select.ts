@@ -91,7 +91,7 @@ export function batchSplitUnsupported(flow: Flow): string | null {
   if (choice.path === 'tape') return choice.reason;
   if (flow.contextDim > 0) return 'a conditional flow';
   const modules = flow.bijector.modules();
-  if (modules.some((m) => m.hasTrainingMode)) return "a layer with batch statistics (BatchNorm; maskedAutoregressiveFlow adds them from 3 dimensions unless normalization: 'none')";
+  if (modules.some((m) => m.hasTrainingMode)) return 'a layer with batch statistics (BatchNorm)';
   if (modules.some((m) => m instanceof ActNorm && !m.isInitialized)) return 'an ActNorm not yet initialised (it initialises from the first batch)';
   return null;
 }

@@ -8,7 +8,7 @@ import { Flow } from '../flow.js';
 import type { PositiveMap } from '../ops/positive.js';
 import { toRng } from '../random.js';
 import { checkInt, checkOptions } from '../validate.js';
-import { builderConditioner, checkChoice, checkOptionsObject, defaultNormalization, type FlowBuilderOptions, type Normalization, normalizationLayer } from './options.js';
+import { builderConditioner, checkChoice, checkOptionsObject, type FlowBuilderOptions, normalizationLayer } from './options.js';
 
 /** Options every autoregressive-flow builder shares (MAF, and the autoregressive spline flow). */
 export interface AutoregressiveFlowOptions extends FlowBuilderOptions {
@@ -30,19 +30,13 @@ export interface MaskedAutoregressiveFlowOptions extends AutoregressiveFlowOptio
 /**
  * The autoregressive-flow skeleton shared by the builders: validates the shared options (the caller
  * has checked the option keys) and stacks `layer(dim, options)` with reversals or seeded random
- * permutations between layers, over `StandardNormal(dim)`. `defaultNorm` gives the normalisation when
- * `options.normalization` is absent.
+ * permutations between layers, over `StandardNormal(dim)`.
  */
-export function autoregressiveFlow(
-  fn: string,
-  options: AutoregressiveFlowOptions,
-  layer: (dim: number, o: MaskedAutoregressiveOptions) => Bijector,
-  defaultNorm: (dim: number) => Normalization = () => 'none',
-): Flow {
+export function autoregressiveFlow(fn: string, options: AutoregressiveFlowOptions, layer: (dim: number, o: MaskedAutoregressiveOptions) => Bijector): Flow {
   const dim = checkInt(fn, 'options.dim', options.dim);
   const layers = checkInt(fn, 'options.layers', options.layers ?? 5);
   const contextDim = checkInt(fn, 'options.contextDim', options.contextDim ?? 0, 0);
-  const normalization = checkChoice(fn, 'options.normalization', options.normalization, ['none', 'actnorm', 'batchnorm'] as const, defaultNorm(dim));
+  const normalization = checkChoice(fn, 'options.normalization', options.normalization, ['none', 'actnorm', 'batchnorm'] as const, 'none');
   const permutation = checkChoice(fn, 'options.permutation', options.permutation, ['reverse', 'random'] as const, 'reverse');
   const conditioner = builderConditioner(fn, options, true, dim);
   const rng = toRng(options.seed, fn, 'options.seed');
@@ -60,10 +54,7 @@ export function autoregressiveFlow(
  * Masked autoregressive flow (Papamakarios et al. 2017): `Flow(StandardNormal(dim), Chain([...]))` of
  * MAF layers `y_i = z_i · scale(s_i) + t_i`, `(t_i, s_i) = MADE(y_{<i}, context)`, with the order
  * reversed (or randomly permuted) between layers. Density in one pass per layer, sampling in `dim`
- * passes per layer. Every layer transforms every dimension and starts as the identity. From 3
- * dimensions on, a `BatchNorm` sits on the data side of every layer unless `normalization` says
- * otherwise ({@link defaultNormalization}: it keeps small tables from over-fitting into far-out test
- * rows; `fit({ threads: 2 })` needs `normalization: 'none'`).
+ * passes per layer. Every layer transforms every dimension and starts as the identity.
  *
  * @example
  * ```ts
@@ -75,5 +66,5 @@ export function maskedAutoregressiveFlow(options: MaskedAutoregressiveFlowOption
   const fn = 'maskedAutoregressiveFlow';
   checkOptionsObject(fn, options);
   checkOptions(fn, options, [...AUTOREGRESSIVE_FLOW_KEYS, 'scale', 'clamp']);
-  return autoregressiveFlow(fn, options, (dim, o) => new MaskedAutoregressiveAffine(dim, { ...o, scale: options.scale, clamp: options.clamp }), defaultNormalization);
+  return autoregressiveFlow(fn, options, (dim, o) => new MaskedAutoregressiveAffine(dim, { ...o, scale: options.scale, clamp: options.clamp }));
 }

@@ -27,7 +27,7 @@ export interface FlowBuilderOptions {
   contextDim?: number;
   /** Seed of the initial weights and permutations. */
   seed?: Seed;
-  /** Normalisation layer on the data side of every layer (default `none`; `maskedAutoregressiveFlow` from 3 dimensions: `batchnorm`, see {@link defaultNormalization}). */
+  /** Normalisation layer on the data side of every layer (default `none`). */
   normalization?: Normalization;
 }
 
@@ -52,25 +52,11 @@ export function checkOptionsObject(fn: string, options: unknown): void {
 /**
  * The builders' default conditioner width for `dim` dimensions (two hidden layers of it): 64 up to 16
  * dimensions, then `4 · dim` rounded up to a power of 2, at most 256. A fixed 64 starves wide tables: on
- * the 32-column synthetic set of `npm run bench:tabular`, MAF (with batch norm) ended 0.058 nats per
- * dimension above the true density with `[64, 64]` and 0.053 with `[128, 128]` (seed 2), RealNVP 0.077
- * against 0.073 (seed 1). docs/defaults.md lists every data- and dimension-dependent default.
+ * the 32-column synthetic set of `npm run bench:tabular`, MAF ended 0.066 nats per dimension above
+ * the true density with `[128, 128]` against 0.071 with `[64, 64]`, RealNVP 0.073 against 0.077 (seed 1). docs/defaults.md lists every data- and dimension-dependent default.
  */
 export function defaultConditionerWidth(dim: number): number {
   return Math.min(256, Math.max(64, 2 ** Math.ceil(Math.log2(4 * dim))));
-}
-
-/**
- * The MAF builder's default normalisation for `dim` dimensions: `batchnorm` between the layers from 3
- * dimensions on (the MAF paper's recipe), `none` in 1 and 2 dimensions, where the toy-density recipe
- * measured against nflows has none. Measured with `fit`'s defaults (bench:tabular sets, seeds 1 and 2):
- * on earthquakes one seed without it ended at a test NLL of 48.6 nats against the Gaussian's 16.4
- * (10.4 with it; ActNorm did not prevent it: 58.3), on cars and movies it gained 0.2–0.5 nats, and on the
- * 32-column synthetic set it cut the gap to the true density from 0.066–0.075 to 0.053 nats per
- * dimension. It costs the two-thread training split (`fit({ threads: 2 })` needs `normalization: 'none'`).
- */
-export function defaultNormalization(dim: number): Normalization {
-  return dim >= 3 ? 'batchnorm' : 'none';
 }
 
 /** A fresh normalisation layer, or null for `none`. */
