@@ -48,6 +48,19 @@ export interface DenseOptions {
 }
 
 /** `x · W + b` whose gradient uses explicit transposes (see the file comment). `mask` (optional) is constant. */
+/**
+ * A dense layer's input adjoint `dPre · Wᵀ` (`dPre` `[B, outputs]`, `w` `[inputs, outputs]`): on Wᵀ's
+ * panels packed from W (wasm SIMD); else a fresh transpose, never a reshape of W (wasm's matMul caches
+ * W's packing by tensor id, and a reshape shares that id), nor matMul's transpose flag (5–10× slower on
+ * wasm at `[256, 64]`). Not differentiable on the SIMD path: for backward passes and untaped products.
+ */
+export function inputAdjoint(dPre: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
+  const nt = gemmNTSimd(dPre, w);
+  if (nt) return nt;
+  const wT = transpose2d(w);
+  return gemmNNSimd(dPre, wT, null, false) ?? matMul2d(dPre, wT);
+}
+
 export function denseOp(x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor1D, mask: tf.Tensor2D | null): tf.Tensor2D {
   const f = tf.customGrad(((xi: tf.Tensor, w: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
     // x and W must be saved: inputs made inside a caller's tf.tidy are freed before backprop runs.
@@ -234,12 +247,7 @@ export class Dense extends Module {
         sink.add(this.kernel, this.mask ? tf.mul(dw, this.mask) : dw);
         sink.add(this.bias, dBias);
         if (!needInput) return null;
-        // dPre · Wᵀ on Wᵀ's panels packed from W (wasm SIMD); else a fresh transpose, never a reshape of
-        // W: wasm's matMul caches W's packing by tensor id, and a reshape shares that id.
-        const nt = gemmNTSimd(dPre, w);
-        if (nt) return nt;
-        const wT = transpose2d(w);
-        return gemmNNSimd(dPre, wT, null, false) ?? matMul2d(dPre, wT);
+        return inputAdjoint(dPre, w);
       },
     };
   }

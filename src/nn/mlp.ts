@@ -6,7 +6,7 @@ import { type JsonObject, Module } from '../module.js';
 import { type Seed, toRng } from '../random.js';
 import { checkInt, checkOptions } from '../validate.js';
 import { type Activation, activate, checkActivation } from './activation.js';
-import { Dense } from './dense.js';
+import { Dense, inputAdjoint } from './dense.js';
 import { HiddenStages, checkDropout, checkNorm } from './hidden-stage.js';
 import type { ConditionerNorm } from './normalization.js';
 import type { GradientSink, SavedForward } from './backward.js';
@@ -136,7 +136,7 @@ export class MLP extends Module {
         let d = dOutput;
         for (let i = last; i >= 0; i--) {
           if (i < last) d = tf.mul(d, activationSlope(this.activation, saved[i])) as tf.Tensor2D;
-          d = tf.matMul(d, tf.transpose(this.layers[i].kernel)) as tf.Tensor2D;
+          d = inputAdjoint(d, this.layers[i].kernel as tf.Tensor2D);
         }
         return d.shape[1] === this.inputs ? d : (tf.slice(d, [0, 0], [d.shape[0], this.inputs]) as tf.Tensor2D);
       },
