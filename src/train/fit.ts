@@ -20,7 +20,7 @@ import { tapeFreeStep } from '../engine/tape-free-step.js';
 import { type TwoThreadStep, twoThreadsSupported } from './parallel/support.js';
 import { adam, type AdamOptions, type Optimizer } from './optimizer.js';
 import { createProgress } from './progress.js';
-import { DEFAULT_STANDARDIZE, defaultPatience, defaultSteps, defaultValidateEvery } from './defaults.js';
+import { defaultPatience, defaultStandardize, defaultSteps, defaultValidateEvery } from './defaults.js';
 import { addUniformNoise, integerColumns, stepNoiseRng } from './dequantize.js';
 import { withWeightDecay } from './weight-decay.js';
 import { standardizationOf, type StandardizeMode } from './standardization.js';
@@ -82,8 +82,9 @@ export interface FitOptions extends TrainingCallbacks {
    * first batch for a stream); an existing standardisation is kept, since the trained weights depend
    * on it. `'whiten'`: the full-covariance Gaussian fit (`u = C⁻¹ (x − mean) / std`, correlations
    * shrunk where rows are few), so that the flow starts at that Gaussian; `'columns'`: per-column mean
-   * and standard deviation; `true` (default): `DEFAULT_STANDARDIZE`. `false`: leave the flow as
-   * it is. `{ mean, std, correlationTril? }`: use these statistics. See `standardization.ts`.
+   * and standard deviation; `true` (default): `'whiten'`, or `'columns'` for a flow over a
+   * `TailAdaptiveBase` with heavy dimensions (`defaultStandardize` in `defaults.ts`). `false`: leave
+   * the flow as it is. `{ mean, std, correlationTril? }`: use these statistics. See `standardization.ts`.
    */
   standardize?: boolean | StandardizeMode | Standardization;
   /** Stops training when aborted (resolves with `stopReason: 'aborted'`). */
@@ -195,7 +196,7 @@ export async function fit(flow: Flow, data: FitData, options: FitOptions = {}): 
   if (o.signal !== undefined && typeof (o.signal as AbortSignal)?.aborted !== 'boolean') throw new ValidationError(fn, 'options.signal', 'an AbortSignal', describe(o.signal));
   const standardizeOption = o.standardize ?? true;
   const standardize: boolean | Standardization = typeof standardizeOption === 'string' ? true : standardizeOption;
-  const mode: StandardizeMode = standardizeOption === 'columns' || standardizeOption === 'whiten' ? standardizeOption : DEFAULT_STANDARDIZE;
+  const mode: StandardizeMode = standardizeOption === 'columns' || standardizeOption === 'whiten' ? standardizeOption : defaultStandardize(flow);
   if (typeof standardizeOption === 'string' && standardizeOption !== 'columns' && standardizeOption !== 'whiten') {
     throw new ValidationError(fn, 'options.standardize', "a boolean, 'columns', 'whiten' or { mean, std }", describe(standardizeOption));
   }

@@ -4,7 +4,8 @@
  * the standardisation; collinear columns are named; whitened flows save and load.
  */
 import { describe, expect, it } from 'vitest';
-import { Affine, Flow, Rng, ScaleMatvecTriL, StandardNormal, ValidationError, fit, fitGaussian, flowFromJSON, flowToJSON, realNVP, tf } from '../../src/index.js';
+import { Affine, Flow, Rng, ScaleMatvecTriL, StandardNormal, ValidationError, fit, fitGaussian, flowFromJSON, flowToJSON, realNVP, tailAdaptiveFlow, tf } from '../../src/index.js';
+import { defaultStandardize } from '../../src/train/defaults.js';
 
 /** n rows of a correlated 3-D Gaussian x = m + A ε. */
 function correlated(seed: number, n: number): { rows: number[][]; flat: Float64Array } {
@@ -51,6 +52,20 @@ describe('whitening standardisation', () => {
     const got = read1(flow.logProb(test.rows));
     for (let i = 0; i < 50; i++) expect(got[i]).toBeCloseTo(expected[i], 3);
     flow.dispose();
+  });
+
+  it('a tail-adaptive flow with heavy columns gets per-column scaling by default, one without heavy columns whitening', async () => {
+    // Whitening would mix the heavy latent columns into the light data columns that follow them.
+    const heavy = tailAdaptiveFlow({ dim: 3, heavy: [0], layers: 1, hidden: [4], seed: 1 });
+    await fit(heavy, rows, { steps: 1, seed: 1, progress: false });
+    expect(heavy.standardization!.correlationTril).toBeUndefined();
+    const light = tailAdaptiveFlow({ dim: 3, heavy: [], layers: 1, hidden: [4], seed: 1 });
+    await fit(light, rows, { steps: 1, seed: 1, progress: false });
+    expect(light.standardization!.correlationTril).toBeDefined();
+    expect(defaultStandardize(heavy)).toBe('columns');
+    expect(defaultStandardize(light)).toBe('whiten');
+    heavy.dispose();
+    light.dispose();
   });
 
   it("'columns' keeps the per-column scaling (no correlation factor)", async () => {
