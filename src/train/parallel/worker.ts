@@ -52,7 +52,9 @@ function serve(step: ValueAndGrads, vars: tf.Variable[], seen: number): void {
     tf.tidy(() => {
       let offset = 0;
       for (const v of vars) {
-        v.assign(tf.tensor(weights.slice(offset, offset + v.size), v.shape));
+        // From a view, not a copy: the backend copies the values into its own memory (wasm) or keeps the
+        // view (cpu), and the main thread writes the next weights only after this step is done.
+        v.assign(tf.tensor(weights.subarray(offset, offset + v.size), v.shape));
         offset += v.size;
       }
     });
