@@ -32,8 +32,9 @@ export interface NeuralSplineFlowOptions extends Omit<CouplingFlowOptions, 'perm
  * (`autoregressive: true`), over `StandardNormal(dim)`, with the same layer layout as `realNVP` /
  * `maskedAutoregressiveFlow`. Every layer starts as the identity. Defaults: 4 layers, 8 bins, tail bound 8
  * (`NSF_TAIL_BOUND`: `fit` standardises the data, and heavy-tailed columns have much of their shape beyond ±3),
- * hidden two layers of `defaultConditionerWidth(dim)` (`[64, 64]` up to 16 dimensions), and the spline applied on the density path (`invert: true`, as nflows trains NSF;
- * `invert: false` puts it on the sampling path).
+ * hidden two layers of `defaultConditionerWidth(dim)` (`[64, 64]` up to 16 dimensions), and the
+ * spline applied on the density path (`invert: true`, as nflows trains NSF; `invert: false` puts it on
+ * the sampling path).
  *
  * @example
  * ```ts

@@ -13,7 +13,10 @@ export interface FlowBuilderOptions {
   dim: number;
   /** Number of flow layers. */
   layers?: number;
-  /** Conditioner hidden sizes (default two layers of {@link defaultConditionerWidth}`(dim)`: `[64, 64]` up to 16 dimensions); shorthand for `conditioner.hidden`. */
+  /**
+   * Conditioner hidden sizes (default two layers of {@link defaultConditionerWidth}`(dim)`: `[64, 64]`
+   * up to 16 dimensions); shorthand for `conditioner.hidden`.
+   */
   hidden?: number[];
   /** Conditioner activation (default `relu`); shorthand for `conditioner.activation`. */
   activation?: Activation;
@@ -53,7 +56,14 @@ export function checkOptionsObject(fn: string, options: unknown): void {
  * The builders' default conditioner width for `dim` dimensions (two hidden layers of it): 64 up to 16
  * dimensions, then `4 · dim` rounded up to a power of 2, at most 256. A fixed 64 starves wide tables: on
  * the 32-column synthetic set of `npm run bench:tabular`, MAF ended 0.066 nats per dimension above
- * the true density with `[128, 128]` against 0.071 with `[64, 64]`, RealNVP 0.073 against 0.077 (seed 1). docs/defaults.md lists every data- and dimension-dependent default.
+ * the true density with `[128, 128]` against 0.071 with `[64, 64]`, RealNVP 0.073 against 0.077
+ * (seed 1). docs/defaults.md lists every data- and dimension-dependent default.
+ *
+ * @example
+ * ```ts
+ * defaultConditionerWidth(8);  // 64
+ * defaultConditionerWidth(32); // 128
+ * ```
  */
 export function defaultConditionerWidth(dim: number): number {
   return Math.min(256, Math.max(64, 2 ** Math.ceil(Math.log2(4 * dim))));

@@ -47,7 +47,6 @@ export interface DenseOptions {
   weightNorm?: boolean;
 }
 
-/** `x · W + b` whose gradient uses explicit transposes (see the file comment). `mask` (optional) is constant. */
 /**
  * A dense layer's input adjoint `dPre · Wᵀ` (`dPre` `[B, outputs]`, `w` `[inputs, outputs]`): on Wᵀ's
  * panels packed from W (wasm SIMD); else a fresh transpose, never a reshape of W (wasm's matMul caches
@@ -61,6 +60,7 @@ export function inputAdjoint(dPre: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
   return gemmNNSimd(dPre, wT, null, false) ?? matMul2d(dPre, wT);
 }
 
+/** `x · W + b` whose gradient uses explicit transposes (see the file comment). `mask` (optional) is constant. */
 export function denseOp(x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor1D, mask: tf.Tensor2D | null): tf.Tensor2D {
   const f = tf.customGrad(((xi: tf.Tensor, w: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
     // x and W must be saved: inputs made inside a caller's tf.tidy are freed before backprop runs.
