@@ -100,12 +100,13 @@ describe('two-thread evaluation', () => {
     const flow = maskedAutoregressiveFlow({ dim: 20, layers: 2, hidden: [512, 512], seed: 4 });
     perturbFlow(flow, 5, 0.05);
     const x = points(6500, 20, 12);
-    // One thread takes 1,500 rows per chunk, two threads 3,000 (1,500 each): chunks of 3,000, 3,000
-    // and 500 rows, the last too small to split.
+    // One thread takes 1,500 rows per chunk, two threads 3,000 (1,500 each): three chunks of equal
+    // size, 2,168, 2,168 and 2,164 rows (not 3,000, 3,000 and a remainder of 500 too small to split),
+    // each split across the two threads.
     setMemoryBudget(1500 * bytesPerRow(layerWidths([flow.base, flow.bijector], 20)));
     const lp = bothWays((threads) => evaluateLogProb(flow, x, { threads }));
     setMemoryBudget(null);
-    expect(lp.workerCalls).toBe(2);
+    expect(lp.workerCalls).toBe(3);
     expect(lp.two).toEqual(lp.one);
     expect(lp.one[0].every(Number.isFinite)).toBe(true);
     tf.dispose(x);
