@@ -63,6 +63,19 @@ function binLogDetSlope(t: number, wk: number, delta: number, dk: number, dk1: n
 }
 
 /**
+ * The bin position t ∈ [0, 1] whose forward image is `dv` above the bin's lower knot (`dv = y − y_k`):
+ * the root 2δ·dv / (b + √disc) of the bin's quadratic (free of cancellation), clamped where rounding put
+ * `dv` a hair outside the bin. Bin height `hk`, slope δ, knot derivatives `dk`, `dk1`.
+ */
+function binInverseT(dv: number, hk: number, delta: number, dk: number, dk1: number): number {
+  const c = dk + dk1 - 2 * delta;
+  const a = hk * (delta - dk) + dv * c;
+  const b = hk * dk - dv * c;
+  const sq = Math.sqrt(Math.max(b * b + 4 * a * delta * dv, 0));
+  return Math.min(Math.max((2 * delta * dv) / (b + sq), 0), 1);
+}
+
+/**
  * Adjoints of knot vectors → adjoints of the unnormalised row (softmax backward), added into
  * `gu[off .. off+K)`. Only interior knots depend on the parameters (the ends are forced).
  */
@@ -150,12 +163,7 @@ export function splineGrad(
       // x = f⁻¹(v; θ) and L = −ℓ(x; θ) with ℓ the forward log-derivative. Implicit differentiation:
       // with ḡ = gOut − gL ℓ'(x), dL/dv = ḡ / f'(x), and the parameters get the forward adjoints
       // seeded with (−ḡ / f'(x), −gL).
-      const c = dk + dk1 - 2 * delta;
-      const dv = v - yk;
-      const a = hk * (delta - dk) + dv * c;
-      const b = hk * dk - dv * c;
-      const sq = Math.sqrt(Math.max(b * b + 4 * a * delta * dv, 0));
-      const t = Math.min(Math.max((2 * delta * dv) / (b + sq), 0), 1);
+      const t = binInverseT(v - yk, hk, delta, dk, dk1);
       const fprime = Math.exp(binLogDet(t, delta, dk, dk1));
       const gbar = go - gl * binLogDetSlope(t, wk, delta, dk, dk1);
       gx[i] = gbar / fprime;
@@ -264,12 +272,7 @@ export function splineScore(
       scoreY[i] = s;
       binAdjoint(v, xk, wk, hk, dk, dk1, s, 1, g);
     } else {
-      const c = dk + dk1 - 2 * delta;
-      const dv = v - yk;
-      const a = hk * (delta - dk) + dv * c;
-      const b = hk * dk - dv * c;
-      const sq = Math.sqrt(Math.max(b * b + 4 * a * delta * dv, 0));
-      const t = Math.min(Math.max((2 * delta * dv) / (b + sq), 0), 1);
+      const t = binInverseT(v - yk, hk, delta, dk, dk1);
       scoreY[i] = gv * binDerivative(t, delta, dk, dk1) + binLogDetSlope(t, wk, delta, dk, dk1);
       binAdjoint(xk + wk * t, xk, wk, hk, dk, dk1, -gv, -1, g);
     }
