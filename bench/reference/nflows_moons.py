@@ -162,9 +162,9 @@ def load(path):
     return torch.tensor(np.loadtxt(path, delimiter=',', skiprows=1, dtype=np.float32))
 
 
-def train(kind, layers, x, seed, steps=3000, batch=256, lr=1e-3, on_step=None):
-    torch.manual_seed(seed)
-    flow = Flow(kind, layers)
+def ml_steps(flow, x, steps, batch=256, lr=1e-3):
+    """Adam steps of maximum likelihood on minibatches of x, reshuffled whenever the rows run out;
+    yields (step, loss) after each update, steps counted from 0. Shared by the wide reference."""
     opt = torch.optim.Adam(flow.parameters(), lr=lr)
     order, pos = torch.randperm(x.shape[0]), 0
     for step in range(steps):
@@ -176,6 +176,13 @@ def train(kind, layers, x, seed, steps=3000, batch=256, lr=1e-3, on_step=None):
         opt.zero_grad()
         loss.backward()
         opt.step()
+        yield step, loss
+
+
+def train(kind, layers, x, seed, steps=3000, batch=256, lr=1e-3, on_step=None):
+    torch.manual_seed(seed)
+    flow = Flow(kind, layers)
+    for step, _ in ml_steps(flow, x, steps, batch, lr):
         if on_step:
             on_step(step)
     return flow

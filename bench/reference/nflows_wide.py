@@ -73,7 +73,7 @@ from torch import nn  # noqa: E402
 from torch.nn import functional as F  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from nflows_moons import Flow as MoonsFlow, rq_spline  # noqa: E402  (the same spline, elementwise on any shape)
+from nflows_moons import Flow as MoonsFlow, ml_steps, rq_spline  # noqa: E402  (the same spline, elementwise on any shape)
 
 CONFIGS = {
     'maf-d8': dict(kind='maf', dim=8, layers=5, hidden=256),
@@ -260,18 +260,9 @@ def dense_flops_per_step(flow, batch):
 
 
 def train_rate(flow, x, batch, warmup, blocks, block, lr=1e-3):
-    opt = torch.optim.Adam(flow.parameters(), lr=lr)
-    order, pos = torch.randperm(x.shape[0]), 0
     marks, cpu = [], []
-    for step in range(1, warmup + blocks * block + 1):
-        if pos + batch > x.shape[0]:
-            order, pos = torch.randperm(x.shape[0]), 0
-        xb = x[order[pos:pos + batch]]
-        pos += batch
-        loss = -flow.log_prob(xb).mean()
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
+    for step0, loss in ml_steps(flow, x, warmup + blocks * block, batch, lr):
+        step = step0 + 1
         loss.item()
         if step >= warmup and (step - warmup) % block == 0:
             marks.append(time.perf_counter())
