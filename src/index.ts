@@ -128,7 +128,7 @@ export { importanceSample, type ImportanceSampleOptions, type ImportanceSampleRe
 export { energies } from './energies/index.js';
 export type { Energy, Box as EnergyBox } from './energies/energy.js';
 export { sampleDoubleWell, doubleWellFreeEnergy, DOUBLE_WELL_LEFT_MASS } from './energies/double-well.js';
-export { freeEnergyProfile, type FreeEnergyProfile, type ProfileOptions } from './inference/free-energy.js';
+export { freeEnergyProfile, freeEnergyProfileError, type FreeEnergyProfile, type ProfileError, type ProfileOptions } from './inference/free-energy.js';
 export { summarizeLogWeights, type WeightSummary } from './inference/weights.js';
 
 // Stochastic normalizing flows (bijectors interleaved with MCMC blocks; importance weights, no logProb)

@@ -57,3 +57,55 @@ export function freeEnergyProfile(values: ArrayLike<number>, weights: ArrayLike<
     freeEnergy: Array.from(mass, (m) => (m > 0 ? -Math.log(m / total / width) : Infinity)),
   };
 }
+
+export interface ProfileError {
+  /** |mean over bins of (exact − estimated)|, both profiles shifted to a minimum of 0. */
+  bias: number;
+  /** Mean over bins of the standard deviation across the estimated profiles. */
+  std: number;
+  /** √(bias² + std²). */
+  error: number;
+  /** Bins every profile filled (the others are left out of all three numbers). */
+  bins: number;
+}
+
+/**
+ * How far R independent estimates of a free-energy profile are from the exact one, by the statistic of
+ * the stochastic-normalizing-flow paper (Wu, Köhler & Noé 2020, its double-well notebook): each estimate
+ * is shifted by its mean over the bins it fills, the R estimates are averaged per bin, and the average
+ * and `exact` are each shifted to a minimum of 0 (a free energy is defined up to a constant). A bin
+ * counts only where every estimate is finite.
+ *
+ * @param estimates R ≥ 2 profiles (`freeEnergyProfile(...).freeEnergy` of independent batches).
+ * @param exact The exact profile on the same bins.
+ *
+ * @example
+ * ```ts
+ * const edges = freeEnergyProfile(x1, w, { bins: 30, range: [-2.25, 2.25] }).edges;
+ * const { bias, std, error } = freeEnergyProfileError(estimates, doubleWellFreeEnergy(edges));
+ * ```
+ */
+export function freeEnergyProfileError(estimates: ReadonlyArray<ArrayLike<number>>, exact: ArrayLike<number>): ProfileError {
+  const fn = 'freeEnergyProfileError';
+  if (!Array.isArray(estimates) || estimates.length < 2) throw new ValidationError(fn, 'estimates', 'at least 2 profiles', describe(estimates));
+  const bins = exact.length;
+  estimates.forEach((f, r) => {
+    if (f.length !== bins) throw new ValidationError(fn, `estimates[${r}]`, `${bins} bins (as exact)`, `${f.length}`);
+  });
+  for (let k = 0; k < bins; k++) if (!Number.isFinite(exact[k])) throw new ValidationError(fn, `exact[${k}]`, 'a finite number', describe(exact[k]));
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const centred = estimates.map((f): number[] => {
+    const values = Array.from(f as ArrayLike<number>);
+    const filled = values.filter(Number.isFinite);
+    const m = filled.length ? mean(filled) : 0;
+    return values.map((v) => v - m);
+  });
+  const kept = Array.from({ length: bins }, (_, k) => k).filter((k) => centred.every((f) => Number.isFinite(f[k])));
+  if (kept.length === 0) return { bias: NaN, std: NaN, error: NaN, bins: 0 };
+  const average = kept.map((k) => mean(centred.map((f) => f[k])));
+  const minAverage = Math.min(...average);
+  const minExact = Math.min(...kept.map((k) => exact[k]));
+  const bias = Math.abs(mean(kept.map((k, i) => exact[k] - minExact - (average[i] - minAverage))));
+  const std = mean(kept.map((k, i) => Math.sqrt(mean(centred.map((f) => (f[k] - average[i]) ** 2)))));
+  return { bias, std, error: Math.hypot(bias, std), bins: kept.length };
+}
