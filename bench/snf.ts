@@ -63,15 +63,20 @@ if (only === 'all' || only === 'doubleWell') {
   const reps = Number(opt('--reps', quick ? '2' : '20'));
   const perRep = Number(opt('--per-rep', quick ? '1000' : '100000'));
   const target = energies.doubleWell;
+  // λ of the block after group k of 3: `even` k/3 (1/3, 2/3, 1); `paper` as the paper's code, k−1 over 2 between
+  // blocks and the target at the end (0, 1/2, 1).
+  const lambdas = opt('--lambdas', 'even');
+  const lambdaAt = (lambda: number, k: number) => (lambdas === 'paper' && k < 3 ? (k - 1) / 2 : lambda);
+  const kinds = opt('--kinds', 'metropolis,none').split(',') as ('metropolis' | 'none')[];
   const runs = [];
   for (const seed of seedList.length ? seedList : Array.from({ length: seeds }, (_, i) => i)) {
     const data = sampleDoubleWell(10000, `data:${seed}`);
     const row: Record<string, unknown> = { seed };
-    for (const kind of ['metropolis', 'none'] as const) {
+    for (const kind of kinds) {
       const t0 = performance.now();
       const snf = interleaveBlocks(realNVP({ dim: 2, layers: 6, hidden: [64, 64], seed }), target.logDensity, {
         groups: 3,
-        block: (lambda) => (kind === 'none' ? null : new MetropolisBlock({ lambda, steps: 20, stepSize: 0.25 })),
+        block: (lambda, k) => (kind === 'none' ? null : new MetropolisBlock({ lambda: lambdaAt(lambda, k), steps: 20, stepSize: 0.25 })),
       });
       await trainStochasticFlow(snf, { data, steps, batchSize: 128, learningRate: 5e-3, seed: `ml:${seed}`, progress: false });
       await trainStochasticFlow(snf, { data, mlWeight: 0.5, klWeight: 0.5, steps, batchSize: 128, learningRate: 5e-3, seed: `mix:${seed}`, progress: false });
@@ -117,7 +122,8 @@ if (only === 'all' || only === 'doubleWell') {
     data.dispose();
     runs.push(row);
   }
-  const better = runs.filter((r) => (r.metropolis as { profileError: number }).profileError < (r.none as { profileError: number }).profileError).length;
+  type Scored = { profileError: number } | undefined;
+  const better = runs.filter((r) => (r.metropolis as Scored) && (r.none as Scored) && (r.metropolis as Scored)!.profileError < (r.none as Scored)!.profileError).length;
   out.doubleWell = { protocol: { steps, reps, perRep, seeds }, runs, metropolisBetterIn: better };
 }
 
