@@ -15,7 +15,8 @@
 import { tf } from '../backend.js';
 import { runKernel } from './dispatch.js';
 import { ValidationError, describe } from '../errors.js';
-import { hasKernelForActiveBackend, registerJsGradient, registerJsKernel } from './js-kernel.js';
+import { hasKernelForActiveBackend } from './js-kernel.js';
+import type { KernelRegistration } from './register-all.js';
 
 export const TAKE_COLUMNS = 'TfjsFlowsTakeColumns';
 export const PUT_COLUMNS = 'TfjsFlowsPutColumns';
@@ -33,18 +34,14 @@ function blocks(attrs: tf.NamedAttrMap): ColumnBlocks {
   return attrs as unknown as ColumnBlocks;
 }
 
-let registered = false;
-
 function columnsAttr(attrs: tf.NamedAttrMap): number[] {
   return attrs.columns as number[];
 }
 
-/** Register the column kernels (and the gradients of take/put) for cpu and wasm (idempotent). */
-export function ensureColumnKernels(): void {
-  if (registered) return;
-  registered = true;
-  registerBlockKernels();
-  registerJsKernel({
+/** The take/put kernels for cpu and wasm, and their gradients. */
+export const columnKernels: KernelRegistration[] = [
+  {
+    kind: 'js',
     kernelName: TAKE_COLUMNS,
     inputNames: ['x'],
     outputShapes: ([x], attrs) => [[x[0], columnsAttr(attrs).length]],
@@ -58,8 +55,9 @@ export function ensureColumnKernels(): void {
         for (let i = 0, o = j, s = c; i < n; i++, o += m, s += stride) out[o] = x[s];
       }
     },
-  });
-  registerJsKernel({
+  },
+  {
+    kind: 'js',
     kernelName: PUT_COLUMNS,
     inputNames: ['x', 'values'],
     outputShapes: ([x]) => [x],
@@ -74,13 +72,15 @@ export function ensureColumnKernels(): void {
         for (let i = 0, o = c, s = j; i < n; i++, o += stride, s += m) out[o] = v[s];
       }
     },
-  });
-  registerJsGradient({
+  },
+  {
+    kind: 'gradient',
     kernelName: TAKE_COLUMNS,
     inputsToSave: ['x'],
     gradFunc: (dy, [x], attrs) => ({ x: () => putColumns(tf.zerosLike(x) as tf.Tensor2D, dy as tf.Tensor2D, columnsAttr(attrs)) }),
-  });
-  registerJsGradient({
+  },
+  {
+    kind: 'gradient',
     kernelName: PUT_COLUMNS,
     inputsToSave: ['values'],
     gradFunc: (dy, [values], attrs) => {
@@ -90,8 +90,8 @@ export function ensureColumnKernels(): void {
         values: () => takeColumns(dy as tf.Tensor2D, cols),
       };
     },
-  });
-}
+  },
+];
 
 function checkColumns(fn: string, x: tf.Tensor, columns: readonly number[]): void {
   const cols = x.shape[1] as number;
@@ -112,7 +112,6 @@ function checkColumns(fn: string, x: tf.Tensor, columns: readonly number[]): voi
  */
 export function takeColumns(x: tf.Tensor2D, columns: readonly number[]): tf.Tensor2D {
   checkColumns('takeColumns', x, columns);
-  ensureColumnKernels();
   if (!hasKernelForActiveBackend(TAKE_COLUMNS)) return tf.gather(x, tf.tensor1d([...columns], 'int32'), 1);
   // A JavaScript kernel returns a list of outputs, so runKernel does too.
   return (runKernel(TAKE_COLUMNS, { x }, { columns: [...columns] }) as tf.Tensor2D[])[0];
@@ -132,7 +131,6 @@ export function putColumns(x: tf.Tensor2D, values: tf.Tensor2D, columns: readonl
   if (values.rank !== 2 || values.dtype !== 'float32' || values.shape[0] !== x.shape[0] || values.shape[1] !== columns.length) {
     throw new ValidationError('putColumns', 'values', `a float32 tensor [${x.shape[0]}, ${columns.length}]`, describe(values));
   }
-  ensureColumnKernels();
   if (!hasKernelForActiveBackend(PUT_COLUMNS)) return putColumnsOps(x, values, columns);
   return (runKernel(PUT_COLUMNS, { x, values }, { columns: [...columns] }) as tf.Tensor2D[])[0];
 }
@@ -149,8 +147,9 @@ function putColumnsOps(x: tf.Tensor2D, values: tf.Tensor2D, columns: readonly nu
 }
 
 /** Split and join kernels over two column blocks, for the tape-free step (no gradients). */
-function registerBlockKernels(): void {
-  registerJsKernel({
+export const columnBlockKernels: KernelRegistration[] = [
+  {
+    kind: 'js',
     kernelName: COLUMNS_SPLIT,
     inputNames: ['x'],
     outputShapes: ([x], attrs) => [[x[0], blocks(attrs).a.length], [x[0], blocks(attrs).b.length]],
@@ -162,8 +161,9 @@ function registerBlockKernels(): void {
         for (let j = 0; j < b.length; j++) xb[r * b.length + j] = x[i + b[j]];
       }
     },
-  });
-  registerJsKernel({
+  },
+  {
+    kind: 'js',
     kernelName: COLUMNS_JOIN,
     inputNames: ['xa', 'xb'],
     outputShapes: ([xa, xb]) => [[xa[0], xa[1] + xb[1]]],
@@ -175,8 +175,9 @@ function registerBlockKernels(): void {
         for (let j = 0; j < b.length; j++) x[i + b[j]] = xb[r * b.length + j];
       }
     },
-  });
-  registerJsKernel({
+  },
+  {
+    kind: 'js',
     kernelName: COLUMNS_JOIN_ADD,
     inputNames: ['xa', 'xa2', 'xb'],
     outputShapes: ([xa, , xb]) => [[xa[0], xa[1] + xb[1]]],
@@ -188,15 +189,15 @@ function registerBlockKernels(): void {
         for (let j = 0; j < b.length; j++) x[i + b[j]] = xb[r * b.length + j];
       }
     },
-  });
-}
+  },
+];
 
-/** `[x[:, a], x[:, b]]` in one pass (cpu and wasm; call `ensureColumnKernels` first). */
+/** `[x[:, a], x[:, b]]` in one pass (cpu and wasm). */
 export function splitColumns(cols: ColumnBlocks, x: tf.Tensor2D): [tf.Tensor2D, tf.Tensor2D] {
   return runKernel(COLUMNS_SPLIT, { x }, cols as unknown as tf.NamedAttrMap) as [tf.Tensor2D, tf.Tensor2D];
 }
 
-/** A matrix with `[:, a] = xa (+ xa2)` and `[:, b] = xb`, in one pass (cpu and wasm; call `ensureColumnKernels` first). */
+/** A matrix with `[:, a] = xa (+ xa2)` and `[:, b] = xb`, in one pass (cpu and wasm). */
 export function joinColumns(cols: ColumnBlocks, xa: tf.Tensor2D, xb: tf.Tensor2D, xa2: tf.Tensor2D | null = null): tf.Tensor2D {
   const attrs = cols as unknown as tf.NamedAttrMap;
   // JavaScript kernels return a list of outputs, even of one.

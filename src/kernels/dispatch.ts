@@ -12,6 +12,7 @@
  * with the TF.js version and checked by test/kernels/dispatch.test.ts.
  */
 import { tf } from '../backend.js';
+import { registerAllKernels } from './register-all.js';
 
 interface EngineInternals {
   state: { gradientDepth: number; profiling: boolean };
@@ -53,9 +54,11 @@ export function clearKernelCache(): void {
 
 /**
  * Run the kernel `name` of the active backend on `inputs` with `attrs`: a tensor, or an array of
- * tensors for kernels with several outputs (as `tf.engine().runKernel`). See the file comment.
+ * tensors for kernels with several outputs (as `tf.engine().runKernel`). The library's own kernels are
+ * registered on the first call (register-all.ts). See the file comment.
  */
 export function runKernel<T extends tf.Tensor | tf.Tensor[] = tf.Tensor | tf.Tensor[]>(name: string, inputs: tf.NamedTensorMap, attrs: tf.NamedAttrMap = {}): T {
+  registerAllKernels();
   const engine = tf.engine() as unknown as EngineInternals;
   const backendName = engine.backendName;
   const f = direct && backendName !== null && engine.state.gradientDepth === 0 && !engine.state.profiling && (tf.env() as unknown as EnvInternals).flags.DEBUG !== true

@@ -10,6 +10,7 @@
  * view taken before it, so all outputs are allocated first and views taken afterwards, per call.
  */
 import { tf } from '../backend.js';
+import { registerAllKernels } from './register-all.js';
 
 /** Backends a JavaScript kernel registers for; any other backend needs an op-composed path. */
 export const JS_KERNEL_BACKENDS = ['cpu', 'wasm'] as const;
@@ -92,8 +93,9 @@ export function registerJsGradient(config: tf.GradConfig): void {
   tf.registerGradient(config);
 }
 
-/** Whether a kernel named `kernelName` exists for the active backend. */
+/** Whether a kernel named `kernelName` exists for the active backend (after registering the library's kernels). */
 export function hasKernelForActiveBackend(kernelName: string): boolean {
+  registerAllKernels();
   return tf.getKernel(kernelName, tf.getBackend()) !== undefined;
 }
 

@@ -7,7 +7,7 @@
  */
 import { tf } from '../../backend.js';
 import type { Coupling } from '../../bijectors/coupling.js';
-import { type ColumnBlocks, ensureColumnKernels, joinColumns, splitColumns } from '../../kernels/columns.js';
+import { type ColumnBlocks, joinColumns, splitColumns } from '../../kernels/columns.js';
 import { MLP } from '../../nn/mlp.js';
 import { type CouplingPlan, fusedCouplingInverse, fusedCouplingPlan } from '../fused-coupling.js';
 import { type TapeFreeRule, transformerInverse, transformerUnsupported } from '../registry.js';
@@ -44,7 +44,6 @@ export const couplingRule: TapeFreeRule<Coupling> & { fusedPlan(c: Coupling, bat
       const fused = fusedCouplingInverse(y, cols, conditioner, c.transformer);
       if (fused) return fused;
     }
-    ensureColumnKernels();
     const transformer = c.transformer;
     const batch = y.shape[0];
     const nMoved = cols.b.length;

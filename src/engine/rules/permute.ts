@@ -6,13 +6,12 @@
 import type { tf } from '../../backend.js';
 import type { Permute } from '../../bijectors/permute.js';
 import type { Reverse } from '../../bijectors/reverse.js';
-import { ensureColumnKernels, takeColumns } from '../../kernels/columns.js';
+import { takeColumns } from '../../kernels/columns.js';
 import type { SavedInverse } from '../contract.js';
 import type { TapeFreeRule } from '../registry.js';
 
 /** The density pass of the forward permutation `forward(x)[:, i] = x[:, perm[i]]`. */
 function permutationInverse(perm: readonly number[], y: tf.Tensor2D): SavedInverse {
-  ensureColumnKernels();
   const inverse = new Array<number>(perm.length);
   perm.forEach((p, i) => (inverse[p] = i));
   return {

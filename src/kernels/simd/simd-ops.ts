@@ -7,7 +7,8 @@
 import { tf } from '../../backend.js';
 import { runKernel } from '../dispatch.js';
 import { releaseScratch, scratchMark, takeScratch } from './heap-scratch.js';
-import { type SimdExports, type WasmBackendInternals, heapOffset, registerHeapKernel, simdKernels } from './simd-kernels.js';
+import type { KernelRegistration } from '../register-all.js';
+import { type HeapKernel, type SimdExports, type WasmBackendInternals, heapOffset, simdKernels } from './simd-kernels.js';
 
 export const TRANSPOSE_SIMD = 'TfjsFlowsTransposeSimd';
 export const DENSE_GRAD_SIMD = 'TfjsFlowsDenseGradSimd';
@@ -32,32 +33,27 @@ export interface AdamConstants {
   negLr: number;
 }
 
-let registered = false;
+const transposeKernel: HeapKernel = ({ inputs }, b) => {
+  const x = inputs.x as tf.TensorInfo;
+  const [rows, cols] = x.shape;
+  heapOffset(b, x); // before allocating: the lookup may move x onto the heap
+  const out = b.makeOutput([cols, rows], 'float32');
+  simdKernels()!.transpose(heapOffset(b, x), heapOffset(b, out), rows, cols);
+  return out;
+};
 
-function ensureSimdKernels(): void {
-  if (registered) return;
-  registered = true;
-  registerHeapKernel(TRANSPOSE_SIMD, ({ inputs }, b) => {
-    const x = inputs.x as tf.TensorInfo;
-    const [rows, cols] = x.shape;
-    heapOffset(b, x); // before allocating: the lookup may move x onto the heap
-    const out = b.makeOutput([cols, rows], 'float32');
-    simdKernels()!.transpose(heapOffset(b, x), heapOffset(b, out), rows, cols);
-    return out;
-  });
-  registerHeapKernel(DENSE_GRAD_SIMD, ({ inputs, attrs }, b) => {
-    const dy = inputs.dy as tf.TensorInfo;
-    const saved = inputs.saved as tf.TensorInfo;
-    heapOffset(b, dy);
-    heapOffset(b, saved);
-    const [batch, n] = dy.shape;
-    const withT = attrs?.transposed !== false;
-    const outs = [b.makeOutput([batch, n], 'float32'), b.makeOutput(withT ? [n, batch] : [n, 0], 'float32'), b.makeOutput([n], 'float32')];
-    // Offsets are read after every allocation (they are stable; only JS views on the heap go stale).
-    simdKernels()!.denseGrad(heapOffset(b, dy), heapOffset(b, saved), heapOffset(b, outs[0]), withT ? heapOffset(b, outs[1]) : 0, heapOffset(b, outs[2]), batch, n, attrs?.relu ? 1 : 0);
-    return outs;
-  });
-}
+const denseGradKernel: HeapKernel = ({ inputs, attrs }, b) => {
+  const dy = inputs.dy as tf.TensorInfo;
+  const saved = inputs.saved as tf.TensorInfo;
+  heapOffset(b, dy);
+  heapOffset(b, saved);
+  const [batch, n] = dy.shape;
+  const withT = attrs?.transposed !== false;
+  const outs = [b.makeOutput([batch, n], 'float32'), b.makeOutput(withT ? [n, batch] : [n, 0], 'float32'), b.makeOutput([n], 'float32')];
+  // Offsets are read after every allocation (they are stable; only JS views on the heap go stale).
+  simdKernels()!.denseGrad(heapOffset(b, dy), heapOffset(b, saved), heapOffset(b, outs[0]), withT ? heapOffset(b, outs[1]) : 0, heapOffset(b, outs[2]), batch, n, attrs?.relu ? 1 : 0);
+  return outs;
+};
 
 /**
  * Adam over variables `w[i]` (gradients `g[i]`) on the heap, the new weights written at `out[i]`
@@ -81,18 +77,16 @@ function adamOnHeap(b: WasmBackendInternals, w: tf.TensorInfo[], g: tf.TensorInf
   releaseScratch(b, mark);
 }
 
-function registerAdamKernel(): void {
-  // Inputs w0, g0, w1, g1, …: every variable of one optimiser step in one dispatch; fresh outputs.
-  registerHeapKernel(ADAM_UPDATE_SIMD, ({ inputs, attrs }, b) => {
-    const { m, v, k } = attrs as unknown as { m: Float32Array[]; v: Float32Array[]; k: AdamConstants };
-    const ws = m.map((_, i) => inputs[`w${i}`] as tf.TensorInfo);
-    const gs = m.map((_, i) => inputs[`g${i}`] as tf.TensorInfo);
-    for (const t of [...ws, ...gs]) heapOffset(b, t);
-    const outs = ws.map((w) => b.makeOutput([...w.shape], 'float32'));
-    adamOnHeap(b, ws, gs, outs, m, v, k);
-    return outs;
-  });
-}
+// Inputs w0, g0, w1, g1, …: every variable of one optimiser step in one dispatch; fresh outputs.
+const adamKernel: HeapKernel = ({ inputs, attrs }, b) => {
+  const { m, v, k } = attrs as unknown as { m: Float32Array[]; v: Float32Array[]; k: AdamConstants };
+  const ws = m.map((_, i) => inputs[`w${i}`] as tf.TensorInfo);
+  const gs = m.map((_, i) => inputs[`g${i}`] as tf.TensorInfo);
+  for (const t of [...ws, ...gs]) heapOffset(b, t);
+  const outs = ws.map((w) => b.makeOutput([...w.shape], 'float32'));
+  adamOnHeap(b, ws, gs, outs, m, v, k);
+  return outs;
+};
 
 /**
  * Drop what the wasm backend caches about tensor memory whose values changed in place: its native
@@ -126,7 +120,6 @@ export function adamUpdateSimd(w: readonly tf.Tensor[], g: readonly tf.Tensor[],
   const own = alone.flatMap((a, i) => (a ? [i] : []));
   const result: (tf.Tensor | null)[] = w.map(() => null);
   if (shared.length > 0) {
-    registerAdamKernel();
     const inputs: tf.NamedTensorMap = {};
     shared.forEach((i, j) => {
       inputs[`w${j}`] = w[i];
@@ -144,19 +137,17 @@ export function adamUpdateSimd(w: readonly tf.Tensor[], g: readonly tf.Tensor[],
   return result;
 }
 
-function registerIn1Kernel(): void {
-  registerHeapKernel(DENSE_GRAD_IN1_SIMD, ({ inputs, attrs }, b) => {
-    const infos = ['dy', 'saved', 'x', 'w'].map((name) => inputs[name] as tf.TensorInfo);
-    for (const i of infos) heapOffset(b, i);
-    const [batch, n] = infos[0].shape;
-    const needDx = attrs?.needDx === true;
-    const outs = [b.makeOutput([n], 'float32'), b.makeOutput([1, n], 'float32'), b.makeOutput(needDx ? [batch, 1] : [0, 1], 'float32')];
-    const [dy, saved, x, w] = infos.map((i) => heapOffset(b, i));
-    const [db, dw, dx] = outs.map((o) => heapOffset(b, o));
-    simdKernels()!.denseGradIn1(dy, saved, x, w, db, dw, dx, batch, n, attrs?.relu ? 1 : 0, needDx ? 1 : 0);
-    return outs;
-  });
-}
+const denseGradIn1Kernel: HeapKernel = ({ inputs, attrs }, b) => {
+  const infos = ['dy', 'saved', 'x', 'w'].map((name) => inputs[name] as tf.TensorInfo);
+  for (const i of infos) heapOffset(b, i);
+  const [batch, n] = infos[0].shape;
+  const needDx = attrs?.needDx === true;
+  const outs = [b.makeOutput([n], 'float32'), b.makeOutput([1, n], 'float32'), b.makeOutput(needDx ? [batch, 1] : [0, 1], 'float32')];
+  const [dy, saved, x, w] = infos.map((i) => heapOffset(b, i));
+  const [db, dw, dx] = outs.map((o) => heapOffset(b, o));
+  simdKernels()!.denseGradIn1(dy, saved, x, w, db, dw, dx, batch, n, attrs?.relu ? 1 : 0, needDx ? 1 : 0);
+  return outs;
+};
 
 /**
  * The whole backward of a dense layer with one input (`x` `[B, 1]`, kernel `w` `[1, n]`) and a relu or
@@ -166,27 +157,24 @@ function registerIn1Kernel(): void {
  */
 export function denseGradIn1Simd(activation: string, dy: tf.Tensor2D, saved: tf.Tensor2D, x: tf.Tensor2D, w: tf.Tensor2D, needDx: boolean): [tf.Tensor1D, tf.Tensor2D, tf.Tensor2D] | null {
   if ((activation !== 'relu' && activation !== 'linear') || x.shape[1] !== 1 || !simdApplies(dy, dy.shape[1])) return null;
-  registerIn1Kernel();
   return runKernel(DENSE_GRAD_IN1_SIMD, { dy, saved, x, w }, { relu: activation === 'relu', needDx }) as unknown as [tf.Tensor1D, tf.Tensor2D, tf.Tensor2D];
 }
 
-function registerNarrowKernel(): void {
-  registerHeapKernel(DENSE_GRAD_NARROW_SIMD, ({ inputs, attrs }, b) => {
-    const infos = ['dy', 'x', 'w'].map((name) => inputs[name] as tf.TensorInfo);
-    for (const i of infos) heapOffset(b, i);
-    const [batch, n] = infos[0].shape;
-    const m = infos[1].shape[1];
-    const needDx = attrs?.needDx === true;
-    const outs = [b.makeOutput([m, n], 'float32'), b.makeOutput([n], 'float32'), b.makeOutput(needDx ? [batch, m] : [0, m], 'float32')];
-    const mark = scratchMark(b);
-    const scratch = takeScratch(b, 2 * n * m);
-    const [dy, x, w] = infos.map((i) => heapOffset(b, i));
-    const [dw, db, dx] = outs.map((o) => heapOffset(b, o));
-    simdKernels()!.denseGradNarrow(dy, x, w, dw, db, dx, scratch, batch, m, n, needDx ? 1 : 0);
-    releaseScratch(b, mark);
-    return outs;
-  });
-}
+const denseGradNarrowKernel: HeapKernel = ({ inputs, attrs }, b) => {
+  const infos = ['dy', 'x', 'w'].map((name) => inputs[name] as tf.TensorInfo);
+  for (const i of infos) heapOffset(b, i);
+  const [batch, n] = infos[0].shape;
+  const m = infos[1].shape[1];
+  const needDx = attrs?.needDx === true;
+  const outs = [b.makeOutput([m, n], 'float32'), b.makeOutput([n], 'float32'), b.makeOutput(needDx ? [batch, m] : [0, m], 'float32')];
+  const mark = scratchMark(b);
+  const scratch = takeScratch(b, 2 * n * m);
+  const [dy, x, w] = infos.map((i) => heapOffset(b, i));
+  const [dw, db, dx] = outs.map((o) => heapOffset(b, o));
+  simdKernels()!.denseGradNarrow(dy, x, w, dw, db, dx, scratch, batch, m, n, needDx ? 1 : 0);
+  releaseScratch(b, mark);
+  return outs;
+};
 
 /**
  * The whole backward of a linear dense layer with at most {@link NARROW_MAX_OUTPUTS} outputs (`dy`
@@ -196,7 +184,6 @@ function registerNarrowKernel(): void {
  */
 export function denseGradNarrowSimd(dy: tf.Tensor2D, x: tf.Tensor2D, w: tf.Tensor2D, needDx: boolean): [tf.Tensor2D, tf.Tensor1D, tf.Tensor2D] | null {
   if (dy.shape[1] > NARROW_MAX_OUTPUTS || !simdApplies(x, x.shape[1])) return null;
-  registerNarrowKernel();
   return runKernel(DENSE_GRAD_NARROW_SIMD, { dy, x, w }, { needDx }) as unknown as [tf.Tensor2D, tf.Tensor1D, tf.Tensor2D];
 }
 
@@ -220,19 +207,17 @@ export function gemmTNOnHeap(b: WasmBackendInternals, k: SimdExports, aAt: numbe
   releaseScratch(b, mark);
 }
 
-function registerGemmTN(): void {
-  registerHeapKernel(GEMM_TN_SIMD, ({ inputs }, b) => {
-    const a = inputs.a as tf.TensorInfo;
-    const bb = inputs.b as tf.TensorInfo;
-    heapOffset(b, a);
-    heapOffset(b, bb);
-    const [rows, m] = a.shape;
-    const n = bb.shape[1];
-    const out = b.makeOutput([m, n], 'float32');
-    gemmTNOnHeap(b, simdKernels()!, heapOffset(b, a), rows, m, heapOffset(b, bb), n, heapOffset(b, out));
-    return out;
-  });
-}
+const gemmTNKernel: HeapKernel = ({ inputs }, b) => {
+  const a = inputs.a as tf.TensorInfo;
+  const bb = inputs.b as tf.TensorInfo;
+  heapOffset(b, a);
+  heapOffset(b, bb);
+  const [rows, m] = a.shape;
+  const n = bb.shape[1];
+  const out = b.makeOutput([m, n], 'float32');
+  gemmTNOnHeap(b, simdKernels()!, heapOffset(b, a), rows, m, heapOffset(b, bb), n, heapOffset(b, out));
+  return out;
+};
 
 /**
  * `aᵀ · b` for `a` `[R, M]`, `b` `[R, N]` (a dense layer's weight gradient `xᵀ · dPre`) by the SIMD
@@ -242,7 +227,6 @@ function registerGemmTN(): void {
  */
 export function gemmTNSimd(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D | null {
   if (a.shape[1] % 4 !== 0 || b.shape[1] === 0 || a.shape[0] === 0 || a.dtype !== 'float32' || simdKernels() === null) return null;
-  registerGemmTN();
   return runKernel(GEMM_TN_SIMD, { a, b }) as tf.Tensor2D;
 }
 
@@ -311,21 +295,19 @@ export function packsB(k: number, n: number): boolean {
   return k >= 128 && n >= 128;
 }
 
-function registerGemmNN(): void {
-  registerHeapKernel(GEMM_NN_SIMD, ({ inputs, attrs }, b) => {
-    const a = inputs.a as tf.TensorInfo;
-    const bb = inputs.b as tf.TensorInfo;
-    const bias = (inputs.bias as tf.TensorInfo | undefined) ?? null;
-    heapOffset(b, a);
-    heapOffset(b, bb);
-    if (bias) heapOffset(b, bias);
-    const [m, kk] = a.shape;
-    const n = bb.shape[1];
-    const out = b.makeOutput([m, n], 'float32');
-    gemmNNOnHeap(b, simdKernels()!, heapOffset(b, a), m, kk, heapOffset(b, bb), bias ? heapOffset(b, bias) : 0, n, attrs?.relu ? 1 : 0, heapOffset(b, out));
-    return out;
-  });
-}
+const gemmNNKernel: HeapKernel = ({ inputs, attrs }, b) => {
+  const a = inputs.a as tf.TensorInfo;
+  const bb = inputs.b as tf.TensorInfo;
+  const bias = (inputs.bias as tf.TensorInfo | undefined) ?? null;
+  heapOffset(b, a);
+  heapOffset(b, bb);
+  if (bias) heapOffset(b, bias);
+  const [m, kk] = a.shape;
+  const n = bb.shape[1];
+  const out = b.makeOutput([m, n], 'float32');
+  gemmNNOnHeap(b, simdKernels()!, heapOffset(b, a), m, kk, heapOffset(b, bb), bias ? heapOffset(b, bias) : 0, n, attrs?.relu ? 1 : 0, heapOffset(b, out));
+  return out;
+};
 
 /**
  * `act(a · b + bias)` for `a` `[M, K]`, `b` `[K, N]`, `bias` `[N]` or null, act relu or linear, by the
@@ -338,30 +320,27 @@ function registerGemmNN(): void {
  */
 export function gemmNNSimd(a: tf.Tensor2D, b: tf.Tensor2D, bias: tf.Tensor1D | null, relu: boolean): tf.Tensor2D | null {
   if (a.shape[0] === 0 || a.shape[1] === 0 || b.shape[1] === 0 || a.dtype !== 'float32' || simdKernels() === null) return null;
-  registerGemmNN();
   const inputs: tf.NamedTensorMap = bias ? { a, b, bias } : { a, b };
   return runKernel(GEMM_NN_SIMD, inputs, { relu }) as tf.Tensor2D;
 }
 
-function registerGemmNT(): void {
-  registerHeapKernel(GEMM_NT_SIMD, ({ inputs }, b) => {
-    const a = inputs.a as tf.TensorInfo;
-    const w = inputs.b as tf.TensorInfo;
-    heapOffset(b, a);
-    heapOffset(b, w);
-    const [m, kk] = a.shape;
-    const n = w.shape[0];
-    const out = b.makeOutput([m, n], 'float32');
-    const k = simdKernels()!;
-    const mark = scratchMark(b);
-    // bᵀ's 8-column panels straight from b's rows: no transposed copy of b.
-    const panels = takeScratch(b, padded(n) * kk);
-    k.packPanelsT(heapOffset(b, w), panels, n, kk, kk);
-    k.gemmNN(heapOffset(b, a), panels, 0, heapOffset(b, out), m, kk, n, 0, kk, 0, 1);
-    releaseScratch(b, mark);
-    return out;
-  });
-}
+const gemmNTKernel: HeapKernel = ({ inputs }, b) => {
+  const a = inputs.a as tf.TensorInfo;
+  const w = inputs.b as tf.TensorInfo;
+  heapOffset(b, a);
+  heapOffset(b, w);
+  const [m, kk] = a.shape;
+  const n = w.shape[0];
+  const out = b.makeOutput([m, n], 'float32');
+  const k = simdKernels()!;
+  const mark = scratchMark(b);
+  // bᵀ's 8-column panels straight from b's rows: no transposed copy of b.
+  const panels = takeScratch(b, padded(n) * kk);
+  k.packPanelsT(heapOffset(b, w), panels, n, kk, kk);
+  k.gemmNN(heapOffset(b, a), panels, 0, heapOffset(b, out), m, kk, n, 0, kk, 0, 1);
+  releaseScratch(b, mark);
+  return out;
+};
 
 /**
  * `a · bᵀ` for `a` `[M, K]`, `b` `[N, K]` (a dense layer's input adjoint `dPre · Wᵀ`): the SIMD GEMM
@@ -370,7 +349,6 @@ function registerGemmNT(): void {
  */
 export function gemmNTSimd(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D | null {
   if (a.shape[0] === 0 || a.shape[0] % 4 !== 0 || a.shape[1] === 0 || b.shape[0] === 0 || a.dtype !== 'float32' || simdKernels() === null) return null;
-  registerGemmNT();
   return runKernel(GEMM_NT_SIMD, { a, b }) as tf.Tensor2D;
 }
 
@@ -382,7 +360,6 @@ function simdApplies(x: tf.Tensor, ...dims: number[]): boolean {
 /** `xᵀ` for `x` `[rows, cols]`: the SIMD kernel on wasm when both sizes are multiples of 4, else `tf.transpose`. */
 export function transpose2d(x: tf.Tensor2D): tf.Tensor2D {
   if (!simdApplies(x, x.shape[0], x.shape[1])) return tf.transpose(x);
-  ensureSimdKernels();
   return runKernel(TRANSPOSE_SIMD, { x }) as tf.Tensor2D;
 }
 
@@ -394,6 +371,17 @@ export function transpose2d(x: tf.Tensor2D): tf.Tensor2D {
  */
 export function denseGradSimd(activation: string, dy: tf.Tensor2D, saved: tf.Tensor2D, transposed = true): [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D] | null {
   if ((activation !== 'relu' && activation !== 'linear') || !simdApplies(dy, dy.shape[0], dy.shape[1])) return null;
-  ensureSimdKernels();
   return runKernel(DENSE_GRAD_SIMD, { dy, saved }, { relu: activation === 'relu', transposed }) as unknown as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
 }
+
+/** The heap kernels above (wasm). */
+export const simdOpKernels: KernelRegistration[] = [
+  { kind: 'heap', kernelName: TRANSPOSE_SIMD, kernel: transposeKernel },
+  { kind: 'heap', kernelName: DENSE_GRAD_SIMD, kernel: denseGradKernel },
+  { kind: 'heap', kernelName: ADAM_UPDATE_SIMD, kernel: adamKernel },
+  { kind: 'heap', kernelName: DENSE_GRAD_IN1_SIMD, kernel: denseGradIn1Kernel },
+  { kind: 'heap', kernelName: DENSE_GRAD_NARROW_SIMD, kernel: denseGradNarrowKernel },
+  { kind: 'heap', kernelName: GEMM_TN_SIMD, kernel: gemmTNKernel },
+  { kind: 'heap', kernelName: GEMM_NN_SIMD, kernel: gemmNNKernel },
+  { kind: 'heap', kernelName: GEMM_NT_SIMD, kernel: gemmNTKernel },
+];
