@@ -17,7 +17,7 @@ import { activate } from './activation.js';
 import { denseGradIn1Simd, denseGradNarrowSimd, gemmNNSimd, gemmNTSimd, gemmTNSimd, transpose2d } from '../kernels/simd/simd-ops.js';
 import { reshapeView } from '../kernels/views.js';
 import { simdKernels } from '../kernels/simd/simd-kernels.js';
-import { type BackwardActivation, SAVES_PRE_ACTIVATION, columnSums, denseActivationGrad, ensureDenseKernels } from './dense-kernels.js';
+import { type BackwardActivation, SAVES_PRE_ACTIVATION, columnSums, denseActivationGrad } from '../kernels/dense.js';
 
 /** Added to a column's squared norm under weight normalisation (keeps the gradient finite at 0). */
 const WEIGHT_NORM_EPS = 1e-12;
@@ -215,7 +215,6 @@ export class Dense extends Module {
    */
   applyWithBackward(x: tf.Tensor2D, activation: BackwardActivation): SavedForward {
     if (this.gain) throw new Error('Dense.applyWithBackward: internal: weight-normalised layers take the tape path');
-    ensureDenseKernels();
     const w = (this.mask ? tf.mul(this.kernel, this.mask) : this.kernel) as tf.Tensor2D;
     const fuse = activation === 'linear' || activation === 'relu';
     const pre = (fuse ? gemmNNSimd(x, w, this.bias as tf.Tensor1D, activation === 'relu') : null) ?? fusedMatMul2d(x, w, this.bias as tf.Tensor1D, fuse ? activation : 'linear');

@@ -195,7 +195,7 @@ export function denseStackWithBackward(layers: readonly Dense[], activation: Act
   };
 }
 
-/** d act / d pre-activation from the activation's output (its input for silu), as in `dense-kernels.ts`. */
+/** d act / d pre-activation from the activation's output (its input for silu), as in `kernels/dense.ts`. */
 function activationSlope(name: Activation, s: tf.Tensor2D): tf.Tensor {
   switch (name) {
     case 'relu':

@@ -4,10 +4,10 @@
  * `mul` and a column `Sum` (which transposes internally on wasm, about 45 µs for 256 × 64).
  */
 import { tf } from '../backend.js';
-import { runKernel } from '../kernels/dispatch.js';
-import { registerJsKernel } from '../kernels/js-kernel.js';
-import type { Activation } from './activation.js';
-import { denseGradSimd } from '../kernels/simd/simd-ops.js';
+import type { Activation } from '../nn/activation.js';
+import { runKernel } from './dispatch.js';
+import type { KernelRegistration } from './register-all.js';
+import { denseGradSimd } from './simd/simd-ops.js';
 
 /** Inputs `dy` `[B, n]` and `saved` `[B, n]`; outputs `dPre` `[B, n]`, its transpose `[n, B]` and `dBias` `[n]`. */
 export const DENSE_ACTIVATION_GRAD = 'TfjsFlowsDenseActivationGrad';
@@ -44,13 +44,10 @@ function slope(activation: BackwardActivation, s: number): number {
   }
 }
 
-let registered = false;
-
-/** Register the kernel for cpu and wasm (idempotent). */
-export function ensureDenseKernels(): void {
-  if (registered) return;
-  registered = true;
-  registerJsKernel({
+/** The activation-gradient and column-sum kernels (cpu and wasm). */
+export const denseKernels: KernelRegistration[] = [
+  {
+    kind: 'js',
     kernelName: DENSE_ACTIVATION_GRAD,
     inputNames: ['dy', 'saved'],
     outputShapes: ([dy]) => [dy, [dy[1], dy[0]], [dy[1]]],
@@ -83,8 +80,9 @@ export function ensureDenseKernels(): void {
       }
       dBias.set(acc);
     },
-  });
-  registerJsKernel({
+  },
+  {
+    kind: 'js',
     kernelName: COLUMN_SUMS,
     inputNames: ['x'],
     outputShapes: ([x]) => [[x[1]]],
@@ -94,12 +92,11 @@ export function ensureDenseKernels(): void {
       for (let i = 0; i < x.length; i += n) for (let j = 0; j < n; j++) acc[j] += x[i + j];
       sums.set(acc);
     },
-  });
-}
+  },
+];
 
 /** Column sums `Σ_rows x` `[n]` of `x` `[B, n]` (a linear layer's bias gradient), in one pass. */
 export function columnSums(x: tf.Tensor2D): tf.Tensor1D {
-  ensureDenseKernels();
   return (runKernel(COLUMN_SUMS, { x }) as tf.Tensor1D[])[0];
 }
 
