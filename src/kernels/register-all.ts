@@ -10,6 +10,7 @@
 import type { tf } from '../backend.js';
 import { columnBlockKernels, columnKernels } from './columns.js';
 import { denseKernels } from './dense.js';
+import { madeKernels } from './made.js';
 import { type JsKernelSpec, registerJsGradient, registerJsKernel } from './js-kernel.js';
 import { type HeapKernel, registerHeapKernel } from './simd/simd-kernels.js';
 import { simdOpKernels } from './simd/simd-ops.js';
@@ -25,7 +26,7 @@ export type KernelRegistration =
 
 /** Every kernel module's registrations, in one list. */
 export function allKernelRegistrations(): KernelRegistration[] {
-  return [columnKernels, columnBlockKernels, simdOpKernels, denseKernels].flat();
+  return [columnKernels, columnBlockKernels, simdOpKernels, denseKernels, madeKernels].flat();
 }
 
 let registered = false;

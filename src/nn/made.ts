@@ -10,7 +10,7 @@ import { Dense } from './dense.js';
 import { checkHidden, denseStackWithBackward } from './mlp.js';
 import type { SavedForward } from './backward.js';
 import { gradientsRecorded } from '../ops/tape.js';
-import { type MadePlan, disposeMadePlan, madeBackward, madeForward, madeKernelsApply, madePlan } from './made-kernels.js';
+import { type MadePlan, disposeMadePlan, madeBackward, madeForward, madeKernelsApply, madePlan } from '../kernels/made.js';
 
 export interface MADEOptions {
   /** Hidden layer sizes (default `[64, 64]`); each should be at least `dim − 1` (`dim` with a context) for full connectivity. */
@@ -151,7 +151,7 @@ export class MADE extends Module {
    * Tape-free pass (see `src/engine`): {@link MADE.apply} flattened, `[batch, dim]` (and the context
    * `[batch, contextDim]`) → `[batch, dim · paramsPerDim]` (column `i·P + p`), with its backward; the
    * input adjoint covers `x` only (the context is data). Only for plain networks. On wasm the
-   * degree-sorted SIMD kernels run (see made-kernels.ts), elsewhere the dense layers' passes.
+   * degree-sorted SIMD kernels run (see kernels/made.ts), elsewhere the dense layers' passes.
    */
   applyWithBackward(x: tf.Tensor2D, context: tf.Tensor2D | null = null): SavedForward {
     if (!this.plain) throw new Error('MADE.applyWithBackward: internal: normalised or dropout networks take the tape path');
@@ -177,7 +177,7 @@ export class MADE extends Module {
     };
   }
 
-  /** Whether the SIMD kernels of `made-kernels.ts` run this network for `batch` rows (plain, ReLU, wasm). */
+  /** Whether the SIMD kernels of `kernels/made.ts` run this network for `batch` rows (plain, ReLU, wasm). */
   private kernelsApply(batch: number): boolean {
     return this.plain && this.activation === 'relu' && madeKernelsApply(batch);
   }

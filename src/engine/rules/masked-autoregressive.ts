@@ -4,7 +4,7 @@
  * backward `dy = ∂T⁻¹/∂y · dz + MADEᵀ(dθ)`, where `dθ` comes from the transformer's backward (`dz`, and
  * `dLogDet` on every dimension). The context is data: no adjoint. Taken for a plain MADE (no dropout,
  * no normalisation) and a transformer with a rule; on wasm the MADE runs the degree-sorted SIMD
- * kernels of `nn/made-kernels.ts`, which skip the masks' zero blocks.
+ * kernels of `kernels/made.ts`, which skip the masks' zero blocks.
  */
 import { tf } from '../../backend.js';
 import type { MaskedAutoregressive } from '../../bijectors/masked-autoregressive.js';

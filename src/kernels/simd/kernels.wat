@@ -512,7 +512,7 @@
         (if (local.get $ranges) (then
           (local.set $lo (i32.load (i32.add (local.get $ranges) (local.get $j))))
           (local.set $hi (i32.load offset=4 (i32.add (local.get $ranges) (local.get $j))))
-          ;; Clamped to K: a partial pass (nn/made-kernels.ts) multiplies a prefix of b's rows.
+          ;; Clamped to K: a partial pass (kernels/made.ts) multiplies a prefix of b's rows.
           (if (i32.gt_u (local.get $hi) (local.get $K)) (then (local.set $hi (local.get $K))))
           (if (i32.gt_u (local.get $lo) (local.get $hi)) (then (local.set $lo (local.get $hi))))))
         (local.set $pa (i32.add (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $ko))) (i32.shl (local.get $lo) (i32.const 2))))
@@ -679,7 +679,7 @@
       (local.set $t (i32.add (local.get $t) (i32.const 8)))
       (br $lt))))
 
-  ;; A masked layer's weights relabelled (MADE in its degree order, see nn/made-kernels.ts):
+  ;; A masked layer's weights relabelled (MADE in its degree order, see kernels/made.ts):
   ;; wp[r, c] = w[rowSrc[r], colSrc[c]] · mask[r, c] for r < inputs, c < outputs, with w [inputs, outputs]
   ;; row-major, wp and mask rows $cols floats apart (the caller zeroes wp's padding), rowSrc/colSrc i32.
   (func (export "gatherMasked") (param $w i32) (param $wp i32) (param $rowSrc i32) (param $colSrc i32) (param $mask i32)

@@ -1,5 +1,5 @@
 /**
- * MADE on the degree-sorted SIMD kernels (nn/made-kernels.ts), on wasm: the inference forward equals
+ * MADE on the degree-sorted SIMD kernels (kernels/made.ts), on wasm: the inference forward equals
  * the op-composed network (the tape path) within float32 rounding, with and without context and
  * for any ordering; a sampling pass `applyPass(x, ctx, k)` gives exactly the parameters of
  * `ordering[0 … k]` that `apply` gives (and is cheaper); the backward equals `tf.variableGrads`
@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { MADE, Rng, tf } from '../../src/index.js';
 import { GradientSink } from '../../src/nn/backward.js';
-import { setMadeKernelsEnabled } from '../../src/nn/made-kernels.js';
+import { setMadeKernelsEnabled } from '../../src/kernels/made.js';
 import { useBackend } from '../helpers/backends.js';
 
 function perturbed(made: MADE, seed: number): MADE {

@@ -16,13 +16,14 @@
  * Float32 sums, in another order than the tape's (equal within float32 rounding).
  */
 import { tf } from '../backend.js';
-import { runKernel } from '../kernels/dispatch.js';
-import { releaseScratch, scratchMark, takeScratch } from '../kernels/simd/heap-scratch.js';
-import { type WasmBackendInternals, heapOffset, registerHeapKernel, simdKernels } from '../kernels/simd/simd-kernels.js';
-import { packsTN } from '../kernels/simd/simd-ops.js';
+import { runKernel } from './dispatch.js';
+import type { KernelRegistration } from './register-all.js';
+import { releaseScratch, scratchMark, takeScratch } from './simd/heap-scratch.js';
+import { type HeapKernel, type WasmBackendInternals, heapOffset, simdKernels } from './simd/simd-kernels.js';
+import { packsTN } from './simd/simd-ops.js';
 
-const FORWARD = 'TfjsFlowsMadeForward';
-const BACKWARD = 'TfjsFlowsMadeBackward';
+export const MADE_FORWARD = 'TfjsFlowsMadeForward';
+export const MADE_BACKWARD = 'TfjsFlowsMadeBackward';
 
 /** One masked layer in the degree-sorted, padded basis. */
 export interface MadeLayerPlan {
@@ -211,100 +212,105 @@ function passWidth(p: MadeLayerPlan, last: boolean, k: number | null): number {
   return last ? n : Math.min(p.cols, Math.ceil(n / 8) * 8);
 }
 
-function registerKernels(): void {
-  // Inputs x, w0, b0, w1, b1, …: outputs θ [B, outputs], then per hidden layer h [B, cols], then per
-  // layer W' [rows, cols] and, when training, W'ᵀ [cols, rows8].
-  registerHeapKernel(FORWARD, ({ inputs, attrs }, b) => {
-    const { plan, training, pass } = attrs as unknown as ForwardAttrs;
-    const L = plan.layers.length;
-    const x = inputs.x as tf.TensorInfo;
-    const w = plan.layers.map((_, l) => inputs[`w${l}`] as tf.TensorInfo);
-    const bias = plan.layers.map((_, l) => inputs[`b${l}`] as tf.TensorInfo);
-    for (const t of [x, ...w, ...bias]) heapOffset(b, t);
-    const consts = planOnHeap(b, plan);
-    const B = x.shape[0];
-    const last = plan.layers[L - 1];
-    const widths = plan.layers.map((p, l) => passWidth(p, l === L - 1, pass ?? null));
-    const out = b.makeOutput([B, widths[L - 1]], 'float32');
-    const hidden = plan.layers.slice(0, -1).map((_, l) => b.makeOutput([B, widths[l]], 'float32'));
-    const wps = plan.layers.map((p) => b.makeOutput([p.rows, p.cols], 'float32'));
-    const wts = training ? plan.layers.map((p) => b.makeOutput([p.cols, p.rows8], 'float32')) : [];
-    const mark = scratchMark(b);
-    const bps = plan.layers.map((p) => takeScratch(b, p.cols));
-    const tmp = takeScratch(b, Math.max(...plan.layers.map((p) => p.rows * p.cols)));
-    const k = simdKernels()!;
-    const at = (t: tf.TensorInfo) => heapOffset(b, t);
-    let input = at(x);
-    let K = x.shape[1];
-    plan.layers.forEach((p, l) => {
-      const c = consts[l];
-      gatherWeights(b, p, c, at(w[l]), at(bias[l]), at(wps[l]), training ? at(wts[l]) : 0, bps[l], tmp);
-      const isLast = l === L - 1;
-      const y = isLast ? at(out) : at(hidden[l]);
-      // Hidden layers store their padded width (zero units); the last its own outputs (in a sampling
-      // pass, a prefix of each: K then covers the previous layer's prefix, see passWidth).
-      k.gemmNN(input, at(wps[l]), bps[l], y, B, K, widths[l], p.relu ? 1 : 0, p.rows, c[3], 1);
-      input = y;
-      K = widths[l];
-    });
-    releaseScratch(b, mark);
-    return [out, ...hidden, ...wps, ...wts];
+// Inputs x, w0, b0, w1, b1, …: outputs θ [B, outputs], then per hidden layer h [B, cols], then per
+// layer W' [rows, cols] and, when training, W'ᵀ [cols, rows8].
+const madeForwardKernel: HeapKernel = ({ inputs, attrs }, b) => {
+  const { plan, training, pass } = attrs as unknown as ForwardAttrs;
+  const L = plan.layers.length;
+  const x = inputs.x as tf.TensorInfo;
+  const w = plan.layers.map((_, l) => inputs[`w${l}`] as tf.TensorInfo);
+  const bias = plan.layers.map((_, l) => inputs[`b${l}`] as tf.TensorInfo);
+  for (const t of [x, ...w, ...bias]) heapOffset(b, t);
+  const consts = planOnHeap(b, plan);
+  const B = x.shape[0];
+  const last = plan.layers[L - 1];
+  const widths = plan.layers.map((p, l) => passWidth(p, l === L - 1, pass ?? null));
+  const out = b.makeOutput([B, widths[L - 1]], 'float32');
+  const hidden = plan.layers.slice(0, -1).map((_, l) => b.makeOutput([B, widths[l]], 'float32'));
+  const wps = plan.layers.map((p) => b.makeOutput([p.rows, p.cols], 'float32'));
+  const wts = training ? plan.layers.map((p) => b.makeOutput([p.cols, p.rows8], 'float32')) : [];
+  const mark = scratchMark(b);
+  const bps = plan.layers.map((p) => takeScratch(b, p.cols));
+  const tmp = takeScratch(b, Math.max(...plan.layers.map((p) => p.rows * p.cols)));
+  const k = simdKernels()!;
+  const at = (t: tf.TensorInfo) => heapOffset(b, t);
+  let input = at(x);
+  let K = x.shape[1];
+  plan.layers.forEach((p, l) => {
+    const c = consts[l];
+    gatherWeights(b, p, c, at(w[l]), at(bias[l]), at(wps[l]), training ? at(wts[l]) : 0, bps[l], tmp);
+    const isLast = l === L - 1;
+    const y = isLast ? at(out) : at(hidden[l]);
+    // Hidden layers store their padded width (zero units); the last its own outputs (in a sampling
+    // pass, a prefix of each: K then covers the previous layer's prefix, see passWidth).
+    k.gemmNN(input, at(wps[l]), bps[l], y, B, K, widths[l], p.relu ? 1 : 0, p.rows, c[3], 1);
+    input = y;
+    K = widths[l];
   });
-  // Inputs dOut [B, outputs], x, h0 …, wt0 … (W'ᵀ): outputs dW0, db0, dW1, db1, …, dx [B, dim] ([0, dim] without needInput).
-  registerHeapKernel(BACKWARD, ({ inputs, attrs }, b) => {
-    const { plan, needInput } = attrs as unknown as { plan: MadePlan; needInput: boolean };
-    const L = plan.layers.length;
-    const get = (name: string) => inputs[name] as tf.TensorInfo;
-    const dOut = get('dOut');
-    const x = get('x');
-    const h = plan.layers.slice(0, -1).map((_, l) => get(`h${l}`));
-    const wt = plan.layers.map((_, l) => get(`wt${l}`));
-    for (const t of [dOut, x, ...h, ...wt]) heapOffset(b, t);
-    const consts = planOnHeap(b, plan);
-    const B = x.shape[0];
-    const dim = x.shape[1];
-    const grads = plan.layers.flatMap((p) => [b.makeOutput([p.inputs, p.outputs], 'float32'), b.makeOutput([p.outputs], 'float32')]);
-    const dx = b.makeOutput(needInput ? [B, dim] : [0, dim], 'float32');
-    const at = (t: tf.TensorInfo) => heapOffset(b, t);
-    const widest = Math.max(...plan.layers.map((p) => p.cols));
-    const mark = scratchMark(b);
-    const dim4 = up4(dim);
-    const [dPre, dA, dB, gw, dBias] = [B * widest, B * widest, B * widest, Math.max(...plan.layers.map((p) => up4(p.rows) * p.cols)), widest].map((n) => takeScratch(b, n));
-    const xPad = dim4 === dim ? at(x) : takeScratch(b, B * dim4);
-    const [aPack, bPack] = [takeScratch(b, B * Math.max(widest, dim4)), takeScratch(b, B * widest)];
-    const k = simdKernels()!;
-    if (xPad !== at(x)) k.padColumns(at(x), xPad, B, dim, dim4);
-    // The last layer's pre-activation adjoint is dOut, padded to its tile width.
-    const lastP = plan.layers[L - 1];
-    if (lastP.cols === lastP.outputs) b.wasm.HEAPF32.copyWithin(dPre >> 2, at(dOut) >> 2, (at(dOut) >> 2) + B * lastP.cols);
-    else k.padColumns(at(dOut), dPre, B, lastP.outputs, lastP.cols);
-    let dIn = dA;
-    let spare = dB;
-    for (let l = L - 1; l >= 0; l--) {
-      const p = plan.layers[l];
-      const c = consts[l];
-      if (l === L - 1) k.denseGrad(dPre, dPre, dPre, 0, dBias, B, p.cols, 0);
-      else k.denseGrad(dIn, at(h[l]), dPre, 0, dBias, B, p.cols, p.relu ? 1 : 0);
-      // dW' = aᵀ · dPre on the mask's nonzero tiles, a = the layer's input ([B, rows], rows a multiple of 4).
-      const a = l === 0 ? xPad : at(h[l - 1]);
-      const aCols = l === 0 ? dim4 : p.rows;
-      if (packsTN(B, aCols, p.cols)) {
-        k.packPanels(a, aPack, B, aCols, aCols, 4);
-        k.packPanels(dPre, bPack, B, p.cols, p.cols, 8);
-        k.gemmTN(aPack, bPack, gw, B, aCols, p.cols, p.cols, c[3], 3);
-      } else k.gemmTN(a, dPre, gw, B, aCols, p.cols, p.cols, c[3], 0);
-      scatterGrads(b, p, c, gw, dBias, at(grads[2 * l]), at(grads[2 * l + 1]));
-      if (l > 0) {
-        k.gemmNN(dPre, at(wt[l]), 0, spare, B, p.cols, p.rows, 0, p.cols, c[4], 1);
-        [dIn, spare] = [spare, dIn];
-      } else if (needInput) {
-        k.gemmNN(dPre, at(wt[0]), 0, at(dx), B, p.cols, dim, 0, p.cols, c[4], 1);
-      }
+  releaseScratch(b, mark);
+  return [out, ...hidden, ...wps, ...wts];
+};
+
+// Inputs dOut [B, outputs], x, h0 …, wt0 … (W'ᵀ): outputs dW0, db0, dW1, db1, …, dx [B, dim] ([0, dim] without needInput).
+const madeBackwardKernel: HeapKernel = ({ inputs, attrs }, b) => {
+  const { plan, needInput } = attrs as unknown as { plan: MadePlan; needInput: boolean };
+  const L = plan.layers.length;
+  const get = (name: string) => inputs[name] as tf.TensorInfo;
+  const dOut = get('dOut');
+  const x = get('x');
+  const h = plan.layers.slice(0, -1).map((_, l) => get(`h${l}`));
+  const wt = plan.layers.map((_, l) => get(`wt${l}`));
+  for (const t of [dOut, x, ...h, ...wt]) heapOffset(b, t);
+  const consts = planOnHeap(b, plan);
+  const B = x.shape[0];
+  const dim = x.shape[1];
+  const grads = plan.layers.flatMap((p) => [b.makeOutput([p.inputs, p.outputs], 'float32'), b.makeOutput([p.outputs], 'float32')]);
+  const dx = b.makeOutput(needInput ? [B, dim] : [0, dim], 'float32');
+  const at = (t: tf.TensorInfo) => heapOffset(b, t);
+  const widest = Math.max(...plan.layers.map((p) => p.cols));
+  const mark = scratchMark(b);
+  const dim4 = up4(dim);
+  const [dPre, dA, dB, gw, dBias] = [B * widest, B * widest, B * widest, Math.max(...plan.layers.map((p) => up4(p.rows) * p.cols)), widest].map((n) => takeScratch(b, n));
+  const xPad = dim4 === dim ? at(x) : takeScratch(b, B * dim4);
+  const [aPack, bPack] = [takeScratch(b, B * Math.max(widest, dim4)), takeScratch(b, B * widest)];
+  const k = simdKernels()!;
+  if (xPad !== at(x)) k.padColumns(at(x), xPad, B, dim, dim4);
+  // The last layer's pre-activation adjoint is dOut, padded to its tile width.
+  const lastP = plan.layers[L - 1];
+  if (lastP.cols === lastP.outputs) b.wasm.HEAPF32.copyWithin(dPre >> 2, at(dOut) >> 2, (at(dOut) >> 2) + B * lastP.cols);
+  else k.padColumns(at(dOut), dPre, B, lastP.outputs, lastP.cols);
+  let dIn = dA;
+  let spare = dB;
+  for (let l = L - 1; l >= 0; l--) {
+    const p = plan.layers[l];
+    const c = consts[l];
+    if (l === L - 1) k.denseGrad(dPre, dPre, dPre, 0, dBias, B, p.cols, 0);
+    else k.denseGrad(dIn, at(h[l]), dPre, 0, dBias, B, p.cols, p.relu ? 1 : 0);
+    // dW' = aᵀ · dPre on the mask's nonzero tiles, a = the layer's input ([B, rows], rows a multiple of 4).
+    const a = l === 0 ? xPad : at(h[l - 1]);
+    const aCols = l === 0 ? dim4 : p.rows;
+    if (packsTN(B, aCols, p.cols)) {
+      k.packPanels(a, aPack, B, aCols, aCols, 4);
+      k.packPanels(dPre, bPack, B, p.cols, p.cols, 8);
+      k.gemmTN(aPack, bPack, gw, B, aCols, p.cols, p.cols, c[3], 3);
+    } else k.gemmTN(a, dPre, gw, B, aCols, p.cols, p.cols, c[3], 0);
+    scatterGrads(b, p, c, gw, dBias, at(grads[2 * l]), at(grads[2 * l + 1]));
+    if (l > 0) {
+      k.gemmNN(dPre, at(wt[l]), 0, spare, B, p.cols, p.rows, 0, p.cols, c[4], 1);
+      [dIn, spare] = [spare, dIn];
+    } else if (needInput) {
+      k.gemmNN(dPre, at(wt[0]), 0, at(dx), B, p.cols, dim, 0, p.cols, c[4], 1);
     }
-    releaseScratch(b, mark);
-    return [...grads, dx];
-  });
-}
+  }
+  releaseScratch(b, mark);
+  return [...grads, dx];
+};
+
+/** The forward and backward kernels (wasm). */
+export const madeKernels: KernelRegistration[] = [
+  { kind: 'heap', kernelName: MADE_FORWARD, kernel: madeForwardKernel },
+  { kind: 'heap', kernelName: MADE_BACKWARD, kernel: madeBackwardKernel },
+];
 
 /** `dW = dW' ⊙ M'` and `db` back in the stored order (every stored entry is written once). */
 function scatterGrads(b: WasmBackendInternals, p: MadeLayerPlan, c: number[], gwAt: number, dBiasAt: number, dwAt: number, dbAt: number): void {
@@ -331,7 +337,6 @@ export interface MadeForward {
  * of an epoch) runs with zero rows added up to a multiple of 4, cut from the output.
  */
 export function madeForward(plan: MadePlan, x: tf.Tensor2D, weights: readonly { kernel: tf.Tensor; bias: tf.Tensor }[], training: boolean, pass: number | null = null): MadeForward {
-  registerKernels();
   const rows = x.shape[0];
   const pad = (4 - (rows % 4)) % 4;
   const input = pad ? (tf.pad(x, [[0, pad], [0, 0]]) as tf.Tensor2D) : x;
@@ -341,7 +346,7 @@ export function madeForward(plan: MadePlan, x: tf.Tensor2D, weights: readonly { 
     inputs[`b${l}`] = w.bias;
   });
   const L = plan.layers.length;
-  const outs = runKernel<tf.Tensor[]>(FORWARD, inputs, { plan, training, pass } as unknown as tf.NamedAttrMap) as tf.Tensor2D[];
+  const outs = runKernel<tf.Tensor[]>(MADE_FORWARD, inputs, { plan, training, pass } as unknown as tf.NamedAttrMap) as tf.Tensor2D[];
   const hidden = outs.slice(1, L);
   const wps = outs.slice(L, 2 * L);
   tf.dispose(wps); // the backward pass reads W'ᵀ only
@@ -360,7 +365,7 @@ export function madeBackward(plan: MadePlan, f: MadeForward, dOut: tf.Tensor2D, 
   const inputs: tf.NamedTensorMap = { dOut: d, x: f.input };
   f.hidden.forEach((t, l) => (inputs[`h${l}`] = t));
   f.transposed.forEach((t, l) => (inputs[`wt${l}`] = t));
-  const outs = runKernel<tf.Tensor[]>(BACKWARD, inputs, { plan, needInput } as unknown as tf.NamedAttrMap);
+  const outs = runKernel<tf.Tensor[]>(MADE_BACKWARD, inputs, { plan, needInput } as unknown as tf.NamedAttrMap);
   let dx = outs[outs.length - 1] as tf.Tensor2D;
   if (!needInput) dx.dispose();
   else if (f.pad) {
