@@ -23,7 +23,7 @@ import type { Dense } from '../nn/dense.js';
 import { MLP } from '../nn/mlp.js';
 import { AffineTransformer } from '../transformers/affine.js';
 import { affineInverseGradSaved, affineInverseValues } from '../transformers/affine-kernels.js';
-import { splinePackedGradValues, splinePackedValues } from '../transformers/rq-spline-kernels.js';
+import { splinePackedGradValues, splinePackedValues } from '../kernels/rq-spline.js';
 import { SplineTransformer } from '../transformers/rq-spline-transformer.js';
 import type { Transformer } from '../transformers/transformer.js';
 import type { SavedInverse } from './contract.js';

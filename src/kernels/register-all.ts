@@ -11,6 +11,7 @@ import type { tf } from '../backend.js';
 import { columnBlockKernels, columnKernels } from './columns.js';
 import { denseKernels } from './dense.js';
 import { madeKernels } from './made.js';
+import { splineKernels } from './rq-spline.js';
 import { type JsKernelSpec, registerJsGradient, registerJsKernel } from './js-kernel.js';
 import { type HeapKernel, registerHeapKernel } from './simd/simd-kernels.js';
 import { simdOpKernels } from './simd/simd-ops.js';
@@ -26,7 +27,7 @@ export type KernelRegistration =
 
 /** Every kernel module's registrations, in one list. */
 export function allKernelRegistrations(): KernelRegistration[] {
-  return [columnKernels, columnBlockKernels, simdOpKernels, denseKernels, madeKernels].flat();
+  return [columnKernels, columnBlockKernels, simdOpKernels, denseKernels, madeKernels, splineKernels].flat();
 }
 
 let registered = false;

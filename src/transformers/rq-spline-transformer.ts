@@ -3,7 +3,7 @@ import { ValidationError, describe } from '../errors.js';
 import type { JsonObject } from '../module.js';
 import { checkBoolean, checkInt, checkOptions } from '../validate.js';
 import { type SplinePath, rqSplinePacked, splineConfig, usesFused } from './rq-spline.js';
-import { type SplineAttrs, splineFusedPackedScore } from './rq-spline-kernels.js';
+import { type SplineAttrs, splineFusedPackedScore } from '../kernels/rq-spline.js';
 import { type SplineConfig, SplineCache } from './rq-spline-math.js';
 import type { Transformer, TransformerResult } from './transformer.js';
 import { gradientsRecorded } from '../ops/tape.js';

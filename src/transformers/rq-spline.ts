@@ -6,7 +6,7 @@ import { assertReady, tf } from '../backend.js';
 import { BackendError, ValidationError, describe } from '../errors.js';
 import { hasKernelForActiveBackend } from '../kernels/js-kernel.js';
 import { checkNumber, checkOptions } from '../validate.js';
-import { RQ_SPLINE, type SplineAttrs, ensureSplineKernels, splineFused, splineFusedPacked } from './rq-spline-kernels.js';
+import { RQ_SPLINE, type SplineAttrs, splineFused, splineFusedPacked } from '../kernels/rq-spline.js';
 import { type SplineConfig, derivativeCount } from './rq-spline-math.js';
 import { splineOps } from './rq-spline-ops.js';
 
@@ -95,7 +95,6 @@ function checkTensor(fn: string, arg: string, t: unknown, shape: readonly number
 /** Whether `path` runs the fused kernels on the active backend (`'fused'` throws where they do not exist). */
 export function usesFused(path: SplinePath): boolean {
   if (path === 'ops') return false;
-  ensureSplineKernels();
   if (path === 'fused') {
     if (!hasKernelForActiveBackend(RQ_SPLINE)) throw new BackendError(`rqSpline: the fused spline kernels exist for cpu and wasm only; the active backend is ${tf.getBackend()}`);
     return true;

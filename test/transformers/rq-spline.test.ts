@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BackendError, Rng, ValidationError, rqSpline, tf } from '../../src/index.js';
-import { RQ_SPLINE, RQ_SPLINE_GRAD, RQ_SPLINE_PACKED, RQ_SPLINE_PACKED_GRAD } from '../../src/transformers/rq-spline-kernels.js';
+import { RQ_SPLINE, RQ_SPLINE_GRAD, RQ_SPLINE_PACKED, RQ_SPLINE_PACKED_GRAD } from '../../src/kernels/rq-spline.js';
 import { type SplinePath, rqSplineWithPath } from '../../src/transformers/rq-spline.js';
 import { KERNEL_BACKENDS, useBackend } from '../helpers/backends.js';
 import { expectNoLeak } from '../helpers/leaks.js';

@@ -5,14 +5,13 @@
  */
 import type { tf } from '../../backend.js';
 import { runKernel } from '../../kernels/dispatch.js';
-import { RQ_SPLINE_PACKED_GRAD, ensureSplineKernels, splineFusedPacked } from '../../transformers/rq-spline-kernels.js';
+import { RQ_SPLINE_PACKED_GRAD, splineFusedPacked } from '../../kernels/rq-spline.js';
 import type { SplineTransformer } from '../../transformers/rq-spline-transformer.js';
 import type { TransformerRule } from '../registry.js';
 
 export const splineTransformerRule: TransformerRule<SplineTransformer> = {
   unsupported: (t) => (t.splinePath === 'ops' ? "splinePath 'ops' (the op-composed spline)" : null),
   inverse(t, y, params) {
-    ensureSplineKernels();
     // The forward kernel leaves each element's bin and softmaxes here for the gradient kernel.
     const attrs = t.densityKernelAttrs(y.size);
     const [output, logDet] = splineFusedPacked(attrs, y, params) as [tf.Tensor2D, tf.Tensor2D];

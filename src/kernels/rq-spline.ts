@@ -11,10 +11,10 @@
  * kernels have no gradient themselves (no second derivatives).
  */
 import { tf } from '../backend.js';
-import { runKernel } from '../kernels/dispatch.js';
-import { registerJsGradient, registerJsKernel } from '../kernels/js-kernel.js';
-import { splineGrad, splineScore } from './rq-spline-backward.js';
-import { type Rows, type SplineCache, type SplineConfig, derivativeCount, splineEval } from './rq-spline-math.js';
+import { splineGrad, splineScore } from '../transformers/rq-spline-backward.js';
+import { type Rows, type SplineCache, type SplineConfig, derivativeCount, splineEval } from '../transformers/rq-spline-math.js';
+import { runKernel } from './dispatch.js';
+import type { KernelRegistration } from './register-all.js';
 
 export const RQ_SPLINE = 'TfjsFlowsRQSpline';
 export const RQ_SPLINE_GRAD = 'TfjsFlowsRQSplineGrad';
@@ -59,13 +59,10 @@ export function splinePackedGradValues(c: SplineAttrs, x: Float32Array, p: Float
   splineGrad(c, c.inverse, x, w, h, d, gOut, gLd, gx, gw, gh, gd, c.cache);
 }
 
-let registered = false;
-
-/** Register the four kernels and two gradients (idempotent; skips names another copy registered). */
-export function ensureSplineKernels(): void {
-  if (registered) return;
-  registered = true;
-  registerJsKernel({
+/** The five kernels (cpu and wasm) and the gradients of the two forward ones. */
+export const splineKernels: KernelRegistration[] = [
+  {
+    kind: 'js',
     kernelName: RQ_SPLINE,
     inputNames: ['inputs', 'widths', 'heights', 'derivatives'],
     outputShapes: ([x]) => [x, x],
@@ -73,8 +70,9 @@ export function ensureSplineKernels(): void {
       const c = config(attrs);
       splineEval(c, c.inverse, x, rows(w, c.bins), rows(h, c.bins), rows(d, derivativeCount(c)), out, logDet);
     },
-  });
-  registerJsKernel({
+  },
+  {
+    kind: 'js',
     kernelName: RQ_SPLINE_GRAD,
     inputNames: ['inputs', 'widths', 'heights', 'derivatives', 'dOutputs', 'dLogDet'],
     outputShapes: ([x, w, h, d]) => [x, w, h, d],
@@ -83,16 +81,18 @@ export function ensureSplineKernels(): void {
       const Kd = derivativeCount(c);
       splineGrad(c, c.inverse, x, rows(w, c.bins), rows(h, c.bins), rows(d, Kd), gOut, gLd, gx, rows(gw, c.bins), rows(gh, c.bins), rows(gd, Kd));
     },
-  });
-  registerJsKernel({
+  },
+  {
+    kind: 'js',
     kernelName: RQ_SPLINE_PACKED,
     inputNames: ['inputs', 'params'],
     outputShapes: ([x]) => [x, x],
     compute([x, p], [out, logDet], attrs) {
       splinePackedValues(config(attrs), x, p, out, logDet);
     },
-  });
-  registerJsKernel({
+  },
+  {
+    kind: 'js',
     kernelName: RQ_SPLINE_PACKED_SCORE,
     inputNames: ['inputs', 'params', 'score'],
     outputShapes: ([x, p]) => [x, p],
@@ -102,18 +102,20 @@ export function ensureSplineKernels(): void {
       const [gw, gh, gd] = packedRows(gp, c);
       splineScore(c, c.inverse, x, w, h, d, g, scoreY, gw, gh, gd, c.cache);
     },
-  });
-  registerJsKernel({
+  },
+  {
+    kind: 'js',
     kernelName: RQ_SPLINE_PACKED_GRAD,
     inputNames: ['inputs', 'params', 'dOutputs', 'dLogDet'],
     outputShapes: ([x, p]) => [x, p],
     compute([x, p, gOut, gLd], [gx, gp], attrs) {
       splinePackedGradValues(config(attrs), x, p, gOut, gLd, gx, gp);
     },
-  });
+  },
   // The gradient kernel runs once, eagerly, inside gradFunc: the engine calls each returned closure
   // inside its own tidy, so computing lazily per input would run the kernel once per input.
-  registerJsGradient({
+  {
+    kind: 'gradient',
     kernelName: RQ_SPLINE,
     inputsToSave: ['inputs', 'widths', 'heights', 'derivatives'],
     gradFunc: (dy, saved, attrs) => {
@@ -122,8 +124,9 @@ export function ensureSplineKernels(): void {
       const [gx, gw, gh, gd] = runKernel(RQ_SPLINE_GRAD, { inputs, widths, heights, derivatives, dOutputs, dLogDet }, attrs) as tf.Tensor[];
       return { inputs: () => gx, widths: () => gw, heights: () => gh, derivatives: () => gd };
     },
-  });
-  registerJsGradient({
+  },
+  {
+    kind: 'gradient',
     kernelName: RQ_SPLINE_PACKED,
     inputsToSave: ['inputs', 'params'],
     gradFunc: (dy, saved, attrs) => {
@@ -132,8 +135,8 @@ export function ensureSplineKernels(): void {
       const [gx, gp] = runKernel(RQ_SPLINE_PACKED_GRAD, { inputs, params, dOutputs, dLogDet }, attrs) as tf.Tensor[];
       return { inputs: () => gx, params: () => gp };
     },
-  });
-}
+  },
+];
 
 /** Run the fused spline (4-tensor layout). The kernels must exist for the active backend. */
 export function splineFused(attrs: SplineAttrs, inputs: tf.Tensor, widths: tf.Tensor, heights: tf.Tensor, derivatives: tf.Tensor): [tf.Tensor, tf.Tensor] {
