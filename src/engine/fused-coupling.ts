@@ -22,7 +22,7 @@ import { NARROW_MAX_OUTPUTS, gemmNNOnHeap, gemmTNOnHeap } from '../kernels/simd/
 import type { Dense } from '../nn/dense.js';
 import { MLP } from '../nn/mlp.js';
 import { AffineTransformer } from '../transformers/affine.js';
-import { affineInverseGradSaved, affineInverseValues } from '../transformers/affine-kernels.js';
+import { affineInverseGradSaved, affineInverseValues } from '../kernels/affine.js';
 import { splinePackedGradValues, splinePackedValues } from '../kernels/rq-spline.js';
 import { SplineTransformer } from '../transformers/rq-spline-transformer.js';
 import type { Transformer } from '../transformers/transformer.js';

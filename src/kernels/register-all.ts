@@ -8,6 +8,7 @@
  * the functions, never at module evaluation, when some of those modules may not have run yet.
  */
 import type { tf } from '../backend.js';
+import { affineKernels } from './affine.js';
 import { columnBlockKernels, columnKernels } from './columns.js';
 import { denseKernels } from './dense.js';
 import { madeKernels } from './made.js';
@@ -27,7 +28,7 @@ export type KernelRegistration =
 
 /** Every kernel module's registrations, in one list. */
 export function allKernelRegistrations(): KernelRegistration[] {
-  return [columnKernels, columnBlockKernels, simdOpKernels, denseKernels, madeKernels, splineKernels].flat();
+  return [columnKernels, columnBlockKernels, simdOpKernels, denseKernels, madeKernels, splineKernels, affineKernels].flat();
 }
 
 let registered = false;

@@ -16,7 +16,7 @@ import { tf } from '../backend.js';
 import { runKernel } from '../kernels/dispatch.js';
 import { hasKernelForActiveBackend, registerJsKernel } from '../kernels/js-kernel.js';
 import { SOFTPLUS_EPS } from '../ops/positive.js';
-import { type AffineAttrs, tanh64 } from './affine-kernels.js';
+import { type AffineAttrs, tanh64 } from '../kernels/affine.js';
 
 export const AFFINE_COUPLING_APPLY = 'TfjsFlowsAffineCouplingApply';
 

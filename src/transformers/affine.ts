@@ -3,7 +3,7 @@ import { takeColumns } from '../kernels/columns.js';
 import type { JsonObject } from '../module.js';
 import { checkPositiveMap, logPositive, type PositiveMap, SOFTPLUS_EPS } from '../ops/positive.js';
 import { checkNumber, checkOptions } from '../validate.js';
-import type { AffineAttrs } from './affine-kernels.js';
+import type { AffineAttrs } from '../kernels/affine.js';
 import type { Transformer, TransformerResult } from './transformer.js';
 
 export interface AffineTransformerOptions {

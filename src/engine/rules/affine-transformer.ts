@@ -4,13 +4,12 @@
  * fused affine kernels (cpu and wasm).
  */
 import type { AffineTransformer } from '../../transformers/affine.js';
-import { affineInverse, affineInverseGrad, ensureAffineKernels } from '../../transformers/affine-kernels.js';
+import { affineInverse, affineInverseGrad } from '../../kernels/affine.js';
 import type { TransformerRule } from '../registry.js';
 
 export const affineTransformerRule: TransformerRule<AffineTransformer> = {
   unsupported: () => null,
   inverse(t, y, params) {
-    ensureAffineKernels();
     const attrs = t.kernelAttrs();
     const [output, logDet] = affineInverse(attrs, y, params);
     return {

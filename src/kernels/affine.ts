@@ -5,9 +5,9 @@
  * float32 storage.
  */
 import { tf } from '../backend.js';
-import { runKernel } from '../kernels/dispatch.js';
-import { registerJsKernel } from '../kernels/js-kernel.js';
 import { SOFTPLUS_EPS, type PositiveMap } from '../ops/positive.js';
+import { runKernel } from './dispatch.js';
+import type { KernelRegistration } from './register-all.js';
 
 export const AFFINE_INVERSE = 'TfjsFlowsAffineInverse';
 export const AFFINE_INVERSE_GRAD = 'TfjsFlowsAffineInverseGrad';
@@ -52,7 +52,7 @@ const slope = new Float64Array(1);
 
 /**
  * `z = (y − t) · exp(−ls)`, `logDet = −ls` per element of `y` (`p` interleaves `(t, s)` per element):
- * the affine kernel's arithmetic, shared with the fused coupling kernel (fused-affine-coupling.ts).
+ * the affine kernel's arithmetic, shared with the fused coupling kernels (engine/fused-coupling.ts).
  */
 export function affineInverseValues(a: AffineAttrs, y: Float32Array, p: Float32Array, z: Float32Array, logDet: Float32Array, saved: Float64Array | null = null): void {
   if (a.scale !== 'softplus' && a.clamp > 0 && saved) {
@@ -108,13 +108,10 @@ export function affineInverseGradValues(a: AffineAttrs, y: Float32Array, p: Floa
   }
 }
 
-let registered = false;
-
-/** Register both kernels for cpu and wasm (idempotent). */
-export function ensureAffineKernels(): void {
-  if (registered) return;
-  registered = true;
-  registerJsKernel({
+/** Both kernels (cpu and wasm). */
+export const affineKernels: KernelRegistration[] = [
+  {
+    kind: 'js',
     kernelName: AFFINE_INVERSE,
     inputNames: ['y', 'params'],
     outputShapes: ([y]) => [y, y],
@@ -125,8 +122,9 @@ export function ensureAffineKernels(): void {
       a.saved = new Float64Array(2 * y.length);
       affineInverseValues(a, y, p, z, logDet, a.saved);
     },
-  });
-  registerJsKernel({
+  },
+  {
+    kind: 'js',
     kernelName: AFFINE_INVERSE_GRAD,
     inputNames: ['y', 'params', 'dz', 'dLogDet'],
     outputShapes: ([y, p]) => [y, p],
@@ -135,8 +133,8 @@ export function ensureAffineKernels(): void {
       if (a.saved?.length === 2 * y.length) affineInverseGradSaved(y, p, dz, dl, a.saved, dy, dp);
       else affineInverseGradValues(a, y, p, dz, dl, dy, dp);
     },
-  });
-}
+  },
+];
 
 /** `[z, logDet]` of `z = (y − t) · exp(−ls)`, `logDet = −ls`, from `params` `[B, d, 2]` = (t, s). */
 export function affineInverse(attrs: AffineAttrs, y: tf.Tensor2D, params: tf.Tensor3D): [tf.Tensor2D, tf.Tensor2D] {
