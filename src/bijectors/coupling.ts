@@ -8,7 +8,7 @@ import { MLP } from '../nn/mlp.js';
 import { gradientsRecorded } from '../ops/tape.js';
 import type { Seed } from '../random.js';
 import { AffineTransformer, type AffineTransformerOptions } from '../transformers/affine.js';
-import { affineCouplingApply } from '../transformers/affine-coupling-kernel.js';
+import { affineCouplingApply } from '../kernels/affine-coupling.js';
 import { transformerFromConfig } from '../transformers/registry.js';
 import type { Transformer } from '../transformers/transformer.js';
 import { checkInt, checkOptions } from '../validate.js';

@@ -9,6 +9,7 @@
  */
 import type { tf } from '../backend.js';
 import { affineKernels } from './affine.js';
+import { affineCouplingKernels } from './affine-coupling.js';
 import { columnBlockKernels, columnKernels } from './columns.js';
 import { denseKernels } from './dense.js';
 import { madeKernels } from './made.js';
@@ -28,7 +29,7 @@ export type KernelRegistration =
 
 /** Every kernel module's registrations, in one list. */
 export function allKernelRegistrations(): KernelRegistration[] {
-  return [columnKernels, columnBlockKernels, simdOpKernels, denseKernels, madeKernels, splineKernels, affineKernels].flat();
+  return [columnKernels, columnBlockKernels, simdOpKernels, denseKernels, madeKernels, splineKernels, affineKernels, affineCouplingKernels].flat();
 }
 
 let registered = false;

@@ -2,7 +2,7 @@
 // same maths: transformed columns, passed-through columns and the summed log-det, both directions.
 import { describe, expect, it } from 'vitest';
 import { AffineTransformer, Rng, tf } from '../../src/index.js';
-import { affineCouplingApply } from '../../src/transformers/affine-coupling-kernel.js';
+import { affineCouplingApply } from '../../src/kernels/affine-coupling.js';
 import { affineLogScale64 as logScale64 } from '../helpers/math.js';
 
 

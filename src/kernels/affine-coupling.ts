@@ -13,10 +13,11 @@
  * over float32 storage.
  */
 import { tf } from '../backend.js';
-import { runKernel } from '../kernels/dispatch.js';
-import { hasKernelForActiveBackend, registerJsKernel } from '../kernels/js-kernel.js';
 import { SOFTPLUS_EPS } from '../ops/positive.js';
-import { type AffineAttrs, tanh64 } from '../kernels/affine.js';
+import { type AffineAttrs, tanh64 } from './affine.js';
+import { runKernel } from './dispatch.js';
+import { hasKernelForActiveBackend } from './js-kernel.js';
+import type { KernelRegistration } from './register-all.js';
 
 export const AFFINE_COUPLING_APPLY = 'TfjsFlowsAffineCouplingApply';
 
@@ -29,12 +30,10 @@ interface Attrs extends AffineAttrs {
 
 const LOG_SOFTPLUS_0 = Math.log(Math.log(2) + SOFTPLUS_EPS);
 
-let registered = false;
-
-function ensureKernel(): void {
-  if (registered) return;
-  registered = true;
-  registerJsKernel({
+/** The kernel (cpu and wasm). */
+export const affineCouplingKernels: KernelRegistration[] = [
+  {
+    kind: 'js',
     kernelName: AFFINE_COUPLING_APPLY,
     inputNames: ['x', 'raw'],
     outputShapes: ([x]) => [x, [x[0]]],
@@ -65,8 +64,8 @@ function ensureKernel(): void {
         logDet[i] = sign * sum;
       }
     },
-  });
-}
+  },
+];
 
 /**
  * `{ output, logDet }` of an affine coupling's transform of `x` `[B, D]` in one pass, given the
@@ -74,7 +73,6 @@ function ensureKernel(): void {
  * (the caller then composes ops). Inference only: the kernel has no gradient.
  */
 export function affineCouplingApply(attrs: AffineAttrs, x: tf.Tensor2D, raw: tf.Tensor2D, moved: readonly number[], direction: 'forward' | 'inverse'): { output: tf.Tensor2D; logDet: tf.Tensor1D } | null {
-  ensureKernel();
   if (!hasKernelForActiveBackend(AFFINE_COUPLING_APPLY) || x.dtype !== 'float32' || raw.dtype !== 'float32') return null;
   const a: Attrs = { ...attrs, moved: [...moved], sign: direction === 'forward' ? 1 : -1 };
   const [output, logDet] = runKernel(AFFINE_COUPLING_APPLY, { x, raw }, a as unknown as tf.NamedAttrMap) as [tf.Tensor2D, tf.Tensor1D];
