@@ -9,6 +9,7 @@
  */
 import type { tf } from '../backend.js';
 import { affineKernels } from './affine.js';
+import { adamKernels } from './adam.js';
 import { affineCouplingKernels } from './affine-coupling.js';
 import { columnBlockKernels, columnKernels } from './columns.js';
 import { denseKernels } from './dense.js';
@@ -29,7 +30,7 @@ export type KernelRegistration =
 
 /** Every kernel module's registrations, in one list. */
 export function allKernelRegistrations(): KernelRegistration[] {
-  return [columnKernels, columnBlockKernels, simdOpKernels, denseKernels, madeKernels, splineKernels, affineKernels, affineCouplingKernels].flat();
+  return [columnKernels, columnBlockKernels, simdOpKernels, denseKernels, madeKernels, splineKernels, affineKernels, affineCouplingKernels, adamKernels].flat();
 }
 
 let registered = false;

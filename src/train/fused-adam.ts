@@ -2,20 +2,8 @@
  * Adam as one JavaScript loop over all variables, instead of about a dozen TF.js ops per variable
  * (`tf.train.adam` costs 1–2 ms per step for the benchmark flows, dispatch overhead almost entirely).
  *
- * Every arithmetic step is rounded to float32 with `Math.fround` in the order `tf.train.adam` applies
- * its ops. A float32 add, multiply, divide or square root computed in float64 and then rounded once is
- * the correctly rounded float32 result (53 ≥ 2·24 + 2: double rounding is innocuous for these ops), so
- * the updates equal those of `tf.train.adam` on a backend with IEEE float32 kernels (wasm, cpu), bit
- * for bit, and checkpoints are interchangeable between the two.
- *
- * One deliberate difference: a new moment `m` or `v` smaller than 2⁻¹²⁶ (a float32 subnormal) is
- * stored as 0, as TensorFlow's own CPU kernels do (they run with flush-to-zero). Moments of weights
- * whose gradient stays 0 (dead ReLU units) decay through the subnormal range, and subnormal arithmetic
- * takes a slow path in x86 processors: about 1,000 such values made the benchmark RealNVP's update
- * 2.5× slower. Through `m`, a weight's update changes by at most lr·2⁻¹²⁶/((1 − β₁)·ε) (1.2e-29 at
- * the defaults and lr = 1), which moves no weight larger than about 2e-22 in magnitude; through `v`,
- * not at all for ε ≥ 1e-10 (√v̂ then stays below half an ulp of ε). Tested against `tf.train.adam`
- * through such a decay.
+ * The update's arithmetic (bit for bit `tf.train.adam`'s, with subnormal moments flushed to 0) and its
+ * kernels are in kernels/adam.ts.
  *
  * Where the weights go: on wasm with SIMD, over the old values where the variable alone holds its
  * memory (wasm's cached matMul packings of that memory are dropped, see `adamUpdateSimd`), else in a
@@ -26,55 +14,12 @@
  * Either way no other tensor ever sees its values change.
  */
 import { tf } from '../backend.js';
-import { runKernel } from '../kernels/dispatch.js';
-import { hasKernelForActiveBackend, registerJsKernel } from '../kernels/js-kernel.js';
+import { ADAM_UPDATE, type AdamConstants, adamUpdate, adamUpdateKernel, adamUpdateSimd } from '../kernels/adam.js';
+import { hasKernelForActiveBackend } from '../kernels/js-kernel.js';
 import type { Optimizer, OptimizerState } from './optimizer.js';
 import { checkAdamState } from './adam-state.js';
-import { type AdamConstants, adamUpdateSimd } from '../kernels/simd/simd-ops.js';
 
 const f32 = Math.fround;
-
-/** One step's float32 constants, rounded as TF.js rounds its scalars (`d1`, `d2`: the bias corrections `1 − βᵗ`). */
-type StepConstants = AdamConstants;
-
-/** The smallest normal float32, 2⁻¹²⁶. */
-const MIN_NORMAL = 2 ** -126;
-
-/** `x`, or +0 where `x` is a float32 subnormal (NaN stays). */
-const flushSubnormal = (x: number): number => (Math.abs(x) < MIN_NORMAL ? 0 : x);
-
-/** Updates `m`, `v` in place and writes the new weights to `out`, in `tf.train.adam`'s op order. */
-function adamUpdate(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, out: Float32Array, k: StepConstants): void {
-  const { b1, c1, b2, c2, d1, d2, eps, negLr } = k;
-  for (let j = 0; j < w.length; j++) {
-    const gj = g[j];
-    const mj = flushSubnormal(f32(f32(m[j] * b1) + f32(gj * c1)));
-    const vj = flushSubnormal(f32(f32(v[j] * b2) + f32(f32(gj * gj) * c2)));
-    m[j] = mj;
-    v[j] = vj;
-    const mHat = f32(mj / d1);
-    const vHat = f32(vj / d2);
-    out[j] = f32(f32(f32(mHat / f32(f32(Math.sqrt(vHat)) + eps)) * negLr) + w[j]);
-  }
-}
-
-/** Kernel name of one variable's update (inputs `w`, `g`; attrs: `m`, `v` updated in place, constants). */
-const ADAM_UPDATE = 'TfjsFlowsAdamUpdate';
-let registered = false;
-
-function ensureAdamKernel(): void {
-  if (registered) return;
-  registered = true;
-  registerJsKernel({
-    kernelName: ADAM_UPDATE,
-    inputNames: ['w', 'g'],
-    outputShapes: ([w]) => [w],
-    compute: ([w, g], [out], attrs) => {
-      const a = attrs as unknown as { m: Float32Array; v: Float32Array; k: StepConstants };
-      adamUpdate(w, g, a.m, a.v, out, a.k);
-    },
-  });
-}
 
 interface Slot {
   /** The TF.js name of the variable this slot belongs to. */
@@ -89,7 +34,6 @@ interface Slot {
  * `useKernel: false` forces the `dataSync` path that backends without the kernel take (for tests).
  */
 export function fusedAdamOptimizer(beta1: number, beta2: number, epsilon: number, useKernel = true, useSimd = true): Optimizer {
-  ensureAdamKernel();
   // The constants as TF.js turns them into float32 scalars (`1 - beta1` is computed in float64 first).
   const b1 = f32(beta1);
   const b2 = f32(beta2);
@@ -107,7 +51,7 @@ export function fusedAdamOptimizer(beta1: number, beta2: number, epsilon: number
       const negLr = f32(-learningRate);
       const d1 = f32(1 - accBeta1);
       const d2 = f32(1 - accBeta2);
-      const k: StepConstants = { b1, c1, b2, c2, d1, d2, eps, negLr };
+      const k: AdamConstants = { b1, c1, b2, c2, d1, d2, eps, negLr };
       // Slots by position, as tf.train.adam keeps them.
       const slotOf = (i: number): Slot => (slots[i] ??= { variable: variables[i].name, m: new Float32Array(variables[i].size), v: new Float32Array(variables[i].size) });
       if (useKernel && hasKernelForActiveBackend(ADAM_UPDATE)) {
@@ -121,8 +65,7 @@ export function fusedAdamOptimizer(beta1: number, beta2: number, epsilon: number
               if (simd[i]) variable.assign(simd[i]!);
               return;
             }
-            const attrs = { m: state[i].m, v: state[i].v, k } as unknown as tf.NamedAttrMap;
-            variable.assign((runKernel(ADAM_UPDATE, { w: variable, g: grads[i] }, attrs) as tf.Tensor[])[0]);
+            variable.assign(adamUpdateKernel(variable, grads[i], state[i].m, state[i].v, k));
           });
         });
       } else {

@@ -2,7 +2,8 @@ import '@tensorflow/tfjs-backend-wasm';
 import { describe, expect, it } from 'vitest';
 import { Rng, tf } from '../../src/index.js';
 import { type WasmBackendInternals, engineHasRelaxedSimd, heapOffset, setRelaxedSimdEnabled, simdKernels, simdVariant, wasmHeapMemory } from '../../src/kernels/simd/simd-kernels.js';
-import { adamUpdateSimd, denseGradIn1Simd, denseGradNarrowSimd, denseGradSimd, gemmNNSimd, gemmTNSimd, transpose2d } from '../../src/kernels/simd/simd-ops.js';
+import { adamUpdateSimd } from '../../src/kernels/adam.js';
+import { denseGradIn1Simd, denseGradNarrowSimd, denseGradSimd, gemmNNSimd, gemmTNSimd, transpose2d } from '../../src/kernels/simd/simd-ops.js';
 import { fusedAdamOptimizer } from '../../src/train/fused-adam.js';
 import { useBackend } from '../helpers/backends.js';
 import { expectNoLeak } from '../helpers/leaks.js';
@@ -269,7 +270,7 @@ describe('WebAssembly SIMD kernels on the wasm backend', () => {
     tf.dispose([...a, ...b]);
   });
 
-  // Adam's float32 arithmetic in tf.train.adam's op order, each step rounded (see train/fused-adam.ts).
+  // Adam's float32 arithmetic in tf.train.adam's op order, each step rounded (see kernels/adam.ts).
   const f = Math.fround;
   const K = { b1: f(0.9), c1: f(0.1), b2: f(0.999), c2: f(0.001), d1: f(0.1), d2: f(0.001), eps: f(1e-7), negLr: f(-0.01) };
   function adamReference(w: number[], g: number[], m: number[], v: number[]) {

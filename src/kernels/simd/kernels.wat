@@ -110,7 +110,7 @@
   ;; One Adam step over n values, in place on m and v, new weights to out, in tf.train.adam's float32
   ;; op order (every product, sum, quotient and square root rounded to float32, as the JavaScript
   ;; kernel does with Math.fround): bit-identical to it. New moments below the smallest normal float32
-  ;; (2^-126) in magnitude are stored as +0 (see train/fused-adam.ts): subnormal arithmetic takes a
+  ;; (2^-126) in magnitude are stored as +0 (see kernels/adam.ts): subnormal arithmetic takes a
   ;; slow path in the processor on every later step.
   (func (export "adam")
     (param $w i32) (param $g i32) (param $m i32) (param $v i32) (param $out i32) (param $n i32)

@@ -12,7 +12,6 @@ import { type HeapKernel, type SimdExports, type WasmBackendInternals, heapOffse
 
 export const TRANSPOSE_SIMD = 'TfjsFlowsTransposeSimd';
 export const DENSE_GRAD_SIMD = 'TfjsFlowsDenseGradSimd';
-export const ADAM_UPDATE_SIMD = 'TfjsFlowsAdamUpdateSimd';
 export const DENSE_GRAD_IN1_SIMD = 'TfjsFlowsDenseGradIn1Simd';
 export const DENSE_GRAD_NARROW_SIMD = 'TfjsFlowsDenseGradNarrowSimd';
 export const GEMM_TN_SIMD = 'TfjsFlowsGemmTNSimd';
@@ -20,18 +19,6 @@ export const GEMM_NN_SIMD = 'TfjsFlowsGemmNNSimd';
 export const GEMM_NT_SIMD = 'TfjsFlowsGemmNTSimd';
 /** Widest output for which {@link denseGradNarrowSimd} beats two small matMuls (measured at 2; loops per output). */
 export const NARROW_MAX_OUTPUTS = 3;
-
-/** One Adam step's float32 constants (see `train/fused-adam.ts`). */
-export interface AdamConstants {
-  b1: number;
-  c1: number;
-  b2: number;
-  c2: number;
-  d1: number;
-  d2: number;
-  eps: number;
-  negLr: number;
-}
 
 const transposeKernel: HeapKernel = ({ inputs }, b) => {
   const x = inputs.x as tf.TensorInfo;
@@ -54,88 +41,6 @@ const denseGradKernel: HeapKernel = ({ inputs, attrs }, b) => {
   simdKernels()!.denseGrad(heapOffset(b, dy), heapOffset(b, saved), heapOffset(b, outs[0]), withT ? heapOffset(b, outs[1]) : 0, heapOffset(b, outs[2]), batch, n, attrs?.relu ? 1 : 0);
   return outs;
 };
-
-/**
- * Adam over variables `w[i]` (gradients `g[i]`) on the heap, the new weights written at `out[i]`
- * (which may be `w[i]` itself: the kernel reads each value before it writes it). `m` and `v` live in
- * JavaScript (the optimiser's state): copied onto the heap and back, about a microsecond per thousand
- * values, where the update itself runs 4 lanes at a time. Allocates one scratch block.
- */
-function adamOnHeap(b: WasmBackendInternals, w: tf.TensorInfo[], g: tf.TensorInfo[], out: tf.TensorInfo[], m: Float32Array[], v: Float32Array[], k: AdamConstants): void {
-  const mark = scratchMark(b);
-  const at = takeScratch(b, 2 * Math.max(...m.map((a) => a.length)));
-  const heap = b.wasm.HEAPF32; // after the allocations: they may have grown the heap
-  const kernels = simdKernels()!;
-  for (let i = 0; i < m.length; i++) {
-    const n = m[i].length;
-    heap.set(m[i], at >> 2);
-    heap.set(v[i], (at >> 2) + n);
-    kernels.adam(heapOffset(b, w[i]), heapOffset(b, g[i]), at, at + 4 * n, heapOffset(b, out[i]), n, k.b1, k.c1, k.b2, k.c2, k.d1, k.d2, k.eps, k.negLr);
-    m[i].set(heap.subarray(at >> 2, (at >> 2) + n));
-    v[i].set(heap.subarray((at >> 2) + n, (at >> 2) + 2 * n));
-  }
-  releaseScratch(b, mark);
-}
-
-// Inputs w0, g0, w1, g1, …: every variable of one optimiser step in one dispatch; fresh outputs.
-const adamKernel: HeapKernel = ({ inputs, attrs }, b) => {
-  const { m, v, k } = attrs as unknown as { m: Float32Array[]; v: Float32Array[]; k: AdamConstants };
-  const ws = m.map((_, i) => inputs[`w${i}`] as tf.TensorInfo);
-  const gs = m.map((_, i) => inputs[`g${i}`] as tf.TensorInfo);
-  for (const t of [...ws, ...gs]) heapOffset(b, t);
-  const outs = ws.map((w) => b.makeOutput([...w.shape], 'float32'));
-  adamOnHeap(b, ws, gs, outs, m, v, k);
-  return outs;
-};
-
-/**
- * Drop what the wasm backend caches about tensor memory whose values changed in place: its native
- * side keeps per-tensor-id state (XNNPACK's matMul packs a weight matrix once per id and reuses the
- * packing until the id is disposed). Unregistering the id runs those disposal callbacks, as disposing
- * the tensor would; registering it again at the same memory keeps the tensor valid.
- */
-function forgetCachedState(b: WasmBackendInternals, t: tf.TensorInfo): void {
-  const data = b.dataIdMap.get(t.dataId);
-  b.wasm.tfjs.disposeData(data.id);
-  b.wasm.tfjs.registerTensor(data.id, t.shape.reduce((a, c) => a * c, 1), data.memoryOffset);
-}
-
-/**
- * One fused Adam step over several variables on the wasm heap by the SIMD kernel: bit-identical to
- * the JavaScript kernel, with each `m[i]` and `v[i]` updated in place. `null` when SIMD is unavailable.
- *
- * The new weights of a variable that alone references its memory (reference count 1) overwrite the
- * old ones (entry `null`): no allocation, no tensor, no assignment, which for the benchmark RealNVP's
- * 48 variables was most of the update's cost; then the backend's cached state for that memory is
- * dropped (see `forgetCachedState`). Memory that another tensor shares (a reshape of the variable, or
- * the tensor it was made from) is never written: such a variable gets a fresh tensor (entry `i`, one
- * dispatch for all of them) for the caller to assign.
- */
-export function adamUpdateSimd(w: readonly tf.Tensor[], g: readonly tf.Tensor[], m: Float32Array[], v: Float32Array[], k: AdamConstants): (tf.Tensor | null)[] | null {
-  if (w.length === 0 || w.some((t) => t.dtype !== 'float32') || simdKernels() === null) return null;
-  const b = tf.backend() as unknown as WasmBackendInternals;
-  for (const t of [...w, ...g]) heapOffset(b, t); // moves data from another backend first
-  const alone = w.map((t) => b.refCount(t.dataId) === 1);
-  const shared = alone.flatMap((a, i) => (a ? [] : [i]));
-  const own = alone.flatMap((a, i) => (a ? [i] : []));
-  const result: (tf.Tensor | null)[] = w.map(() => null);
-  if (shared.length > 0) {
-    const inputs: tf.NamedTensorMap = {};
-    shared.forEach((i, j) => {
-      inputs[`w${j}`] = w[i];
-      inputs[`g${j}`] = g[i];
-    });
-    const attrs = { m: shared.map((i) => m[i]), v: shared.map((i) => v[i]), k };
-    const fresh = runKernel(ADAM_UPDATE_SIMD, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
-    shared.forEach((i, j) => (result[i] = fresh[j]));
-  }
-  if (own.length > 0) {
-    const ws = own.map((i) => w[i]);
-    adamOnHeap(b, ws, own.map((i) => g[i]), ws, own.map((i) => m[i]), own.map((i) => v[i]), k);
-    for (const t of ws) forgetCachedState(b, t);
-  }
-  return result;
-}
 
 const denseGradIn1Kernel: HeapKernel = ({ inputs, attrs }, b) => {
   const infos = ['dy', 'saved', 'x', 'w'].map((name) => inputs[name] as tf.TensorInfo);
@@ -378,7 +283,6 @@ export function denseGradSimd(activation: string, dy: tf.Tensor2D, saved: tf.Ten
 export const simdOpKernels: KernelRegistration[] = [
   { kind: 'heap', kernelName: TRANSPOSE_SIMD, kernel: transposeKernel },
   { kind: 'heap', kernelName: DENSE_GRAD_SIMD, kernel: denseGradKernel },
-  { kind: 'heap', kernelName: ADAM_UPDATE_SIMD, kernel: adamKernel },
   { kind: 'heap', kernelName: DENSE_GRAD_IN1_SIMD, kernel: denseGradIn1Kernel },
   { kind: 'heap', kernelName: DENSE_GRAD_NARROW_SIMD, kernel: denseGradNarrowKernel },
   { kind: 'heap', kernelName: GEMM_TN_SIMD, kernel: gemmTNKernel },
