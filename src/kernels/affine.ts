@@ -52,7 +52,7 @@ const slope = new Float64Array(1);
 
 /**
  * `z = (y − t) · exp(−ls)`, `logDet = −ls` per element of `y` (`p` interleaves `(t, s)` per element):
- * the affine kernel's arithmetic, shared with the fused coupling kernels (engine/fused-coupling.ts).
+ * the affine kernel's arithmetic, shared with the fused coupling kernels (coupling-pass.ts).
  */
 export function affineInverseValues(a: AffineAttrs, y: Float32Array, p: Float32Array, z: Float32Array, logDet: Float32Array, saved: Float64Array | null = null): void {
   if (a.scale !== 'softplus' && a.clamp > 0 && saved) {

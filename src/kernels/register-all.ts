@@ -8,14 +8,16 @@
  * the functions, never at module evaluation, when some of those modules may not have run yet.
  */
 import type { tf } from '../backend.js';
-import { affineKernels } from './affine.js';
 import { adamKernels } from './adam.js';
+import { affineKernels } from './affine.js';
 import { affineCouplingKernels } from './affine-coupling.js';
 import { columnBlockKernels, columnKernels } from './columns.js';
+import { couplingChainLossKernels } from './coupling-chain-loss.js';
+import { couplingPassKernels } from './coupling-pass.js';
 import { denseKernels } from './dense.js';
+import { type JsKernelSpec, registerJsGradient, registerJsKernel } from './js-kernel.js';
 import { madeKernels } from './made.js';
 import { splineKernels } from './rq-spline.js';
-import { type JsKernelSpec, registerJsGradient, registerJsKernel } from './js-kernel.js';
 import { type HeapKernel, registerHeapKernel } from './simd/simd-kernels.js';
 import { simdOpKernels } from './simd/simd-ops.js';
 
@@ -30,7 +32,19 @@ export type KernelRegistration =
 
 /** Every kernel module's registrations, in one list. */
 export function allKernelRegistrations(): KernelRegistration[] {
-  return [columnKernels, columnBlockKernels, simdOpKernels, denseKernels, madeKernels, splineKernels, affineKernels, affineCouplingKernels, adamKernels].flat();
+  return [
+    columnKernels,
+    columnBlockKernels,
+    denseKernels,
+    simdOpKernels,
+    madeKernels,
+    affineKernels,
+    affineCouplingKernels,
+    splineKernels,
+    adamKernels,
+    couplingPassKernels,
+    couplingChainLossKernels,
+  ].flat();
 }
 
 let registered = false;

@@ -45,7 +45,7 @@ function packedRows(p: Float32Array, cfg: SplineConfig): [Rows, Rows, Rows] {
 /**
  * The packed spline of `x` with per-element parameters `p` (`[n, 3K − 1]`: widths, heights,
  * derivatives): outputs and log-dets, filling `c.cache` when given. The packed kernel's arithmetic,
- * shared with the fused coupling kernels (engine/fused-coupling.ts).
+ * shared with the fused coupling kernels (coupling-pass.ts).
  */
 export function splinePackedValues(c: SplineAttrs, x: Float32Array, p: Float32Array, out: Float32Array, logDet: Float32Array): void {
   const [w, h, d] = packedRows(p, c);
