@@ -1,6 +1,7 @@
 /**
- * The fused 2-D coupling kernels (src/engine/fused-coupling.ts; affine and spline) and the
- * whole-chain kernel built from them (fused-chain.ts) against the per-layer tape-free path they replace, which is itself tested against the tape: the same SIMD
+ * The fused 2-D coupling kernels (src/kernels/coupling-pass.ts, chosen by src/engine/fused-coupling.ts;
+ * affine and spline) and the whole-chain kernel built from them (kernels/coupling-chain-loss.ts, chosen
+ * by engine/fused-chain.ts) against the per-layer tape-free path they replace, which is itself tested against the tape: the same SIMD
  * functions and JavaScript arithmetic on the same values, so the loss and every gradient must be
  * equal bit for bit. Also: they run exactly where they apply, and leave nothing behind.
  */
