@@ -64,10 +64,12 @@ interface Args {
   out: string | null;
   /** Override the default number of steps (both configs), for budget studies; null = the defaults. */
   steps: number | null;
+  /** Override the default standardisation (both configs), for comparisons; null = the defaults. */
+  standardize: 'whiten' | 'columns' | null;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { sets: Object.keys(SETS), families: Object.keys(FAMILIES) as Family[], configs: [...CONFIGS], seed: 1, quick: false, maxTrainRows: 50_000, gmmGrid: [1, 2, 4, 8, 16], out: null, steps: null };
+  const args: Args = { sets: Object.keys(SETS), families: Object.keys(FAMILIES) as Family[], configs: [...CONFIGS], seed: 1, quick: false, maxTrainRows: 50_000, gmmGrid: [1, 2, 4, 8, 16], out: null, steps: null, standardize: null };
   const list = (v: string | undefined, known: string[], flag: string) => {
     const items = (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
     const bad = items.filter((s) => !known.includes(s));
@@ -86,6 +88,7 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--gmm-grid') args.gmmGrid = next().split(',').map(Number);
     else if (a === '--out') args.out = next();
     else if (a === '--steps') args.steps = Number(next());
+    else if (a === '--standardize') args.standardize = list(next(), ['whiten', 'columns'], a)[0] as 'whiten' | 'columns';
     else if (a === '--tail-bound') {
       tailBound = Number(next());
       if (!(tailBound > 0)) throw new Error(`--tail-bound: expected a positive number; got ${tailBound}`);
@@ -130,6 +133,7 @@ async function runLibrary(family: Family, set: TabularSet, split: Split, args: A
         seed: args.seed,
         progress: false,
         ...(args.steps !== null ? { steps: args.steps } : {}),
+        ...(args.standardize !== null ? { standardize: args.standardize } : {}),
       },
     );
     const nll = async (values: Float64Array, n: number) => {
@@ -180,6 +184,7 @@ function runCli(family: Family, set: TabularSet, split: Split, args: Args) {
       '--val', String(split.nValidation / nTrainVal), '--test', join(dir, 'test.csv'),
       '--seed', String(args.seed), '--no-report', '--no-progress',
       ...(args.steps !== null ? ['--steps', String(args.steps)] : []),
+      ...(args.standardize !== null ? ['--standardize', args.standardize] : []),
     ];
     const started = performance.now();
     const run = spawnSync(process.execPath, cliArgs, { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 24 });

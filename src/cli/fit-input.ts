@@ -24,7 +24,7 @@ export interface FitInputFlags {
   maxRows?: number;
   stream?: boolean;
   shuffleBuffer: number;
-  standardize: StandardizeMode | 'none';
+  standardize: StandardizeMode | 'auto' | 'none';
 }
 
 export interface FitInput {

@@ -98,7 +98,7 @@ export function registerFit(program: Command): void {
     .option('--no-early-stopping', 'train for every planned step (the best validation weights are still kept)')
     .option('--weight-decay <lambda>', 'decoupled weight decay (AdamW) of every weight, per unit learning rate (default 0)', nonNegativeNumber)
     .option('--dequantize', 'fit integer-valued columns as x + U[0,1) (counts, ratings): the reported NLLs are then upper bounds on the discrete NLL (not with --stream)')
-    .addOption(new Option('--standardize <kind>', 'data-side standardisation: whiten (full-covariance Gaussian fit, the flow starts there), columns (per-column mean and sd), none').choices(['whiten', 'columns', 'none']).default('whiten'))
+    .addOption(new Option('--standardize <kind>', 'data-side standardisation: auto (whiten below 30 training rows per column, else columns), whiten (full-covariance Gaussian fit, the flow starts there), columns (per-column mean and sd), none').choices(['auto', 'whiten', 'columns', 'none']).default('auto'))
     .option('--seed <seed>', 'seed of the split, the initial weights and the batch order', seed, 0)
     .option('--columns <list>', 'data columns by name or 0-based index, e.g. x,y (default: all but the context columns)', columnList)
     .option('--context-columns <list>', 'context columns of a conditional flow, by name or index (default: none)', columnList)
@@ -156,7 +156,7 @@ async function runFit(file: string, flags: FitFlags): Promise<void> {
       progress: flags.progress,
       weightDecay: flags.weightDecay,
       dequantize: flags.dequantize,
-      standardize: flags.standardize === 'none' ? false : flags.standardize,
+      standardize: flags.standardize === 'none' ? false : flags.standardize === 'auto' ? true : flags.standardize,
       signal: watch.signal,
       stream,
     },
@@ -170,6 +170,8 @@ async function runFit(file: string, flags: FitFlags): Promise<void> {
     const m = result.metrics;
     const show = (v: unknown) => (typeof v === 'number' ? v.toFixed(4) : '–');
     for (const w of result.history.warnings ?? []) console.warn(`warning: ${w.replace(/consider dequantize: 'auto'$/, 'consider --dequantize')}`);
+    const fallback = result.history.gaussianFallback;
+    if (fallback) console.log(`the full-covariance Gaussian validated better than the trained flow (${fallback.gaussianLoss.toFixed(4)} against ${fallback.flowLoss.toFixed(4)} nats per row): kept the Gaussian. Train longer, or pass --standardize whiten to train from it.`);
     const stop = m.stopReason === 'early-stopping' ? ` (stopped early; best validation at step ${m.bestStep})` : '';
     console.log(`${spec.kind}: ${m.steps} steps in ${(m.wallTime as number).toFixed(1)} s on ${m.backend}${stop}; ${m.restoredBest ? 'kept the best validation weights' : 'kept the last weights'}`);
     console.log(nllTable(m));

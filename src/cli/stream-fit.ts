@@ -10,7 +10,7 @@ import { totalmem } from 'node:os';
 import { ValidationError } from '../errors.js';
 import type { Standardization } from '../flow.js';
 import { Rng } from '../random.js';
-import { type StandardizeMode, standardizationOf } from '../train/standardization.js';
+import { type StandardizeMode, autoStandardizeMode, standardizationOf } from '../train/standardization.js';
 import type { StreamBatch } from '../train/fit-data.js';
 import type { CsvSelection } from '../data/csv-reader.js';
 import { Interrupted } from './interrupt.js';
@@ -85,7 +85,7 @@ export interface StreamOptions {
   batchSize: number;
   shuffleBuffer: number;
   /** The standardisation to compute (on the sample of training rows), or `false` for none. */
-  standardize: StandardizeMode | false;
+  standardize: StandardizeMode | 'auto' | false;
   progress: boolean;
   /** Stops the scan (with `Interrupted`). */
   signal?: AbortSignal;
@@ -159,7 +159,8 @@ export async function planStream(fn: string, file: string, o: StreamOptions): Pr
     samples: { train, validation: samples.validation.table(dim, contextDim), test: samples.test.table(dim, contextDim) },
     counts: { rows, train: samples.train.seen, validation: samples.validation.seen, test: samples.test.seen },
     // From the uniform sample of training rows: statistics of 20,000 rows are as good as those of all of them.
-    standardize: o.standardize === false ? false : standardizationOf(fn, o.standardize, train.x, train.n, dim),
+    // 'auto' judges by all the training rows the stream holds, not the sample's.
+    standardize: o.standardize === false ? false : standardizationOf(fn, o.standardize === 'auto' ? autoStandardizeMode(samples.train.seen, dim) : o.standardize, train.x, train.n, dim),
     batches: shuffledBatches(file, o, selection, dim, contextDim),
   };
 }

@@ -44,7 +44,7 @@ export interface TrainSettings {
   /** Dequantise the integer-valued columns (`fit`'s `dequantize: 'auto'`). */
   dequantize?: boolean;
   /** The standardisation `fit` installs, or `false` for none (default: fit's). */
-  standardize?: StandardizeMode | false;
+  standardize?: StandardizeMode | boolean;
   /** Stops training at the end of the current step (the best validation weights so far are kept). */
   signal?: AbortSignal;
   /**
@@ -161,6 +161,8 @@ export async function trainFlow(spec: FlowSpec, splits: Splits, settings: TrainS
           : { error: gaussian.reason },
       ...(noisy.length > 0 ? { dequantizedColumns: noisy, dequantization: 'NLLs of x + U[0, 1) on the dequantised columns: upper bounds on the discrete NLL' } : {}),
       ...(history.warnings ? { warnings: history.warnings } : {}),
+      standardization: history.standardization ?? 'none',
+      gaussianFallback: history.gaussianFallback !== undefined,
       bestStep: history.bestStep ?? null,
       restoredBest: history.restoredBest,
       stopReason: history.stopReason,

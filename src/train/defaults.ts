@@ -48,17 +48,18 @@ export function defaultHiddenWidth(rows: number, dim: number): number {
 }
 
 /**
- * The standardisation `fit` installs with `standardize: true` (see `standardization.ts`): whitening,
- * except for a flow over a `TailAdaptiveBase` with heavy dimensions, which gets per-column scaling.
- * Whitening's data side `x = mean + std · (C u)` mixes every latent column into the later data columns,
- * so the heavy latent tails that mTAF keeps apart from the light columns would leak into light data
- * columns; and mTAF's tail-matched scales are in column-standardised units. On the mTAF benchmark
- * (bench/tail-adaptive.ts, 6,000 steps, seeds 1–3) the model's Hill index on heavy columns came within
- * 0.5 ± 0.15 on 12 of 12 (11 whitened), its light columns read 0.10–0.12 (up to 0.35 whitened), and the
- * test NLL moved 8.562 / 12.161 / 12.406 → 8.492 / 12.185 / 12.385.
+ * The standardisation `fit` installs with `standardize: true` (see `standardization.ts`): `'auto'`,
+ * whitening below 30 training rows per column and per-column scaling from there on
+ * (`autoStandardizeMode`), except for a flow over a `TailAdaptiveBase` with heavy dimensions, which is
+ * always scaled per column. Whitening's data side `x = mean + std · (C u)` mixes every latent column into
+ * the later data columns, so the heavy latent tails that mTAF keeps apart from the light columns would
+ * leak into light data columns; and mTAF's tail-matched scales are in column-standardised units. On the
+ * mTAF benchmark (bench/tail-adaptive.ts, 6,000 steps, seeds 1–3) the model's Hill index on heavy
+ * columns came within 0.5 ± 0.15 on 12 of 12 (11 whitened), its light columns read 0.10–0.12 (up to
+ * 0.35 whitened).
  */
-export function defaultStandardize(flow: Flow): StandardizeMode {
-  return flow.base instanceof TailAdaptiveBase && flow.base.heavy.length > 0 ? 'columns' : 'whiten';
+export function defaultStandardize(flow: Flow): StandardizeMode | 'auto' {
+  return flow.base instanceof TailAdaptiveBase && flow.base.heavy.length > 0 ? 'columns' : 'auto';
 }
 
 /** A run is "long relative to the data" beyond this many planned epochs (see the module comment). */

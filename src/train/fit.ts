@@ -23,7 +23,10 @@ import { createProgress } from './progress.js';
 import { defaultPatience, defaultStandardize, defaultSteps, defaultValidateEvery } from './defaults.js';
 import { addUniformNoise, integerColumns, stepNoiseRng } from './dequantize.js';
 import { withWeightDecay } from './weight-decay.js';
-import { standardizationOf, type StandardizeMode } from './standardization.js';
+import { autoStandardizeMode, standardizationOf, type StandardizeMode } from './standardization.js';
+import { readSnapshot, restoreWeights, type WeightSnapshot } from '../io/snapshot.js';
+import { ActNorm } from '../bijectors/act-norm.js';
+import { KernelConditioner, MaskedKernelConditioner } from '../nn/kernel-conditioner.js';
 import { fitEstimatorLoss } from './path-gradient.js';
 import type { LogTarget } from '../inference/log-target.js';
 import { type LearningRate, resolveSchedule } from './schedule.js';
@@ -82,8 +85,9 @@ export interface FitOptions extends TrainingCallbacks {
    * first batch for a stream); an existing standardisation is kept, since the trained weights depend
    * on it. `'whiten'`: the full-covariance Gaussian fit (`u = C⁻¹ (x − mean) / std`, correlations
    * shrunk where rows are few), so that the flow starts at that Gaussian; `'columns'`: per-column mean
-   * and standard deviation; `true` (default): `'whiten'`, or `'columns'` for a flow over a
-   * `TailAdaptiveBase` with heavy dimensions (`defaultStandardize` in `defaults.ts`). `false`: leave
+   * and standard deviation; `true` (default): `'whiten'` below 30 training rows per column, else
+   * `'columns'`, and always `'columns'` for a flow over a `TailAdaptiveBase` with heavy dimensions
+   * (`defaultStandardize` in `defaults.ts`; measured in docs/defaults.md). `false`: leave
    * the flow as it is. `{ mean, std, correlationTril? }`: use these statistics. See `standardization.ts`.
    */
   standardize?: boolean | StandardizeMode | Standardization;
@@ -196,7 +200,7 @@ export async function fit(flow: Flow, data: FitData, options: FitOptions = {}): 
   if (o.signal !== undefined && typeof (o.signal as AbortSignal)?.aborted !== 'boolean') throw new ValidationError(fn, 'options.signal', 'an AbortSignal', describe(o.signal));
   const standardizeOption = o.standardize ?? true;
   const standardize: boolean | Standardization = typeof standardizeOption === 'string' ? true : standardizeOption;
-  const mode: StandardizeMode = standardizeOption === 'columns' || standardizeOption === 'whiten' ? standardizeOption : defaultStandardize(flow);
+  const mode: StandardizeMode | 'auto' = standardizeOption === 'columns' || standardizeOption === 'whiten' ? standardizeOption : defaultStandardize(flow);
   if (typeof standardizeOption === 'string' && standardizeOption !== 'columns' && standardizeOption !== 'whiten') {
     throw new ValidationError(fn, 'options.standardize', "a boolean, 'columns', 'whiten' or { mean, std }", describe(standardizeOption));
   }
@@ -241,7 +245,7 @@ interface Checked {
   weightDecay: number;
   dequantize: boolean | 'auto';
   standardize: boolean | Standardization;
-  mode: StandardizeMode;
+  mode: StandardizeMode | 'auto';
   gradientPath: 'auto' | 'tape';
   threads: 1 | 2;
   sink: CheckpointSink | null;
@@ -267,6 +271,8 @@ async function fitWith(flow: Flow, data: FitData, o: FitOptions, optimizer: Opti
   let memory: MemoryBatches | null = null;
   let stream: StreamBatches | null = null;
   let stats: Standardization | null = null;
+  /** The whitening statistics, kept as the fallback candidate when the default scaled per column. */
+  let whitened: Standardization | null = null;
   let validation: Rows | null = null;
   let trainRows: Rows | null = null;
   if (isStream(data)) {
@@ -301,6 +307,8 @@ async function fitWith(flow: Flow, data: FitData, o: FitOptions, optimizer: Opti
       const seen = noiseColumns.length > 0 ? addUniformNoise(train.x.slice(), train.n, dim, noiseColumns, stepNoiseRng(noiseSeed, 0)) : train.x;
       rejectConstantColumns(fn, seen, train.n, dim);
       stats = standardizationOf(fn, mode, seen, train.n, dim);
+      // The default's per-column scaling keeps the whitened Gaussian as a candidate (see below).
+      if (mode === 'auto' && autoStandardizeMode(train.n, dim) === 'columns') whitened = standardizationOf(fn, 'whiten', seen, train.n, dim);
     }
   }
   if (o.validationData !== undefined) validation = await readValidation(fn, o.validationData, dim, contextDim);
@@ -315,12 +323,17 @@ async function fitWith(flow: Flow, data: FitData, o: FitOptions, optimizer: Opti
   // A resumed run takes the standardisation from its checkpoint (applied with the weights below).
   if (standardize === true && stream && !resume) {
     const first = await stream.first();
-    if (first) stats = standardizationOf(fn, mode, first.values, first.n, dim);
+    // A stream's size is unknown (and seldom small): 'auto' scales per column rather than judge by one batch.
+    if (first) stats = standardizationOf(fn, mode === 'auto' ? 'columns' : mode, first.values, first.n, dim);
   }
+  let installed: 'columns' | 'whiten' | undefined;
   if (resume) {
     // nothing: see above
   } else if (typeof standardize === 'object') flow.standardize(standardize);
-  else if (standardize && stats && flow.standardization === null) flow.standardize(stats);
+  else if (standardize && stats && flow.standardization === null) {
+    flow.standardize(stats);
+    installed = stats.correlationTril ? 'whiten' : 'columns';
+  }
 
   let checkpoint: LoopCheckpoint | undefined;
   let resumed: ReturnType<typeof applyCheckpoint> | null = null;
@@ -382,6 +395,9 @@ async function fitWith(flow: Flow, data: FitData, o: FitOptions, optimizer: Opti
       parallel = await startTwoThreadStep(flow, fastStep, batchSize);
     }
     const step = parallel ? parallel.valueAndGrads : fastStep;
+    // Not after a resume (the initial weights are not in a checkpoint), and not for layers that
+    // initialise from the first batch (ActNorm, kernel conditioners): their initial weights are not the identity.
+    const initialWeights = installed === 'columns' && whitened && validate && restoreBest && !hasDataDependentInit(flow) ? await readSnapshot(flow) : null;
     let drawn = resumed?.loop.step ?? 0;
     const history = await runTraining({
       fn,
@@ -416,11 +432,43 @@ async function fitWith(flow: Flow, data: FitData, o: FitOptions, optimizer: Opti
     }, resumed?.loop, checkpoint);
     if (warnings.length > 0) history.warnings = warnings;
     if (noiseColumns.length > 0) history.dequantized = noiseColumns;
+    const st = flow.standardization;
+    if (st) history.standardization = st.correlationTril ? 'whiten' : 'columns';
+    if (initialWeights) await gaussianFallback(flow, history, whitened!, initialWeights, validate!);
     return history;
   } finally {
     await parallel?.close();
     setTraining(flow, false);
     if (valTensors) tf.dispose(valTensors.context ? [valTensors.x, valTensors.context] : [valTensors.x]);
+  }
+}
+
+/** Whether a layer of `flow` sets its weights from the first batch it sees. */
+function hasDataDependentInit(flow: Flow): boolean {
+  return [flow.bijector, flow.base].some((root) => root.modules().some((m) => m instanceof ActNorm || m instanceof KernelConditioner || m instanceof MaskedKernelConditioner));
+}
+
+/**
+ * The default's guard on per-column scaling: the initial flow (every layer of the library starts as
+ * the identity) under the whitening standardisation is the full-covariance Gaussian of the training
+ * rows. When that scores better on the validation rows than the trained flow, it becomes the result,
+ * so the default never ends worse than that Gaussian on validation rows, as it could not when it
+ * whitened always (docs/defaults.md).
+ */
+async function gaussianFallback(flow: Flow, history: FitHistory, whitened: Standardization, initial: WeightSnapshot, validate: () => Promise<number>): Promise<void> {
+  const trained = await readSnapshot(flow);
+  const columns = flow.standardization;
+  restoreWeights(flow, initial);
+  flow.standardize(whitened);
+  const gaussian = await validate();
+  // With the best weights restored, the flow's validation loss is the best one.
+  const flowLoss = history.bestLoss ?? Infinity;
+  if (gaussian < flowLoss) {
+    history.standardization = 'whiten';
+    history.gaussianFallback = { flowLoss, gaussianLoss: gaussian };
+  } else {
+    restoreWeights(flow, trained);
+    flow.standardize(columns);
   }
 }
 

@@ -41,4 +41,13 @@ export interface FitHistory {
   warnings?: string[];
   /** The columns fitted with uniform dequantisation (`fit`'s `dequantize`): losses are then bounds, see `dequantize.ts`. */
   dequantized?: number[];
+  /** The standardisation the flow was trained under (absent without one). */
+  standardization?: 'columns' | 'whiten';
+  /**
+   * Present when the flow, scaled per column by default, ended worse on the validation rows than the
+   * full-covariance Gaussian of the training rows, and `fit` returned that Gaussian instead: the initial
+   * weights (the identity) under the whitening standardisation. The two validation losses, for the
+   * record. See `defaultStandardize` in `defaults.ts`.
+   */
+  gaussianFallback?: { flowLoss: number; gaussianLoss: number };
 }

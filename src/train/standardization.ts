@@ -25,12 +25,28 @@ export function whiteningShrinkage(n: number, dim: number): 'auto' | 0 {
   return n < SHRINK_BELOW_ROWS_PER_COLUMN * dim ? 'auto' : 0;
 }
 
-/** How `fit` standardises the data. */
+/** How `fit` standardises the data; `'auto'` picks one of the two by {@link autoStandardizeMode}. */
 export type StandardizeMode = 'columns' | 'whiten';
 
+/** Below this many training rows per column, `'auto'` whitens; from it on, it scales per column. */
+export const WHITEN_BELOW_ROWS_PER_COLUMN = 30;
+
+/**
+ * `'whiten'` below {@link WHITEN_BELOW_ROWS_PER_COLUMN} rows per column, `'columns'` from there on. With
+ * few rows a flow cannot learn the correlations itself, and starting at the full-covariance Gaussian
+ * keeps it at or below that Gaussian; with more, the columns' own axes matter more: whitening turns an
+ * axis-aligned feature (a bimodal or integer-valued column, a heavy tail, an outlying value) into an
+ * oblique one that coupling and autoregressive layers, which act per coordinate, model less well.
+ * Measured in docs/defaults.md.
+ */
+export function autoStandardizeMode(n: number, dim: number): StandardizeMode {
+  return n < WHITEN_BELOW_ROWS_PER_COLUMN * dim ? 'whiten' : 'columns';
+}
+
 /** The statistics of `mode` for `n` rows of `values` (`[n, dim]`); errors name `fn` and the column at fault. */
-export function standardizationOf(fn: string, mode: StandardizeMode, values: Float32Array, n: number, dim: number): Standardization {
-  if (mode === 'columns' || dim === 1 || n < 2) return columnStats(values, n, dim);
+export function standardizationOf(fn: string, mode: StandardizeMode | 'auto', values: Float32Array, n: number, dim: number): Standardization {
+  const resolved = mode === 'auto' ? autoStandardizeMode(n, dim) : mode;
+  if (dim === 1 || n < 2) return columnStats(values, n, dim);
   const collinear = (e: unknown): never => {
     if (e instanceof ValidationError) {
       throw new ValidationError(fn, 'data', 'columns that are not linear combinations of one another (such rows lie on a hyperplane, which has no density: drop the column)', e.got);
@@ -38,8 +54,19 @@ export function standardizationOf(fn: string, mode: StandardizeMode, values: Flo
     throw e;
   };
   // Exact collinearity is found on the sample covariance itself (a shrunk one never is singular), so
-  // with few rows the unshrunk fit is made first as the check, then the shrunk one.
+  // with few rows the unshrunk fit is made first as the check, then the shrunk one. Per-column scaling
+  // checks too (rows on a hyperplane have no density either way), where there are more rows than columns.
   let g: Gaussian;
+  if (resolved === 'columns') {
+    if (n > dim) {
+      try {
+        fitGaussian(values, n, dim, { shrinkage: 0 });
+      } catch (e) {
+        return collinear(e);
+      }
+    }
+    return columnStats(values, n, dim);
+  }
   try {
     g = fitGaussian(values, n, dim, { shrinkage: 0 });
   } catch (e) {

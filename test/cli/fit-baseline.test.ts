@@ -56,15 +56,25 @@ describe('tfjs-flows fit: the Gaussian baseline and the data options', () => {
     expect(m.dequantizedColumns).toEqual([2]);
   });
 
-  it('--standardize columns stores per-column statistics only; whiten (default) stores the correlation factor', async () => {
-    const run = async (kind: string | null) => {
-      const out = join(dir, `st-${kind}`);
-      const r = await runCli(['fit', join(dir, 'data.csv'), '--columns', 'a,b', '--steps', '2', '--hidden', '4', '--layers', '1', '--no-report', ...(kind ? ['--standardize', kind] : []), '--out', out]);
+  it('--standardize columns stores per-column statistics only; whiten stores the correlation factor; auto (default) whitens below 30 training rows per column', async () => {
+    const run = async (kind: string | null, steps = '2') => {
+      const out = join(dir, `st-${kind}-${steps}`);
+      const r = await runCli(['fit', join(dir, 'data.csv'), '--columns', 'a,b', '--steps', steps, '--hidden', '4', '--layers', '1', '--no-report', ...(kind ? ['--standardize', kind] : []), '--out', out]);
       expect(r.code).toBe(0);
-      return JSON.parse(readFileSync(join(out, 'flow.json'), 'utf8')).architecture.standardization;
+      const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
+      return { ...JSON.parse(readFileSync(join(out, 'flow.json'), 'utf8')).architecture.standardization, metrics, stdout: r.stdout };
     };
-    expect((await run(null)).correlationTril).toHaveLength(2);
-    expect((await run('columns')).correlationTril).toBeUndefined();
-    expect(await run('none')).toBeNull();
+    // 240 training rows of 2 columns: auto scales per column; after 2 steps the flow is still the diagonal
+    // Gaussian, worse than the full one on these correlated columns, so the full Gaussian is returned.
+    const auto = await run(null);
+    expect(auto.metrics.gaussianFallback).toBe(true);
+    expect(auto.metrics.standardization).toBe('whiten');
+    expect(auto.correlationTril).toHaveLength(2);
+    expect(auto.stdout).toMatch(/full-covariance Gaussian validated better than the trained flow.*kept the Gaussian.*--standardize whiten/);
+    expect((await run('whiten')).correlationTril).toHaveLength(2);
+    const columns = await run('columns');
+    expect(columns.correlationTril).toBeUndefined();
+    expect(columns.metrics.gaussianFallback).toBe(false);
+    expect((await run('none')).metrics.standardization).toBe('none');
   });
 });
