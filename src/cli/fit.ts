@@ -170,10 +170,10 @@ async function runFit(file: string, flags: FitFlags): Promise<void> {
     const m = result.metrics;
     const show = (v: unknown) => (typeof v === 'number' ? v.toFixed(4) : '–');
     for (const w of result.history.warnings ?? []) console.warn(`warning: ${w.replace(/consider dequantize: 'auto'$/, 'consider --dequantize')}`);
-    const fallback = result.history.gaussianFallback;
-    if (fallback) console.log(`the full-covariance Gaussian validated better than the trained flow (${fallback.gaussianLoss.toFixed(4)} against ${fallback.flowLoss.toFixed(4)} nats per row): kept the Gaussian. Train longer, or pass --standardize whiten to train from it.`);
     const stop = m.stopReason === 'early-stopping' ? ` (stopped early; best validation at step ${m.bestStep})` : '';
     console.log(`${spec.kind}: ${m.steps} steps in ${(m.wallTime as number).toFixed(1)} s on ${m.backend}${stop}; ${m.restoredBest ? 'kept the best validation weights' : 'kept the last weights'}`);
+    const fallback = result.history.gaussianFallback;
+    if (fallback) console.log(`the full-covariance Gaussian validated better than the trained flow (${fallback.gaussianLoss.toFixed(4)} against ${fallback.flowLoss.toFixed(4)} nats per row): kept the Gaussian. Train longer, or pass --standardize whiten to train from it.`);
     console.log(nllTable(m));
     if (flags.report) {
       await writeReport(join(flags.out, FILES.report), {
