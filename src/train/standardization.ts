@@ -25,7 +25,7 @@ export function whiteningShrinkage(n: number, dim: number): 'auto' | 0 {
   return n < SHRINK_BELOW_ROWS_PER_COLUMN * dim ? 'auto' : 0;
 }
 
-/** How `fit` standardises the data; `'auto'` picks one of the two by {@link autoStandardizeMode}. */
+/** How `fit` standardises the data (its default picks one of the two by the number of training rows per column: docs/defaults.md). */
 export type StandardizeMode = 'columns' | 'whiten';
 
 /** Below this many training rows per column, `'auto'` whitens; from it on, it scales per column. */
