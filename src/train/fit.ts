@@ -86,8 +86,9 @@ export interface FitOptions extends TrainingCallbacks {
    * on it. `'whiten'`: the full-covariance Gaussian fit (`u = C⁻¹ (x − mean) / std`, correlations
    * shrunk where rows are few), so that the flow starts at that Gaussian; `'columns'`: per-column mean
    * and standard deviation; `true` (default): `'whiten'` below 30 training rows per column, else
-   * `'columns'`, and always `'columns'` for a flow over a `TailAdaptiveBase` with heavy dimensions
-   * (`defaultStandardize` in `defaults.ts`; measured in docs/defaults.md). `false`: leave
+   * `'columns'` (keeping the full-covariance Gaussian as a candidate that is returned when it validates
+   * better: `history.gaussianFallback`), and always `'columns'` for a flow over a `TailAdaptiveBase`
+   * with heavy dimensions (`defaultStandardize` in `defaults.ts`; measured in docs/defaults.md). `false`: leave
    * the flow as it is. `{ mean, std, correlationTril? }`: use these statistics. See `standardization.ts`.
    */
   standardize?: boolean | StandardizeMode | Standardization;
