@@ -6,6 +6,7 @@ import { neuralSplineFlow } from '../flows/neural-spline-flow.js';
 import { planarFlow } from '../flows/planar-flow.js';
 import { realNVP } from '../flows/real-nvp.js';
 import type { JsonObject } from '../module.js';
+import type { Normalization } from '../flows/options.js';
 
 export const FLOW_KINDS = ['nsf', 'realnvp', 'maf', 'planar'] as const;
 export type FlowKind = (typeof FLOW_KINDS)[number];
@@ -23,6 +24,8 @@ export interface FlowSpec {
   bins?: number;
   tailBound?: number;
   autoregressive?: boolean;
+  /** A normalisation layer between flow layers (`--normalization`; the builders' default `none`). */
+  normalization?: Normalization;
   seed: number | string;
 }
 
@@ -39,12 +42,13 @@ export function buildFlow(spec: FlowSpec): Flow {
   if (kind === 'planar') {
     if (hidden !== undefined) throw new ValidationError(FN, '--hidden', 'absent with --flow planar (planar layers have no hidden network)', hidden.join(','));
     if (contextDim > 0) throw new ValidationError(FN, '--context-columns', 'absent with --flow planar (planar flows are unconditional)', `${contextDim} context column(s)`);
+    if (spec.normalization !== undefined && spec.normalization !== 'none') throw new ValidationError(FN, '--normalization', 'none with --flow planar (planar flows take no normalisation layers)', spec.normalization);
     return planarFlow({ dim, layers, seed });
   }
   if ((kind === 'realnvp' || (kind === 'nsf' && !spec.autoregressive)) && dim < 2) {
     throw new ValidationError(FN, '--columns', `at least 2 data columns for coupling layers (use --flow maf${kind === 'nsf' ? ' or --autoregressive' : ''} for 1 column)`, `${dim} column`);
   }
-  const common = { dim, layers, contextDim, seed, ...(hidden ? { hidden } : {}) };
+  const common = { dim, layers, contextDim, seed, ...(hidden ? { hidden } : {}), ...(spec.normalization ? { normalization: spec.normalization } : {}) };
   if (kind === 'realnvp') return realNVP(common);
   if (kind === 'maf') return maskedAutoregressiveFlow(common);
   return neuralSplineFlow({
@@ -62,5 +66,6 @@ export function specToJson(spec: FlowSpec): JsonObject {
   if (spec.bins !== undefined) out.bins = spec.bins;
   if (spec.tailBound !== undefined) out.tailBound = spec.tailBound;
   if (spec.autoregressive) out.autoregressive = true;
+  if (spec.normalization && spec.normalization !== 'none') out.normalization = spec.normalization;
   return out;
 }

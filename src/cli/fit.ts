@@ -10,6 +10,7 @@ import { Interrupted, watchInterrupts } from './interrupt.js';
 import { checkOutDir, removeStale } from './model-dir.js';
 import { columnList, delimiter, fraction, integer, nonNegativeNumber, positiveNumber, seed, sizes } from './parse.js';
 import type { JsonObject } from '../module.js';
+import type { Normalization } from '../flows/options.js';
 import { defaultHiddenWidth } from '../train/defaults.js';
 import { writeReport } from './report.js';
 import { checkFitInput, type FitInputFlags, readFitInput } from './fit-input.js';
@@ -24,6 +25,7 @@ interface FitFlags extends FitInputFlags {
   bins?: number;
   tailBound?: number;
   autoregressive?: boolean;
+  normalization?: Normalization;
   steps?: number;
   epochs?: number;
   lr: number;
@@ -87,6 +89,7 @@ export function registerFit(program: Command): void {
     .option('--bins <n>', 'spline bins (nsf only; default 8)', integer(2))
     .option('--tail-bound <b>', 'splines act on [-b, b] of the standardised data, identity outside (nsf only; default 8)', positiveNumber)
     .option('--autoregressive', 'masked autoregressive splines instead of spline couplings (nsf only)')
+    .addOption(new Option('--normalization <kind>', 'a normalisation layer between flow layers: none, actnorm, batchnorm (default none; batchnorm measured better for maf on tables, docs/defaults.md)').choices(['none', 'actnorm', 'batchnorm']))
     .option('--steps <n>', 'optimisation steps (default: 30 passes over the training rows, at least 1000, at most 5000; 1000 with --stream)', integer(1))
     .option('--epochs <n>', 'passes over the training rows, instead of --steps', integer(1))
     .option('--batch-size <n>', 'rows per step', integer(1), 256)
@@ -138,6 +141,7 @@ async function runFit(file: string, flags: FitFlags): Promise<void> {
     bins: flags.bins,
     tailBound: flags.tailBound,
     autoregressive: flags.autoregressive,
+    normalization: flags.normalization,
     seed: flags.seed,
   };
   const held = (t: { n: number } | null) => t?.n ?? 0;

@@ -36,6 +36,8 @@ const CASES: [string, string[], RegExp, number][] = [
   ['non-numeric cell', ['fit', 'text.csv', '--out', 'm'], /text\.csv: line 3, column 2 \('y'\): expected a finite number; got "abc"/, 1],
   ['ragged CSV', ['fit', 'ragged.csv', '--out', 'm'], /ragged\.csv: .*line 3/, 1],
   ['option of another flow', ['fit', 'ok.csv', '--out', 'm', '--flow', 'realnvp', '--bins', '4'], /'--bins' must be given only with --flow nsf; got --flow realnvp/, 2],
+  ['unknown --normalization', ['fit', 'ok.csv', '--out', 'm', '--normalization', 'layer'], /'layer' is invalid.*none, actnorm, batchnorm/, 2],
+  ['normalization for planar', ['fit', 'ok.csv', '--out', 'm', '--flow', 'planar', '--normalization', 'batchnorm'], /'--normalization' must be none with --flow planar.*got batchnorm/, 2],
   ['unknown column', ['fit', 'text.csv', '--out', 'm', '--columns', 'x,z'], /'--columns' must be a column name \("x", "y"\).*got "z"/, 2],
   ['missing model dir', ['sample', 'no-model'], /no-model: no such model directory/, 1],
   ['directory without a model', ['info', '.'], /holds no flow\.json/, 1],

@@ -56,6 +56,15 @@ describe('tfjs-flows fit: the Gaussian baseline and the data options', () => {
     expect(m.dequantizedColumns).toEqual([2]);
   });
 
+  it('--normalization batchnorm puts a BatchNorm between the layers, and the run records it', async () => {
+    const out = join(dir, 'bn');
+    const r = await runCli(['fit', join(dir, 'data.csv'), '--columns', 'a,b', '--flow', 'maf', '--layers', '2', '--hidden', '4', '--normalization', 'batchnorm', '--steps', '5', '--no-report', '--out', out]);
+    expect(r.code).toBe(0);
+    const doc = readFileSync(join(out, 'flow.json'), 'utf8');
+    expect(doc.match(/"BatchNorm"/g)?.length).toBe(2);
+    expect(JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')).flow.normalization).toBe('batchnorm');
+  });
+
   it('--standardize columns stores per-column statistics only; whiten stores the correlation factor; auto (default) whitens below 30 training rows per column', async () => {
     const run = async (kind: string | null, steps = '2') => {
       const out = join(dir, `st-${kind}-${steps}`);
