@@ -23,7 +23,7 @@ import { createProgress } from './progress.js';
 import { defaultPatience, defaultStandardize, defaultSteps, defaultValidateEvery } from './defaults.js';
 import { addUniformNoise, integerColumns, stepNoiseRng } from './dequantize.js';
 import { withWeightDecay } from './weight-decay.js';
-import { autoStandardizeMode, standardizationOf, type StandardizeMode } from './standardization.js';
+import { standardizationOf, standardizations, type StandardizeMode } from './standardization.js';
 import { readSnapshot, restoreWeights, type WeightSnapshot } from '../io/snapshot.js';
 import { ActNorm } from '../bijectors/act-norm.js';
 import { KernelConditioner, MaskedKernelConditioner } from '../nn/kernel-conditioner.js';
@@ -307,9 +307,8 @@ async function fitWith(flow: Flow, data: FitData, o: FitOptions, optimizer: Opti
       // Statistics of the dequantised rows (one draw), the data the flow will see.
       const seen = noiseColumns.length > 0 ? addUniformNoise(train.x.slice(), train.n, dim, noiseColumns, stepNoiseRng(noiseSeed, 0)) : train.x;
       rejectConstantColumns(fn, seen, train.n, dim);
-      stats = standardizationOf(fn, mode, seen, train.n, dim);
-      // The default's per-column scaling keeps the whitened Gaussian as a candidate (see below).
-      if (mode === 'auto' && autoStandardizeMode(train.n, dim) === 'columns') whitened = standardizationOf(fn, 'whiten', seen, train.n, dim);
+      // Where the default scales per column, the whitened Gaussian stays a candidate (gaussianFallback below).
+      ({ stats, whitened } = standardizations(fn, mode, seen, train.n, dim));
     }
   }
   if (o.validationData !== undefined) validation = await readValidation(fn, o.validationData, dim, contextDim);

@@ -45,34 +45,41 @@ export function autoStandardizeMode(n: number, dim: number): StandardizeMode {
 
 /** The statistics of `mode` for `n` rows of `values` (`[n, dim]`); errors name `fn` and the column at fault. */
 export function standardizationOf(fn: string, mode: StandardizeMode | 'auto', values: Float32Array, n: number, dim: number): Standardization {
+  return standardizations(fn, mode, values, n, dim).stats;
+}
+
+/**
+ * {@link standardizationOf}'s statistics, and, where `'auto'` chose per-column scaling, the whitening
+ * statistics as well (`fit`'s Gaussian candidate), both from one covariance fit.
+ */
+export function standardizations(fn: string, mode: StandardizeMode | 'auto', values: Float32Array, n: number, dim: number): { stats: Standardization; whitened: Standardization | null } {
   const resolved = mode === 'auto' ? autoStandardizeMode(n, dim) : mode;
-  if (dim === 1 || n < 2) return columnStats(values, n, dim);
-  const collinear = (e: unknown): never => {
+  // Per-column scaling checks collinearity too (rows on a hyperplane have no density either way),
+  // where there are more rows than columns.
+  if (dim === 1 || n < 2 || (resolved === 'columns' && n <= dim)) return { stats: columnStats(values, n, dim), whitened: null };
+  const g = fullCovariance(fn, values, n, dim);
+  if (resolved === 'whiten') return { stats: whitening(g), whitened: null };
+  return { stats: columnStats(values, n, dim), whitened: mode === 'auto' ? whitening(g) : null };
+}
+
+/** The full-covariance Gaussian of the rows (shrunk below {@link SHRINK_BELOW_ROWS_PER_COLUMN} rows per column); names a collinear column. */
+function fullCovariance(fn: string, values: Float32Array, n: number, dim: number): Gaussian {
+  // Exact collinearity is found on the sample covariance itself (a shrunk one never is singular), so
+  // with few rows the unshrunk fit is made first as the check, then the shrunk one.
+  let g: Gaussian;
+  try {
+    g = fitGaussian(values, n, dim, { shrinkage: 0 });
+  } catch (e) {
     if (e instanceof ValidationError) {
       throw new ValidationError(fn, 'data', 'columns that are not linear combinations of one another (such rows lie on a hyperplane, which has no density: drop the column)', e.got);
     }
     throw e;
-  };
-  // Exact collinearity is found on the sample covariance itself (a shrunk one never is singular), so
-  // with few rows the unshrunk fit is made first as the check, then the shrunk one. Per-column scaling
-  // checks too (rows on a hyperplane have no density either way), where there are more rows than columns.
-  let g: Gaussian;
-  if (resolved === 'columns') {
-    if (n > dim) {
-      try {
-        fitGaussian(values, n, dim, { shrinkage: 0 });
-      } catch (e) {
-        return collinear(e);
-      }
-    }
-    return columnStats(values, n, dim);
   }
-  try {
-    g = fitGaussian(values, n, dim, { shrinkage: 0 });
-  } catch (e) {
-    return collinear(e);
-  }
-  if (whiteningShrinkage(n, dim) === 'auto') g = fitGaussian(values, n, dim, { shrinkage: 'auto' });
+  return whiteningShrinkage(n, dim) === 'auto' ? fitGaussian(values, n, dim, { shrinkage: 'auto' }) : g;
+}
+
+/** The whitening statistics of Gaussian `g`: mean, std and the Cholesky factor of the correlation matrix. */
+function whitening(g: Gaussian): Standardization {
   const std = g.cov.map((row, i) => Math.sqrt(row[i]));
   // cov = L Lᵀ = D (C Cᵀ) D with D = diag(std): C = D⁻¹ L, still lower triangular with a positive diagonal.
   const correlationTril = g.scaleTril.map((row, i) => row.map((v, j) => (j <= i ? v / std[i] : 0)));
