@@ -225,13 +225,16 @@ def gaussian_nll(train, rows):
     return float(np.mean(0.5 * (w ** 2).sum(0)) + np.log(np.diag(L)).sum() + 0.5 * d * math.log(2 * math.pi))
 
 
-def mean_nll(flow, std, x):
-    """Mean NLL in data units, float32 per chunk, summed in float64 (as the library's meanNll)."""
-    total = 0.0
+def row_nll(flow, std, x):
+    """NLL of each row in data units (float32 log-densities, as float64), in chunks."""
     with torch.no_grad():
-        for i in range(0, x.shape[0], EVAL_CHUNK):
-            total -= flow.log_prob(std(x[i:i + EVAL_CHUNK])).double().sum().item()
-    return total / x.shape[0] - std.log_det
+        lp = torch.cat([flow.log_prob(std(x[i:i + EVAL_CHUNK])) for i in range(0, x.shape[0], EVAL_CHUNK)])
+    return -(lp.double() + std.log_det)
+
+
+def mean_nll(flow, std, x):
+    """Mean NLL in data units, summed in float64 (as the library's meanNll)."""
+    return row_nll(flow, std, x).mean().item()
 
 
 def train(flow, std, xtr, xva, plan, seed):
@@ -281,7 +284,8 @@ def train(flow, std, xtr, xva, plan, seed):
     restored = state['best_step'] != step
     if restored:
         flow.load_state_dict(state['weights'])
-    return {'steps': step, 'epochs': epochs, 'stopReason': stop, 'restoredBest': restored, 'bestStep': state['best_step'], 'bestValidation': state['best']}
+    return {'steps': step, 'epochs': epochs, 'stopReason': stop, 'restoredBest': restored, 'bestStep': state['best_step'], 'bestValidation': state['best'],
+            'validationHistory': [[s, round(v, 4)] for s, v in state['validation']]}
 
 
 def load(path):
@@ -321,11 +325,16 @@ def main():
                 t0 = time.perf_counter()
                 r = train(flow, std, xtr, xva, plan, seed)
                 seconds = time.perf_counter() - t0
-                test, validation = mean_nll(flow, std, xte), mean_nll(flow, std, xva)
+                rows = row_nll(flow, std, xte)
+                test, validation = rows.mean().item(), mean_nll(flow, std, xva)
+                # A mean over test rows can hang on one far-out row (MAF's affine tails): the worst three, and the median.
+                r['testWorstRows'] = [round(v, 1) for v in rows.sort(descending=True).values[:3].tolist()]
+                r['testMedian'] = round(rows.median().item(), 4)
                 if gaussian_val is not None and gaussian_val < r['bestValidation']:
                     # fit's Gaussian candidate validated better: it is the result.
                     r['gaussianFallback'] = {'flowLoss': r['bestValidation'], 'gaussianLoss': gaussian_val}
                     test, validation = gaussian_nll(xtr, xte), gaussian_val
+                    del r['testWorstRows'], r['testMedian']
                 out = {'set': name, 'family': family, 'seed': seed, 'test': round(test, 4), 'validation': round(validation, 4), **r,
                        'bestValidation': round(r['bestValidation'], 4), 'seconds': round(seconds, 1),
                        'parameters': sum(p.numel() for p in flow.parameters()),
