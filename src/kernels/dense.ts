@@ -50,34 +50,21 @@ export const denseKernels: KernelRegistration[] = [
     kind: 'js',
     kernelName: DENSE_ACTIVATION_GRAD,
     inputNames: ['dy', 'saved'],
-    outputShapes: ([dy]) => [dy, [dy[1], dy[0]], [dy[1]]],
+    // dPreᵀ is empty when the caller does not want it (attribute `transposed: false`).
+    outputShapes: ([dy], attrs) => [dy, attrs.transposed === false ? [0, 0] : [dy[1], dy[0]], [dy[1]]],
     compute([dy, saved], [dPre, dPreT, dBias], attrs) {
       const activation = attrs.activation as BackwardActivation;
       const n = dBias.length;
       const batch = dy.length / n;
       // Bias sums in float64, rounded once.
       const acc = new Float64Array(n);
-      // ReLU gets its own branch-free loop: its sign test is unpredictable, and mispredicted
-      // branches made this loop about twice as slow.
-      if (activation === 'relu') {
-        for (let r = 0, i = 0; r < batch; r++, i += n) {
-          for (let j = 0; j < n; j++) {
-            const g = +(saved[i + j] > 0) * dy[i + j];
-            dPre[i + j] = g;
-            dPreT[j * batch + r] = g;
-            acc[j] += g;
-          }
-        }
-      } else {
-        for (let r = 0, i = 0; r < batch; r++, i += n) {
-          for (let j = 0; j < n; j++) {
-            const g = dy[i + j] * slope(activation, saved[i + j]);
-            dPre[i + j] = g;
-            dPreT[j * batch + r] = g;
-            acc[j] += g;
-          }
-        }
-      }
+      // Branch-free slopes: ReLU's sign test is unpredictable, and mispredicted branches made this
+      // loop about twice as slow; ELU's slope from its output s (1 above 0, s + 1 below) is min(s + 1, 1).
+      if (activation === 'relu') for (let i = 0; i < dy.length; i++) dPre[i] = +(saved[i] > 0) * dy[i];
+      else if (activation === 'elu') for (let i = 0; i < dy.length; i++) dPre[i] = dy[i] * Math.min(saved[i] + 1, 1);
+      else for (let i = 0; i < dy.length; i++) dPre[i] = dy[i] * slope(activation, saved[i]);
+      for (let i = 0; i < dy.length; i += n) for (let j = 0; j < n; j++) acc[j] += dPre[i + j];
+      if (dPreT.length > 0) for (let r = 0, i = 0; r < batch; r++, i += n) for (let j = 0; j < n; j++) dPreT[j * batch + r] = dPre[i + j];
       dBias.set(acc);
     },
   },
@@ -111,5 +98,8 @@ export function denseActivationGrad(activation: BackwardActivation, dy: tf.Tenso
   const simd = denseGradSimd(activation, dy, saved, transposed);
   if (simd && !transposed) return [simd[0], null, simd[2]];
   if (simd) return simd;
-  return runKernel(DENSE_ACTIVATION_GRAD, { dy, saved }, { activation }) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
+  const [dPre, dPreT, dBias] = runKernel(DENSE_ACTIVATION_GRAD, { dy, saved }, { activation, transposed }) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
+  if (dPreT.size > 0) return [dPre, dPreT, dBias];
+  dPreT.dispose();
+  return [dPre, null, dBias];
 }
