@@ -43,7 +43,7 @@ const CONFIGS: Config[] = [
   { name: 'realNVP-8 2-D H64', dim: 2, batch: 256, build: () => realNVP({ dim: 2, layers: 8, hidden: [64, 64], seed: 1 }) },
   { name: 'NSF-4 2-D H64', dim: 2, batch: 256, build: () => neuralSplineFlow({ dim: 2, layers: 4, bins: 8, tailBound: 5, hidden: [64, 64], seed: 1 }) },
   { name: 'MAF-5 d8 H256', dim: 8, batch: 512, build: () => maskedAutoregressiveFlow({ dim: 8, layers: 5, hidden: [256, 256], seed: 1 }) },
-  { name: 'realNVP-8 d32 H256', dim: 32, batch: 512, build: () => realNVP({ dim: 32, layers: 8, hidden: [256, 256], seed: 1 }) },
+  { name: 'realNVP-8 d32 H256', dim: 32, batch: 512, build: () => realNVP({ dim: 32, layers: 8, hidden: [256, 256], activation: 'relu', seed: 1 }) },
 ];
 
 function gaussianRows(n: number, dim: number, seed: number): Float32Array {

@@ -27,7 +27,7 @@ async function main() {
   enableRelaxedSimd();
   await ready();
   const makers: Record<string, () => ReturnType<typeof realNVP>> = {
-    'realnvp-d32': () => realNVP({ dim: 32, layers: 8, hidden: [256, 256], seed: 1 }),
+    'realnvp-d32': () => realNVP({ dim: 32, layers: 8, hidden: [256, 256], activation: 'relu', seed: 1 }),
     'nsf-c-d8': () => neuralSplineFlow({ dim: 8, layers: 5, bins: 8, tailBound: 3, hidden: [256, 256], seed: 1 }),
     'realnvp-moons': () => realNVP({ dim: 2, layers: 8, hidden: [64, 64], seed: 1 }),
     'nsf-moons': () => neuralSplineFlow({ dim: 2, layers: 4, bins: 8, tailBound: 5, hidden: [64, 64], seed: 1 }),

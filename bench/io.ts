@@ -93,7 +93,7 @@ const { sizes, flow: kind } = parseArgs(process.argv.slice(2));
 await ready();
 const work = mkdtempSync(join(tmpdir(), 'tfjs-flows-bench-io-'));
 try {
-  const flow = kind === 'nsf' ? neuralSplineFlow({ dim: COLS, seed: 1 }) : realNVP({ dim: COLS, seed: 1 });
+  const flow = kind === 'nsf' ? neuralSplineFlow({ dim: COLS, seed: 1 }) : realNVP({ dim: COLS, activation: 'relu', seed: 1 });
   const model = join(work, 'flow.json');
   await saveFlow(flow, model);
   flow.dispose();

@@ -137,7 +137,7 @@ if (only === 'all' || only === 'funnel') {
       const rest = tf.slice(x, [0, 1], [-1, dim - 1]);
       return tf.sub(tf.sub(tf.mul(-1 / 18, tf.square(x0)), tf.mul(0.5 * (dim - 1), x0)), tf.mul(0.5, tf.mul(tf.exp(tf.neg(x0)), tf.sum(tf.square(rest), 1)))) as tf.Tensor1D;
     });
-  const flow = realNVP({ dim, layers: 8, hidden: [64, 64], seed: 0 });
+  const flow = realNVP({ dim, layers: 8, hidden: [64, 64], activation: 'relu', seed: 0 });
   const t0 = performance.now();
   const trainSteps = quick ? 50 : 3000;
   await fitToTarget(flow, logTarget, { steps: trainSteps, samplesPerStep: 256, learningRate: 1e-3, annealSteps: Math.floor(trainSteps / 3), clipNorm: 100, seed: 1, progress: false });

@@ -99,7 +99,7 @@ const CONFIGS: Record<string, WideConfig> = {
   'realnvp-d32': {
     dim: 32,
     description: 'affine coupling (RealNVP), d 32, 8 layers, H 256',
-    make: () => realNVP({ dim: 32, layers: 8, hidden: [256, 256], seed: 1 }),
+    make: () => realNVP({ dim: 32, layers: 8, hidden: [256, 256], activation: 'relu', seed: 1 }),
     differences: COUPLING_DIFFERENCE,
   },
   'maf-d43': {

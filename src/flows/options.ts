@@ -18,7 +18,10 @@ export interface FlowBuilderOptions {
    * up to 16 dimensions); shorthand for `conditioner.hidden`.
    */
   hidden?: number[];
-  /** Conditioner activation (default `relu`); shorthand for `conditioner.activation`. */
+  /**
+   * Conditioner activation (default `relu`; `realNVP` from 3 dimensions on: `elu`, see docs/defaults.md);
+   * shorthand for `conditioner.activation`.
+   */
   activation?: Activation;
   /**
    * The conditioner network of every layer: `{ type: 'mlp' | 'resnet' | 'kernel', hidden, activation,
@@ -78,9 +81,9 @@ export function normalizationLayer(kind: Normalization, dim: number): Bijector |
  * The builder's `conditioner` (with the `hidden`/`activation` shorthand folded in), checked once and
  * returned in the form every layer takes.
  */
-export function builderConditioner(fn: string, options: FlowBuilderOptions, autoregressive: boolean, dim: number): ConditionerOptions {
+export function builderConditioner(fn: string, options: FlowBuilderOptions, autoregressive: boolean, dim: number, defaultActivation: Activation = 'relu'): ConditionerOptions {
   const width = defaultConditionerWidth(dim);
-  const spec = checkConditioner(fn, options.conditioner, { hidden: options.hidden, activation: options.activation }, [width, width]);
+  const spec = checkConditioner(fn, options.conditioner, { hidden: options.hidden, activation: options.activation }, [width, width], defaultActivation);
   if (autoregressive && spec.norm === 'layer') {
     throw new ValidationError(fn, 'options.conditioner.norm', "'none', 'batch' or 'weight' for autoregressive layers (layer normalisation mixes hidden units of different degrees)", "'layer'");
   }

@@ -9,9 +9,11 @@
  * nonzero rows (`ranges`): about 57 % of the dense work for a hidden layer of a MADE in 8 dimensions
  * and 50 % for its output layer, the block-triangular share, without transposed matMuls.
  *
- * Forward: `h₁ = relu(x W₀' + b₀')`, `h₂ = relu(h₁ W₁' + b₁')`, …, `θ = h_L W_L' + b_L` (inputs and
- * outputs in their own order; hidden activations in the degree order, padded with zero units).
- * Backward (per layer, last first): `dPre = dh ⊙ [h > 0]`, `dW' = aᵀ dPre` on the nonzero tiles, then
+ * Forward: `h₁ = act(x W₀' + b₀')`, `h₂ = act(h₁ W₁' + b₁')`, …, `θ = h_L W_L' + b_L` (inputs and
+ * outputs in their own order; hidden activations in the degree order, padded with zero units), `act`
+ * ReLU (fused into the GEMM) or ELU (a pass over its output).
+ * Backward (per layer, last first): `dPre = dh ⊙ act'` (`[h > 0]`, or `min(h + 1, 1)` for ELU from its
+ * output), `dW' = aᵀ dPre` on the nonzero tiles, then
  * `dW = (dW' ⊙ M')` scattered back to the stored order, `db` likewise, and `da = dPre W'ᵀ`.
  * Float32 sums, in another order than the tape's (equal within float32 rounding).
  */
@@ -47,7 +49,8 @@ export interface MadeLayerPlan {
   backwardRanges: Int32Array;
   /** `rows` rounded up to 8 (`W'ᵀ`'s row stride). */
   rows8: number;
-  relu: boolean;
+  /** The layer's activation: ReLU is fused into the GEMM, ELU is a pass of its own over its output. */
+  activation: MadeActivation;
   /** Per `W'` column below `outputs`: its unit's MADE degree (ascending for hidden layers). */
   degrees: Int32Array;
   /** Whether `degrees` ascend (hidden layers always; the output layer for the identity ordering). */
@@ -111,7 +114,10 @@ function sortedOrder(degrees: readonly number[]): number[] {
  * degrees `hiddenDegrees[l]`: hidden units sorted by degree, widths padded to 8, and each tile's
  * nonzero row range. Inputs and outputs keep their order.
  */
-export function madePlan(masks: readonly Float32Array[], shapes: readonly [number, number][], hiddenDegrees: readonly number[][], outputDegrees: readonly number[], reluHidden: boolean): MadePlan {
+/** Hidden activations the MADE kernels run (the output layer is linear). */
+export type MadeActivation = 'relu' | 'elu' | 'linear';
+
+export function madePlan(masks: readonly Float32Array[], shapes: readonly [number, number][], hiddenDegrees: readonly number[][], outputDegrees: readonly number[], hidden: Exclude<MadeActivation, 'linear'>): MadePlan {
   const orders = hiddenDegrees.map(sortedOrder);
   const layers: MadeLayerPlan[] = shapes.map(([inputs, outputs], l) => {
     const last = l === shapes.length - 1;
@@ -158,7 +164,7 @@ export function madePlan(masks: readonly Float32Array[], shapes: readonly [numbe
     const unitDegrees = last ? outputDegrees : hiddenDegrees[l];
     const degrees = Int32Array.from(colSource, (sc) => unitDegrees[sc]);
     const ascending = degrees.every((d, i) => i === 0 || degrees[i - 1] <= d);
-    return { inputs, outputs, rows, cols, rowSource, colSource, mask, biasSource, forwardRanges, backwardRanges, rows8, relu: reluHidden && !last, degrees, ascending };
+    return { inputs, outputs, rows, cols, rowSource, colSource, mask, biasSource, forwardRanges, backwardRanges, rows8, activation: last ? 'linear' : hidden, degrees, ascending };
   });
   return { layers, dim: shapes[0][0], heap: null };
 }
@@ -243,7 +249,8 @@ const madeForwardKernel: HeapKernel = ({ inputs, attrs }, b) => {
     const y = isLast ? at(out) : at(hidden[l]);
     // Hidden layers store their padded width (zero units); the last its own outputs (in a sampling
     // pass, a prefix of each: K then covers the previous layer's prefix, see passWidth).
-    k.gemmNN(input, at(wps[l]), bps[l], y, B, K, widths[l], p.relu ? 1 : 0, p.rows, c[3], 1);
+    k.gemmNN(input, at(wps[l]), bps[l], y, B, K, widths[l], p.activation === 'relu' ? 1 : 0, p.rows, c[3], 1);
+    if (p.activation === 'elu') eluInPlace(b.wasm.HEAPF32, y >> 2, B * widths[l]);
     input = y;
     K = widths[l];
   });
@@ -285,7 +292,10 @@ const madeBackwardKernel: HeapKernel = ({ inputs, attrs }, b) => {
     const p = plan.layers[l];
     const c = consts[l];
     if (l === L - 1) k.denseGrad(dPre, dPre, dPre, 0, dBias, B, p.cols, 0);
-    else k.denseGrad(dIn, at(h[l]), dPre, 0, dBias, B, p.cols, p.relu ? 1 : 0);
+    else {
+      if (p.activation === 'elu') eluSlopeInPlace(b.wasm.HEAPF32, dIn >> 2, at(h[l]) >> 2, B * p.cols);
+      k.denseGrad(dIn, at(h[l]), dPre, 0, dBias, B, p.cols, p.activation === 'relu' ? 1 : 0);
+    }
     // dW' = aᵀ · dPre on the mask's nonzero tiles, a = the layer's input ([B, rows], rows a multiple of 4).
     const a = l === 0 ? xPad : at(h[l - 1]);
     const aCols = l === 0 ? dim4 : p.rows;
@@ -311,6 +321,16 @@ export const madeKernels: KernelRegistration[] = [
   { kind: 'heap', kernelName: MADE_FORWARD, kernel: madeForwardKernel },
   { kind: 'heap', kernelName: MADE_BACKWARD, kernel: madeBackwardKernel },
 ];
+
+/** `h ← elu(h)` on `n` floats of the heap from index `at` (zero padding units stay 0). */
+function eluInPlace(heap: Float32Array, at: number, n: number): void {
+  for (let i = at; i < at + n; i++) if (heap[i] < 0) heap[i] = Math.expm1(heap[i]);
+}
+
+/** `dh ← dh · elu'(pre)`, the slope read from ELU's output `h`: 1 above 0, `h + 1` below, i.e. `min(h + 1, 1)`. */
+function eluSlopeInPlace(heap: Float32Array, dAt: number, hAt: number, n: number): void {
+  for (let i = 0; i < n; i++) heap[dAt + i] *= Math.min(heap[hAt + i] + 1, 1);
+}
 
 /** `dW = dW' ⊙ M'` and `db` back in the stored order (every stored entry is written once). */
 function scatterGrads(b: WasmBackendInternals, p: MadeLayerPlan, c: number[], gwAt: number, dBiasAt: number, dwAt: number, dbAt: number): void {

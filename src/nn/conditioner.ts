@@ -63,7 +63,13 @@ const KEYS = ['type', 'hidden', 'activation', 'dropout', 'norm', 'points'] as co
  * shorthand, `{ hidden, activation }` = `conditioner: { type: 'mlp', hidden, activation }`) may not
  * repeat a field it sets.
  */
-export function checkConditioner(fn: string, value: unknown, shorthand: { hidden?: unknown; activation?: unknown } = {}, defaultHidden: number[] = [64, 64]): ConditionerSpec {
+export function checkConditioner(
+  fn: string,
+  value: unknown,
+  shorthand: { hidden?: unknown; activation?: unknown } = {},
+  defaultHidden: number[] = [64, 64],
+  defaultActivation: Activation = 'relu',
+): ConditionerSpec {
   const arg = 'options.conditioner';
   if (value !== undefined && (value === null || typeof value !== 'object' || Array.isArray(value))) {
     throw new ValidationError(fn, arg, `an object with some of ${KEYS.join(', ')}`, describe(value));
@@ -95,7 +101,7 @@ export function checkConditioner(fn: string, value: unknown, shorthand: { hidden
   return {
     type: type as ConditionerType,
     hidden,
-    activation: checkActivation(fn, o.activation !== undefined ? `${arg}.activation` : 'options.activation', activationIn),
+    activation: checkActivation(fn, o.activation !== undefined ? `${arg}.activation` : 'options.activation', activationIn, defaultActivation),
     dropout: checkDropout(fn, `${arg}.dropout`, o.dropout),
     norm: checkNorm(fn, `${arg}.norm`, o.norm),
     points: checkInt(fn, `${arg}.points`, o.points ?? 32),

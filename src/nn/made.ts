@@ -177,13 +177,13 @@ export class MADE extends Module {
     };
   }
 
-  /** Whether the SIMD kernels of `kernels/made.ts` run this network for `batch` rows (plain, ReLU, wasm). */
+  /** Whether the SIMD kernels of `kernels/made.ts` run this network for `batch` rows (plain, ReLU or ELU, wasm). */
   private kernelsApply(batch: number): boolean {
-    return this.plain && this.activation === 'relu' && madeKernelsApply(batch);
+    return this.plain && (this.activation === 'relu' || this.activation === 'elu') && madeKernelsApply(batch);
   }
 
   private kernelPlan(): MadePlan {
-    return (this.plan ??= madePlan(this.masks, this.layers.map((l) => [l.inputs, l.outputs] as [number, number]), this.hiddenDegrees, this.outputDegrees, true));
+    return (this.plan ??= madePlan(this.masks, this.layers.map((l) => [l.inputs, l.outputs] as [number, number]), this.hiddenDegrees, this.outputDegrees, this.activation === 'elu' ? 'elu' : 'relu'));
   }
 
   override dispose(): void {

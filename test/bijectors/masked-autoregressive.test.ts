@@ -73,6 +73,24 @@ describe('MaskedAutoregressiveAffine (MAF)', () => {
     maf.dispose();
   });
 
+  it.each(['relu', 'elu'] as const)('%s MADE in the natural order (the kernels\' prefix passes): sampling inverts the density direction', (activation) => {
+    const maf = perturbed(new MaskedAutoregressiveAffine(9, { hidden: [24, 24], activation, seed: 5 }), `passes-${activation}`);
+    const z = rows(new Rng('pz2'), 64, 9);
+    const y = maf.forward(z);
+    const back = maf.inverse(y.output);
+    expect(maxDiff(back.output, z)).toBeLessThan(1e-4);
+    expect(maxDiff(y.output, z)).toBeGreaterThan(0.1); // not the identity
+    // Under a gradient tape the layer takes TF.js ops instead of the kernels: the same samples.
+    let taped: tf.Tensor | null = null;
+    tf.grad((zi: tf.Tensor) => {
+      taped = tf.keep(maf.forward(zi as tf.Tensor2D).output);
+      return tf.sum(taped);
+    })(z).dispose();
+    expect(maxDiff(taped!, y.output)).toBeLessThan(1e-4);
+    tf.dispose([z, y, back, taped!]);
+    maf.dispose();
+  });
+
   it('generic class takes any transformer; rejects bad input', () => {
     const ma = new MaskedAutoregressive(new AffineTransformer({ scale: 'softplus' }), 3, { hidden: [6] });
     expect(ma.made.paramsPerDim).toBe(2);

@@ -61,6 +61,8 @@ CASES.push(
   { name: 'MAF 5D with a 3-D context', make: () => maskedAutoregressiveFlow({ dim: 5, layers: 2, hidden: [24, 24], contextDim: 3, seed: 41 }) },
   { name: 'NSF-AR 10D with a 2-D context, hidden 128', make: () => neuralSplineFlow({ dim: 10, layers: 2, bins: 4, tailBound: 3, hidden: [128, 128], autoregressive: true, contextDim: 2, seed: 43 }) },
   { name: 'MAF 5D tanh, softplus scale, random permutations', make: () => maskedAutoregressiveFlow({ dim: 5, layers: 2, hidden: [16], activation: 'tanh', scale: 'softplus', permutation: 'random', seed: 31 }) },
+  { name: 'MAF 5D ELU (the MADE kernels with an ELU pass)', make: () => maskedAutoregressiveFlow({ dim: 5, layers: 2, hidden: [24, 20], activation: 'elu', seed: 35 }) },
+  { name: 'MAF 10D ELU hidden 128 (the wide GEMMs)', make: () => maskedAutoregressiveFlow({ dim: 10, layers: 2, hidden: [128, 128], activation: 'elu', seed: 36 }) },
   { name: 'MAF 5D, a ragged batch of 67 rows', make: () => maskedAutoregressiveFlow({ dim: 5, layers: 2, hidden: [24, 24], seed: 34 }) },
   { name: 'MAF 10D hidden 128 (the wide GEMMs)', make: () => maskedAutoregressiveFlow({ dim: 10, layers: 2, hidden: [128, 128], seed: 32 }) },
   { name: 'NSF coupling 10D hidden 128', make: () => neuralSplineFlow({ dim: 10, layers: 2, bins: 4, tailBound: 3, hidden: [128, 128], seed: 33 }) },

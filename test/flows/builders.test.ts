@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   AffineCoupling, Chain, Flow, defaultConditionerWidth, Reverse, Rng, StandardNormal, ValidationError, bijectorFromConfig, halfMask, maskedAutoregressiveFlow, neuralSplineFlow, realNVP,
-  setTraining, tf,
+  flowFromJSON, flowToJSON, setTraining, tf,
 } from '../../src/index.js';
 import { perturbed } from '../helpers/bijector-cases.js';
 import { expectNoLeak } from '../helpers/leaks.js';
@@ -208,6 +208,24 @@ describe('defaults that follow the dimension (docs/defaults.md)', () => {
     expect(hiddenOf(narrow)).toEqual([64, 64]);
     expect(hiddenOf(realNVP({ dim: 20, layers: 2, hidden: [8], seed: 0 }))).toEqual([8]); // an explicit width wins
     [wide, narrow].forEach((f) => f.dispose());
+  });
+
+  it("RealNVP's conditioners default to ELU from 3 dimensions on and to ReLU in 2D; other builders and explicit choices keep theirs", () => {
+    const activations = (flow: Flow) => [...new Set(flow.bijector.modules().filter((m) => m.className === 'MLP' || m.className === 'MADE').map((m) => (m as unknown as { activation: string }).activation))];
+    const flows = [
+      [realNVP({ dim: 2, layers: 2, hidden: [8], seed: 0 }), ['relu']],
+      [realNVP({ dim: 3, layers: 2, hidden: [8], seed: 0 }), ['elu']],
+      [realNVP({ dim: 32, layers: 2, hidden: [8], seed: 0 }), ['elu']],
+      [realNVP({ dim: 5, layers: 2, hidden: [8], activation: 'relu', seed: 0 }), ['relu']],
+      [realNVP({ dim: 5, layers: 2, conditioner: { hidden: [8], activation: 'tanh' }, seed: 0 }), ['tanh']],
+      [neuralSplineFlow({ dim: 5, layers: 2, hidden: [8], seed: 0 }), ['relu']],
+      [maskedAutoregressiveFlow({ dim: 5, layers: 2, hidden: [8], seed: 0 }), ['relu']],
+    ] as const;
+    for (const [flow, expected] of flows) expect(activations(flow), `${flow.dim}-D`).toEqual(expected);
+    // The activation is saved with the layer: a flow rebuilt from its config keeps it.
+    const rebuilt = flowFromJSON(JSON.stringify(flowToJSON(flows[1][0])));
+    expect(activations(rebuilt)).toEqual(['elu']);
+    [...flows.map(([f]) => f), rebuilt].forEach((f) => f.dispose());
   });
 
   it('a fresh MAF with batch norm in 5-D is exactly the standard normal in evaluation mode (batch norm starts as the identity)', () => {

@@ -12,7 +12,8 @@ const N = 400;
 const FLOWS: Record<string, () => Flow> = {
   'RealNVP-8': () => realNVP({ dim: 2, layers: 8, hidden: [64, 64], seed: 1 }),
   'NSF-4': () => neuralSplineFlow({ dim: 2, layers: 4, bins: 8, tailBound: 5, hidden: [64, 64], seed: 1 }),
-  // Scattered masks (columns 0, 2 pass through), random permutations and a softplus-free exp scale.
+  // Scattered masks (columns 0, 2 pass through), random permutations, a softplus-free exp scale and
+  // RealNVP's ELU conditioners (its default from 3 dimensions on).
   'RealNVP-5d': () => realNVP({ dim: 5, layers: 4, hidden: [32, 32], seed: 2 }),
 };
 

@@ -1,6 +1,6 @@
 /**
  * A float64 reference of a coupling flow over a standard normal (affine or rational-quadratic spline
- * couplings, MLP conditioners with ReLU, no context), computed row by row from the flow's weights:
+ * couplings, MLP conditioners with ReLU or ELU, no context), computed row by row from the flow's weights:
  * the yardstick both the inference path and the tape path of `Flow.logProb` / `Flow.sample` are
  * measured against.
  */
@@ -15,6 +15,7 @@ interface Layer64 {
   /** [kernel (row-major [in, out]), bias, in, out] per dense layer. */
   dense: { w: Float64Array; b: Float64Array; n: number; m: number }[];
   kind: 'affine' | 'spline';
+  activation: 'relu' | 'elu';
   clamp: number | null;
   spline?: SplineTransformer;
 }
@@ -24,7 +25,8 @@ function mlp64(layer: Layer64, input: number[]): number[] {
   layer.dense.forEach(({ w, b, n, m }, i) => {
     const out = Array.from(b);
     for (let k = 0; k < n; k++) for (let j = 0; j < m; j++) out[j] += h[k] * w[k * m + j];
-    h = i < layer.dense.length - 1 ? out.map((v) => Math.max(v, 0)) : out;
+    const act = layer.activation === 'elu' ? (v: number) => (v > 0 ? v : Math.expm1(v)) : (v: number) => Math.max(v, 0);
+    h = i < layer.dense.length - 1 ? out.map(act) : out;
   });
   return h;
 }
@@ -33,8 +35,10 @@ function mlp64(layer: Layer64, input: number[]): number[] {
 export function couplingLayers64(flow: Flow): Layer64[] {
   const members = 'bijectors' in flow.bijector ? (flow.bijector as Chain).bijectors : [flow.bijector];
   return members.map((b) => {
-    if (b instanceof Permute) return { permutation: b.permutation, pass: [], moved: [], dense: [], kind: 'affine' as const, clamp: null };
+    if (b instanceof Permute) return { permutation: b.permutation, pass: [], moved: [], dense: [], kind: 'affine' as const, activation: 'relu' as const, clamp: null };
     if (!(b instanceof AffineCoupling) && !(b instanceof SplineCoupling)) throw new Error(`couplingLayers64: unsupported ${b.className}`);
+    const activation = (b.conditioner as unknown as { activation: string }).activation;
+    if (activation !== 'relu' && activation !== 'elu') throw new Error(`couplingLayers64: unsupported activation ${activation}`);
     const ws = b.conditioner.weights;
     const dense = [];
     for (let i = 0; i < ws.length; i += 2) {
@@ -46,9 +50,9 @@ export function couplingLayers64(flow: Flow): Layer64[] {
     if (b instanceof AffineCoupling) {
       const t = b.transformer as unknown as { scale: string; clamp: number | null };
       if (t.scale !== 'exp') throw new Error('couplingLayers64: only the exp scale');
-      return { pass, moved, dense, kind: 'affine' as const, clamp: t.clamp };
+      return { pass, moved, dense, kind: 'affine' as const, activation, clamp: t.clamp };
     }
-    return { pass, moved, dense, kind: 'spline' as const, clamp: null, spline: b.transformer as SplineTransformer };
+    return { pass, moved, dense, kind: 'spline' as const, activation, clamp: null, spline: b.transformer as SplineTransformer };
   });
 }
 
