@@ -94,7 +94,7 @@ export function columnSums(x: tf.Tensor2D): tf.Tensor1D {
  * `[256, 64]` costs tens of µs; it feeds the weight gradient `dWᵀ = dPreᵀ · x`.
  */
 export function denseActivationGrad(activation: BackwardActivation, dy: tf.Tensor2D, saved: tf.Tensor2D, transposed = true): [tf.Tensor2D, tf.Tensor2D | null, tf.Tensor1D] {
-  // ReLU and linear on wasm: the SIMD kernel (same values; dBias summed in float32), which can skip dPreᵀ.
+  // ReLU, ELU and linear on wasm: the SIMD kernel (same values; dBias summed in float32), which can skip dPreᵀ.
   const simd = denseGradSimd(activation, dy, saved, transposed);
   if (simd && !transposed) return [simd[0], null, simd[2]];
   if (simd) return simd;

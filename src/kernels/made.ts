@@ -22,7 +22,7 @@ import { runKernel } from './dispatch.js';
 import type { KernelRegistration } from './register-all.js';
 import { releaseScratch, scratchMark, takeScratch } from './simd/heap-scratch.js';
 import { type HeapKernel, type WasmBackendInternals, heapOffset, simdKernels } from './simd/simd-kernels.js';
-import { packsTN } from './simd/simd-ops.js';
+import { DENSE_GRAD_MODE, packsTN } from './simd/simd-ops.js';
 
 export const MADE_FORWARD = 'TfjsFlowsMadeForward';
 export const MADE_BACKWARD = 'TfjsFlowsMadeBackward';
@@ -292,10 +292,7 @@ const madeBackwardKernel: HeapKernel = ({ inputs, attrs }, b) => {
     const p = plan.layers[l];
     const c = consts[l];
     if (l === L - 1) k.denseGrad(dPre, dPre, dPre, 0, dBias, B, p.cols, 0);
-    else {
-      if (p.activation === 'elu') eluSlopeInPlace(b.wasm.HEAPF32, dIn >> 2, at(h[l]) >> 2, B * p.cols);
-      k.denseGrad(dIn, at(h[l]), dPre, 0, dBias, B, p.cols, p.activation === 'relu' ? 1 : 0);
-    }
+    else k.denseGrad(dIn, at(h[l]), dPre, 0, dBias, B, p.cols, DENSE_GRAD_MODE[p.activation]);
     // dW' = aᵀ · dPre on the mask's nonzero tiles, a = the layer's input ([B, rows], rows a multiple of 4).
     const a = l === 0 ? xPad : at(h[l - 1]);
     const aCols = l === 0 ? dim4 : p.rows;
@@ -325,11 +322,6 @@ export const madeKernels: KernelRegistration[] = [
 /** `h ← elu(h)` on `n` floats of the heap from index `at` (zero padding units stay 0). */
 function eluInPlace(heap: Float32Array, at: number, n: number): void {
   for (let i = at; i < at + n; i++) if (heap[i] < 0) heap[i] = Math.expm1(heap[i]);
-}
-
-/** `dh ← dh · elu'(pre)`, the slope read from ELU's output `h`: 1 above 0, `h + 1` below, i.e. `min(h + 1, 1)`. */
-function eluSlopeInPlace(heap: Float32Array, dAt: number, hAt: number, n: number): void {
-  for (let i = 0; i < n; i++) heap[dAt + i] *= Math.min(heap[hAt + i] + 1, 1);
 }
 
 /** `dW = dW' ⊙ M'` and `db` back in the stored order (every stored entry is written once). */

@@ -38,7 +38,7 @@ const denseGradKernel: HeapKernel = ({ inputs, attrs }, b) => {
   const withT = attrs?.transposed !== false;
   const outs = [b.makeOutput([batch, n], 'float32'), b.makeOutput(withT ? [n, batch] : [n, 0], 'float32'), b.makeOutput([n], 'float32')];
   // Offsets are read after every allocation (they are stable; only JS views on the heap go stale).
-  simdKernels()!.denseGrad(heapOffset(b, dy), heapOffset(b, saved), heapOffset(b, outs[0]), withT ? heapOffset(b, outs[1]) : 0, heapOffset(b, outs[2]), batch, n, attrs?.relu ? 1 : 0);
+  simdKernels()!.denseGrad(heapOffset(b, dy), heapOffset(b, saved), heapOffset(b, outs[0]), withT ? heapOffset(b, outs[1]) : 0, heapOffset(b, outs[2]), batch, n, DENSE_GRAD_MODE[attrs?.activation as string] ?? 0);
   return outs;
 };
 
@@ -268,15 +268,18 @@ export function transpose2d(x: tf.Tensor2D): tf.Tensor2D {
   return runKernel(TRANSPOSE_SIMD, { x }) as tf.Tensor2D;
 }
 
+/** The `denseGrad` kernel's activation modes (kernels.wat): the slope it multiplies `dy` by. */
+export const DENSE_GRAD_MODE: Readonly<Record<string, number>> = { linear: 0, relu: 1, elu: 2 };
+
 /**
- * `[dPre, dPreᵀ, dBias]` of a dense layer's backward for `activation` relu (`saved` is its output) or
- * linear, from `dy` `[B, n]`, by the SIMD kernel; `null` where it does not apply (another backend or
- * activation, `n` or `B` not a multiple of 4). `dBias` is summed in float32 in row order. With
- * `transposed` false, `dPreᵀ` is not written (returned as an empty `[n, 0]`).
+ * `[dPre, dPreᵀ, dBias]` of a dense layer's backward for `activation` relu or ELU (`saved` is its
+ * output) or linear, from `dy` `[B, n]`, by the SIMD kernel; `null` where it does not apply (another
+ * backend or activation, `n` or `B` not a multiple of 4). `dBias` is summed in float32 in row order.
+ * With `transposed` false, `dPreᵀ` is not written (returned as an empty `[n, 0]`).
  */
 export function denseGradSimd(activation: string, dy: tf.Tensor2D, saved: tf.Tensor2D, transposed = true): [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D] | null {
-  if ((activation !== 'relu' && activation !== 'linear') || !simdApplies(dy, dy.shape[0], dy.shape[1])) return null;
-  return runKernel(DENSE_GRAD_SIMD, { dy, saved }, { relu: activation === 'relu', transposed }) as unknown as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
+  if (!(activation in DENSE_GRAD_MODE) || !simdApplies(dy, dy.shape[0], dy.shape[1])) return null;
+  return runKernel(DENSE_GRAD_SIMD, { dy, saved }, { activation, transposed }) as unknown as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
 }
 
 /** The heap kernels above (wasm). */
