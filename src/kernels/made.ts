@@ -250,7 +250,7 @@ const madeForwardKernel: HeapKernel = ({ inputs, attrs }, b) => {
     // Hidden layers store their padded width (zero units); the last its own outputs (in a sampling
     // pass, a prefix of each: K then covers the previous layer's prefix, see passWidth).
     k.gemmNN(input, at(wps[l]), bps[l], y, B, K, widths[l], p.activation === 'relu' ? 1 : 0, p.rows, c[3], 1);
-    if (p.activation === 'elu') eluInPlace(b.wasm.HEAPF32, y >> 2, B * widths[l]);
+    if (p.activation === 'elu') k.elu(y, y, B * widths[l]);
     input = y;
     K = widths[l];
   });
@@ -318,11 +318,6 @@ export const madeKernels: KernelRegistration[] = [
   { kind: 'heap', kernelName: MADE_FORWARD, kernel: madeForwardKernel },
   { kind: 'heap', kernelName: MADE_BACKWARD, kernel: madeBackwardKernel },
 ];
-
-/** `h ← elu(h)` on `n` floats of the heap from index `at` (zero padding units stay 0). */
-function eluInPlace(heap: Float32Array, at: number, n: number): void {
-  for (let i = at; i < at + n; i++) if (heap[i] < 0) heap[i] = Math.expm1(heap[i]);
-}
 
 /** `dW = dW' ⊙ M'` and `db` back in the stored order (every stored entry is written once). */
 function scatterGrads(b: WasmBackendInternals, p: MadeLayerPlan, c: number[], gwAt: number, dBiasAt: number, dwAt: number, dbAt: number): void {

@@ -41,11 +41,13 @@ describe('WebAssembly SIMD kernels on the wasm backend', () => {
     }
   });
 
-  it('denseGradSimd: dPre = dy·[saved > 0] (relu) or dy (linear) exactly, dPreᵀ its transpose, dBias the column sums within float32 rounding', () => {
+  it('denseGradSimd: dPre = dy·[saved > 0] (relu), dy·min(saved + 1, 1) (ELU) or dy (linear) exactly, dPreᵀ its transpose, dBias the column sums within float32 rounding', () => {
     const [B, n] = [256, 64];
     const dy = normals('dy', B * n);
-    const saved = normals('saved', B * n).map((s) => Math.max(s, 0)); // a ReLU output: zeros and positives
-    for (const activation of ['relu', 'linear'] as const) {
+    const relu = normals('saved', B * n).map((s) => Math.max(s, 0)); // a ReLU output: zeros and positives
+    const elu = Array.from(Float32Array.from(normals('saved', B * n).map((s) => (s > 0 ? s : Math.expm1(s))))); // an ELU output, in (−1, ∞)
+    for (const activation of ['relu', 'elu', 'linear'] as const) {
+      const saved = activation === 'elu' ? elu : relu;
       expectNoLeak(() => {
         const dyT = tf.tensor2d(dy, [B, n]);
         const savedT = tf.tensor2d(saved, [B, n]);
@@ -56,8 +58,10 @@ describe('WebAssembly SIMD kernels on the wasm backend', () => {
         const absSums = new Float64Array(n);
         for (let r = 0; r < B; r++) {
           for (let j = 0; j < n; j++) {
-            const g = activation === 'linear' || saved[r * n + j] > 0 ? dy[r * n + j] : 0;
-            expect(dPre[r * n + j]).toBe(g);
+            const s = saved[r * n + j];
+            // float32 products, as the kernel forms them: the slope min(s + 1, 1) rounded once, then the product.
+            const g = activation === 'linear' ? dy[r * n + j] : activation === 'relu' ? (s > 0 ? dy[r * n + j] : 0) : Math.fround(Math.fround(dy[r * n + j]) * Math.min(Math.fround(s + 1), 1));
+            expect(dPre[r * n + j]).toBe(Math.fround(g));
             expect(dPreT[j * B + r]).toBe(g);
             sums[j] += g;
             absSums[j] += Math.abs(g);
@@ -238,6 +242,24 @@ describe('WebAssembly SIMD kernels on the wasm backend', () => {
         expect(Array.from(part)).toEqual(Array.from(all.subarray(start * N, (start + rows) * N)));
       }
     }));
+  });
+
+  it('elu: e^x − 1 below 0 within 2 float32 ulps of expm1 (from −100 up, and for tiny |x|), x above 0 exactly, in place too', () => {
+    const values = Float32Array.from([0, -1e-8, 1e-8, -1e-30, -100, -87.5, 3.5, -0.3466, ...normals('elu', 4092).map((z) => 6 * z)]);
+    const x = tf.tensor1d(values);
+    const b = tf.backend() as unknown as WasmBackendInternals;
+    const out = tf.zerosLike(x);
+    simdKernels()!.elu(heapOffset(b, x), heapOffset(b, out), values.length);
+    const got = out.dataSync();
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      const want = v > 0 ? v : Math.expm1(v);
+      if (v > 0) expect(got[i]).toBe(v);
+      else expect(Math.abs(got[i] - want), `x = ${v}`).toBeLessThanOrEqual(2 * 2 ** -23 * Math.max(Math.abs(want), 2 ** -126));
+    }
+    simdKernels()!.elu(heapOffset(b, x), heapOffset(b, x), values.length);
+    expect(Array.from(x.dataSync())).toEqual(Array.from(got));
+    tf.dispose([x, out]);
   });
 
   it('denseGradSimd declines what it cannot do (other activations, sizes not multiples of 4)', () => {

@@ -29,6 +29,7 @@ export interface SimdExports {
   packPanelsT(src: number, dst: number, rows: number, cols: number, ld: number): void;
   denseIn1(a: number, b: number, bias: number, c: number, m: number, n: number, relu: number): void;
   padColumns(src: number, dst: number, rows: number, n: number, ldd: number): void;
+  elu(src: number, dst: number, n: number): void;
   denseGradNarrow(dy: number, x: number, w: number, dW: number, dBias: number, dx: number, scratch: number, batch: number, m: number, n: number, needDx: number): void;
   denseGradIn1(dy: number, saved: number, x: number, w: number, dBias: number, dW: number, dx: number, batch: number, n: number, relu: number, needDx: number): void;
   adam(w: number, g: number, m: number, v: number, out: number, n: number, b1: number, c1: number, b2: number, c2: number, d1: number, d2: number, eps: number, negLr: number): void;
