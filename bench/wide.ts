@@ -105,7 +105,7 @@ const CONFIGS: Record<string, WideConfig> = {
   'maf-d43': {
     dim: 43,
     description: 'MAF, d 43, 5 layers, H 512',
-    make: () => maskedAutoregressiveFlow({ dim: 43, layers: 5, hidden: [512, 512], seed: 1 }),
+    make: () => maskedAutoregressiveFlow({ dim: 43, layers: 5, hidden: [512, 512], activation: 'relu', seed: 1 }),
     differences: 'none beyond the shared notes.',
   },
   // The 2-D targets of issue 8 (must stay met): the flows of bench/speed.ts against bench/reference/nflows_moons.py's.

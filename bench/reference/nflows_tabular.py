@@ -64,9 +64,19 @@ EVAL_CHUNK = 8192
 
 def width(cfg):
     hidden = cfg['hidden']
-    if len(hidden) != 2 or hidden[0] != hidden[1] or cfg.get('activation', 'relu') != 'relu' or cfg.get('contextDim', 0) != 0:
-        raise SystemExit(f'unsupported conditioner {cfg}: two equal ReLU hidden layers, no context, expected')
+    if len(hidden) != 2 or hidden[0] != hidden[1] or cfg.get('activation', 'relu') not in ('relu', 'elu') or cfg.get('contextDim', 0) != 0:
+        raise SystemExit(f'unsupported conditioner {cfg}: two equal ReLU or ELU hidden layers, no context, expected')
     return hidden[0]
+
+
+def activated(seq, cfg):
+    """`seq` (an nn.Sequential of ReLU hidden layers) with the layer config's activation (the library's
+    RealNVP and wide MAFs default to ELU, src/flows/options.ts affineFlowActivation)."""
+    if cfg.get('activation', 'relu') == 'elu':
+        for i, m in enumerate(seq):
+            if isinstance(m, nn.ReLU):
+                seq[i] = nn.ELU()
+    return seq
 
 
 def zero_last(net):
@@ -110,7 +120,7 @@ class Coupling(nn.Module):
         self.register_buffer('pass_', torch.nonzero(mask)[:, 0])
         self.register_buffer('moved', torch.nonzero(~mask)[:, 0])
         self.transformer = Transformer(cfg, spline)
-        self.net = mlp(len(self.pass_), len(self.moved) * self.transformer.m, width(cfg))
+        self.net = activated(mlp(len(self.pass_), len(self.moved) * self.transformer.m, width(cfg)), cfg)
         zero_last(self.net)
 
     def forward(self, x):
@@ -132,6 +142,7 @@ class Autoregressive(nn.Module):
         self.d = d
         self.transformer = Transformer(cfg, spline)
         self.made = MADE(d, width(cfg), self.transformer.m)
+        activated(self.made.net, cfg)
         zero_last(self.made)
 
     def forward(self, x):

@@ -5,10 +5,11 @@ import { Permute } from '../bijectors/permute.js';
 import { Reverse } from '../bijectors/reverse.js';
 import { StandardNormal } from '../distributions/standard-normal.js';
 import { Flow } from '../flow.js';
+import type { Activation } from '../nn/activation.js';
 import type { PositiveMap } from '../ops/positive.js';
 import { toRng } from '../random.js';
 import { checkInt, checkOptions } from '../validate.js';
-import { builderConditioner, checkChoice, checkOptionsObject, type FlowBuilderOptions, normalizationLayer } from './options.js';
+import { affineFlowActivation, builderConditioner, checkChoice, checkOptionsObject, type FlowBuilderOptions, normalizationLayer } from './options.js';
 
 /** Options every autoregressive-flow builder shares (MAF, and the autoregressive spline flow). */
 export interface AutoregressiveFlowOptions extends FlowBuilderOptions {
@@ -32,13 +33,13 @@ export interface MaskedAutoregressiveFlowOptions extends AutoregressiveFlowOptio
  * has checked the option keys) and stacks `layer(dim, options)` with reversals or seeded random
  * permutations between layers, over `StandardNormal(dim)`.
  */
-export function autoregressiveFlow(fn: string, options: AutoregressiveFlowOptions, layer: (dim: number, o: MaskedAutoregressiveOptions) => Bijector): Flow {
+export function autoregressiveFlow(fn: string, options: AutoregressiveFlowOptions, layer: (dim: number, o: MaskedAutoregressiveOptions) => Bijector, defaultActivation: Activation = 'relu'): Flow {
   const dim = checkInt(fn, 'options.dim', options.dim);
   const layers = checkInt(fn, 'options.layers', options.layers ?? 5);
   const contextDim = checkInt(fn, 'options.contextDim', options.contextDim ?? 0, 0);
   const normalization = checkChoice(fn, 'options.normalization', options.normalization, ['none', 'actnorm', 'batchnorm'] as const, 'none');
   const permutation = checkChoice(fn, 'options.permutation', options.permutation, ['reverse', 'random'] as const, 'reverse');
-  const conditioner = builderConditioner(fn, options, true, dim);
+  const conditioner = builderConditioner(fn, options, true, dim, defaultActivation);
   const rng = toRng(options.seed, fn, 'options.seed');
   const chain: Bijector[] = [];
   for (let k = 0; k < layers; k++) {
@@ -54,7 +55,8 @@ export function autoregressiveFlow(fn: string, options: AutoregressiveFlowOption
  * Masked autoregressive flow (Papamakarios et al. 2017): `Flow(StandardNormal(dim), Chain([...]))` of
  * MAF layers `y_i = z_i · scale(s_i) + t_i`, `(t_i, s_i) = MADE(y_{<i}, context)`, with the order
  * reversed (or randomly permuted) between layers. Density in one pass per layer, sampling in `dim`
- * passes per layer. Every layer transforms every dimension and starts as the identity.
+ * passes per layer. Every layer transforms every dimension and starts as the identity. The conditioners'
+ * activation defaults to ReLU up to 16 dimensions and to ELU beyond (see `affineFlowActivation`).
  *
  * @example
  * ```ts
@@ -66,5 +68,5 @@ export function maskedAutoregressiveFlow(options: MaskedAutoregressiveFlowOption
   const fn = 'maskedAutoregressiveFlow';
   checkOptionsObject(fn, options);
   checkOptions(fn, options, [...AUTOREGRESSIVE_FLOW_KEYS, 'scale', 'clamp']);
-  return autoregressiveFlow(fn, options, (dim, o) => new MaskedAutoregressiveAffine(dim, { ...o, scale: options.scale, clamp: options.clamp }));
+  return autoregressiveFlow(fn, options, (dim, o) => new MaskedAutoregressiveAffine(dim, { ...o, scale: options.scale, clamp: options.clamp }), affineFlowActivation('autoregressive', options.dim));
 }

@@ -8,7 +8,7 @@ import type { Activation } from '../nn/activation.js';
 import type { PositiveMap } from '../ops/positive.js';
 import { toRng } from '../random.js';
 import { checkInt, checkOptions } from '../validate.js';
-import { builderConditioner, checkChoice, checkOptionsObject, type FlowBuilderOptions, normalizationLayer } from './options.js';
+import { affineFlowActivation, builderConditioner, checkChoice, checkOptionsObject, type FlowBuilderOptions, normalizationLayer } from './options.js';
 
 /** Options every coupling-flow builder shares (RealNVP, and the spline coupling flow). */
 export interface CouplingFlowOptions extends FlowBuilderOptions {
@@ -67,7 +67,7 @@ export function couplingFlow(fn: string, options: CouplingFlowOptions, layer: (o
  * pairs, a seeded random permutation regroups which dimensions condition on which (for more than two
  * dimensions: in 2D a swap would make two consecutive couplings transform the same coordinate). Every coupling
  * starts as the identity, so a fresh flow's `logProb` is the standard normal's. The conditioners'
- * activation defaults to ELU from 3 dimensions on and to ReLU in 2D (measured: docs/defaults.md).
+ * activation defaults to ELU from 3 dimensions on and to ReLU in 2D (see `affineFlowActivation`).
  *
  * @example
  * ```ts
@@ -79,17 +79,6 @@ export function realNVP(options: RealNVPOptions): Flow {
   const fn = 'realNVP';
   checkOptionsObject(fn, options);
   checkOptions(fn, options, [...COUPLING_FLOW_KEYS, 'scale', 'clamp']);
-  return couplingFlow(fn, options, (o) => new AffineCoupling({ ...o, scale: options.scale, clamp: options.clamp }), realNVPActivation(options.dim));
+  return couplingFlow(fn, options, (o) => new AffineCoupling({ ...o, scale: options.scale, clamp: options.clamp }), affineFlowActivation('coupling', options.dim));
 }
 
-/**
- * RealNVP's default conditioner activation: ELU from 3 dimensions on, ReLU in 2D. Affine couplings
- * compose smooth maps, and ReLU conditioners over-fit wide tables: on the 32-column synthetic set of
- * `npm run bench:tabular` RealNVP ended 0.068–0.071 nats per dimension above the true density with
- * ReLU (a PyTorch twin of the same architecture 0.067–0.072) and 0.048–0.049 with ELU (seeds 1–3);
- * ELU was also better in 19 of 25 small-table runs. 2D keeps ReLU: the fused 2D coupling kernels take
- * ReLU only, and the moons benchmark was measured with it. docs/defaults.md has the tables.
- */
-function realNVPActivation(dim: unknown): Activation {
-  return typeof dim === 'number' && dim > 2 ? 'elu' : 'relu';
-}

@@ -210,7 +210,7 @@ describe('defaults that follow the dimension (docs/defaults.md)', () => {
     [wide, narrow].forEach((f) => f.dispose());
   });
 
-  it("RealNVP's conditioners default to ELU from 3 dimensions on and to ReLU in 2D; other builders and explicit choices keep theirs", () => {
+  it("RealNVP's conditioners default to ELU from 3 dimensions on (ReLU in 2D), MAF's from 17 on; spline flows and explicit choices keep theirs", () => {
     const activations = (flow: Flow) => [...new Set(flow.bijector.modules().filter((m) => m.className === 'MLP' || m.className === 'MADE').map((m) => (m as unknown as { activation: string }).activation))];
     const flows = [
       [realNVP({ dim: 2, layers: 2, hidden: [8], seed: 0 }), ['relu']],
@@ -220,6 +220,10 @@ describe('defaults that follow the dimension (docs/defaults.md)', () => {
       [realNVP({ dim: 5, layers: 2, conditioner: { hidden: [8], activation: 'tanh' }, seed: 0 }), ['tanh']],
       [neuralSplineFlow({ dim: 5, layers: 2, hidden: [8], seed: 0 }), ['relu']],
       [maskedAutoregressiveFlow({ dim: 5, layers: 2, hidden: [8], seed: 0 }), ['relu']],
+      [maskedAutoregressiveFlow({ dim: 16, layers: 2, hidden: [8], seed: 0 }), ['relu']],
+      [maskedAutoregressiveFlow({ dim: 17, layers: 2, hidden: [8], seed: 0 }), ['elu']],
+      [maskedAutoregressiveFlow({ dim: 17, layers: 2, hidden: [8], activation: 'relu', seed: 0 }), ['relu']],
+      [neuralSplineFlow({ dim: 20, layers: 2, hidden: [8], autoregressive: true, seed: 0 }), ['relu']],
     ] as const;
     for (const [flow, expected] of flows) expect(activations(flow), `${flow.dim}-D`).toEqual(expected);
     // The activation is saved with the layer: a flow rebuilt from its config keeps it.
