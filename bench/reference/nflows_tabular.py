@@ -55,7 +55,7 @@ from torch import nn  # noqa: E402
 
 import nflows_moons  # noqa: E402
 from nflows_moons import rq_spline  # noqa: E402
-from nflows_wide import MADE, affine, mlp  # noqa: E402
+from nflows_wide import MADE, affine, chain_log_prob, mlp  # noqa: E402
 
 FAMILIES = ['nsf', 'nsf-ar', 'maf', 'realnvp']
 LABELS = {'nsf': 'NSF coupling', 'nsf-ar': 'NSF autoregressive', 'maf': 'MAF', 'realnvp': 'RealNVP'}
@@ -194,12 +194,7 @@ class Flow(nn.Module):
         self.steps = nn.ModuleList(LAYERS[l['className']](l['config']) for l in spec['layers'])
 
     def log_prob(self, u):
-        total = torch.zeros(u.shape[0])
-        for s in self.steps:
-            u, ld = s(u)
-            if ld is not None:
-                total = total + ld
-        return total - 0.5 * u.pow(2).sum(1) - 0.5 * self.dim * math.log(2 * math.pi)
+        return chain_log_prob(self.steps, u, self.dim)
 
 
 class Standardizer:

@@ -119,6 +119,17 @@ class MADE(nn.Module):
         return self.net(x)
 
 
+def chain_log_prob(steps, x, dim):
+    """log p(x) of a flow over a standard normal: the density-path steps (each returning the new rows
+    and their log-det, or None for a volume-preserving step) in order, then the base's log-density."""
+    total = torch.zeros(x.shape[0])
+    for s in steps:
+        x, ld = s(x)
+        if ld is not None:
+            total = total + ld
+    return total - 0.5 * x.pow(2).sum(1) - 0.5 * dim * math.log(2 * math.pi)
+
+
 def mlp(n_in, n_out, hidden):
     return nn.Sequential(nn.Linear(n_in, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, n_out))
 
@@ -222,12 +233,7 @@ class Flow(nn.Module):
         self.steps = nn.ModuleList(steps)
 
     def log_prob(self, x):
-        total = torch.zeros(x.shape[0])
-        for s in self.steps:
-            x, ld = s(x)
-            if ld is not None:
-                total = total + ld
-        return total - 0.5 * x.pow(2).sum(1) - 0.5 * self.dim * math.log(2 * math.pi)
+        return chain_log_prob(self.steps, x, self.dim)
 
     def sample(self, n):
         z = torch.randn(n, self.dim)
