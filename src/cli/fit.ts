@@ -90,7 +90,7 @@ export function registerFit(program: Command): void {
     .option('--tail-bound <b>', 'splines act on [-b, b] of the standardised data, identity outside (nsf only; default 8)', positiveNumber)
     .option('--autoregressive', 'masked autoregressive splines instead of spline couplings (nsf only)')
     .addOption(new Option('--normalization <kind>', 'a normalisation layer between flow layers: none, actnorm, batchnorm (default none; batchnorm often helps maf on tables: docs/defaults.md)').choices(['none', 'actnorm', 'batchnorm']))
-    .option('--steps <n>', 'optimisation steps (default: 30 passes over the training rows, at least 1000, at most 5000; 1000 with --stream)', integer(1))
+    .option('--steps <n>', 'optimisation steps (default: 40 passes over the training rows, at least 1000, at most 5000; 1000 with --stream)', integer(1))
     .option('--epochs <n>', 'passes over the training rows, instead of --steps', integer(1))
     .option('--batch-size <n>', 'rows per step', integer(1), 256)
     .option('--lr <rate>', 'Adam learning rate', positiveNumber, 1e-3)

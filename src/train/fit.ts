@@ -33,7 +33,7 @@ import { type LearningRate, resolveSchedule } from './schedule.js';
 
 export interface FitOptions extends TrainingCallbacks {
   /**
-   * Number of optimisation steps (default for data in memory: 30 passes over the training rows, at
+   * Number of optimisation steps (default for data in memory: 40 passes over the training rows, at
    * least 1,000 and at most 5,000; see docs/defaults.md). Give `steps` or `epochs`, not both.
    */
   steps?: number;
