@@ -810,8 +810,8 @@
   ;; dst = elu(src) on n floats (n a multiple of 4; dst may be src): x above 0, e^x − 1 below, with
   ;; e^x − 1 = 2^k (p(r) r² + r) + (2^k − 1), x = k ln 2 + r, |r| ≤ ln 2 / 2 (Cephes' expf polynomial;
   ;; within a float32 ulp or two of expm1, exact in sign and near 0), x clamped at −87 (e^x → 0). k is
-  ;; rounded by adding 1.5 · 2^23, whose float bits then hold k in their low bits. Constants live in
-  ;; locals: a v128.const inside the loop costs a load per use.
+  ;; rounded by adding 1.5 · 2^23, whose float bits then hold k in their low bits. The clamp uses
+  ;; pmin/pmax (one instruction each; min/max's NaN rules cost a sequence: the loop ran twice as slow).
   (func (export "elu") (param $src i32) (param $dst i32) (param $n i32)
     (local $i i32) (local $x v128) (local $z v128) (local $t v128) (local $k v128) (local $r v128) (local $p v128) (local $s v128)
     (local $zero v128) (local $lo v128) (local $log2e v128) (local $magic v128) (local $ln2hi v128) (local $ln2lo v128)
