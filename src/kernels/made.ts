@@ -117,6 +117,11 @@ function sortedOrder(degrees: readonly number[]): number[] {
 /** Hidden activations the MADE kernels run (the output layer is linear). */
 export type MadeActivation = 'relu' | 'elu' | 'linear';
 
+/** `activation` as the MADE kernels' hidden activation, or `null` when they do not run it. */
+export function madeHiddenActivation(activation: string): Exclude<MadeActivation, 'linear'> | null {
+  return activation === 'relu' || activation === 'elu' ? activation : null;
+}
+
 export function madePlan(masks: readonly Float32Array[], shapes: readonly [number, number][], hiddenDegrees: readonly number[][], outputDegrees: readonly number[], hidden: Exclude<MadeActivation, 'linear'>): MadePlan {
   const orders = hiddenDegrees.map(sortedOrder);
   const layers: MadeLayerPlan[] = shapes.map(([inputs, outputs], l) => {

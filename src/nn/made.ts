@@ -10,7 +10,7 @@ import { Dense } from './dense.js';
 import { checkHidden, denseStackWithBackward } from './mlp.js';
 import type { SavedForward } from './backward.js';
 import { gradientsRecorded } from '../ops/tape.js';
-import { type MadePlan, disposeMadePlan, madeBackward, madeForward, madeKernelsApply, madePlan } from '../kernels/made.js';
+import { type MadePlan, disposeMadePlan, madeBackward, madeForward, madeHiddenActivation, madeKernelsApply, madePlan } from '../kernels/made.js';
 
 export interface MADEOptions {
   /** Hidden layer sizes (default `[64, 64]`); each should be at least `dim − 1` (`dim` with a context) for full connectivity. */
@@ -179,11 +179,11 @@ export class MADE extends Module {
 
   /** Whether the SIMD kernels of `kernels/made.ts` run this network for `batch` rows (plain, ReLU or ELU, wasm). */
   private kernelsApply(batch: number): boolean {
-    return this.plain && (this.activation === 'relu' || this.activation === 'elu') && madeKernelsApply(batch);
+    return this.plain && madeHiddenActivation(this.activation) !== null && madeKernelsApply(batch);
   }
 
   private kernelPlan(): MadePlan {
-    return (this.plan ??= madePlan(this.masks, this.layers.map((l) => [l.inputs, l.outputs] as [number, number]), this.hiddenDegrees, this.outputDegrees, this.activation === 'elu' ? 'elu' : 'relu'));
+    return (this.plan ??= madePlan(this.masks, this.layers.map((l) => [l.inputs, l.outputs] as [number, number]), this.hiddenDegrees, this.outputDegrees, madeHiddenActivation(this.activation)!));
   }
 
   override dispose(): void {
