@@ -78,7 +78,21 @@ export class Rng {
   normals(n: number): Float32Array {
     checkInt('Rng.normals', 'n', n, 0);
     const out = new Float32Array(n);
-    for (let i = 0; i < n; i++) out[i] = this.normal();
+    let i = 0;
+    if (n > 0 && this.spare !== null) out[i++] = this.normal();
+    // The same stream as n calls of normal(), both values of each Box–Muller pair written at once: the
+    // per-call spare bookkeeping had cost as much as the draws (sample()'s latent draws run before the
+    // chunks are split between threads, so they are serial time).
+    const prng = this.prng;
+    for (; i + 1 < n; i += 2) {
+      let u = 0;
+      while (u === 0) u = prng.double();
+      const r = Math.sqrt(-2 * Math.log(u));
+      const theta = 2 * Math.PI * prng.double();
+      out[i] = r * Math.cos(theta);
+      out[i + 1] = r * Math.sin(theta);
+    }
+    if (i < n) out[i] = this.normal();
     return out;
   }
 
