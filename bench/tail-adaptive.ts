@@ -8,7 +8,7 @@
  *   nsf       StandardNormal base
  *   studentT  StudentT base, trainable per-dimension df (initial 5), loc and scale (TAF, Jaini et al. 2020)
  *   mtaf      tailAdaptiveFlow: Gaussian light / Student-t heavy base (df and tail-matched scale from
- *             estimateTails, trainable), heavy columns last, permutations within groups
+ *             estimateTails, trainable), heavy columns last in the base, the whole order reversed between layers
  *
  * trained by maximum likelihood (fit: standardised, batch 256, Adam, cosine decay from 1e-3), then
  * scored by test NLL (nats, data units) and `tailDiagnostics` on the test rows with 100,000 model

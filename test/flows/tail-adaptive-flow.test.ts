@@ -10,10 +10,11 @@ describe('tailAdaptiveFlow', () => {
   it('starts as its base with the columns restored: Gaussian light columns, Student-t heavy ones (df given in the caller\'s order)', () => {
     const flow = tailAdaptiveFlow({ dim: 4, heavy: [3, 1], df: [2, 6], scale: [0.5, 1.5], layers: 2, ...small, seed: 1 });
     const base = flow.base as TailAdaptiveBase;
-    expect(base.heavy).toEqual([2, 3]); // light columns 0, 2 first, then heavy 1, 3
-    // The within-group reversal between the two layers swaps the heavy columns: latent 2 is column 3 (ν = 2, s = 0.5).
+    // Data side: light columns 0, 2, then heavy 1, 3; the one full reversal between the two layers puts
+    // columns 3, 1, 2, 0 at latent positions 0–3, so the heavy dimensions are 0 (column 3: ν = 2, s = 0.5) and 1.
+    expect(base.heavy).toEqual([0, 1]);
     base.df.forEach((v, i) => expect(v).toBeCloseTo([2, 6][i], 5));
-    base.scale.forEach((v, i) => expect(v).toBeCloseTo([1, 1, 0.5, 1.5][i], 5));
+    base.scale.forEach((v, i) => expect(v).toBeCloseTo([0.5, 1.5, 1, 1][i], 5));
     const x = [[0.3, -2.5, 1.1, 7], [-1, 0.5, 0, -0.2]];
     const lp = Array.from(flow.logProb(x).dataSync());
     x.forEach((row, r) => {
@@ -23,8 +24,41 @@ describe('tailAdaptiveFlow', () => {
     flow.dispose();
   });
 
-  it('keeps the groups apart: no light output depends on a heavy latent (autodiff Jacobian block is exactly 0)', () => {
-    const flow = tailAdaptiveFlow({ dim: 5, heavy: [0, 3], layers: 3, permutation: 'random', ...small, seed: 2 });
+  it('every column beyond the tail bound passes all layers unchanged, and inside it stays inside (so each marginal tail is its base marginal\'s)', () => {
+    const B = small.tailBound;
+    for (const layers of [2, 3, 4]) {
+      const flow = tailAdaptiveFlow({ dim: 5, heavy: [0, 3], layers, ...small, seed: 6 });
+      perturbFlow(flow, 9, 0.3);
+      const permutes = (flow.bijector as unknown as { bijectors: unknown[] }).bijectors.filter((b): b is Permute => b instanceof Permute);
+      expect(permutes.length).toBe(layers); // the restore, then one full reversal between layers
+      for (const p of permutes.slice(1)) expect(p.permutation).toEqual([4, 3, 2, 1, 0]);
+      // Data side columns 1, 2, 4 | 0, 3; after layers − 1 reversals, latent position k holds this column:
+      const order = [1, 2, 4, 0, 3];
+      const columnAt = (layers - 1) % 2 === 0 ? order : [...order].reverse();
+      expect((flow.base as TailAdaptiveBase).heavy).toEqual(columnAt.flatMap((c, k) => (c === 0 || c === 3 ? [k] : [])));
+      const z = tf.randomNormal([400, 5], 0, 2.5, 'float32', layers) as tf.Tensor2D;
+      const zv = z.arraySync();
+      const xv = flow.forwardUnchecked(z).output.arraySync();
+      let beyond = 0;
+      zv.forEach((row, r) =>
+        row.forEach((v, k) => {
+          const out = xv[r][columnAt[k]];
+          if (Math.abs(v) > B + 1e-4) {
+            beyond++;
+            expect(out).toBe(v);
+          } else if (Math.abs(v) < B - 1e-4) expect(Math.abs(out)).toBeLessThanOrEqual(B + 1e-5);
+        }),
+      );
+      expect(beyond).toBeGreaterThan(400); // about 42 % of the 2,000 values
+      // The splines did move the values inside the bound (the perturbation is not a no-op).
+      expect(zv.some((row, r) => row.some((v, k) => Math.abs(v) < B && Math.abs(xv[r][columnAt[k]] - v) > 1e-2))).toBe(true);
+      z.dispose();
+      flow.dispose();
+    }
+  });
+
+  it('layout grouped keeps the groups apart: no light output depends on a heavy latent (autodiff Jacobian block is exactly 0)', () => {
+    const flow = tailAdaptiveFlow({ dim: 5, heavy: [0, 3], layers: 3, layout: 'grouped', permutation: 'random', ...small, seed: 2 });
     perturbFlow(flow, 5, 0.3);
     const permutes = (flow.bijector as unknown as { bijectors: unknown[] }).bijectors.filter((b): b is Permute => b instanceof Permute);
     expect(permutes[0].permutation).toEqual([3, 0, 1, 4, 2]); // restore: ordered space is columns 1, 2, 4 | 0, 3
@@ -97,5 +131,7 @@ describe('tailAdaptiveFlow', () => {
     expect(() => tailAdaptiveFlow({ dim: 3, heavy: [1], scale: [1, 2] })).toThrow(/options.scale/);
     expect(() => tailAdaptiveFlow({ dim: 3, heavy: [1], scale: 0 })).toThrow(/options.scale\[0\]' must be a finite number > 0/);
     expect(() => tailAdaptiveFlow({ dim: 3, heavy: [1], normalization: 'actnorm' } as never)).toThrow(/unknown option "normalization"/);
+    expect(() => tailAdaptiveFlow({ dim: 3, heavy: [1], layout: 'mixed' as never })).toThrow(/options.layout/);
+    expect(() => tailAdaptiveFlow({ dim: 3, heavy: [1], permutation: 'random' })).toThrow(/options.permutation.*layout: 'grouped'/);
   });
 });
