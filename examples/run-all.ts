@@ -12,6 +12,7 @@ const EXAMPLES: [string, string[]][] = [
   ['conditional-density.ts', []],
   ['energy-sampling.ts', []],
   ['double-well-snf.ts', []],
+  ['heavy-tails.ts', []],
   ['custom-bijector.ts', []],
   ['fit-csv.ts', []],
   ['plot-gallery.ts', ['out/examples/plot-gallery']],
