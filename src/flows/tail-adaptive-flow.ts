@@ -87,7 +87,7 @@ export function tailAdaptiveFlow(options: TailAdaptiveFlowOptions): Flow {
   const layout = checkChoice(fn, 'options.layout', options.layout, ['alternating', 'grouped'] as const, 'alternating');
   const permutation = checkChoice(fn, 'options.permutation', options.permutation, ['reverse', 'random'] as const, 'reverse');
   if (layout === 'alternating' && options.permutation !== undefined) {
-    throw new ValidationError(fn, 'options.permutation', "no value with layout 'alternating' (it reverses every column's order); use layout: 'grouped' for within-group permutations", describe(options.permutation));
+    throw new ValidationError(fn, 'options.permutation', "left out with layout 'alternating' (which reverses the whole order between layers); pass layout: 'grouped' to permute within each group", describe(options.permutation));
   }
   const trainable = checkBoolean(fn, 'options.trainableDf', options.trainableDf, true);
   let stats: Standardization | null = null;

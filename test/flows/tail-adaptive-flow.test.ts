@@ -132,6 +132,6 @@ describe('tailAdaptiveFlow', () => {
     expect(() => tailAdaptiveFlow({ dim: 3, heavy: [1], scale: 0 })).toThrow(/options.scale\[0\]' must be a finite number > 0/);
     expect(() => tailAdaptiveFlow({ dim: 3, heavy: [1], normalization: 'actnorm' } as never)).toThrow(/unknown option "normalization"/);
     expect(() => tailAdaptiveFlow({ dim: 3, heavy: [1], layout: 'mixed' as never })).toThrow(/options.layout/);
-    expect(() => tailAdaptiveFlow({ dim: 3, heavy: [1], permutation: 'random' })).toThrow(/options.permutation.*layout: 'grouped'/);
+    expect(() => tailAdaptiveFlow({ dim: 3, heavy: [1], permutation: 'random' })).toThrow(/options.permutation' must be left out with layout 'alternating'.*layout: 'grouped'/);
   });
 });
