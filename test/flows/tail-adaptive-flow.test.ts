@@ -38,7 +38,7 @@ describe('tailAdaptiveFlow', () => {
       expect((flow.base as TailAdaptiveBase).heavy).toEqual(columnAt.flatMap((c, k) => (c === 0 || c === 3 ? [k] : [])));
       const z = tf.randomNormal([400, 5], 0, 2.5, 'float32', layers) as tf.Tensor2D;
       const zv = z.arraySync();
-      const xv = flow.forwardUnchecked(z).output.arraySync();
+      const xv = tf.tidy(() => flow.forwardUnchecked(z).output.arraySync());
       let beyond = 0;
       zv.forEach((row, r) =>
         row.forEach((v, k) => {
