@@ -121,8 +121,12 @@ describe.skipIf(!browserPath && !required)('the prebuilt browser bundle in Chrom
   });
 
   it("saves 'downloads://name' as tf.io's model JSON whose modelTopology is the flow document, and loads it back with tf.io.browserFiles", async () => {
-    const [download] = await Promise.all([page.waitForEvent('download'), page.evaluate(() => (globalThis as unknown as { saveDownload(): Promise<unknown> }).saveDownload())]);
-    expect(download.suggestedFilename()).toBe('moons.json');
+    // tf.io's downloads handler saves the weights file beside the JSON, in either order: wait for the
+    // JSON by name (the wait fails the test if it never comes).
+    const [download] = await Promise.all([
+      page.waitForEvent('download', { predicate: (d) => d.suggestedFilename() === 'moons.json' }),
+      page.evaluate(() => (globalThis as unknown as { saveDownload(): Promise<unknown> }).saveDownload()),
+    ]);
     const saved = JSON.parse(readFileSync((await download.path())!, 'utf8')) as { modelTopology: unknown; format: string };
     expect(saved.format).toBe('tfjs-flows');
     expect(saved.modelTopology).toEqual(result.document);
