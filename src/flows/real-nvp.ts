@@ -81,4 +81,3 @@ export function realNVP(options: RealNVPOptions): Flow {
   checkOptions(fn, options, [...COUPLING_FLOW_KEYS, 'scale', 'clamp']);
   return couplingFlow(fn, options, (o) => new AffineCoupling({ ...o, scale: options.scale, clamp: options.clamp }), affineFlowActivation('coupling', options.dim));
 }
-

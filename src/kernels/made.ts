@@ -109,20 +109,21 @@ function sortedOrder(degrees: readonly number[]): number[] {
   return degrees.map((d, i) => [d, i]).sort((a, b) => a[0] - b[0] || a[1] - b[1]).map((p) => p[1]);
 }
 
-/**
- * The plan of a MADE with masks `masks[l]` (`[inputs, outputs]`, row-major) whose hidden layers have
- * degrees `hiddenDegrees[l]`: hidden units sorted by degree, widths padded to 8, and each tile's
- * nonzero row range. Inputs and outputs keep their order.
- */
-/** Hidden activations the MADE kernels run (the output layer is linear). */
-export type MadeActivation = 'relu' | 'elu' | 'linear';
+/** Hidden activations the MADE kernels run; a layer's activation is one of them or, for the output layer, linear. */
+export type MadeHiddenActivation = 'relu' | 'elu';
+export type MadeActivation = MadeHiddenActivation | 'linear';
 
 /** `activation` as the MADE kernels' hidden activation, or `null` when they do not run it. */
-export function madeHiddenActivation(activation: string): Exclude<MadeActivation, 'linear'> | null {
+export function madeHiddenActivation(activation: string): MadeHiddenActivation | null {
   return activation === 'relu' || activation === 'elu' ? activation : null;
 }
 
-export function madePlan(masks: readonly Float32Array[], shapes: readonly [number, number][], hiddenDegrees: readonly number[][], outputDegrees: readonly number[], hidden: Exclude<MadeActivation, 'linear'>): MadePlan {
+/**
+ * The plan of a MADE with masks `masks[l]` (`[inputs, outputs]`, row-major) whose hidden layers have
+ * degrees `hiddenDegrees[l]` and activation `hidden`: hidden units sorted by degree, widths padded to 8,
+ * and each tile's nonzero row range. Inputs and outputs keep their order.
+ */
+export function madePlan(masks: readonly Float32Array[], shapes: readonly [number, number][], hiddenDegrees: readonly number[][], outputDegrees: readonly number[], hidden: MadeHiddenActivation): MadePlan {
   const orders = hiddenDegrees.map(sortedOrder);
   const layers: MadeLayerPlan[] = shapes.map(([inputs, outputs], l) => {
     const last = l === shapes.length - 1;

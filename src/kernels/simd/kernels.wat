@@ -5,12 +5,12 @@
 (module
   (import "env" "memory" (memory 0))
 
-;; Dense backward over dy [B, n] (B and n multiples of 4): g = dy (linear, $relu 0), dy where saved > 0
-  ;; (relu, $relu 1) or dy · min(saved + 1, 1) (ELU from its output, $relu 2); writes dPre = g [B, n], dPreT = gᵀ [n, B] and dBias = Σ_rows g [n] (float32 sums, in
+;; Dense backward over dy [B, n] (B and n multiples of 4): g = dy (linear, $mode 0), dy where saved > 0
+  ;; (relu, $mode 1) or dy · min(saved + 1, 1) (ELU from its output, $mode 2); writes dPre = g [B, n], dPreT = gᵀ [n, B] and dBias = Σ_rows g [n] (float32 sums, in
   ;; blocks of 4 rows). Works on 4 × 4 blocks: 4 rows' vectors, transposed in registers for dPreT.
   (func (export "denseGrad")
     (param $dy i32) (param $s i32) (param $dp i32) (param $dpt i32) (param $db i32)
-    (param $B i32) (param $n i32) (param $relu i32)
+    (param $B i32) (param $n i32) (param $mode i32)
     (local $r i32) (local $j i32) (local $p i32) (local $q i32) (local $t i32) (local $ns i32) (local $bs i32)
     (local $g0 v128) (local $g1 v128) (local $g2 v128) (local $g3 v128)
     (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
@@ -34,13 +34,13 @@
         (local.set $g1 (v128.load (i32.add (i32.add (local.get $dy) (local.get $p)) (local.get $ns))))
         (local.set $g2 (v128.load (i32.add (i32.add (local.get $dy) (local.get $p)) (i32.shl (local.get $ns) (i32.const 1)))))
         (local.set $g3 (v128.load (i32.add (i32.add (local.get $dy) (local.get $p)) (i32.mul (local.get $ns) (i32.const 3)))))
-        (if (i32.eq (local.get $relu) (i32.const 1)) (then
+        (if (i32.eq (local.get $mode) (i32.const 1)) (then
           (local.set $t (i32.add (local.get $s) (local.get $p)))
           (local.set $g0 (v128.and (local.get $g0) (f32x4.gt (v128.load (local.get $t)) (v128.const f32x4 0 0 0 0))))
           (local.set $g1 (v128.and (local.get $g1) (f32x4.gt (v128.load (i32.add (local.get $t) (local.get $ns))) (v128.const f32x4 0 0 0 0))))
           (local.set $g2 (v128.and (local.get $g2) (f32x4.gt (v128.load (i32.add (local.get $t) (i32.shl (local.get $ns) (i32.const 1)))) (v128.const f32x4 0 0 0 0))))
           (local.set $g3 (v128.and (local.get $g3) (f32x4.gt (v128.load (i32.add (local.get $t) (i32.mul (local.get $ns) (i32.const 3)))) (v128.const f32x4 0 0 0 0))))))
-        (if (i32.eq (local.get $relu) (i32.const 2)) (then
+        (if (i32.eq (local.get $mode) (i32.const 2)) (then
           (local.set $t (i32.add (local.get $s) (local.get $p)))
           (local.set $g0 (f32x4.mul (local.get $g0) (f32x4.min (f32x4.add (v128.load (local.get $t)) (v128.const f32x4 1 1 1 1)) (v128.const f32x4 1 1 1 1))))
           (local.set $g1 (f32x4.mul (local.get $g1) (f32x4.min (f32x4.add (v128.load (i32.add (local.get $t) (local.get $ns))) (v128.const f32x4 1 1 1 1)) (v128.const f32x4 1 1 1 1))))

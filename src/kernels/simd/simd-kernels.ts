@@ -21,7 +21,7 @@ import { KERNELS_WASM_BASE64, KERNELS_WASM_RELAXED_BASE64 } from './kernels-wasm
 
 /** The exported functions of kernels.wat; pointers are byte offsets on the wasm backend's heap. */
 export interface SimdExports {
-  denseGrad(dy: number, saved: number, dPre: number, dPreT: number, dBias: number, batch: number, n: number, relu: number): void;
+  denseGrad(dy: number, saved: number, dPre: number, dPreT: number, dBias: number, batch: number, n: number, mode: number): void;
   transpose(src: number, dst: number, rows: number, cols: number): void;
   gemmTN(a: number, b: number, c: number, rows: number, m: number, n: number, ldb: number, ranges: number, packed: number): void;
   gemmNN(a: number, b: number, bias: number, c: number, m: number, k: number, n: number, relu: number, ldb: number, ranges: number, packed: number): void;
